@@ -1,0 +1,42 @@
+"""Multiple-comparison corrections: Holm (1979) and Benjamini-Hochberg (1995)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+
+def holm_adjust(p_values: ArrayLike) -> np.ndarray:
+    """Holm step-down adjusted p-values (family-wise error rate).
+
+    Holm, S. (1979) "A simple sequentially rejective multiple test procedure",
+    Scandinavian Journal of Statistics 6(2):65-70.
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    m = p.size
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * (m - np.arange(m))
+    adjusted_sorted = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    out = np.empty(m)
+    out[order] = adjusted_sorted
+    return out
+
+
+def bh_adjust(p_values: ArrayLike) -> np.ndarray:
+    """Benjamini-Hochberg step-up adjusted p-values (false discovery rate).
+
+    Benjamini, Y. & Hochberg, Y. (1995) "Controlling the false discovery rate",
+    JRSS B 57(1):289-300.
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    m = p.size
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    adjusted_sorted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    out = np.empty(m)
+    out[order] = adjusted_sorted
+    return out
