@@ -1,0 +1,90 @@
+"""The public face of the analytics engine for the Django layer (stable API).
+
+See docs/analytics/README.md. Nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from civicloop.analytics import rollups
+from civicloop.analytics.assignment import (
+    Assignment,
+    ExperimentConfig,
+    Holdout,
+    Variant,
+    assign,
+    layer_check,
+)
+from civicloop.analytics.metrics import (
+    MetricDefinition,
+    MomentStats,
+    RatioStats,
+    compile_metric_sql,
+    stats_from_rows,
+)
+from civicloop.analytics.store import (
+    AcceptResult,
+    Backpressure,
+    BatchTooLarge,
+    EventStore,
+    ImportResult,
+)
+
+__all__ = [
+    "AcceptResult",
+    "Assignment",
+    "Backpressure",
+    "BatchTooLarge",
+    "EventStore",
+    "ExperimentConfig",
+    "Holdout",
+    "ImportResult",
+    "MetricDefinition",
+    "MomentStats",
+    "RatioStats",
+    "Variant",
+    "assign",
+    "compile_metric_sql",
+    "layer_check",
+    "straightforward_statistics",
+    "variant_statistics",
+]
+
+Statistics = dict[str, dict[str, MomentStats | RatioStats]]
+
+
+def straightforward_statistics(
+    store: EventStore, experiment_key: str, metrics: Sequence[MetricDefinition]
+) -> Statistics:
+    """Reference path: the compiled metric SQL over every stored event, one query per metric."""
+    con = store.connection()
+    out: Statistics = {}
+    for metric in metrics:
+        sql = compile_metric_sql(metric, experiment_key, events_table=store.events_view)
+        for variant, stats in stats_from_rows(metric, con.execute(sql).fetchall()).items():
+            out.setdefault(variant, {})[metric.key] = stats
+    return out
+
+
+def variant_statistics(
+    store: EventStore, experiment_key: str, metrics: Sequence[MetricDefinition]
+) -> Statistics:
+    """Fast path: per-variant statistics from the incremental roll-ups.
+
+    Covers flushed events. A metric seen for the first time builds its roll-up once (the cost
+    of one reference query); percentile and custom-SQL metrics use the reference SQL.
+    """
+    con = store.connection()
+    out: Statistics = {}
+    for metric in metrics:
+        if rollups.supports(metric):
+            per_variant = rollups.metric_statistics(
+                con, metric=metric, experiment_key=experiment_key, events_view=store.events_view
+            )
+        else:
+            per_variant = straightforward_statistics(store, experiment_key, [metric])
+            per_variant = {v: m[metric.key] for v, m in per_variant.items()}
+        for variant, stats in per_variant.items():
+            out.setdefault(variant, {})[metric.key] = stats
+    return out

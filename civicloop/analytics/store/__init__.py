@@ -1,0 +1,313 @@
+# SQL is generated here by design: identifiers are internal, literals go through _lit/params.
+# ruff: noqa: S608
+"""The event store: validated, idempotent intake into a durable outbox, one writer into DuckDB.
+
+Layout of a store directory (see docs/analytics/store.md)::
+
+    <path>/outbox.sqlite      ledger of accepted event ids + events waiting for the writer
+    <path>/events.duckdb      events table, roll-ups, writer watermark
+    <path>/parquet/date=YYYY-MM-DD/part-<n>.parquet   compacted days (see ``compact``)
+
+``accept`` may be called from any thread or process (it only touches SQLite); ``flush``,
+``import_file``'s final flush and the statistics run in the single writer process, which owns
+the DuckDB file.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from civicloop.analytics import rollups
+from civicloop.analytics.store.outbox import Outbox
+from civicloop.analytics.store.validation import (
+    BatchTooLarge,
+    CleanEvent,
+    Rejected,
+    batch_check,
+    event_clean,
+)
+
+__all__ = [
+    "AcceptResult",
+    "Backpressure",
+    "BatchTooLarge",
+    "EventStore",
+    "ImportResult",
+]
+
+EVENTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    event_id UUID NOT NULL, unit_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+    ts TIMESTAMPTZ NOT NULL, value DOUBLE, experiment VARCHAR, variant VARCHAR,
+    properties VARCHAR, seq BIGINT
+);
+CREATE TABLE IF NOT EXISTS writer_state (id INTEGER PRIMARY KEY, last_seq BIGINT NOT NULL);
+INSERT INTO writer_state SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM writer_state);
+CREATE TABLE IF NOT EXISTS parquet_files (
+    path VARCHAR PRIMARY KEY, day DATE NOT NULL, rows BIGINT NOT NULL
+);
+"""
+EVENT_COLUMNS = "event_id, unit_id, name, ts, value, experiment, variant, properties, seq"
+
+
+class Backpressure(Exception):  # noqa: N818 - the name is the API's vocabulary
+    """The writer is behind; retry after ``retry_after_seconds`` (the API answers 429/503)."""
+
+    def __init__(self, retry_after_seconds: int, backlog: int) -> None:
+        super().__init__(
+            f"{backlog} events are waiting to be written; retry after {retry_after_seconds} s"
+        )
+        self.retry_after_seconds = retry_after_seconds
+        self.backlog = backlog
+
+
+@dataclass
+class AcceptResult:
+    accepted: int
+    duplicates: int
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected_count: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # first 1,000, by row number
+
+
+class EventStore:
+    """Append-only, idempotent event store in the directory ``path``."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        max_backlog: int = 2_000_000,
+        drain_rate_per_second: float = 100_000.0,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.outbox = Outbox(self.path / "outbox.sqlite")
+        self.max_backlog = max_backlog
+        self.drain_rate_per_second = drain_rate_per_second
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._duck: Any = None
+        self._write_lock = threading.RLock()
+        self.last_flush_timings: dict[str, float] = {}
+
+    # -- intake -----------------------------------------------------------------------------
+
+    def accept(self, events: list[dict], *, body_bytes: int | None = None) -> AcceptResult:
+        """Validate a batch and store its new events durably before answering.
+
+        Raises ``BatchTooLarge`` (nothing stored) or ``Backpressure`` (nothing stored).
+        """
+        batch_check(events, body_bytes=body_bytes)
+        backlog = self.outbox.backlog()
+        if backlog + len(events) > self.max_backlog:
+            wait = max(1, min(300, math.ceil(backlog / self.drain_rate_per_second)))
+            raise Backpressure(wait, backlog)
+        now = self._clock()
+        clean: list[CleanEvent] = []
+        rejected: list[tuple[int, str]] = []
+        for index, raw in enumerate(events):
+            try:
+                clean.append(event_clean(raw, now=now))
+            except Rejected as reason:
+                rejected.append((index, str(reason)))
+        fresh = self.outbox.append(clean) if clean else []
+        accepted = sum(fresh)
+        return AcceptResult(accepted, len(fresh) - accepted, rejected)
+
+    def import_file(
+        self,
+        path: str | Path,
+        *,
+        progress: Callable[[int, int | None], None] | None = None,
+        chunk_rows: int = 50_000,
+        flush: bool = True,
+    ) -> ImportResult:
+        """Import CSV (.csv), JSON lines (.jsonl/.ndjson) or Parquet (.parquet) event files.
+
+        Columns/keys are those of the API (event_id, unit_id, name, timestamp, value,
+        properties); rejected rows are reported by 1-based row number with their reason.
+        """
+        from civicloop.analytics.store.importer import iter_rows
+
+        result = ImportResult()
+        now = self._clock()
+        done = 0
+        for rows, total in iter_rows(Path(path), chunk_rows=chunk_rows):
+            clean: list[CleanEvent] = []
+            for offset, raw in enumerate(rows):
+                try:
+                    clean.append(event_clean(raw, now=now))
+                except Rejected as reason:
+                    result.rejected_count += 1
+                    if len(result.rejected) < 1000:
+                        result.rejected.append((done + offset + 1, str(reason)))
+            fresh = self.outbox.append(clean) if clean else []
+            result.accepted += sum(fresh)
+            result.duplicates += len(fresh) - sum(fresh)
+            done += len(rows)
+            if self.outbox.backlog() >= self.max_backlog // 2:
+                self.flush()
+            if progress is not None:
+                progress(done, total)
+        if flush:
+            self.flush()
+        return result
+
+    # -- the single writer ------------------------------------------------------------------
+
+    def connection(self) -> Any:
+        """The writer's DuckDB connection (opened on first use, with recovery)."""
+        if self._duck is None:
+            import duckdb
+
+            con = duckdb.connect(str(self.path / "events.duckdb"))
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute(EVENTS_SCHEMA)
+            rollups.schema_create(con)
+            self._duck = con
+            self._refresh_view()
+        return self._duck
+
+    @property
+    def events_view(self) -> str:
+        return "all_events"
+
+    def _refresh_view(self) -> None:
+        con = self._duck
+        files = [
+            r[0] for r in con.execute("SELECT path FROM parquet_files ORDER BY path").fetchall()
+        ]
+        sql = f"SELECT {EVENT_COLUMNS} FROM events"
+        if files:
+            listing = ", ".join("'" + str(self.path / f).replace("'", "''") + "'" for f in files)
+            sql += f" UNION ALL SELECT {EVENT_COLUMNS} FROM read_parquet([{listing}])"
+        con.execute(f"CREATE OR REPLACE VIEW all_events AS {sql}")
+
+    def flush(
+        self, *, max_events: int = 500_000, _after_commit: Callable[[], None] | None = None
+    ) -> int:
+        """Move everything in the outbox into DuckDB (and the roll-ups); return events written.
+
+        Each batch commits the events, their roll-up updates and the new watermark in one
+        DuckDB transaction; outbox rows at or below the watermark are deleted afterwards, so a
+        crash between any two steps neither loses nor repeats an event.
+        """
+        import time
+
+        import pyarrow as pa
+
+        written = 0
+        with self._write_lock:
+            con = self.connection()
+            while True:
+                last = con.execute("SELECT last_seq FROM writer_state WHERE id = 1").fetchall()[0][
+                    0
+                ]
+                self.outbox.delete_upto(last)
+                started = time.perf_counter()
+                rows = self.outbox.read(after=last, limit=max_events)
+                if not rows:
+                    break
+                cols = list(zip(*rows, strict=True))
+                table = pa.table(
+                    {
+                        "seq": pa.array(cols[0], pa.int64()),
+                        "event_id": pa.array(cols[1], pa.string()),
+                        "unit_id": pa.array(cols[2], pa.string()),
+                        "name": pa.array(cols[3], pa.string()),
+                        "ts": pa.array(cols[4], pa.timestamp("us", tz="UTC")),
+                        "value": pa.array(cols[5], pa.float64()),
+                        "experiment": pa.array(cols[6], pa.string()),
+                        "variant": pa.array(cols[7], pa.string()),
+                        "properties": pa.array(cols[8], pa.string()),
+                    }
+                )
+                read_s = time.perf_counter() - started
+                self._append_arrow(con, table, last_seq=cols[0][-1])
+                written += len(rows)
+                self.last_flush_timings = {"read_outbox_s": read_s, **self.last_flush_timings}
+                if _after_commit is not None:
+                    _after_commit()
+                self.outbox.delete_upto(cols[0][-1])
+        return written
+
+    def _append_arrow(self, con: Any, table: Any, *, last_seq: int | None) -> None:
+        import time
+
+        con.register("incoming_arrow", table)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            t0 = time.perf_counter()
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE batch AS SELECT event_id::UUID AS event_id, "
+                "unit_id, name, ts, value, experiment, variant, properties, seq "
+                "FROM incoming_arrow"
+            )
+            con.execute(f"INSERT INTO events ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} FROM batch")
+            t1 = time.perf_counter()
+            rollups.apply_batch(con, batch="batch", events_view=self.events_view)
+            t2 = time.perf_counter()
+            if last_seq is not None:
+                con.execute("UPDATE writer_state SET last_seq = ? WHERE id = 1", [last_seq])
+            con.execute("COMMIT")
+            t3 = time.perf_counter()
+            self.last_flush_timings = {
+                "append_s": t1 - t0,
+                "rollups_s": t2 - t1,
+                "commit_s": t3 - t2,
+            }
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("incoming_arrow")
+
+    def bulk_load_trusted(self, select_sql: str) -> int:
+        """Append already-deduplicated history straight into DuckDB and rebuild the roll-ups.
+
+        For migrations and benchmarks only: it bypasses validation and the duplicate ledger.
+        ``select_sql`` must return the columns event_id, unit_id, name, ts, value, experiment,
+        variant, properties.
+        """
+        with self._write_lock:
+            con = self.connection()
+            before = con.execute("SELECT COUNT(*) FROM events").fetchall()[0][0]
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(
+                    f"INSERT INTO events ({EVENT_COLUMNS}) SELECT event_id, unit_id, name, ts, "
+                    f"value, experiment, variant, properties, NULL FROM ({select_sql})"
+                )
+                rollups.rebuild_all(con, events_view=self.events_view)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return con.execute("SELECT COUNT(*) FROM events").fetchall()[0][0] - before
+
+    def count(self) -> int:
+        return self.connection().execute("SELECT COUNT(*) FROM all_events").fetchall()[0][0]
+
+    def close(self) -> None:
+        if self._duck is not None:
+            self._duck.close()
+            self._duck = None
+        self.outbox.close()
+
+
+def iter_chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

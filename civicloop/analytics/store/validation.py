@@ -1,0 +1,116 @@
+"""Validation of incoming events: one clear reason per rejected event."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+MAX_BATCH_EVENTS = 1000
+MAX_BATCH_BYTES = 1_000_000
+MAX_NAME_CHARS = 128
+MAX_UNIT_CHARS = 256
+MAX_PROPERTIES_BYTES = 32_768
+MAX_FUTURE = timedelta(hours=24)
+EXPOSURE_EVENT = "$exposure"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_FIELDS = frozenset({"event_id", "unit_id", "name", "timestamp", "value", "properties"})
+
+
+class BatchTooLarge(ValueError):
+    """The whole batch is refused (the API answers 413); nothing of it is stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class CleanEvent:
+    event_id: str  # canonical lowercase UUID
+    unit_id: str
+    name: str
+    ts_us: int  # microseconds since the Unix epoch, UTC
+    value: float | None
+    experiment: str | None
+    variant: str | None
+    properties: str | None  # compact JSON text
+
+
+class Rejected(ValueError):
+    pass
+
+
+def batch_check(events: object, *, body_bytes: int | None = None) -> None:
+    """Refuse batches over 1,000 events or 1 MB."""
+    if not isinstance(events, list):
+        raise BatchTooLarge("the batch must be a JSON array of events")
+    if len(events) > MAX_BATCH_EVENTS:
+        raise BatchTooLarge(
+            f"a batch holds at most {MAX_BATCH_EVENTS} events; this one has {len(events)}"
+        )
+    if body_bytes is None:
+        body_bytes = len(json.dumps(events, default=str).encode("utf-8"))
+    if body_bytes > MAX_BATCH_BYTES:
+        raise BatchTooLarge(
+            f"a batch is at most {MAX_BATCH_BYTES} bytes; this one has {body_bytes}"
+        )
+
+
+def event_clean(raw: object, *, now: datetime) -> CleanEvent:
+    """Return the validated event or raise Rejected with a message naming the field and rule."""
+    if not isinstance(raw, dict):
+        raise Rejected("event must be a JSON object")
+    unknown = raw.keys() - _FIELDS
+    if unknown:
+        raise Rejected(f"unknown field {sorted(unknown)[0]!r}")
+    event_id = raw.get("event_id")
+    if event_id is None:
+        raise Rejected("event_id is required")
+    try:
+        event_id = str(uuid.UUID(str(event_id)))
+    except ValueError:
+        raise Rejected("event_id must be a UUID") from None
+    unit_id = raw.get("unit_id")
+    if not isinstance(unit_id, str) or not 0 < len(unit_id) <= MAX_UNIT_CHARS:
+        raise Rejected(f"unit_id must be a non-empty string of at most {MAX_UNIT_CHARS} characters")
+    name = raw.get("name")
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME_CHARS:
+        raise Rejected(f"name must be a non-empty string of at most {MAX_NAME_CHARS} characters")
+    stamp = raw.get("timestamp")
+    if stamp is None:
+        raise Rejected("timestamp is required")
+    try:
+        moment = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+        raise Rejected("timestamp must be ISO 8601 with a time zone, e.g. 2026-01-31T09:30:00Z")
+    if moment - now > MAX_FUTURE:
+        raise Rejected("timestamp is more than 24 hours in the future")
+    value = raw.get("value")
+    if value is not None:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise Rejected("value must be a finite number or null")
+        value = float(value)
+    properties = raw.get("properties")
+    experiment = variant = None
+    properties_json = None
+    if properties is not None:
+        if not isinstance(properties, dict):
+            raise Rejected("properties must be a JSON object")
+        properties_json = json.dumps(properties, separators=(",", ":"), ensure_ascii=False)
+        if len(properties_json.encode("utf-8")) > MAX_PROPERTIES_BYTES:
+            raise Rejected(f"properties must be at most {MAX_PROPERTIES_BYTES} bytes as JSON")
+    if name == EXPOSURE_EVENT:
+        experiment = properties.get("experiment") if properties else None
+        variant = properties.get("variant") if properties else None
+        if not (
+            isinstance(experiment, str) and experiment and isinstance(variant, str) and variant
+        ):
+            raise Rejected("a $exposure event needs string properties 'experiment' and 'variant'")
+    ts_us = (moment - _EPOCH) // _MICROSECOND
+    return CleanEvent(event_id, unit_id, name, ts_us, value, experiment, variant, properties_json)
