@@ -156,7 +156,10 @@ def t_test_power(*, n_per_group: float, delta: float, sd: float, alpha: float) -
     df = 2 * n_per_group - 2
     nc = delta / (sd * math.sqrt(2 / n_per_group))
     crit = stats.t.ppf(1 - alpha / 2, df)
-    return float(stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc))
+    upper = float(stats.nct.sf(crit, df, nc))
+    # P(T < -crit | nc) = P(T > crit | -nc); scipy's lower tail can be NaN far from nc.
+    lower = float(stats.nct.sf(crit, df, -nc))
+    return (upper if math.isfinite(upper) else 1.0) + (lower if math.isfinite(lower) else 0.0)
 
 
 def power_means(
@@ -181,7 +184,8 @@ def power_means(
     if delta is None:
         if n_per_group is None or n_per_group < 2:
             raise StatsInputError("give a minimum detectable effect or n per group (>= 2)")
-        upper = 100 * baseline_sd
+        z = z_quantile(1 - alpha / 2) + z_quantile(power)
+        upper = 4 * z * baseline_sd * math.sqrt(2 / n_per_group)
         delta = float(
             optimize.brentq(
                 lambda d: (
