@@ -5,7 +5,8 @@
 b2 is the level change at the intervention T0 and b3 the change in slope (Wagner, Soumerai,
 Zhang & Ross-Degnan 2002, "Segmented regression analysis of interrupted time series studies in
 medication use research", J Clin Pharm Ther 27:299-309). Standard errors are Newey-West (1987)
-HAC with Bartlett weights 1 - l/(L+1) and the n/(n-k) small-sample factor; the default lag is
+HAC with Bartlett weights 1 - l/(L+1) and no small-sample factor (as statsmodels'
+``cov_type='HAC'``; Stata's ``newey`` multiplies by n/(n-k)); the default lag is
 floor(4 (n/100)^(2/9)) (Newey & West 1994). Inference is asymptotically normal. Rows must be
 one observation per period, equally spaced; they are sorted by time.
 """
@@ -54,8 +55,7 @@ def newey_west_lags(n: int) -> int:
 
 
 def hac_covariance(x: np.ndarray, residuals: np.ndarray, lags: int) -> np.ndarray:
-    """Newey-West covariance of OLS coefficients, Bartlett kernel, n/(n-k) corrected."""
-    n, k = x.shape
+    """Newey-West covariance of OLS coefficients, Bartlett kernel, no small-sample factor."""
     scores = x * residuals[:, None]
     meat = scores.T @ scores
     for lag in range(1, lags + 1):
@@ -63,7 +63,7 @@ def hac_covariance(x: np.ndarray, residuals: np.ndarray, lags: int) -> np.ndarra
         cross = scores[lag:].T @ scores[:-lag]
         meat += weight * (cross + cross.T)
     bread = np.linalg.inv(x.T @ x)
-    return bread @ meat @ bread * (n / (n - k))
+    return bread @ meat @ bread
 
 
 def interrupted_time_series(
