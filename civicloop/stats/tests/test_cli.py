@@ -1,0 +1,250 @@
+"""`civicloop analyze` contract: JSON keys, exit codes and one-line errors on bad input."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from civicloop.analyze import main
+
+ESTIMATE_KEYS = {"estimate", "std_error", "ci_low", "ci_high", "p_value"}
+
+
+def run(capsys, argv):
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys, argv):
+    code, out, err = run(capsys, [*argv, "--format", "json"])
+    assert code == 0, err
+    assert out.count("\n") == 1
+    payload = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert {"maryland_sms", "nesta_level", "reasons"} <= set(payload["evidence"])
+    return payload
+
+
+@pytest.fixture
+def ab_csv(tmp_path):
+    rng = np.random.default_rng(9)
+    n = 3000
+    variant = rng.choice(["control", "new_form", "short_form"], n)
+    pre = rng.normal(10, 2, n)
+    minutes = pre + rng.normal(0, 1.5, n) - 0.3 * (variant == "new_form")
+    done = (rng.random(n) < 0.4 + 0.05 * (variant == "short_form")).astype(int)
+    cases = rng.integers(1, 4, n)
+    path = tmp_path / "ab.csv"
+    pd.DataFrame(
+        {"variant": variant, "minutes": minutes, "pre": pre, "done": done, "cases": cases}
+    ).to_csv(path, index=False)
+    return path
+
+
+def test_ab_json_matches_scipy_and_lists_every_non_control_variant(capsys, ab_csv):
+    payload = run_json(capsys, ["ab", str(ab_csv), "--variant", "variant", "--metric", "minutes"])
+    frame = pd.read_csv(ab_csv)
+    assert payload["control"] == "control"
+    assert {r["variant"] for r in payload["results"]} == {"new_form", "short_form"}
+    for result in payload["results"]:
+        assert ESTIMATE_KEYS <= set(result)
+        assert ESTIMATE_KEYS <= set(result["relative_lift"])
+        assert 0 <= result["chance_to_beat_control"] <= 1
+        ref = stats.ttest_ind(
+            frame.loc[frame.variant == result["variant"], "minutes"],
+            frame.loc[frame.variant == "control", "minutes"],
+            equal_var=False,
+        )
+        assert result["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+    counts = frame["variant"].value_counts()
+    assert payload["srm"]["p_value"] == pytest.approx(stats.chisquare(counts).pvalue, rel=1e-9)
+    assert payload["evidence"]["maryland_sms"] == 5
+
+
+def test_ab_with_covariate_sequential_and_ratio(capsys, ab_csv):
+    cuped = run_json(
+        capsys,
+        ["ab", str(ab_csv), "--variant", "variant", "--metric", "minutes", "--covariate", "pre",
+         "--control", "control"],
+    )  # fmt: skip
+    assert cuped["cuped"] is True
+    assert all(r["variance_reduction"] > 0.5 for r in cuped["results"])
+    seq = run_json(
+        capsys,
+        ["ab", str(ab_csv), "--variant", "variant", "--metric", "done", "--sequential"],
+    )
+    assert seq["metric_type"] == "proportion"
+    for r in seq["results"]:
+        width = r["ci_high"] - r["ci_low"]
+        fixed = r["fixed_horizon"]["ci_high"] - r["fixed_horizon"]["ci_low"]
+        assert width > fixed
+    ratio = run_json(
+        capsys,
+        ["ab", str(ab_csv), "--variant", "variant", "--metric", "minutes", "--denominator",
+         "cases"],
+    )  # fmt: skip
+    frame = pd.read_csv(ab_csv)
+    arm = frame[frame.variant == "new_form"]
+    ctl = frame[frame.variant == "control"]
+    expected = arm.minutes.sum() / arm.cases.sum() - ctl.minutes.sum() / ctl.cases.sum()
+    new_form = next(r for r in ratio["results"] if r["variant"] == "new_form")
+    assert new_form["estimate"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_ab_table_is_readable(capsys, ab_csv):
+    code, out, _ = run(capsys, ["ab", str(ab_csv), "--variant", "variant", "--metric", "done"])
+    assert code == 0
+    assert "new_form" in out
+    assert "SRM" in out
+    assert "Maryland SMS 5" in out
+
+
+def test_did_2x2_and_panel(capsys, tmp_path):
+    rng = np.random.default_rng(4)
+    n = 400
+    group = rng.integers(0, 2, n)
+    post = rng.integers(0, 2, n)
+    y = 5 + group + 2 * post + 1.5 * group * post + rng.normal(0, 1, n)
+    path = tmp_path / "did.csv"
+    pd.DataFrame({"y": y, "g": group, "p": post, "site": rng.integers(0, 20, n)}).to_csv(
+        path, index=False
+    )
+    payload = run_json(capsys, ["did", str(path), "--outcome", "y", "--group", "g", "--post", "p"])
+    assert ESTIMATE_KEYS <= set(payload)
+    assert payload["n_obs"] == n
+    assert payload["se_type"] == "classical"
+    assert payload["ci_low"] < 1.5 < payload["ci_high"]
+    assert payload["evidence"]["maryland_sms"] == 3
+    hc1 = run_json(
+        capsys,
+        ["did", str(path), "--outcome", "y", "--group", "g", "--post", "p", "--se", "hc1"],
+    )
+    assert hc1["se_type"] == "hc1"
+    assert hc1["estimate"] == pytest.approx(payload["estimate"])
+
+    units, periods = 30, 6
+    unit = np.repeat(np.arange(units), periods)
+    time = np.tile(np.arange(periods), units)
+    treat = ((unit < 10) & (time >= 3)).astype(int)
+    yp = unit * 0.1 + time * 0.3 + 2.0 * treat + rng.normal(0, 0.5, unit.size)
+    panel = tmp_path / "panel.csv"
+    pd.DataFrame({"y": yp, "u": unit, "t": time, "d": treat}).to_csv(panel, index=False)
+    result = run_json(
+        capsys,
+        ["did", str(panel), "--outcome", "y", "--unit", "u", "--time", "t", "--treatment", "d"],
+    )
+    assert result["se_type"] == "cluster"
+    assert result["ci_low"] < 2.0 < result["ci_high"]
+
+
+def test_staggered_its_and_power(capsys, tmp_path):
+    rng = np.random.default_rng(8)
+    rows = []
+    for u in range(90):
+        g = [0, 3, 4][u % 3]
+        for t in range(1, 6):
+            y = u * 0.01 + t + (1.0 if g and t >= g else 0.0) + rng.normal(0, 0.3)
+            rows.append({"site": f"s{u}", "year": t, "first": g if g else "", "y": y})
+    stag = tmp_path / "stag.csv"
+    pd.DataFrame(rows).to_csv(stag, index=False)
+    payload = run_json(
+        capsys,
+        ["staggered", str(stag), "--outcome", "y", "--unit", "site", "--time", "year",
+         "--first-treated", "first"],
+    )  # fmt: skip
+    assert ESTIMATE_KEYS <= set(payload["simple_att"])
+    assert payload["simple_att"]["ci_low"] < 1.0 < payload["simple_att"]["ci_high"]
+    assert all(ESTIMATE_KEYS <= set(e) for e in payload["event_study"])
+
+    t = np.arange(1, 41)
+    y = 10 + 0.2 * t + 3 * (t >= 25) + rng.normal(0, 0.5, t.size)
+    its = tmp_path / "its.csv"
+    pd.DataFrame({"month": t, "calls": y}).to_csv(its, index=False)
+    payload = run_json(
+        capsys,
+        ["its", str(its), "--time", "month", "--outcome", "calls", "--intervention", "25",
+         "--hac-lags", "2"],
+    )  # fmt: skip
+    assert ESTIMATE_KEYS <= set(payload["level_change"])
+    assert ESTIMATE_KEYS <= set(payload["slope_change"])
+    assert payload["level_change"]["ci_low"] < 3 < payload["level_change"]["ci_high"]
+    assert payload["evidence"]["maryland_sms"] == 2
+
+    payload = run_json(
+        capsys,
+        ["power", "--baseline-rate", "0.1", "--mde-abs", "0.02", "--daily-units", "1000"],
+    )
+    assert payload["n_per_group"] == 3839
+    assert payload["days"] == math.ceil(2 * 3839 / 1000)
+    means = run_json(
+        capsys, ["power", "--baseline-mean", "50", "--baseline-sd", "12", "--mde-rel", "0.06"]
+    )
+    assert means["n_per_group"] > 0
+    assert "days" not in means
+
+
+@pytest.fixture
+def bad_files(tmp_path):
+    files = {}
+    files["text"] = tmp_path / "text.csv"
+    pd.DataFrame({"variant": ["a", "b", "a", "b"], "m": ["1", "x", "2", "3"]}).to_csv(
+        files["text"], index=False
+    )
+    files["one_arm"] = tmp_path / "one_arm.csv"
+    pd.DataFrame({"variant": ["a"] * 5, "m": [1, 2, 3, 4, 5]}).to_csv(files["one_arm"], index=False)
+    files["constant"] = tmp_path / "constant.csv"
+    pd.DataFrame({"variant": ["a", "b"] * 4, "m": [3] * 8}).to_csv(files["constant"], index=False)
+    files["nopost"] = tmp_path / "nopost.csv"
+    pd.DataFrame({"y": [1.0, 2, 3, 4], "g": [0, 1, 0, 1], "p": [0, 0, 0, 0]}).to_csv(
+        files["nopost"], index=False
+    )
+    files["its"] = tmp_path / "its.csv"
+    pd.DataFrame({"t": range(10), "y": np.arange(10) ** 1.5}).to_csv(files["its"], index=False)
+    files["binary"] = tmp_path / "binary.csv"
+    files["binary"].write_bytes(b"\x00\xff\xfe\x00garbage")
+    files["empty"] = tmp_path / "empty.csv"
+    files["empty"].write_text("")
+    return files
+
+
+@pytest.mark.parametrize(
+    ("case", "argv", "needle"),
+    [
+        ("missing column", ["ab", "{text}", "--variant", "variant", "--metric", "nope"], "'nope'"),
+        ("non-numeric", ["ab", "{text}", "--variant", "variant", "--metric", "m"], "non-numeric"),
+        ("empty arm", ["ab", "{one_arm}", "--variant", "variant", "--metric", "m"], "empty"),
+        (
+            "absent control",
+            ["ab", "{constant}", "--variant", "variant", "--metric", "m", "--control", "zzz"],
+            "'zzz'",
+        ),
+        ("constant", ["ab", "{constant}", "--variant", "variant", "--metric", "m"], "constant"),
+        (
+            "no post period",
+            ["did", "{nopost}", "--outcome", "y", "--group", "g", "--post", "p"],
+            "post",
+        ),
+        (
+            "its no post",
+            ["its", "{its}", "--time", "t", "--outcome", "y", "--intervention", "99"],
+            "no post period",
+        ),
+        ("unreadable", ["ab", "{binary}", "--variant", "variant", "--metric", "m"], "cannot read"),
+        ("empty file", ["ab", "{empty}", "--variant", "v", "--metric", "m"], "empty"),
+        ("no such file", ["ab", "/nonexistent/x.csv", "--variant", "v", "--metric", "m"], "found"),
+        ("bad option", ["ab", "{text}", "--variant", "variant"], "--metric"),
+        ("bad power", ["power", "--baseline-rate", "2", "--mde-abs", "0.1"], "baseline rate"),
+    ],
+)
+def test_bad_input_prints_one_line_and_exits_2(capsys, bad_files, case, argv, needle):
+    argv = [a.format(**{k: str(v) for k, v in bad_files.items()}) for a in argv]
+    code, out, err = run(capsys, [*argv, "--format", "json"])
+    assert code == 2, case
+    assert out == ""
+    assert err.endswith("\n")
+    assert err.count("\n") == 1, err
+    assert needle in err
+    assert "Traceback" not in err
