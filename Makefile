@@ -1,0 +1,65 @@
+# CivicLoop: `make run` sets everything up and serves the demo; `make test` sets up and tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/civicloop
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run setup test test-sqlite test-postgres lint typecheck assets messages bench browser-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+civicloop/web/static/vendor/.built: node_modules/.installed civicloop/web/assets/*
+	npm run --silent build
+	touch $@
+
+assets: civicloop/web/static/vendor/.built
+
+messages: $(VENV)/.installed
+	@if command -v msgfmt >/dev/null; then cd civicloop && ../$(PY) -m django compilemessages -v0 --settings=config.settings.dev 2>/dev/null || (cd .. && DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py compilemessages -v0); fi
+
+setup: $(VENV)/.installed assets
+
+run: setup
+	$(PY) manage.py migrate -v0
+	$(PY) manage.py demo
+	@echo ""
+	@echo "CivicLoop is starting at http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
+	$(VENV)/bin/civicloop serve --port $(PORT)
+
+browser-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run -v0 --settings=config.settings.test
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy civicloop config
+
+test: setup browser-deps lint test-sqlite test-postgres
+
+test-sqlite:
+	$(VENV)/bin/pytest -q
+
+test-postgres:
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -m "not browser"
+
+bench: setup
+	$(PY) bench/stats.py
+	$(PY) bench/analytics.py --events 2000000 --units 200000
+	$(PY) bench/text.py --n 20000
+
+clean:
+	rm -rf $(VENV) node_modules civicloop/web/static/vendor staticfiles

@@ -1,0 +1,39 @@
+"""The CivicLoop HTTP API, assembled from each app's router."""
+
+
+from django.db import connection
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+
+from civicloop.core.http import API_AUTH, install_problem_handlers
+from civicloop.portfolio.api import router as portfolio_router
+
+api = NinjaAPI(
+    title="CivicLoop API",
+    version="1",
+    description=(
+        "Problem → Solutions → Experiments → Evidence → Scale. Authenticate machines with "
+        "`Authorization: Bearer <API key>` (keys are scoped to one organisation and to read or "
+        "write); browsers use their session. Errors are RFC 9457 `application/problem+json` "
+        "naming the field and the rule. Lists take `limit` (at most 200) and `offset`."
+    ),
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_problem_handlers(api)
+
+
+class Health(Schema):
+    status: str
+    database: str
+
+
+@api.get("/health", auth=None, response=Health, tags=["meta"], summary="Liveness and database")
+def health(request: HttpRequest):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok", "database": connection.vendor}
+
+
+api.add_router("/", portfolio_router)

@@ -1,0 +1,140 @@
+"""Request authentication and RFC 9457 problem details for the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from civicloop.core.permissions import ANONYMOUS, Principal, principal_for_api_key, principal_for_person
+from civicloop.core.services import apikey_authenticate
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def principal(request: HttpRequest) -> Principal:
+    """The acting principal of a request (API key or signed-in person), resolved once."""
+    cached = getattr(request, "_civicloop_principal", None)
+    if cached is not None:
+        return cached
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, Principal):
+        result = auth
+    else:
+        user = getattr(request, "user", None)
+        result = principal_for_person(user) if user is not None and user.is_authenticated else ANONYMOUS
+    request._civicloop_principal = result  # type: ignore[attr-defined]
+    return result
+
+
+class ApiKeyAuth(HttpBearer):
+    """`Authorization: Bearer clk_…` with a key created in the UI or by `civicloop apikey create`."""
+
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
+        key = apikey_authenticate(token)
+        if key is None:
+            return None
+        return principal_for_api_key(key)
+
+
+class SessionAuth(APIKeyCookie):
+    """A signed-in browser session; unsafe methods need the CSRF token."""
+
+    param_name = "sessionid"
+
+    def _get_key(self, request: HttpRequest) -> str | None:  # type: ignore[override]
+        return request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return principal_for_person(user)
+
+
+def require_write(request: HttpRequest) -> Principal:
+    """The principal, refusing read-only API keys with a clear 403."""
+    actor = principal(request)
+    if actor.read_only:
+        raise PermissionError("This API key is read-only; create a key with the 'write' scope.")
+    return actor
+
+
+API_AUTH = [ApiKeyAuth(), SessionAuth(csrf=True)]
+
+
+def problem_response(
+    request: HttpRequest, status: int, title: str, detail: str = "",
+    errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "instance": request.path,
+    }
+    if errors:
+        body["errors"] = errors
+    response = JsonResponse(body, status=status, content_type=PROBLEM_JSON,
+                            json_dumps_params={"ensure_ascii": False})
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _field_of(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(NinjaValidationError)
+    def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        errors = [
+            {"field": _field_of(list(e.get("loc", []))), "message": e.get("msg", "invalid"),
+             "type": e.get("type", "")}
+            for e in exc.errors
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem_response(request, 422, "Invalid request", detail, errors)
+
+    @api.exception_handler(DjangoValidationError)
+    def _domain_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        if hasattr(exc, "error_dict"):
+            errors = [{"field": f, "message": str(m)} for f, msgs in exc.message_dict.items()
+                      for m in msgs]
+        else:
+            errors = [{"field": "body", "message": m} for m in exc.messages]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem_response(request, 422, "Invalid request", detail, errors)
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return problem_response(request, 404, "Not found", "No such object, or it is not yours to see.")
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return problem_response(
+            request, 401, "Authentication required",
+            "Send 'Authorization: Bearer <API key>' or sign in.",
+            headers={"WWW-Authenticate": 'Bearer realm="civicloop"'},
+        )
+
+    @api.exception_handler(PermissionError)
+    def _forbidden(request: HttpRequest, exc: PermissionError) -> HttpResponse:
+        return problem_response(request, 403, "Forbidden", str(exc) or "Not allowed.")
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        headers = getattr(exc, "headers", None)
+        return problem_response(request, exc.status_code, str(exc.message), str(exc.message),
+                                headers=headers)

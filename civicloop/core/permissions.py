@@ -1,0 +1,128 @@
+"""The one place that decides who may do what.
+
+Every view, API operation and selector asks this module. Scope is organisational: a person acts
+through memberships (organisation + role); an API key acts for its organisation with its scope.
+Anything outside a principal's scope is reported as "not found" by callers (404), never 403, so
+that the existence of other organisations' objects is not revealed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from civicloop.core.models import ApiKey, ApiKeyScope, Membership, Person, Role
+
+
+class Ability(enum.StrEnum):
+    VIEW_PORTFOLIO = "view_portfolio"
+    EDIT_PORTFOLIO = "edit_portfolio"
+    RECORD_MEASUREMENT = "record_measurement"
+    MOVE_STAGE = "move_stage"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_API_KEYS = "manage_api_keys"
+    MANAGE_SETTINGS = "manage_settings"
+
+
+# What each role may do on objects of the unit it belongs to.
+UNIT_ROLE_ABILITIES: dict[str, frozenset[Ability]] = {
+    Role.UNIT_STAFF: frozenset(Ability),
+    Role.AUDITOR: frozenset({Ability.VIEW_PORTFOLIO, Ability.VIEW_AUDIT}),
+    Role.EVALUATOR: frozenset({Ability.VIEW_PORTFOLIO}),
+    Role.VENDOR: frozenset(),
+    Role.AGENCY_OFFICIAL: frozenset(),
+}
+# What an agency official may do on objects their agency owns.
+AGENCY_OFFICIAL_ABILITIES = frozenset({Ability.VIEW_PORTFOLIO, Ability.RECORD_MEASUREMENT})
+READ_ABILITIES = frozenset({Ability.VIEW_PORTFOLIO})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a signed-in person or an API key, with their memberships resolved once."""
+
+    person: Person | None = None
+    api_key: ApiKey | None = None
+    # (organization_id, role) pairs; an API key of a unit acts as unit staff of that unit.
+    roles: frozenset[tuple[int, str]] = field(default_factory=frozenset)
+    read_only: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.person is not None:
+            return f"person:{self.person.pk}"
+        if self.api_key is not None:
+            return f"apikey:{self.api_key.prefix}"
+        return "anonymous"
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.person is not None or self.api_key is not None
+
+    def organizations(self, roles: Iterable[str] | None = None) -> set[int]:
+        wanted = set(roles) if roles is not None else None
+        return {org for org, role in self.roles if wanted is None or role in wanted}
+
+    def has_role(self, role: str) -> bool:
+        return any(r == role for _, r in self.roles)
+
+    def units_with(self, ability: Ability) -> set[int]:
+        if self.read_only and ability not in READ_ABILITIES:
+            return set()
+        return {org for org, role in self.roles if ability in UNIT_ROLE_ABILITIES.get(role, ())}
+
+    def agencies_with(self, ability: Ability) -> set[int]:
+        if self.read_only and ability not in READ_ABILITIES:
+            return set()
+        if ability not in AGENCY_OFFICIAL_ABILITIES:
+            return set()
+        return self.organizations([Role.AGENCY_OFFICIAL])
+
+
+ANONYMOUS = Principal()
+
+
+def principal_for_person(person: Person | None) -> Principal:
+    if person is None or not person.is_authenticated or not person.is_active:
+        return ANONYMOUS
+    roles = frozenset(
+        Membership.objects.filter(person=person).values_list("organization_id", "role")
+    )
+    return Principal(person=person, roles=roles)
+
+
+def principal_for_api_key(key: ApiKey) -> Principal:
+    role = {
+        "unit": Role.UNIT_STAFF,
+        "agency": Role.AGENCY_OFFICIAL,
+        "company": Role.VENDOR,
+    }.get(key.organization.kind, Role.AUDITOR)
+    return Principal(
+        api_key=key,
+        roles=frozenset({(key.organization_id, role)}),
+        read_only=key.scope == ApiKeyScope.READ,
+    )
+
+
+def can(
+    principal: Principal, ability: Ability, *, unit_id: int | None, agency_id: int | None = None
+) -> bool:
+    """May `principal` exercise `ability` on an object of `unit_id`, owned by `agency_id`?"""
+    if unit_id is not None and unit_id in principal.units_with(ability):
+        return True
+    return agency_id is not None and agency_id in principal.agencies_with(ability)
+
+
+def scope_q(
+    principal: Principal, ability: Ability, *, unit_field: str, agency_field: str | None = None
+) -> Q:
+    """A filter for querysets: the rows on which `principal` may exercise `ability`."""
+    condition = Q(**{f"{unit_field}__in": sorted(principal.units_with(ability))})
+    if agency_field:
+        agencies = principal.agencies_with(ability)
+        if agencies:
+            condition |= Q(**{f"{agency_field}__in": sorted(agencies)})
+    return condition

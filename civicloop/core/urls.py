@@ -1,0 +1,10 @@
+from django.urls import path
+
+from civicloop.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("settings/api-keys/", views.api_keys, name="api_keys"),
+    path("settings/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("audit/", views.audit_log, name="audit_log"),
+]

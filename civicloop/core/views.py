@@ -1,0 +1,99 @@
+"""Settings pages (API keys), the audit log and the health check."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from civicloop.core import selectors, services
+from civicloop.core.audit import audit_record, audit_verify
+from civicloop.core.events import CoreEvent
+from civicloop.core.forms import ApiKeyForm
+from civicloop.core.http import principal
+from civicloop.core.permissions import Ability
+from civicloop.web.exports import csv_response
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+        status = 200
+    except Exception:  # noqa: BLE001 - a health check reports any failure
+        database = "unavailable"
+        status = 503
+    return JsonResponse({"status": "ok" if status == 200 else "degraded", "database": database,
+                         "engine": connection.vendor}, status=status)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("portfolio:list")
+    return render(request, "core/home.html", {"page_title": _("Welcome")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_keys(request: HttpRequest) -> HttpResponse:
+    viewer = principal(request)
+    units = list(selectors.units_for(viewer=viewer, ability=Ability.MANAGE_API_KEYS))
+    if not units:
+        raise Http404("Not found")
+    form = ApiKeyForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        unit = next((u for u in units if str(u.pk) == request.POST.get("unit")), units[0])
+        try:
+            created = services.apikey_create(actor=viewer, organization=unit,
+                                              name=form.cleaned_data["name"],
+                                              scope=form.cleaned_data["scope"])
+        except ValidationError as error:
+            for name, msgs in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, msgs)
+        else:
+            form = ApiKeyForm()
+    return render(request, "core/api_keys.html", {
+        "page_title": _("API keys"), "form": form, "created": created, "units": units,
+        "keys": selectors.apikey_list(viewer=viewer),
+    }, status=201 if created else 200)
+
+
+@login_required
+@require_POST
+def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = principal(request)
+    key = selectors.apikey_list(viewer=viewer).filter(pk=pk).first()
+    if key is None:
+        raise Http404("Not found")
+    services.apikey_revoke(actor=viewer, api_key=key)
+    messages.success(request, _("Key revoked."))
+    return redirect("core:api_keys")
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    viewer = principal(request)
+    if not viewer.units_with(Ability.VIEW_AUDIT):
+        raise Http404("Not found")
+    events = selectors.audit_event_list(viewer=viewer)
+    if request.GET.get("action"):
+        events = events.filter(action=request.GET["action"])
+    if request.GET.get("format") == "csv":
+        audit_record(actor=viewer, action=CoreEvent.AUDIT_LOG_EXPORTED, metadata={"format": "csv"})
+        rows = ((e.sequence, e.occurred_at.isoformat(), e.actor_label, e.action, e.object_type,
+                 e.object_id, e.hash) for e in events.iterator())
+        return csv_response("audit-log.csv", ["sequence", "occurred_at", "actor", "action",
+                                              "object_type", "object_id", "hash"], rows)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_log.html", {
+        "page_title": _("Audit log"), "page": page,
+        "chain": audit_verify() if request.GET.get("verify") else None,
+    })

@@ -1,0 +1,169 @@
+"""Every read of the portfolio that a view or the API needs, scoped by `core.permissions`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from civicloop.core.permissions import Ability, Principal, scope_q
+from civicloop.portfolio.models import Kpi, Measurement, Problem, StageTransition, TargetGroup
+
+DEFAULT_WEIGHTS = {"impact": 1.0, "reach": 1.0, "urgency": 1.0, "effort": 1.0}
+# A KPI is off track when its progress lags the straight line from baseline to target by more
+# than this share of the distance.
+OFF_TRACK_TOLERANCE = 0.10
+
+
+@dataclass(frozen=True)
+class ProblemFilters:
+    stage: str | None = None
+    facet: str | None = None
+    agency: int | None = None
+    target_group: int | None = None
+    tag: str | None = None
+    search: str | None = None
+    off_track: bool | None = None
+    sort: str = "priority"
+
+
+def _visible_problems(viewer: Principal, ability: Ability = Ability.VIEW_PORTFOLIO) -> QuerySet[Problem]:
+    return Problem.objects.filter(
+        scope_q(viewer, ability, unit_field="unit_id", agency_field="owner_agency_id")
+    )
+
+
+def problem_list(*, viewer: Principal, filters: ProblemFilters | None = None) -> list[Problem]:
+    """The problems a viewer may see, filtered and sorted, with score and on-track status."""
+    filters = filters or ProblemFilters()
+    qs = _visible_problems(viewer).select_related("unit", "owner_agency").prefetch_related(
+        "tags", "target_groups",
+        Prefetch("kpis", queryset=Kpi.objects.prefetch_related(
+            Prefetch("measurements", queryset=Measurement.objects.order_by("date")))),
+    )
+    if filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.facet:
+        qs = qs.filter(facet=filters.facet)
+    if filters.agency:
+        qs = qs.filter(owner_agency_id=filters.agency)
+    if filters.target_group:
+        qs = qs.filter(target_groups__id=filters.target_group)
+    if filters.tag:
+        qs = qs.filter(tags__name=filters.tag.strip().lower())
+    if filters.search:
+        qs = qs.filter(title__icontains=filters.search.strip())
+    problems = list(qs.distinct())
+    for problem in problems:
+        weights = {**DEFAULT_WEIGHTS, **(problem.unit.prioritisation_weights or {})}
+        problem.priority_score = priority_score(problem, weights)  # type: ignore[attr-defined]
+        statuses = [kpi_status(kpi) for kpi in problem.kpis.all()]
+        problem.kpi_statuses = statuses  # type: ignore[attr-defined]
+        problem.off_track = any(s.off_track for s in statuses)  # type: ignore[attr-defined]
+    if filters.off_track is not None:
+        problems = [p for p in problems if p.off_track is filters.off_track]  # type: ignore[attr-defined]
+    if filters.sort == "title":
+        problems.sort(key=lambda p: p.title.lower())
+    elif filters.sort == "updated":
+        problems.sort(key=lambda p: p.updated_at, reverse=True)
+    else:
+        problems.sort(key=lambda p: (-p.priority_score, p.title.lower()))  # type: ignore[attr-defined]
+    return problems
+
+
+def priority_score(problem: Problem, weights: dict[str, float]) -> float:
+    """impact^a × reach^b × urgency^c ÷ effort^d, with the unit's weights as exponents."""
+    score = (
+        problem.impact ** weights["impact"]
+        * problem.reach ** weights["reach"]
+        * problem.urgency ** weights["urgency"]
+        / problem.effort ** weights["effort"]
+    )
+    return round(float(score), 3)
+
+
+def problem_get(*, viewer: Principal, pk: int, ability: Ability = Ability.VIEW_PORTFOLIO) -> Problem:
+    """One problem, or 404 if it does not exist or is outside the viewer's scope."""
+    problem = (
+        _visible_problems(viewer, ability)
+        .select_related("unit", "owner_agency")
+        .prefetch_related("tags", "target_groups")
+        .filter(pk=pk)
+        .first()
+    )
+    if problem is None:
+        raise Http404("Not found")
+    return problem
+
+
+def problem_transitions(*, problem: Problem) -> QuerySet[StageTransition]:
+    return problem.transitions.select_related("decided_by").order_by("decided_at", "pk")
+
+
+def kpi_list(*, viewer: Principal, problem_id: int | None = None) -> QuerySet[Kpi]:
+    qs = Kpi.objects.filter(
+        scope_q(viewer, Ability.VIEW_PORTFOLIO, unit_field="problem__unit_id",
+                agency_field="problem__owner_agency_id")
+    ).select_related("problem")
+    if problem_id is not None:
+        qs = qs.filter(problem_id=problem_id)
+    return qs.order_by("problem_id", "name")
+
+
+def kpi_get(*, viewer: Principal, pk: int, ability: Ability = Ability.VIEW_PORTFOLIO) -> Kpi:
+    kpi = (
+        Kpi.objects.filter(
+            scope_q(viewer, ability, unit_field="problem__unit_id",
+                    agency_field="problem__owner_agency_id"), pk=pk,
+        ).select_related("problem", "problem__unit", "problem__owner_agency").first()
+    )
+    if kpi is None:
+        raise Http404("Not found")
+    return kpi
+
+
+def measurement_list(*, viewer: Principal, kpi_id: int | None = None) -> QuerySet[Measurement]:
+    qs = Measurement.objects.filter(
+        scope_q(viewer, Ability.VIEW_PORTFOLIO, unit_field="kpi__problem__unit_id",
+                agency_field="kpi__problem__owner_agency_id")
+    )
+    if kpi_id is not None:
+        qs = qs.filter(kpi_id=kpi_id)
+    return qs.order_by("kpi_id", "date")
+
+
+def target_group_list(*, viewer: Principal) -> QuerySet[TargetGroup]:
+    return TargetGroup.objects.filter(unit_id__in=viewer.units_with(Ability.VIEW_PORTFOLIO)) | \
+        TargetGroup.objects.filter(problems__owner_agency_id__in=viewer.agencies_with(Ability.VIEW_PORTFOLIO))
+
+
+@dataclass(frozen=True)
+class KpiStatus:
+    kpi_id: int
+    latest_value: Decimal | None
+    latest_date: date | None
+    progress: float | None  # share of the way from baseline to target, 0..1 (may exceed)
+    expected_progress: float | None  # where a straight line to the target would be by now
+    off_track: bool
+    target_met: bool
+
+
+def kpi_status(kpi: Kpi, today: date | None = None) -> KpiStatus:
+    """Progress from baseline to target, and whether it lags the straight line to the target."""
+    measurements = list(kpi.measurements.all())
+    latest = max(measurements, key=lambda m: m.date) if measurements else None
+    if latest is None:
+        return KpiStatus(kpi.pk, None, None, None, None, False, False)
+    span = kpi.target_value - kpi.baseline_value
+    progress = float((latest.value - kpi.baseline_value) / span) if span != 0 else 1.0
+    total_days = (kpi.target_date - kpi.baseline_date).days
+    elapsed = ((today or timezone.localdate()) - kpi.baseline_date).days
+    expected = min(max(elapsed / total_days, 0.0), 1.0) if total_days > 0 else 1.0
+    better = latest.value >= kpi.target_value if kpi.direction == "higher" else latest.value <= kpi.target_value
+    off_track = not better and progress < expected - OFF_TRACK_TOLERANCE
+    return KpiStatus(kpi.pk, latest.value, latest.date, round(progress, 4), round(expected, 4),
+                     off_track, better)

@@ -1,0 +1,5 @@
+// Progressive enhancement only: every page reads and submits without JavaScript.
+import { initAll } from "govuk-frontend";
+
+document.body.classList.add("js-enabled", "govuk-frontend-supported");
+initAll();

@@ -1,0 +1,42 @@
+"""The main menu, built from what the viewer may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from civicloop.core.http import principal
+from civicloop.core.permissions import Ability
+
+
+@dataclass(frozen=True)
+class NavItem:
+    text: str
+    href: str
+    active: bool
+
+
+# (url name, label, path prefix that marks it active, ability needed in some unit or agency);
+# apps add theirs here as they land.
+MENU: list[tuple[str, str, str, Ability | None]] = [
+    ("portfolio:list", "Portfolio", "/portfolio/", Ability.VIEW_PORTFOLIO),
+    ("core:api_keys", "API keys", "/settings/api-keys/", Ability.MANAGE_API_KEYS),
+    ("core:audit_log", "Audit log", "/audit/", Ability.VIEW_AUDIT),
+]
+
+
+def main_nav(request: HttpRequest) -> list[NavItem]:
+    viewer = principal(request)
+    items = []
+    for name, label, prefix, ability in MENU:
+        if ability is not None and not (viewer.units_with(ability) or viewer.agencies_with(ability)):
+            continue
+        try:
+            href = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append(NavItem(_(label), href, request.path.startswith(prefix)))
+    return items

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from civicloop.api import api
+from civicloop.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("portfolio/", include("civicloop.portfolio.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("civicloop.core.urls")),
+]
