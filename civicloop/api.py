@@ -6,7 +6,13 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
 from civicloop.core.http import API_AUTH, install_problem_handlers
+from civicloop.analytics.api import router as analytics_router
+from civicloop.evidence.api import router as evidence_router
+from civicloop.experiments.api import router as experiments_router
+from civicloop.feedback.api import router as feedback_router
+from civicloop.market.api import router as market_router
 from civicloop.portfolio.api import router as portfolio_router
+from civicloop.scaling.api import router as scaling_router
 
 api = NinjaAPI(
     title="CivicLoop API",
@@ -37,3 +43,9 @@ def health(request: HttpRequest):
 
 
 api.add_router("/", portfolio_router)
+api.add_router("/", analytics_router)
+api.add_router("/", market_router)
+api.add_router("/", experiments_router)
+api.add_router("/", feedback_router)
+api.add_router("/", evidence_router)
+api.add_router("/", scaling_router)

@@ -11,6 +11,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("portfolio/", include("civicloop.portfolio.urls")),
+    path("market/", include("civicloop.market.urls")),
+    path("analytics/", include("civicloop.analytics.urls")),
+    path("experiments/", include("civicloop.experiments.urls")),
+    path("feedback/", include("civicloop.feedback.urls")),
+    path("evidence/", include("civicloop.evidence.urls")),
+    path("scaling/", include("civicloop.scaling.urls")),
     path("admin/", admin.site.urls),
     path("", include("civicloop.core.urls")),
 ]

@@ -23,6 +23,11 @@ class NavItem:
 # apps add theirs here as they land.
 MENU: list[tuple[str, str, str, Ability | None]] = [
     ("portfolio:list", "Portfolio", "/portfolio/", Ability.VIEW_PORTFOLIO),
+    ("market:home", "Market", "/market/", None),
+    ("experiments:home", "Experiments", "/experiments/", Ability.VIEW_PORTFOLIO),
+    ("feedback:home", "Feedback", "/feedback/", Ability.VIEW_PORTFOLIO),
+    ("evidence:home", "Evidence", "/evidence/", Ability.VIEW_PORTFOLIO),
+    ("scaling:home", "Scaling", "/scaling/", Ability.VIEW_PORTFOLIO),
     ("core:api_keys", "API keys", "/settings/api-keys/", Ability.MANAGE_API_KEYS),
     ("core:audit_log", "Audit log", "/audit/", Ability.VIEW_AUDIT),
 ]

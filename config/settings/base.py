@@ -58,6 +58,12 @@ INSTALLED_APPS = [
     "civicloop.core",
     "civicloop.web",
     "civicloop.portfolio",
+    "civicloop.analytics",
+    "civicloop.market",
+    "civicloop.experiments",
+    "civicloop.feedback",
+    "civicloop.evidence",
+    "civicloop.scaling",
 ]
 
 MIDDLEWARE = [
@@ -224,4 +230,10 @@ NINJA_PAGINATION_MAX_LIMIT = 200
 # Demo data loaders, run in order by `civicloop demo`; each takes and extends a shared dict.
 DEMO_LOADERS = [
     "civicloop.portfolio.demo.load",
+    "civicloop.market.demo.load",
+    "civicloop.analytics.demo.load",
+    "civicloop.experiments.demo.load",
+    "civicloop.feedback.demo.load",
+    "civicloop.evidence.demo.load",
+    "civicloop.scaling.demo.load",
 ]

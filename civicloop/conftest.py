@@ -1,0 +1,72 @@
+"""Fixtures shared by every app's tests: a unit with an agency, and a person of each role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from civicloop.core.models import Organization, Person, Role
+from civicloop.core.permissions import Principal, principal_for_person
+from civicloop.core.services import apikey_create
+from civicloop.core.tests.factories import (
+    AgencyFactory,
+    CompanyFactory,
+    MembershipFactory,
+    PersonFactory,
+    UnitFactory,
+)
+
+
+@dataclass
+class World:
+    """Two units that must not see each other's data, and one person of each role."""
+
+    unit: Organization
+    agency: Organization
+    other_agency: Organization
+    company: Organization
+    other_unit: Organization
+    other_unit_agency: Organization
+    people: dict[str, Person]
+
+    def principal(self, role: str) -> Principal:
+        return principal_for_person(self.people[role])
+
+    def client(self, role: str | None) -> Client:
+        client = Client()
+        if role is not None:
+            client.force_login(self.people[role])
+        return client
+
+    def api_key(self, scope: str = "write", org: Organization | None = None) -> str:
+        return apikey_create(actor=None, organization=org or self.unit, name="test", scope=scope).secret
+
+
+ROLES = ["staff", "official", "other_official", "evaluator", "vendor", "auditor", "outsider"]
+
+
+@pytest.fixture
+def world(db) -> World:
+    unit = UnitFactory(name="Test Unit", slug="test-unit")
+    agency = AgencyFactory(unit=unit, name="Housing Agency", slug="housing")
+    other_agency = AgencyFactory(unit=unit, name="Transport Office", slug="transport")
+    company = CompanyFactory(name="Startup Ltd", slug="startup")
+    other_unit = UnitFactory(name="Other Unit", slug="other-unit")
+    other_unit_agency = AgencyFactory(unit=other_unit, name="Other Agency", slug="other-agency")
+    memberships = {
+        "staff": (unit, Role.UNIT_STAFF),
+        "official": (agency, Role.AGENCY_OFFICIAL),
+        "other_official": (other_agency, Role.AGENCY_OFFICIAL),
+        "evaluator": (unit, Role.EVALUATOR),
+        "vendor": (company, Role.VENDOR),
+        "auditor": (unit, Role.AUDITOR),
+        "outsider": (other_unit, Role.UNIT_STAFF),
+    }
+    people = {}
+    for key, (org, role) in memberships.items():
+        person = PersonFactory(email=f"{key}@example.org")
+        MembershipFactory(person=person, organization=org, role=role)
+        people[key] = person
+    return World(unit, agency, other_agency, company, other_unit, other_unit_agency, people)
