@@ -4,8 +4,10 @@
 effect (Angrist & Pischke, "Mostly Harmless Econometrics", 2009, eq. 5.2.3; Wooldridge,
 "Introductory Econometrics", sec. 13.2, Example 13.3).
 
-Panel: OLS of y on the treatment indicator with unit and time fixed effects (dummies), which
-is the two-way fixed-effects estimator. With staggered adoption and heterogeneous effects it is
+Panel: OLS of y on the treatment indicator with unit and time fixed effects, the two-way
+fixed-effects estimator, computed by the within transformation (Frisch-Waugh-Lovell) so it
+scales to many units; standard errors use the degrees of freedom of the dummy regression and
+equal it exactly. With staggered adoption and heterogeneous effects it is
 biased (Goodman-Bacon 2021); use ``staggered_did`` there.
 
 Standard errors: classical (homoskedastic), HC1 (White 1980 with n/(n-k)), or cluster-robust
@@ -23,7 +25,13 @@ import pandas as pd
 import statsmodels.api as sm
 from numpy.typing import ArrayLike
 
-from civicloop.stats._common import Estimate, StatsInputError, check_alpha, finite_or_none
+from civicloop.stats._common import (
+    Estimate,
+    StatsInputError,
+    check_alpha,
+    finite_or_none,
+    t_estimate,
+)
 from civicloop.stats.evidence import EvidenceGrade, grade_evidence
 
 SEType = Literal["classical", "hc1", "cluster"]
@@ -105,6 +113,27 @@ def _fit(
     return Estimate(est, se, low, high, p_value), n_clusters
 
 
+def _two_way_demean(
+    values: np.ndarray, unit_codes: np.ndarray, time_codes: np.ndarray, tol: float = 1e-13
+) -> np.ndarray:
+    """Residual of ``values`` after unit and time fixed effects (alternating projections).
+
+    One sweep is exact for balanced panels; unbalanced panels iterate to convergence
+    (Guimaraes & Portugal 2010, Stata Journal 10(4):628-649).
+    """
+    out = values - values.mean()
+    unit_n = np.bincount(unit_codes)
+    time_n = np.bincount(time_codes)
+    scale = max(float(np.abs(out).max()), 1.0)
+    for _ in range(10_000):
+        out = out - (np.bincount(unit_codes, weights=out) / unit_n)[unit_codes]
+        time_means = np.bincount(time_codes, weights=out) / time_n
+        out = out - time_means[time_codes]
+        if float(np.abs(time_means).max()) < tol * scale:
+            break
+    return out
+
+
 def did_2x2(
     *,
     y: ArrayLike,
@@ -184,15 +213,41 @@ def did_panel(
     n_times = int(time_codes.max()) + 1
     if n_units < 2 or n_times < 2:
         raise StatsInputError("a panel needs at least two units and two periods")
-    unit_dummies = np.eye(n_units)[unit_codes][:, 1:]
-    time_dummies = np.eye(n_times)[time_codes][:, 1:]
-    x = np.column_stack([d, np.ones_like(ya), unit_dummies, time_dummies])
-    if np.linalg.matrix_rank(x) < x.shape[1]:
+    y_within = _two_way_demean(ya, unit_codes, time_codes)
+    d_within = _two_way_demean(d, unit_codes, time_codes)
+    sdd = float(d_within @ d_within)
+    if sdd < 1e-10 * max(float(d @ d), 1.0):
         raise StatsInputError(
             "treatment is collinear with the unit and time effects (no within variation)"
         )
-    cl = units if cluster is None else np.asarray(cluster).ravel()
-    effect, n_clusters = _fit(ya, x, se_type=se_type, cluster=cl, alpha=alpha, column=0)
+    beta = float(d_within @ y_within) / sdd
+    resid = y_within - beta * d_within
+    n = ya.size
+    k = n_units + n_times  # treatment + intercept + (units - 1) + (times - 1)
+    if n <= k:
+        raise StatsInputError("too few observations for unit and time fixed effects")
+    n_clusters: int | None = None
+    if se_type == "classical":
+        variance = float(resid @ resid) / (n - k) / sdd
+        df = float(n - k)
+    elif se_type == "hc1":
+        variance = float((d_within * resid) @ (d_within * resid)) / sdd**2 * n / (n - k)
+        df = float(n - k)
+    elif se_type == "cluster":
+        cl = units if cluster is None else np.asarray(cluster).ravel()
+        if cl.size != n:
+            raise StatsInputError("cluster must have one value per row")
+        codes = pd.factorize(pd.Series(cl))[0]
+        n_clusters = int(codes.max()) + 1
+        if n_clusters < 2:
+            raise StatsInputError("cluster-robust standard errors need at least 2 clusters")
+        scores = np.bincount(codes, weights=d_within * resid, minlength=n_clusters)
+        factor = n_clusters / (n_clusters - 1) * (n - 1) / (n - k)
+        variance = float(scores @ scores) / sdd**2 * factor
+        df = float(n_clusters - 1)
+    else:
+        raise StatsInputError(f"se type must be one of {', '.join(SE_TYPES)}, got {se_type!r}")
+    effect = t_estimate(beta, float(np.sqrt(variance)), df=df, alpha=alpha)
     return DiDResult(
         design="panel",
         effect=effect,

@@ -74,27 +74,34 @@ def test_robust_standard_errors_match_statsmodels_formula_fit(kielmc, se_type, c
         assert result.n_clusters == 19
 
 
-def test_panel_two_way_fixed_effects_matches_dummy_regression_and_recovers_effect():
+@pytest.mark.parametrize("balanced", [True, False])
+@pytest.mark.parametrize(("se_type", "cov"), [("classical", "nonrobust"), ("hc1", "HC1"),
+                                             ("cluster", "cluster")])  # fmt: skip
+def test_panel_two_way_fixed_effects_matches_dummy_regression(balanced, se_type, cov):
     rng = np.random.default_rng(3)
     units, periods = 40, 8
     unit = np.repeat(np.arange(units), periods)
     time = np.tile(np.arange(periods), units)
-    treated_unit = unit < 15
-    d = (treated_unit & (time >= 5)).astype(float)
+    d = ((unit < 15) & (time >= 5)).astype(float)
     y = rng.normal(0, 2, units)[unit] + 0.5 * time + 3.0 * d + rng.normal(0, 1, unit.size)
     frame = pd.DataFrame({"y": y, "unit": unit, "time": time, "d": d})
-    result = did_panel(y=y, unit=unit, time=time, treatment=d, se_type="cluster")
-    ref = smf.ols("y ~ d + C(unit) + C(time)", frame).fit(
-        cov_type="cluster", cov_kwds={"groups": frame["unit"]}
-    )
-    assert result.effect.estimate == pytest.approx(ref.params["d"], rel=1e-9)
-    assert result.effect.std_error == pytest.approx(ref.bse["d"], rel=1e-9)
+    if not balanced:
+        frame = frame.sample(frac=0.8, random_state=1).sort_index()
+    # Student t inference throughout (df = N - K, or G - 1 when clustered), as Stata reports.
+    kwargs = {"cov_kwds": {"groups": frame["unit"]}} if cov == "cluster" else {}
+    kwargs["use_t"] = True
+    ref = smf.ols("y ~ d + C(unit) + C(time)", frame).fit(cov_type=cov, **kwargs)
+    result = did_panel(
+        y=frame["y"], unit=frame["unit"], time=frame["time"], treatment=frame["d"],
+        se_type=se_type,
+    )  # fmt: skip
+    assert result.effect.estimate == pytest.approx(ref.params["d"], rel=1e-8)
+    assert result.effect.std_error == pytest.approx(ref.bse["d"], rel=1e-8)
+    assert result.effect.p_value == pytest.approx(ref.pvalues["d"], rel=1e-6)
+    assert result.effect.ci_low == pytest.approx(ref.conf_int().loc["d", 0], rel=1e-8)
     assert result.effect.ci_low < 3.0 < result.effect.ci_high
-    assert result.n_clusters == units
-    classical = did_panel(y=y, unit=unit, time=time, treatment=d, se_type="classical")
-    assert classical.effect.std_error == pytest.approx(
-        smf.ols("y ~ d + C(unit) + C(time)", frame).fit().bse["d"], rel=1e-9
-    )
+    if se_type == "cluster":
+        assert result.n_clusters == units
 
 
 def test_did_rejects_designs_without_a_post_period_or_variation():
