@@ -248,3 +248,29 @@ def test_bad_input_prints_one_line_and_exits_2(capsys, bad_files, case, argv, ne
     assert err.count("\n") == 1, err
     assert needle in err
     assert "Traceback" not in err
+
+
+def test_every_command_prints_a_table_for_people(capsys, tmp_path):
+    rng = np.random.default_rng(12)
+    t = np.arange(1, 31)
+    its = tmp_path / "its.csv"
+    pd.DataFrame({"week": t, "y": t * 0.5 + 2 * (t >= 15) + rng.normal(0, 0.3, 30)}).to_csv(
+        its, index=False
+    )
+    did = tmp_path / "did.csv"
+    pd.DataFrame({"y": rng.normal(0, 1, 40), "g": [0, 1] * 20, "p": [0, 0, 1, 1] * 10}).to_csv(
+        did, index=False
+    )
+    commands = [
+        ["its", str(its), "--time", "week", "--outcome", "y", "--intervention", "15"],
+        ["did", str(did), "--outcome", "y", "--group", "g", "--post", "p"],
+        ["power", "--baseline-mean", "5", "--baseline-sd", "2", "--mde-abs", "0.5",
+         "--daily-units", "40"],
+    ]  # fmt: skip
+    for argv in commands:
+        code, out, err = run(capsys, [*argv, "--format", "table"])
+        assert code == 0, err
+        assert "Evidence:" in out
+        assert "{" not in out
+    code, out, _ = run(capsys, commands[2])
+    assert "days" in out
