@@ -25,6 +25,12 @@ class Ability(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_SETTINGS = "manage_settings"
+    # market (issue 7): needs, challenges, sealed proposals, evaluation, awards
+    VIEW_MARKET = "view_market"
+    MANAGE_MARKET = "manage_market"
+    SUBMIT_NEED = "submit_need"
+    EVALUATE_PROPOSALS = "evaluate_proposals"
+    OPEN_PROPOSALS = "open_proposals"
 
 
 # What each role may do on objects of the unit it belongs to.
@@ -38,6 +44,13 @@ UNIT_ROLE_ABILITIES: dict[str, frozenset[Ability]] = {
 # What an agency official may do on objects their agency owns.
 AGENCY_OFFICIAL_ABILITIES = frozenset({Ability.VIEW_PORTFOLIO, Ability.RECORD_MEASUREMENT})
 READ_ABILITIES = frozenset({Ability.VIEW_PORTFOLIO})
+# market (issue 7): evaluators score and, after the deadline, open proposals; auditors read.
+UNIT_ROLE_ABILITIES[Role.EVALUATOR] = UNIT_ROLE_ABILITIES[Role.EVALUATOR] | {
+    Ability.VIEW_MARKET, Ability.EVALUATE_PROPOSALS, Ability.OPEN_PROPOSALS}
+UNIT_ROLE_ABILITIES[Role.AUDITOR] = UNIT_ROLE_ABILITIES[Role.AUDITOR] | {
+    Ability.VIEW_MARKET, Ability.OPEN_PROPOSALS}
+AGENCY_OFFICIAL_ABILITIES = AGENCY_OFFICIAL_ABILITIES | {Ability.SUBMIT_NEED}
+READ_ABILITIES = READ_ABILITIES | {Ability.VIEW_MARKET}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1154 @@
+"""Every write of the market: one atomic function per use case, each an audit event."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import nh3
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Sum
+from django.http import Http404
+from django.utils import timezone
+
+from civicloop.core.audit import audit_record, model_snapshot
+from civicloop.core.models import Organization, OrganizationKind, Role, SmeSize
+from civicloop.core.permissions import Ability, Principal, can
+from civicloop.market import sealing, uploads
+from civicloop.market.events import MarketEvent
+from civicloop.market.models import (
+    PHASE_ORDER,
+    Award,
+    Challenge,
+    ChallengeStatus,
+    ChangeLogEntry,
+    ConflictDeclaration,
+    Contract,
+    Criterion,
+    Feedback,
+    Invitation,
+    Milestone,
+    MilestoneStatus,
+    Need,
+    NeedStatus,
+    Payment,
+    Phase,
+    Proposal,
+    ProposalFile,
+    ProposalStatus,
+    Question,
+    RfiResponse,
+    Score,
+    SealedContent,
+    VendorProfile,
+)
+from civicloop.portfolio.models import Problem
+
+RICH_TEXT_FIELDS = (
+    "context",
+    "users_affected",
+    "outcomes_sought",
+    "constraints",
+    "data_available",
+    "eligibility",
+    "ip_terms",
+    "timeline",
+)
+EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    *RICH_TEXT_FIELDS,
+    "anonymous_evaluation",
+    "consultation_closes_at",
+    "submission_deadline",
+    "problem",
+)
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+    "code",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
+MIN_JUSTIFICATION = 20
+
+
+def sanitise_html(text: str) -> str:
+    """Keep a small set of formatting tags; scripts, handlers and javascript: links are removed."""
+    return nh3.clean(
+        text or "",
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def _require(principal: Principal, ability: Ability, unit_id: int) -> None:
+    if not can(principal, ability, unit_id=unit_id):
+        raise Http404("Not found")
+
+
+def _currency(code: str) -> str:
+    code = (code or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValidationError({"currency": "Use a three-letter ISO 4217 code such as EUR."})
+    return code
+
+
+def _vendor_of(actor: Principal, vendor: Organization) -> None:
+    if actor.read_only or vendor.pk not in actor.organizations([Role.VENDOR]):
+        raise Http404("Not found")
+
+
+# --- needs -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def need_submit(
+    *,
+    actor: Principal,
+    agency: Organization,
+    title: str,
+    what_is_wrong: str,
+    who_is_affected: str,
+    current_cost: Decimal | None = None,
+    currency: str = "EUR",
+    constraints: str = "",
+    problem: Problem | None = None,
+) -> Need:
+    """An agency official (or unit staff) records an innovation need of an agency."""
+    unit_id = agency.unit_id
+    if agency.kind != OrganizationKind.AGENCY or unit_id is None:
+        raise ValidationError({"agency": "Needs come from a public agency that works with a unit."})
+    if not (
+        can(actor, Ability.SUBMIT_NEED, unit_id=None, agency_id=agency.pk)
+        or can(actor, Ability.MANAGE_MARKET, unit_id=unit_id)
+    ):
+        raise Http404("Not found")
+    if len(title.strip()) < 5:
+        raise ValidationError({"title": "Give the need a title of at least 5 characters."})
+    if len(what_is_wrong.strip()) < 20:
+        raise ValidationError(
+            {"what_is_wrong": "Describe what is wrong in at least 20 characters."}
+        )
+    if not who_is_affected.strip():
+        raise ValidationError({"who_is_affected": "Say who is affected."})
+    if current_cost is not None and current_cost < 0:
+        raise ValidationError({"current_cost": "The current cost cannot be negative."})
+    if problem is not None and problem.unit_id != unit_id:
+        raise ValidationError({"problem": "The problem belongs to another unit."})
+    need = Need.objects.create(
+        unit_id=unit_id,
+        agency=agency,
+        problem=problem,
+        title=title.strip(),
+        what_is_wrong=what_is_wrong.strip(),
+        who_is_affected=who_is_affected.strip(),
+        current_cost=current_cost,
+        currency=_currency(currency),
+        constraints=constraints.strip(),
+        submitted_by=actor.person,
+    )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.NEED_SUBMITTED,
+        obj=need,
+        organization=unit_id,
+        after=model_snapshot(need),
+    )
+    return need
+
+
+@transaction.atomic
+def needs_merge(
+    *,
+    actor: Principal,
+    needs: Sequence[Need],
+    challenge: Challenge | None = None,
+    title: str | None = None,
+) -> Challenge:
+    """Merge needs (possibly from several agencies) into one challenge, new or existing."""
+    if not needs:
+        raise ValidationError({"needs": "Choose at least one need to merge."})
+    unit_ids = {n.unit_id for n in needs}
+    if len(unit_ids) != 1:
+        raise ValidationError({"needs": "Needs of different units cannot be merged."})
+    unit_id = unit_ids.pop()
+    _require(actor, Ability.MANAGE_MARKET, unit_id)
+    if any(n.status == NeedStatus.MERGED for n in needs):
+        raise ValidationError({"needs": "One of these needs is already part of a challenge."})
+    if challenge is None:
+        first = needs[0]
+        problem = next((n.problem for n in needs if n.problem_id), None)
+        challenge = challenge_create(
+            actor=actor,
+            unit=Organization.objects.get(pk=unit_id),
+            title=title or first.title,
+            context="\n\n".join(f"<p>{nh3.clean_text(n.what_is_wrong)}</p>" for n in needs),
+            users_affected="\n\n".join(
+                f"<p>{nh3.clean_text(n.who_is_affected)}</p>" for n in needs
+            ),
+            constraints="\n\n".join(
+                f"<p>{nh3.clean_text(n.constraints)}</p>" for n in needs if n.constraints
+            ),
+            problem=problem,
+        )
+    elif challenge.unit_id != unit_id:
+        raise ValidationError({"challenge": "The challenge belongs to another unit."})
+    Need.objects.filter(pk__in=[n.pk for n in needs]).update(
+        status=NeedStatus.MERGED, challenge=challenge, updated_at=timezone.now()
+    )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.NEEDS_MERGED,
+        obj=challenge,
+        organization=unit_id,
+        metadata={"need_ids": sorted(n.pk for n in needs)},
+    )
+    return challenge
+
+
+# --- challenges --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def challenge_create(
+    *,
+    actor: Principal,
+    unit: Organization,
+    title: str,
+    context: str,
+    users_affected: str = "",
+    outcomes_sought: str = "",
+    constraints: str = "",
+    data_available: str = "",
+    eligibility: str = "",
+    ip_terms: str = "",
+    timeline: str = "",
+    summary: str = "",
+    currency: str = "EUR",
+    problem: Problem | None = None,
+    anonymous_evaluation: bool = False,
+    consultation_closes_at: datetime | None = None,
+    submission_deadline: datetime | None = None,
+) -> Challenge:
+    """Draft a challenge statement (the problem, not a solution)."""
+    _require(actor, Ability.MANAGE_MARKET, unit.pk)
+    if len(title.strip()) < 5:
+        raise ValidationError({"title": "Give the challenge a title of at least 5 characters."})
+    if not nh3.clean(context or "", tags=set()).strip():
+        raise ValidationError({"context": "Describe the context of the problem."})
+    if problem is not None and problem.unit_id != unit.pk:
+        raise ValidationError({"problem": "The problem belongs to another unit."})
+    challenge = Challenge(
+        unit=unit,
+        problem=problem,
+        title=title.strip(),
+        summary=summary.strip()[:500],
+        currency=_currency(currency),
+        anonymous_evaluation=anonymous_evaluation,
+        consultation_closes_at=consultation_closes_at,
+        submission_deadline=submission_deadline,
+        created_by=actor.person,
+    )
+    values = {
+        "context": context,
+        "users_affected": users_affected,
+        "outcomes_sought": outcomes_sought,
+        "constraints": constraints,
+        "data_available": data_available,
+        "eligibility": eligibility,
+        "ip_terms": ip_terms,
+        "timeline": timeline,
+    }
+    for name, value in values.items():
+        setattr(challenge, name, sanitise_html(value))
+    challenge.save()
+    audit_record(
+        actor=actor,
+        action=MarketEvent.CHALLENGE_CREATED,
+        obj=challenge,
+        organization=unit,
+        after=model_snapshot(challenge),
+    )
+    return challenge
+
+
+@transaction.atomic
+def challenge_update(
+    *, actor: Principal, challenge: Challenge, reason: str = "", **changes
+) -> Challenge:
+    """Change a challenge; once public, every change is logged with the reason (consultation)."""
+    _require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "This field cannot be changed here."})
+    if challenge.status in (
+        ChallengeStatus.EVALUATION,
+        ChallengeStatus.AWARDED,
+        ChallengeStatus.CANCELLED,
+    ):
+        raise ValidationError({"status": "A challenge cannot change after its deadline."})
+    before = model_snapshot(challenge)
+    changed: list[tuple[str, str, str]] = []
+    for name, value in changes.items():
+        if name in RICH_TEXT_FIELDS:
+            value = sanitise_html(value)
+        old = getattr(challenge, name)
+        if old != value:
+            changed.append((name, str(old if old is not None else ""), str(value or "")))
+            setattr(challenge, name, value)
+    if not changed:
+        return challenge
+    if challenge.is_public:
+        if len(reason.strip()) < 10:
+            raise ValidationError(
+                {
+                    "reason": "A published challenge changes only with a reason "
+                    "of at least 10 characters (it is shown publicly)."
+                }
+            )
+        if (
+            "submission_deadline" in changes
+            and challenge.status == ChallengeStatus.OPEN
+            and (
+                challenge.submission_deadline is None
+                or challenge.submission_deadline <= timezone.now()
+            )
+        ):
+            raise ValidationError({"submission_deadline": "The deadline must stay in the future."})
+        for name, old, new in changed:
+            ChangeLogEntry.objects.create(
+                challenge=challenge,
+                field=name,
+                before=old,
+                after=new,
+                reason=reason.strip(),
+                changed_by=actor.person,
+            )
+    challenge.save()
+    audit_record(
+        actor=actor,
+        action=MarketEvent.CHALLENGE_UPDATED,
+        obj=challenge,
+        organization=challenge.unit_id,
+        before=before,
+        after=model_snapshot(challenge),
+        metadata={"reason": reason.strip()},
+    )
+    return challenge
+
+
+@transaction.atomic
+def phase_set(
+    *,
+    actor: Principal,
+    challenge: Challenge,
+    kind: str,
+    budget: Decimal,
+    awards_count: int = 1,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> Phase:
+    """Create or change a phase (feasibility, prototype, pilot) with its budget and awards."""
+    _require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
+    if kind not in PHASE_ORDER:
+        raise ValidationError({"kind": "A phase is feasibility, prototype or pilot."})
+    if challenge.status not in (ChallengeStatus.DRAFT, ChallengeStatus.CONSULTATION):
+        raise ValidationError({"kind": "Phases are fixed once the call is open."})
+    if budget is None or Decimal(budget) < 0:
+        raise ValidationError({"budget": "The budget must be zero or more."})
+    if awards_count < 1:
+        raise ValidationError({"awards_count": "A phase makes at least one award."})
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError({"ends_on": "The phase must end after it starts."})
+    phase, _ = Phase.objects.update_or_create(
+        challenge=challenge,
+        kind=kind,
+        defaults={
+            "budget": Decimal(budget),
+            "awards_count": awards_count,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.PHASE_SET,
+        obj=phase,
+        organization=challenge.unit_id,
+        after=model_snapshot(phase),
+    )
+    return phase
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    name: str
+    weight: int
+    max_score: int = 10
+    description: str = ""
+
+
+@transaction.atomic
+def criteria_set(
+    *,
+    actor: Principal,
+    challenge: Challenge,
+    criteria: Sequence[CriterionSpec],
+    phase: Phase | None = None,
+) -> list[Criterion]:
+    """Replace the weighted criteria of a challenge (or of one phase); weights must sum to 100."""
+    _require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
+    if challenge.status not in (ChallengeStatus.DRAFT, ChallengeStatus.CONSULTATION):
+        raise ValidationError({"criteria": "Criteria are fixed once the call is open."})
+    if phase is not None and phase.challenge_id != challenge.pk:
+        raise ValidationError({"phase": "The phase belongs to another challenge."})
+    if not criteria:
+        raise ValidationError({"criteria": "Give at least one criterion."})
+    for spec in criteria:
+        if not spec.name.strip():
+            raise ValidationError({"criteria": "Every criterion needs a name."})
+        if not 1 <= spec.weight <= 100:
+            raise ValidationError({"criteria": f"The weight of '{spec.name}' must be 1 to 100."})
+        if not 1 <= spec.max_score <= 100:
+            raise ValidationError(
+                {"criteria": f"The maximum score of '{spec.name}' must be 1 to 100."}
+            )
+    total = sum(spec.weight for spec in criteria)
+    if total != 100:
+        raise ValidationError(
+            {"criteria": f"Criterion weights must sum to 100 (they sum to {total})."}
+        )
+    Criterion.objects.filter(challenge=challenge, phase=phase).delete()
+    created = [
+        Criterion.objects.create(
+            challenge=challenge,
+            phase=phase,
+            name=s.name.strip(),
+            weight=s.weight,
+            max_score=s.max_score,
+            description=s.description.strip(),
+        )
+        for s in criteria
+    ]
+    audit_record(
+        actor=actor,
+        action=MarketEvent.CRITERIA_SET,
+        obj=challenge,
+        organization=challenge.unit_id,
+        after={
+            "phase_id": phase.pk if phase else None,
+            "criteria": [[c.name, c.weight, c.max_score] for c in created],
+        },
+    )
+    return created
+
+
+def rubric_for(*, challenge: Challenge, phase: Phase) -> list[Criterion]:
+    """A phase's own criteria when it has them, otherwise the challenge's."""
+    own = list(Criterion.objects.filter(challenge=challenge, phase=phase))
+    return own or list(Criterion.objects.filter(challenge=challenge, phase__isnull=True))
+
+
+ALLOWED_MOVES = {
+    ChallengeStatus.DRAFT: {
+        ChallengeStatus.CONSULTATION,
+        ChallengeStatus.OPEN,
+        ChallengeStatus.CANCELLED,
+    },
+    ChallengeStatus.CONSULTATION: {ChallengeStatus.OPEN, ChallengeStatus.CANCELLED},
+    ChallengeStatus.OPEN: {ChallengeStatus.EVALUATION, ChallengeStatus.CANCELLED},
+    ChallengeStatus.EVALUATION: {ChallengeStatus.CANCELLED},
+}
+
+
+@transaction.atomic
+def challenge_move(*, actor: Principal, challenge: Challenge, to_status: str) -> Challenge:
+    """Publish for consultation, open the call, close it for evaluation, or cancel."""
+    _require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
+    if to_status not in ALLOWED_MOVES.get(challenge.status, set()):
+        raise ValidationError(
+            {"status": f"A {challenge.status} challenge cannot move to '{to_status}'."}
+        )
+    now = timezone.now()
+    if to_status in (ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN):
+        phases = list(challenge.phases.all())
+        if not phases:
+            raise ValidationError({"phases": "Define at least one phase with its budget first."})
+        for phase in phases:
+            if not rubric_for(challenge=challenge, phase=phase):
+                raise ValidationError({"criteria": "Define weighted evaluation criteria first."})
+    if to_status == ChallengeStatus.OPEN and (
+        challenge.submission_deadline is None or challenge.submission_deadline <= now
+    ):
+        raise ValidationError(
+            {
+                "submission_deadline": "Set a submission deadline in the future "
+                "before opening the call."
+            }
+        )
+    if to_status == ChallengeStatus.EVALUATION and challenge.submission_deadline > now:
+        raise ValidationError({"status": "Evaluation starts only after the submission deadline."})
+    before = challenge.status
+    challenge.status = to_status
+    if challenge.published_at is None and to_status in (
+        ChallengeStatus.CONSULTATION,
+        ChallengeStatus.OPEN,
+    ):
+        challenge.published_at = now
+    challenge.save(update_fields=["status", "published_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=MarketEvent.CHALLENGE_STATUS_CHANGED,
+        obj=challenge,
+        organization=challenge.unit_id,
+        before={"status": before},
+        after={"status": to_status},
+    )
+    return challenge
+
+
+# --- consultation ------------------------------------------------------------------------------
+
+
+def _public_or_404(challenge: Challenge) -> None:
+    if not challenge.is_public:
+        raise Http404("Not found")
+
+
+@transaction.atomic
+def rfi_respond(
+    *, actor: Principal, challenge: Challenge, vendor: Organization, text: str
+) -> RfiResponse:
+    """A company answers the request for information while the challenge is in consultation."""
+    _public_or_404(challenge)
+    _vendor_of(actor, vendor)
+    if challenge.status != ChallengeStatus.CONSULTATION:
+        raise ValidationError({"text": "The request for information is closed."})
+    if len(text.strip()) < 20:
+        raise ValidationError({"text": "Write at least 20 characters."})
+    response = RfiResponse.objects.create(
+        challenge=challenge, vendor=vendor, author=actor.person, text=text.strip()
+    )
+    audit_record(
+        actor=actor, action=MarketEvent.RFI_RESPONDED, obj=response, organization=challenge.unit_id
+    )
+    return response
+
+
+@transaction.atomic
+def question_ask(
+    *, actor: Principal, challenge: Challenge, vendor: Organization, text: str
+) -> Question:
+    """Any registered company asks a clarification question; the answer is public."""
+    _public_or_404(challenge)
+    _vendor_of(actor, vendor)
+    if challenge.status not in (ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN):
+        raise ValidationError({"text": "Questions are closed for this challenge."})
+    if len(text.strip()) < 10:
+        raise ValidationError({"text": "Write a question of at least 10 characters."})
+    question = Question.objects.create(
+        challenge=challenge, asked_by_org=vendor, asked_by=actor.person, text=text.strip()
+    )
+    audit_record(
+        actor=actor, action=MarketEvent.QUESTION_ASKED, obj=question, organization=challenge.unit_id
+    )
+    return question
+
+
+@transaction.atomic
+def question_answer(*, actor: Principal, question: Question, answer: str) -> Question:
+    """The unit answers; everybody sees question and answer, nobody sees who asked."""
+    _require(actor, Ability.MANAGE_MARKET, question.challenge.unit_id)
+    if len(answer.strip()) < 5:
+        raise ValidationError({"answer": "Write an answer of at least 5 characters."})
+    question.answer = answer.strip()
+    question.answered_at = timezone.now()
+    question.answered_by = actor.person
+    question.save()
+    audit_record(
+        actor=actor,
+        action=MarketEvent.QUESTION_ANSWERED,
+        obj=question,
+        organization=question.challenge.unit_id,
+        after={"answer": question.answer},
+    )
+    return question
+
+
+# --- vendors -----------------------------------------------------------------------------------
+
+
+def _clean_list(values: Sequence[str], field: str, upper: bool = False) -> list[str]:
+    out = []
+    for value in values:
+        v = str(value).strip()
+        if not v:
+            continue
+        if upper:
+            v = v.upper()
+            if len(v) != 2 or not v.isalpha():
+                raise ValidationError({field: f"'{value}' is not an ISO 3166-1 alpha-2 code."})
+        out.append(v)
+    return sorted(set(out))
+
+
+@transaction.atomic
+def vendor_register(
+    *,
+    actor: Principal,
+    organization: Organization,
+    founding_year: int,
+    capabilities: str,
+    sme_size: str,
+    sectors: Sequence[str] = (),
+    countries: Sequence[str] = (),
+    references: str = "",
+    website: str = "",
+) -> VendorProfile:
+    """A company registers or updates its vendor profile (verification is reset on change)."""
+    _vendor_of(actor, organization)
+    if sme_size not in SmeSize.values:
+        raise ValidationError({"sme_size": "Choose micro, small, medium or large (EU definition)."})
+    this_year = timezone.now().year
+    if not 1800 <= int(founding_year) <= this_year:
+        raise ValidationError({"founding_year": f"The founding year must be 1800 to {this_year}."})
+    if len(capabilities.strip()) < 20:
+        raise ValidationError(
+            {"capabilities": "Describe your capabilities in at least 20 characters."}
+        )
+    if organization.sme_size != sme_size:
+        organization.sme_size = sme_size
+        organization.save(update_fields=["sme_size", "updated_at"])
+    profile, created = VendorProfile.objects.update_or_create(
+        organization=organization,
+        defaults={
+            "founding_year": int(founding_year),
+            "capabilities": capabilities.strip(),
+            "sectors": _clean_list(sectors, "sectors"),
+            "countries": _clean_list(countries, "countries", upper=True),
+            "references": references.strip(),
+            "website": website.strip(),
+            "verified_at": None,
+            "verified_by": None,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.VENDOR_REGISTERED,
+        obj=profile,
+        organization=organization,
+        after=model_snapshot(profile),
+    )
+    return profile
+
+
+@transaction.atomic
+def vendor_verify(*, actor: Principal, profile: VendorProfile) -> VendorProfile:
+    """The unit confirms the company exists and its size class is right."""
+    if not actor.units_with(Ability.MANAGE_MARKET):
+        raise Http404("Not found")
+    profile.verified_at = timezone.now()
+    profile.verified_by = actor.person
+    profile.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=MarketEvent.VENDOR_VERIFIED,
+        obj=profile,
+        organization=sorted(actor.units_with(Ability.MANAGE_MARKET))[0],
+    )
+    return profile
+
+
+@transaction.atomic
+def vendor_invite(
+    *, actor: Principal, challenge: Challenge, vendor: Organization, message: str = ""
+) -> Invitation:
+    _require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
+    if vendor.kind != OrganizationKind.COMPANY:
+        raise ValidationError({"vendor": "Only companies can be invited."})
+    if not challenge.is_public:
+        raise ValidationError({"challenge": "Publish the challenge before inviting vendors."})
+    invitation, _ = Invitation.objects.get_or_create(
+        challenge=challenge,
+        vendor=vendor,
+        defaults={"invited_by": actor.person, "message": message.strip()},
+    )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.VENDOR_INVITED,
+        obj=invitation,
+        organization=challenge.unit_id,
+        metadata={"vendor_id": vendor.pk},
+    )
+    return invitation
+
+
+# --- sealed proposals --------------------------------------------------------------------------
+
+
+def _new_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    while True:
+        code = "P-" + "".join(secrets.choice(alphabet) for _ in range(6))
+        if not Proposal.objects.filter(code=code).exists():
+            return code
+
+
+def _before_deadline(challenge: Challenge, now: datetime) -> None:
+    if challenge.status != ChallengeStatus.OPEN:
+        raise ValidationError({"challenge": "This challenge is not open for proposals."})
+    if challenge.submission_deadline is None or now >= challenge.submission_deadline:
+        raise ValidationError(
+            {"submitted_at": "The submission deadline has passed; late proposals are refused."}
+        )
+
+
+@transaction.atomic
+def proposal_submit(
+    *,
+    actor: Principal,
+    challenge: Challenge,
+    phase: Phase,
+    vendor: Organization,
+    content: str,
+    price: Decimal,
+    currency: str | None = None,
+) -> Proposal:
+    """Submit a sealed proposal, or revise the vendor's own one, before the deadline."""
+    _public_or_404(challenge)
+    _vendor_of(actor, vendor)
+    now = timezone.now()
+    challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
+    _before_deadline(challenge, now)
+    if phase.challenge_id != challenge.pk:
+        raise ValidationError({"phase": "The phase belongs to another challenge."})
+    if len(content.strip()) < 50:
+        raise ValidationError({"content": "Describe your proposal in at least 50 characters."})
+    if price is None or Decimal(price) < 0:
+        raise ValidationError({"price": "The price must be zero or more."})
+    if Decimal(price) > phase.budget:
+        raise ValidationError({"price": f"The price exceeds the phase budget of {phase.budget}."})
+    data = content.encode()
+    proposal = Proposal.objects.filter(phase=phase, vendor=vendor).first()
+    if proposal is None:
+        proposal = Proposal.objects.create(
+            challenge=challenge,
+            phase=phase,
+            vendor=vendor,
+            submitted_by=actor.person,
+            code=_new_code(),
+            submitted_at=now,
+            price=Decimal(price),
+            currency=_currency(currency or challenge.currency),
+        )
+        SealedContent.objects.create(
+            proposal=proposal, ciphertext=sealing.seal(data), sha256=sealing.digest(data)
+        )
+        action = MarketEvent.PROPOSAL_SUBMITTED
+    else:
+        proposal.revision += 1
+        proposal.submitted_at = now
+        proposal.price = Decimal(price)
+        proposal.submitted_by = actor.person
+        proposal.status = ProposalStatus.SUBMITTED
+        proposal.save()
+        SealedContent.objects.filter(proposal=proposal).update(
+            ciphertext=sealing.seal(data), sha256=sealing.digest(data)
+        )
+        action = MarketEvent.PROPOSAL_REVISED
+    # The audit trail keeps the content's hash (tamper evidence), never the content.
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=proposal,
+        organization=challenge.unit_id,
+        metadata={
+            "code": proposal.code,
+            "revision": proposal.revision,
+            "sha256": sealing.digest(data),
+        },
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_file_add(
+    *, actor: Principal, proposal: Proposal, name: str, data: bytes
+) -> ProposalFile:
+    """Attach a PDF, ODT, DOCX, CSV or XLSX file to the own proposal before the deadline."""
+    _vendor_of(actor, proposal.vendor)
+    proposal.challenge = Challenge.objects.get(pk=proposal.challenge_id)
+    _before_deadline(proposal.challenge, timezone.now())
+    extension = uploads.check_upload(name, data)
+    storage_name = f"market/sealed/{uuid.uuid4().hex}.bin"
+    saved = default_storage.save(storage_name, ContentFile(sealing.seal(data)))
+    record = ProposalFile.objects.create(
+        proposal=proposal,
+        storage_name=saved,
+        extension=extension,
+        original_name=name[:200],
+        size=len(data),
+        sha256=sealing.digest(data),
+    )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.PROPOSAL_FILE_ADDED,
+        obj=record,
+        organization=proposal.challenge.unit_id,
+        metadata={
+            "proposal": proposal.code,
+            "sha256": record.sha256,
+            "size": record.size,
+            "extension": extension,
+        },
+    )
+    return record
+
+
+# --- evaluation --------------------------------------------------------------------------------
+
+
+def _after_deadline(challenge: Challenge) -> None:
+    if challenge.submission_deadline is None or timezone.now() < challenge.submission_deadline:
+        raise ValidationError({"challenge": "Evaluation starts after the submission deadline."})
+
+
+@transaction.atomic
+def conflict_declare(
+    *, actor: Principal, proposal: Proposal, has_conflict: bool, note: str = ""
+) -> ConflictDeclaration:
+    """An evaluator declares, per proposal, whether they have a conflict of interest."""
+    _require(actor, Ability.EVALUATE_PROPOSALS, proposal.challenge.unit_id)
+    if actor.person is None:
+        raise PermissionError("Only a person can declare conflicts of interest.")
+    existing = ConflictDeclaration.objects.filter(proposal=proposal, evaluator=actor.person).first()
+    if existing is not None and existing.has_conflict:
+        raise Http404("Not found")
+    if existing is not None:
+        if has_conflict:
+            existing.has_conflict = True
+            existing.note = note.strip()
+            existing.save()
+            # Scores given before the conflict came to light no longer count.
+            Score.objects.filter(proposal=proposal, evaluator=actor.person).delete()
+        declaration = existing
+    else:
+        declaration = ConflictDeclaration.objects.create(
+            proposal=proposal, evaluator=actor.person, has_conflict=has_conflict, note=note.strip()
+        )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.CONFLICT_DECLARED,
+        obj=declaration,
+        organization=proposal.challenge.unit_id,
+        after={"proposal": proposal.code, "has_conflict": declaration.has_conflict},
+    )
+    return declaration
+
+
+@transaction.atomic
+def score_record(
+    *, actor: Principal, proposal: Proposal, criterion: Criterion, score: int, justification: str
+) -> Score:
+    """Score one criterion of one proposal, within the rubric and with a written justification."""
+    proposal.challenge = Challenge.objects.get(pk=proposal.challenge_id)
+    _require(actor, Ability.EVALUATE_PROPOSALS, proposal.challenge.unit_id)
+    if actor.person is None:
+        raise PermissionError("Only a person can score proposals.")
+    declaration = ConflictDeclaration.objects.filter(
+        proposal=proposal, evaluator=actor.person
+    ).first()
+    if declaration is not None and declaration.has_conflict:
+        raise Http404("Not found")
+    if declaration is None:
+        raise ValidationError(
+            {
+                "declaration": "Declare whether you have a conflict of interest "
+                "with this proposal before scoring it."
+            }
+        )
+    _after_deadline(proposal.challenge)
+    if proposal.challenge.status != ChallengeStatus.EVALUATION:
+        raise ValidationError(
+            {"challenge": "Scores are recorded while the challenge is under evaluation."}
+        )
+    if criterion.pk not in {
+        c.pk for c in rubric_for(challenge=proposal.challenge, phase=proposal.phase)
+    }:
+        raise ValidationError({"criterion": "This criterion is not in the proposal's rubric."})
+    if (
+        not isinstance(score, int)
+        or isinstance(score, bool)
+        or not 0 <= score <= criterion.max_score
+    ):
+        raise ValidationError(
+            {
+                "score": f"The score for '{criterion.name}' must be a whole number "
+                f"from 0 to {criterion.max_score}."
+            }
+        )
+    if len(justification.strip()) < MIN_JUSTIFICATION:
+        raise ValidationError(
+            {"justification": f"Justify the score in at least {MIN_JUSTIFICATION} characters."}
+        )
+    existing = Score.objects.filter(
+        proposal=proposal, evaluator=actor.person, criterion=criterion
+    ).first()
+    before = (
+        {"score": existing.score, "justification": existing.justification} if existing else None
+    )
+    record, _ = Score.objects.update_or_create(
+        proposal=proposal,
+        evaluator=actor.person,
+        criterion=criterion,
+        defaults={"score": score, "justification": justification.strip()},
+    )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.SCORE_RECORDED,
+        obj=record,
+        organization=proposal.challenge.unit_id,
+        before=before,
+        after={
+            "proposal": proposal.code,
+            "criterion_id": criterion.pk,
+            "score": score,
+            "justification": record.justification,
+        },
+    )
+    return record
+
+
+@transaction.atomic
+def award_decide(*, actor: Principal, proposal: Proposal, amount: Decimal, rationale: str) -> Award:
+    """Award a proposal with a written rationale; the challenge becomes awarded."""
+    challenge = Challenge.objects.select_for_update().get(pk=proposal.challenge_id)
+    proposal.challenge = challenge
+    _require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
+    if challenge.status not in (ChallengeStatus.EVALUATION, ChallengeStatus.AWARDED):
+        raise ValidationError({"challenge": "Awards are decided after evaluation has started."})
+    if proposal.status != ProposalStatus.SUBMITTED:
+        raise ValidationError({"proposal": "This proposal cannot be awarded."})
+    if len(rationale.strip()) < 20:
+        raise ValidationError({"rationale": "Explain the decision in at least 20 characters."})
+    amount = Decimal(amount)
+    if amount <= 0 or amount > proposal.phase.budget:
+        raise ValidationError(
+            {
+                "amount": f"The amount must be positive and within the phase "
+                f"budget of {proposal.phase.budget}."
+            }
+        )
+    awarded = Award.objects.filter(proposal__phase=proposal.phase).count()
+    if awarded >= proposal.phase.awards_count:
+        raise ValidationError(
+            {
+                "proposal": f"This phase makes {proposal.phase.awards_count} "
+                "award(s), all already decided."
+            }
+        )
+    award = Award.objects.create(
+        challenge=challenge,
+        proposal=proposal,
+        amount=amount,
+        currency=proposal.currency,
+        rationale=rationale.strip(),
+        decided_by=actor.person,
+        decided_at=timezone.now(),
+    )
+    proposal.status = ProposalStatus.AWARDED
+    proposal.save(update_fields=["status", "updated_at"])
+    if challenge.status != ChallengeStatus.AWARDED:
+        challenge.status = ChallengeStatus.AWARDED
+        challenge.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=MarketEvent.AWARD_DECIDED,
+        obj=award,
+        organization=challenge.unit_id,
+        after={
+            "proposal": proposal.code,
+            "vendor_id": proposal.vendor_id,
+            "amount": amount,
+            "rationale": award.rationale,
+        },
+    )
+    return award
+
+
+@transaction.atomic
+def feedback_send(*, actor: Principal, proposal: Proposal, text: str) -> Feedback:
+    """Written feedback to an unsuccessful vendor, which also marks the proposal unsuccessful."""
+    proposal.challenge = Challenge.objects.get(pk=proposal.challenge_id)
+    _require(actor, Ability.MANAGE_MARKET, proposal.challenge.unit_id)
+    if proposal.status == ProposalStatus.AWARDED:
+        raise ValidationError({"proposal": "This proposal was awarded."})
+    if proposal.challenge.status != ChallengeStatus.AWARDED:
+        raise ValidationError({"proposal": "Send feedback once the award is decided."})
+    if len(text.strip()) < 20:
+        raise ValidationError({"text": "Write feedback of at least 20 characters."})
+    feedback, _ = Feedback.objects.update_or_create(
+        proposal=proposal, defaults={"text": text.strip(), "sent_by": actor.person}
+    )
+    proposal.status = ProposalStatus.UNSUCCESSFUL
+    proposal.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=MarketEvent.FEEDBACK_SENT,
+        obj=feedback,
+        organization=proposal.challenge.unit_id,
+        metadata={"proposal": proposal.code},
+    )
+    return feedback
+
+
+# --- contracts and pilots ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_sign(
+    *,
+    actor: Principal,
+    award: Award,
+    title: str,
+    value: Decimal,
+    signed_on: date,
+    starts_on: date,
+    ends_on: date,
+    pilot_problem: Problem | None = None,
+    pilot_service_id: int | None = None,
+) -> Contract:
+    """Turn an award into a contract; a pilot links to the problem (and service) it serves."""
+    _require(actor, Ability.MANAGE_MARKET, award.challenge.unit_id)
+    if hasattr(award, "contract"):
+        raise ValidationError({"award": "This award already has a contract."})
+    value = Decimal(value)
+    if value <= 0 or value > award.amount:
+        raise ValidationError(
+            {
+                "value": f"The contract value must be positive and at most the "
+                f"awarded {award.amount}."
+            }
+        )
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "The contract must end after it starts."})
+    if pilot_problem is not None and pilot_problem.unit_id != award.challenge.unit_id:
+        raise ValidationError({"pilot_problem": "The problem belongs to another unit."})
+    contract = Contract.objects.create(
+        award=award,
+        title=title.strip() or award.challenge.title,
+        value=value,
+        currency=award.currency,
+        signed_on=signed_on,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        pilot_problem=pilot_problem or award.challenge.problem,
+        pilot_service_id=pilot_service_id,
+    )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.CONTRACT_SIGNED,
+        obj=contract,
+        organization=award.challenge.unit_id,
+        after=model_snapshot(contract),
+    )
+    return contract
+
+
+@transaction.atomic
+def milestone_add(*, actor: Principal, contract: Contract, title: str, due_on: date) -> Milestone:
+    _require(actor, Ability.MANAGE_MARKET, contract.award.challenge.unit_id)
+    if not title.strip():
+        raise ValidationError({"title": "Name the milestone."})
+    milestone = Milestone.objects.create(contract=contract, title=title.strip(), due_on=due_on)
+    audit_record(
+        actor=actor,
+        action=MarketEvent.MILESTONE_ADDED,
+        obj=milestone,
+        organization=contract.award.challenge.unit_id,
+        after=model_snapshot(milestone),
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(*, actor: Principal, milestone: Milestone, status: str) -> Milestone:
+    _require(actor, Ability.MANAGE_MARKET, milestone.contract.award.challenge.unit_id)
+    if status not in MilestoneStatus.values:
+        raise ValidationError({"status": "A milestone is scheduled, met or notMet."})
+    before = milestone.status
+    milestone.status = status
+    milestone.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=MarketEvent.MILESTONE_UPDATED,
+        obj=milestone,
+        organization=milestone.contract.award.challenge.unit_id,
+        before={"status": before},
+        after={"status": status},
+    )
+    return milestone
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor: Principal,
+    contract: Contract,
+    amount: Decimal,
+    paid_on: date,
+    milestone: Milestone | None = None,
+) -> Payment:
+    """Record a payment; payments never exceed the contract value."""
+    _require(actor, Ability.MANAGE_MARKET, contract.award.challenge.unit_id)
+    amount = Decimal(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": "A payment is a positive amount."})
+    if milestone is not None and milestone.contract_id != contract.pk:
+        raise ValidationError({"milestone": "The milestone belongs to another contract."})
+    paid = contract.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    if paid + amount > contract.value:
+        raise ValidationError(
+            {
+                "amount": f"Payments would exceed the contract value of "
+                f"{contract.value} (already paid {paid})."
+            }
+        )
+    payment = Payment.objects.create(
+        contract=contract, amount=amount, paid_on=paid_on, milestone=milestone
+    )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.PAYMENT_RECORDED,
+        obj=payment,
+        organization=contract.award.challenge.unit_id,
+        after=model_snapshot(payment),
+    )
+    return payment
