@@ -26,6 +26,7 @@ from civicloop.stats import (
     power_proportions,
     staggered_did,
 )
+from civicloop.stats.did import SEType
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -351,7 +352,7 @@ def _cmd_did(args: argparse.Namespace) -> dict[str, Any]:
     y = _numeric(frame, args.outcome)
     cluster = _labels(frame, args.cluster) if args.cluster else None
     if two_by_two:
-        se_type = args.se or "classical"
+        se_type: SEType = args.se or "classical"
         if se_type == "cluster" and cluster is None:
             raise InputProblem("--se cluster needs --cluster COL in the 2x2 form")
         result = did_2x2(

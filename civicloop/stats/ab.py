@@ -400,7 +400,7 @@ def analyze_ab(
                 "non_inferiority": ni,
             }
         )
-    p_values = [r["difference"].p_value for r in rows]  # type: ignore[union-attr]
+    p_values = [r["difference"].p_value for r in rows]  # type: ignore[attr-defined]
     holm = _adjust_with_nan(p_values, holm_adjust)
     bh = _adjust_with_nan(p_values, bh_adjust)
     results = [

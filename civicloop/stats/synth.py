@@ -39,7 +39,7 @@ class SynthResult:
     evidence: EvidenceGrade
 
     def to_dict(self) -> dict[str, object]:
-        out = self.effect.to_dict()
+        out: dict[str, object] = dict(self.effect.to_dict())
         out.update(
             {
                 "weights": [float(w) for w in self.weights],
