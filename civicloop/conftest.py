@@ -70,3 +70,7 @@ def world(db) -> World:
         MembershipFactory(person=person, organization=org, role=role)
         people[key] = person
     return World(unit, agency, other_agency, company, other_unit, other_unit_agency, people)
+
+
+# Browser fixtures (Playwright + Debian's chromium + axe), shared by every app's browser tests.
+from civicloop.web.tests.browser import browser, page  # noqa: E402, F401

@@ -25,12 +25,23 @@ class Ability(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_SETTINGS = "manage_settings"
+    # feedback: read surveys, scores and themes; run surveys and edit themes; submit via API
+    VIEW_FEEDBACK = "view_feedback"
+    MANAGE_FEEDBACK = "manage_feedback"
+    COLLECT_FEEDBACK = "collect_feedback"
+    EDIT_EVIDENCE = "edit_evidence"
+    SHARE_REPORT = "share_report"
+    EDIT_SCALING = "edit_scaling"
+    ASSESS_SCALABILITY = "assess_scalability"
     # market (issue 7): needs, challenges, sealed proposals, evaluation, awards
     VIEW_MARKET = "view_market"
     MANAGE_MARKET = "manage_market"
     SUBMIT_NEED = "submit_need"
     EVALUATE_PROPOSALS = "evaluate_proposals"
     OPEN_PROPOSALS = "open_proposals"
+    # experiments (issue 5) and the events API (issue 4): unit staff only
+    MANAGE_EXPERIMENTS = "manage_experiments"
+    SEND_EVENTS = "send_events"
 
 
 # What each role may do on objects of the unit it belongs to.
@@ -44,6 +55,14 @@ UNIT_ROLE_ABILITIES: dict[str, frozenset[Ability]] = {
 # What an agency official may do on objects their agency owns.
 AGENCY_OFFICIAL_ABILITIES = frozenset({Ability.VIEW_PORTFOLIO, Ability.RECORD_MEASUREMENT})
 READ_ABILITIES = frozenset({Ability.VIEW_PORTFOLIO})
+# feedback: auditors and evaluators read it; agency officials read their agency's surveys.
+UNIT_ROLE_ABILITIES[Role.AUDITOR] = UNIT_ROLE_ABILITIES[Role.AUDITOR] | {Ability.VIEW_FEEDBACK}
+UNIT_ROLE_ABILITIES[Role.EVALUATOR] = UNIT_ROLE_ABILITIES[Role.EVALUATOR] | {Ability.VIEW_FEEDBACK}
+AGENCY_OFFICIAL_ABILITIES = AGENCY_OFFICIAL_ABILITIES | {Ability.VIEW_FEEDBACK}
+READ_ABILITIES = READ_ABILITIES | {Ability.VIEW_FEEDBACK}
+# Evaluators score scalability assessments of their unit (evidence and scaling, issue 8).
+UNIT_ROLE_ABILITIES[Role.EVALUATOR] = UNIT_ROLE_ABILITIES[Role.EVALUATOR] | {
+    Ability.ASSESS_SCALABILITY}
 # market (issue 7): evaluators score and, after the deadline, open proposals; auditors read.
 UNIT_ROLE_ABILITIES[Role.EVALUATOR] = UNIT_ROLE_ABILITIES[Role.EVALUATOR] | {
     Ability.VIEW_MARKET, Ability.EVALUATE_PROPOSALS, Ability.OPEN_PROPOSALS}

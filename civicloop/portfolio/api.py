@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from civicloop.core.http import principal, require_write
@@ -230,7 +230,7 @@ def create_problem(request: HttpRequest, payload: ProblemIn):
         tags=payload.tags, impact=payload.impact, reach=payload.reach, urgency=payload.urgency,
         effort=payload.effort,
     )
-    return 201, selectors.problem_get(viewer=actor, pk=problem.pk)
+    return Status(201, selectors.problem_get(viewer=actor, pk=problem.pk))
 
 
 @router.get("/problems/{problem_id}", response=ProblemOut, summary="One problem")
@@ -285,7 +285,7 @@ def create_target_group(request: HttpRequest, payload: TargetGroupIn):
         actor=actor, unit=unit, name=payload.name, estimated_size=payload.estimated_size,
         description=payload.description, how_reached=payload.how_reached,
     )
-    return 201, group
+    return Status(201, group)
 
 
 @router.get("/kpis", response=list[KpiOut], summary="List KPIs")
@@ -309,7 +309,7 @@ def create_kpi(request: HttpRequest, problem_id: int, payload: KpiIn):
             raise ValidationError({f: "Required for a custom KPI (or give a template)." for f in missing})
     values = {k: v for k, v in data.items() if v is not None}
     kpi = services.kpi_create(actor=actor, problem=problem, template_key=template, **values)
-    return 201, kpi
+    return Status(201, kpi)
 
 
 @router.get("/kpis/{kpi_id}", response=KpiOut, summary="One KPI")
@@ -333,4 +333,4 @@ def record_measurement(request: HttpRequest, kpi_id: int, payload: MeasurementIn
         actor=actor, kpi=kpi, date=payload.date, value=payload.value, source=payload.source,
         note=payload.note, replace=payload.replace,
     )
-    return 201, measurement
+    return Status(201, measurement)

@@ -84,7 +84,9 @@ class Problem(TimeStampedModel):
     reach = models.PositiveSmallIntegerField(default=3)
     urgency = models.PositiveSmallIntegerField(default=3)
     effort = models.PositiveSmallIntegerField(default=3)
-    created_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -112,7 +114,9 @@ class StageTransition(models.Model):
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="transitions")
     from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField(max_length=20, choices=Stage.choices)
-    decided_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_by_label = models.CharField(max_length=200, blank=True)
     decided_at = models.DateTimeField()
     rationale = models.TextField(blank=True)
@@ -177,7 +181,9 @@ class Measurement(TimeStampedModel):
     value = models.DecimalField(max_digits=18, decimal_places=4)
     source = models.CharField(max_length=300, blank=True)
     note = models.CharField(max_length=500, blank=True)
-    recorded_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     history = HistoricalRecords()
 
     class Meta:
