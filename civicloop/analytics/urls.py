@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401 - pages are added here
+from django.urls import path
+
+from civicloop.analytics import views
 
 app_name = "analytics"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("metrics/new/", views.metric_create, name="metric_create"),
+]

@@ -1,0 +1,46 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from civicloop.analytics import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Import service events from CSV (.csv), JSON lines (.jsonl, .ndjson) or Parquet "
+        "(.parquet) with the API's fields (event_id, unit_id, name, timestamp, value, "
+        "properties). Idempotent by event_id: importing a file twice adds nothing. Run it "
+        "where the worker runs (it writes the event store)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args, file: str, no_progress: bool = False, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"FILE: '{file}' does not exist or is not a file.")
+        from tqdm import tqdm
+
+        bar = tqdm(total=None, unit="rows", disable=no_progress, file=self.stderr._out)
+
+        def progress(done: int, total: int | None) -> None:
+            if total is not None and bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            result = services.events_import(path=path, progress=progress)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        finally:
+            bar.close()
+        self.stdout.write(
+            f"accepted {result.accepted}, duplicates {result.duplicates}, "
+            f"rejected {result.rejected_count}"
+        )
+        for row, reason in result.rejected[:20]:
+            self.stdout.write(f"  row {row}: {reason}")
+        if result.rejected_count > 20:
+            self.stdout.write(f"  … and {result.rejected_count - 20} more")

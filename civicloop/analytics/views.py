@@ -1,0 +1,127 @@
+"""Analytics pages: the unit's reusable metrics."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_http_methods
+
+from civicloop.analytics import selectors, services
+from civicloop.analytics.models import Aggregation, Metric, MetricSource
+from civicloop.core.http import principal
+from civicloop.core.models import Organization
+from civicloop.core.permissions import Ability
+
+
+class MetricForm(forms.Form):
+    name = forms.CharField(label=_l("Name"), max_length=200)
+    key = forms.SlugField(
+        label=_l("Key"),
+        max_length=64,
+        help_text=_l("Lower-case letters, digits, '-' and '_'; used in the API."),
+    )
+    description = forms.CharField(label=_l("Description"), widget=forms.Textarea, required=False)
+    source = forms.ChoiceField(
+        label=_l("Data source"),
+        choices=MetricSource.choices,
+        widget=forms.RadioSelect,
+        initial=MetricSource.EVENTS,
+    )
+    aggregation = forms.ChoiceField(
+        label=_l("Aggregation per person"),
+        required=False,
+        choices=[("", "–")] + Aggregation.choices,
+    )
+    event_name = forms.CharField(label=_l("Event name"), required=False, max_length=128)
+    window_hours = forms.IntegerField(
+        label=_l("Window after first exposure (hours)"), required=False, min_value=1
+    )
+    numerator = forms.ModelChoiceField(
+        label=_l("Numerator (ratio metrics)"), queryset=Metric.objects.none(), required=False
+    )
+    denominator = forms.ModelChoiceField(
+        label=_l("Denominator (ratio metrics)"), queryset=Metric.objects.none(), required=False
+    )
+    higher_is_better = forms.TypedChoiceField(
+        label=_l("Direction"),
+        coerce=lambda v: v == "True",
+        initial="True",
+        choices=[("True", _l("Higher is better")), ("False", _l("Lower is better"))],
+    )
+    unit_label = forms.CharField(label=_l("Unit of measure"), required=False, max_length=30)
+
+    def __init__(self, *args, unit: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        parts = Metric.objects.filter(unit=unit, aggregation__in=["count", "sum", "any"])
+        self.fields["numerator"].queryset = parts
+        self.fields["denominator"].queryset = parts
+
+
+def _apply_errors(form: forms.Form, error: ValidationError) -> None:
+    for name, msgs in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, msgs)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    viewer = principal(request)
+    if not viewer.units_with(Ability.VIEW_PORTFOLIO):
+        raise Http404("Not found")
+    return render(
+        request,
+        "analytics/metrics.html",
+        {
+            "page_title": _("Metrics"),
+            "metrics": list(selectors.metric_list(viewer=viewer)),
+            "can_edit": bool(viewer.units_with(Ability.MANAGE_EXPERIMENTS)),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def metric_create(request: HttpRequest) -> HttpResponse:
+    viewer = principal(request)
+    units = sorted(viewer.units_with(Ability.MANAGE_EXPERIMENTS))
+    if not units:
+        raise Http404("Not found")
+    unit = Organization.objects.get(pk=units[0])
+    form = MetricForm(request.POST or None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.metric_create(
+                actor=viewer,
+                unit=unit,
+                key=data["key"],
+                name=data["name"],
+                description=data["description"],
+                source=data["source"],
+                aggregation=data["aggregation"] or "",
+                event_name=data["event_name"],
+                window_hours=data["window_hours"],
+                numerator=data["numerator"],
+                denominator=data["denominator"],
+                higher_is_better=data["higher_is_better"],
+                unit_label=data["unit_label"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Metric defined."))
+            return redirect("analytics:home")
+    return render(
+        request,
+        "analytics/metric_form.html",
+        {
+            "page_title": _("Define a metric"),
+            "form": form,
+            "submit": _("Save metric"),
+        },
+    )

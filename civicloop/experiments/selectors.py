@@ -1,0 +1,257 @@
+"""Every read of the experiments app, scoped by `core.permissions`.
+
+Unit staff, evaluators and auditors see their unit's services; agency officials see the
+services their agency owns; vendors see the services shared with their company. Everything
+else answers 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from civicloop.core.models import Role
+from civicloop.core.permissions import Ability, Principal, scope_q
+from civicloop.experiments.models import (
+    Decision,
+    Experiment,
+    ExperimentStatus,
+    Iteration,
+    IterationStatus,
+    ResultSnapshot,
+    Service,
+)
+
+
+def _service_scope(viewer: Principal, prefix: str = "") -> Q:
+    condition = scope_q(
+        viewer,
+        Ability.VIEW_PORTFOLIO,
+        unit_field=f"{prefix}unit_id",
+        agency_field=f"{prefix}owner_agency_id",
+    )
+    vendors = viewer.organizations([Role.VENDOR])
+    if vendors:
+        condition |= Q(**{f"{prefix}shared_with__in": sorted(vendors)})
+    return condition
+
+
+def service_list(*, viewer: Principal) -> QuerySet[Service]:
+    """Services the viewer may see."""
+    ids = Service.objects.filter(_service_scope(viewer)).values("pk")
+    return (
+        Service.objects.filter(pk__in=ids)
+        .select_related("unit", "owner_agency")
+        .prefetch_related("problems")
+        .order_by("name")
+    )
+
+
+def service_get(*, viewer: Principal, pk: int) -> Service:
+    service = service_list(viewer=viewer).filter(pk=pk).first()
+    if service is None:
+        raise Http404("Not found")
+    return service
+
+
+def iteration_get(*, viewer: Principal, pk: int) -> Iteration:
+    ids = Service.objects.filter(_service_scope(viewer)).values("pk")
+    iteration = (
+        Iteration.objects.filter(pk=pk, service_id__in=ids)
+        .select_related("service", "service__unit")
+        .first()
+    )
+    if iteration is None:
+        raise Http404("Not found")
+    return iteration
+
+
+def experiment_list(*, viewer: Principal, status: str | None = None) -> QuerySet[Experiment]:
+    ids = Service.objects.filter(_service_scope(viewer)).values("pk")
+    qs = (
+        Experiment.objects.filter(iteration__service_id__in=ids)
+        .select_related("iteration", "iteration__service")
+        .prefetch_related("metric_links__metric")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-pk")
+
+
+def experiment_get(*, viewer: Principal, pk: int) -> Experiment:
+    experiment = experiment_list(viewer=viewer).filter(pk=pk).first()
+    if experiment is None:
+        raise Http404("Not found")
+    return experiment
+
+
+def experiment_get_by_key(*, viewer: Principal, key: str) -> Experiment:
+    experiment = experiment_list(viewer=viewer).filter(key=key).first()
+    if experiment is None:
+        raise Http404("Not found")
+    return experiment
+
+
+def snapshot_latest(*, experiment: Experiment) -> ResultSnapshot | None:
+    return experiment.snapshots.order_by("-computed_at", "-pk").first()
+
+
+def snapshot_list(*, viewer: Principal, ids: list[int]) -> list[ResultSnapshot]:
+    visible = experiment_list(viewer=viewer).values("pk")
+    return list(
+        ResultSnapshot.objects.filter(pk__in=ids, experiment_id__in=visible).select_related(
+            "experiment"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime | date
+    kind: str  # iteration | experiment | result | decision
+    title: str
+    detail: str
+    iteration: Iteration
+
+
+def service_timeline(*, service: Service) -> list[TimelineEntry]:
+    """Every iteration, experiment start, latest evidence and decision of a service, in order."""
+    iterations = list(
+        service.iterations.prefetch_related(
+            Prefetch("experiments", queryset=Experiment.objects.prefetch_related("snapshots")),
+        )
+        .select_related("decision")
+        .order_by("number")
+    )
+    from civicloop.experiments.services import snapshot_headline
+
+    entries: list[TimelineEntry] = []
+    for it in iterations:
+        entries.append(
+            TimelineEntry(
+                it.starts_on, "iteration", f"Iteration {it.number}: {it.title}", it.hypothesis, it
+            )
+        )
+        for ex in it.experiments.all():
+            if ex.started_at:
+                entries.append(
+                    TimelineEntry(
+                        ex.started_at,
+                        "experiment",
+                        f"Experiment started: {ex.title}",
+                        ex.get_design_display(),
+                        it,
+                    )
+                )
+            snaps = sorted(ex.snapshots.all(), key=lambda s: s.computed_at)
+            if snaps:
+                last = snaps[-1]
+                level = (
+                    f" · Maryland SMS {last.maryland_sms}, Nesta {last.nesta_level}"
+                    if last.maryland_sms
+                    else ""
+                )
+                entries.append(
+                    TimelineEntry(
+                        last.computed_at,
+                        "result",
+                        f"Evidence: {ex.title}",
+                        snapshot_headline(last) + level,
+                        it,
+                    )
+                )
+        decision = getattr(it, "decision", None) if hasattr(it, "decision") else None
+        if decision is not None:
+            entries.append(
+                TimelineEntry(
+                    decision.decided_at,
+                    "decision",
+                    f"Decision: {decision.get_kind_display()}"
+                    + (f" ({decision.get_stop_reason_display()})" if decision.stop_reason else ""),
+                    decision.rationale,
+                    it,
+                )
+            )
+
+    def key(e: TimelineEntry) -> datetime:
+        if isinstance(e.when, datetime):
+            return e.when
+        return datetime(e.when.year, e.when.month, e.when.day, tzinfo=UTC)
+
+    return sorted(entries, key=key)
+
+
+def decision_for(*, iteration: Iteration) -> Decision | None:
+    return Decision.objects.filter(iteration=iteration).prefetch_related("cited_results").first()
+
+
+@dataclass(frozen=True)
+class RunningRow:
+    experiment: Experiment
+    snapshot: ResultSnapshot | None
+    days_run: int
+    days_left: int
+    health: str  # ok | warning | no results
+    decision_due: bool
+
+
+def running_overview(*, viewer: Principal) -> list[RunningRow]:
+    """The unit's running experiments with health, days left and whether a decision is due."""
+    experiments = list(
+        experiment_list(viewer=viewer)
+        .filter(
+            status__in=[ExperimentStatus.RUNNING, ExperimentStatus.STOPPED],
+            iteration__status__in=[IterationStatus.RUNNING, IterationStatus.PLANNED],
+        )
+        .prefetch_related(
+            Prefetch("snapshots", queryset=ResultSnapshot.objects.order_by("-computed_at", "-pk"))
+        )
+    )
+    now = timezone.now()
+    rows = []
+    for ex in experiments:
+        snaps = list(ex.snapshots.all())
+        snap = snaps[0] if snaps else None
+        started = ex.started_at or now
+        days_run = max(0, (now - started).days)
+        days_left = max(0, ex.planned_days - days_run)
+        health = (
+            "no results" if snap is None else ("warning" if snap.warnings or not snap.ok else "ok")
+        )
+        due = ex.status == ExperimentStatus.STOPPED or days_left == 0
+        rows.append(RunningRow(ex, snap, days_run, days_left, health, due))
+    rows.sort(key=lambda r: (not r.decision_due, r.days_left))
+    return rows
+
+
+def results_view(snapshot: ResultSnapshot | None) -> dict[str, Any]:
+    """Flattened rows for the results table (metric, variant, effect, interval, chance)."""
+    if snapshot is None or not snapshot.ok:
+        return {"rows": []}
+    rows = []
+    for key, entry in (snapshot.payload.get("metrics") or {}).items():
+        for v in entry.get("variants") or []:
+            rows.append(
+                {
+                    "metric": entry.get("name", key),
+                    "key": key,
+                    "role": entry["role"],
+                    "margin": entry.get("margin"),
+                    **v,
+                }
+            )
+        if entry.get("error"):
+            rows.append(
+                {
+                    "metric": entry.get("name", key),
+                    "key": key,
+                    "role": entry["role"],
+                    "error": entry["error"],
+                }
+            )
+    return {"rows": rows}
