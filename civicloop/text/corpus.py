@@ -397,6 +397,26 @@ _PREFIX = {
     "pt": ["", "Sinceramente, "],
     "da": ["", "Ærligt talt "],
 }
+_CONTEXT = {
+    "en": [
+        ["", "near the station", "in the town centre", "on the high street", "by the school",
+         "in my neighbourhood", "next to the library", "around the market"],
+        ["", "on Monday", "last week", "every single day", "this morning", "at the weekend",
+         "since January", "twice this month"],
+        ["", "and I have two kids", "as a pensioner", "for my elderly mother",
+         "while working full time", "as a wheelchair user", "and nobody answers the phone"],
+    ],
+    "es": [
+        ["", "cerca de la estación", "en el centro", "en la calle mayor", "junto al colegio",
+         "en mi barrio", "al lado de la biblioteca", "por el mercado"],
+        ["", "el lunes", "la semana pasada", "todos los días", "esta mañana", "el fin de semana",
+         "desde enero", "dos veces este mes"],
+        ["", "y tengo dos hijos", "como jubilada", "para mi madre mayor",
+         "trabajando a jornada completa", "en silla de ruedas", "y nadie coge el teléfono"],
+    ],
+    "pt": [["", "perto da estação", "no centro"], ["", "ontem", "todos os dias"], [""]],
+    "da": [["", "ved stationen", "i centrum"], ["", "i går", "hver dag"], [""]],
+}  # fmt: skip
 _SUFFIX = {
     "en": ["", ".", "!", ". Please fix it.", ". Very disappointing.", ", thanks."],
     "es": ["", ".", "!", ". Arréglenlo, por favor.", ". Muy decepcionante.", ", gracias."],
@@ -417,6 +437,10 @@ def synthetic_comments(
         language = "en" if r < 0.45 else "es" if r < 0.9 else "pt" if r < 0.95 else "da"
         topic = rng.choice(topic_names)
         body = rng.choice(_TOPICS[topic][language])
+        context = " ".join(
+            part for part in (rng.choice(slot) for slot in _CONTEXT[language]) if part
+        )
+        body = f"{body} {context}" if context else body
         text = rng.choice(_PREFIX[language]) + body + rng.choice(_SUFFIX[language])
         text = text[0].upper() + text[1:]
         if rng.random() < pii_rate and language in ("en", "es"):

@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,12 +27,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from civicloop.text.redact import stopwords
-from civicloop.text.vectors import backend_for, embed, tokens
+from civicloop.text.vectors import backend_for, embed, tfidf, tokens
 
 N_QUOTES = 3
 N_KEYWORDS = 5
 _SILHOUETTE_SAMPLE = 2000
 _PAIR_SIMILARITY = 0.5
+MODEL_BUDGET = 10_000
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class ThemeResult:
     themes: list[Theme]
     assignments: list[str | None]  # theme id per input comment, None for empty text
     keys: list[str]  # the comment keys the edits refer to (ids given, else row numbers)
+    stats: dict[str, float] = field(default_factory=dict)  # counts and seconds per phase
 
     def theme(self, theme_id: str) -> Theme:
         return next(t for t in self.themes if t.id == theme_id)
@@ -330,12 +334,18 @@ def find_themes(
     k: int | None = None,
     seed: int = 0,
     vectors: np.ndarray | None = None,
+    model_budget: int | None = MODEL_BUDGET,
 ) -> ThemeResult:
     """Group comments into labelled themes, with people's `edits` winning over the algorithm.
 
     `ids` are stable comment keys (database ids) that edits refer to; row numbers otherwise.
     `vectors` lets a caller pass embeddings it already computed (rows aligned with texts).
+    `model_budget`: at most this many distinct texts go through the sentence encoder (a random
+    sample); the other comments join the theme whose TF-IDF centroid they are closest to.
+    None embeds everything.
     """
+    started = time.perf_counter()
+    stats: dict[str, float] = {"embedded": 0, "propagated": 0}
     n = len(texts)
     keys = [str(i) for i in (ids if ids is not None else range(n))]
     if len(keys) != n or (languages is not None and len(languages) != n):
@@ -355,14 +365,18 @@ def find_themes(
         groups.setdefault(group, []).append(i)
     space: dict[int, tuple[str, np.ndarray]] = {}
     for group, members in groups.items():
+        embedded = members
         if vectors is not None and group == "use":
             group_vectors = np.asarray(vectors, dtype=np.float32)[members]
+        elif group == "use":
+            embedded = _model_sample(members, clean, model_budget, seed)
+            group_vectors = embed([clean[i] for i in embedded], backend="use")
         else:
-            group_vectors = embed(
-                [clean[i] for i in members], backend="use" if group == "use" else "tfidf"
-            )
-        for row, i in enumerate(members):
+            group_vectors = embed([clean[i] for i in members], backend="tfidf")
+        for row, i in enumerate(embedded):
             space[i] = (group, group_vectors[row])
+        stats["embedded"] += len(embedded)
+    stats["seconds_vectors"] = time.perf_counter() - started
 
     assignment: list[str | None] = [None] * n
     key_index = {key: i for i, key in enumerate(keys)}
@@ -378,8 +392,9 @@ def find_themes(
     themes_order: list[str] = list(edits.pinned)
     for members in groups.values():
         _attract(members, assignment, space, edits)
-        free = [i for i in members if assignment[i] is None]
+        free = [i for i in members if assignment[i] is None and i in space]
         if not free:
+            stats["propagated"] += _propagate(members, assignment, clean)
             continue
         x = np.stack([space[i][1] for i in free])
         chosen_k = min(k, len(free)) if k is not None else choose_k(x, max_k=max_k, seed=seed)
@@ -396,6 +411,8 @@ def find_themes(
             themes_order.append(theme_id)
             for j in np.flatnonzero(labels == c):
                 assignment[free[j]] = theme_id
+        stats["propagated"] += _propagate(members, assignment, clean)
+    stats["seconds_total"] = time.perf_counter() - started
 
     members_of: dict[str, list[int]] = {t: [] for t in themes_order}
     for i, theme_id in enumerate(assignment):
@@ -416,7 +433,43 @@ def find_themes(
                 pinned=pinned is not None,
             )
         )
-    return ThemeResult(themes=themes, assignments=assignment, keys=keys)
+    return ThemeResult(themes=themes, assignments=assignment, keys=keys, stats=stats)
+
+
+def _model_sample(members: list[int], clean: list[str], budget: int | None, seed: int) -> list[int]:
+    """Comments to embed: all of them, or those whose text is in a sample of distinct texts."""
+    distinct = list(dict.fromkeys(clean[i] for i in members))
+    if budget is None or len(distinct) <= budget:
+        return members
+    chosen = set(random.Random(seed).sample(distinct, budget))  # noqa: S311 - sampling only
+    return [i for i in members if clean[i] in chosen]
+
+
+def _propagate(members: list[int], assignment: list[str | None], clean: list[str]) -> int:
+    """Assign comments without a vector to the theme with the nearest TF-IDF centroid."""
+    rest = [i for i in members if assignment[i] is None]
+    labelled = [i for i in members if assignment[i] is not None]
+    if not rest or not labelled:
+        return 0
+    matrix = tfidf([clean[i] for i in members]).matrix
+    row_of = {i: r for r, i in enumerate(members)}
+    theme_ids = sorted({assignment[i] for i in labelled if assignment[i] is not None})
+    column = {t: j for j, t in enumerate(theme_ids)}
+    indicator = sp.csr_matrix(
+        (
+            np.ones(len(labelled)),
+            ([column[assignment[i]] for i in labelled], np.arange(len(labelled))),  # type: ignore[index]
+        ),
+        shape=(len(theme_ids), len(labelled)),
+    )
+    centroids = (indicator @ matrix[[row_of[i] for i in labelled]]).toarray()
+    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+    centroids /= np.where(norms == 0, 1.0, norms)
+    similarity = matrix[[row_of[i] for i in rest]] @ centroids.T
+    best = np.asarray(similarity).argmax(axis=1)
+    for row, i in enumerate(rest):
+        assignment[i] = theme_ids[int(best[row])]
+    return len(rest)
 
 
 def _attract(
@@ -425,13 +478,13 @@ def _attract(
     space: dict[int, tuple[str, np.ndarray]],
     edits: ThemeEdits,
 ) -> None:
-    free = [i for i in members if assignment[i] is None]
+    free = [i for i in members if assignment[i] is None and i in space]
     if not free or not edits.pinned:
         return
     centres, thresholds, ids = [], [], []
     member_set = set(members)
     for pinned_id in edits.pinned:
-        anchors = [i for i in member_set if assignment[i] == pinned_id]
+        anchors = [i for i in member_set if assignment[i] == pinned_id and i in space]
         if not anchors:
             continue
         anchor_vectors = np.stack([space[i][1] for i in anchors])
@@ -458,6 +511,8 @@ def _quotes(
         return []
     by_group: dict[str, list[int]] = {}
     for i in indices:
+        if i not in space:
+            continue
         by_group.setdefault(space[i][0], []).append(i)
     scored: list[tuple[float, int]] = []
     for group_members in by_group.values():
@@ -466,6 +521,8 @@ def _quotes(
         centre /= max(float(np.linalg.norm(centre)), 1e-12)
         scored += [(float(s), i) for s, i in zip(x @ centre, group_members, strict=True)]
     scored.sort(key=lambda item: (-item[0], item[1]))
+    if not scored:  # no member has a vector (all were propagated): first comments instead
+        scored = [(0.0, i) for i in indices]
     quotes: list[str] = []
     for _, i in scored:
         if clean[i] not in quotes:

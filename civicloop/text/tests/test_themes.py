@@ -86,7 +86,7 @@ def test_empty_comments_get_no_theme():
 
 
 def test_human_edits_survive_a_rerun():
-    texts, languages, _ = synthetic_comments(240, seed=5, pii_rate=0)
+    texts, languages, _ = synthetic_comments(150, seed=5, pii_rate=0)
     ids = [f"c{i}" for i in range(len(texts))]
     first = find_themes(texts, languages, ids=ids)
     auto = [t.id for t in first.themes]
@@ -100,7 +100,7 @@ def test_human_edits_survive_a_rerun():
     stored = json.loads(json.dumps(edits.to_dict()))
 
     # Re-run on the same comments plus new ones, with a different seed and the stored edits.
-    more, more_languages, _ = synthetic_comments(60, seed=99, pii_rate=0)
+    more, more_languages, _ = synthetic_comments(40, seed=99, pii_rate=0)
     second = find_themes(
         texts + more,
         languages + more_languages,
@@ -148,3 +148,26 @@ def test_rejects_misaligned_inputs():
         find_themes(["a", "b"], ["en"])
     with pytest.raises(ValueError, match="unique"):
         find_themes(["a", "b"], ids=["x", "x"])
+
+
+def test_comments_beyond_the_model_budget_join_by_tfidf():
+    texts = [t for group in PARAPHRASES.values() for t in group]
+    extra = [
+        "The bus was late again today",
+        "El autobús llegó tarde otra vez",
+        "More rubbish in the park this week",
+        "Basura en el parque otra vez",
+        "Passport renewal online failed again",
+        "El pasaporte en línea no funciona",
+    ]
+    result = find_themes(texts + extra, model_budget=12, seed=1)
+    assert result.stats["embedded"] == 12
+    assert result.stats["propagated"] == 6
+    topic_of = {}
+    for index, topic in enumerate(t for t in PARAPHRASES for _ in range(4)):
+        topic_of.setdefault(topic, set()).add(result.assignments[index])
+    by_topic = {topic: ids for topic, ids in topic_of.items()}
+    expected = ["bus", "bus", "trash", "trash", "passport", "passport"]
+    # Most propagated comments reach the theme holding their topic's embedded members.
+    hits = sum(result.assignments[12 + j] in by_topic[topic] for j, topic in enumerate(expected))
+    assert hits >= 5
