@@ -25,9 +25,6 @@ class Ability(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_SETTINGS = "manage_settings"
-    # experiments (issue 5) and the events API (issue 4): unit staff only
-    MANAGE_EXPERIMENTS = "manage_experiments"
-    SEND_EVENTS = "send_events"
     # feedback: read surveys, scores and themes; run surveys and edit themes; submit via API
     VIEW_FEEDBACK = "view_feedback"
     MANAGE_FEEDBACK = "manage_feedback"

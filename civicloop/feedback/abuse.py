@@ -1,0 +1,56 @@
+"""Abuse protection for public submissions: per-client rate limits on a salted IP hash.
+
+The raw address is never stored or logged: it is turned at once into an HMAC keyed by the
+site's SECRET_KEY and the current UTC day, so hashes cannot be reversed by enumerating the IPv4
+space without the key, and cannot be linked across days.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+DEFAULT_LIMIT = 10  # submissions per client per window
+DEFAULT_WINDOW = 600  # seconds
+HONEYPOT_FIELD = "website"
+
+
+def client_key(request: HttpRequest) -> str:
+    """A salted, daily-rotating hash of the requester's address (REMOTE_ADDR only)."""
+    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    day = datetime.now(UTC).date().isoformat()
+    salt = f"civicloop-feedback-client|{day}".encode()
+    key = hmac.new(settings.SECRET_KEY.encode() + salt, address.encode(), hashlib.sha256)
+    return key.hexdigest()[:32]
+
+
+def limits() -> tuple[int, int]:
+    config = getattr(settings, "CIVICLOOP", {})
+    return (
+        int(config.get("FEEDBACK_RATE_LIMIT", DEFAULT_LIMIT)),
+        int(config.get("FEEDBACK_RATE_WINDOW", DEFAULT_WINDOW)),
+    )
+
+
+def rate_limited(*, client: str, scope: str = "public", limit: int | None = None) -> bool:
+    """Count one submission for `client`; True when it is over the limit for this window."""
+    default_limit, window = limits()
+    limit = limit if limit is not None else default_limit
+    bucket = int(datetime.now(UTC).timestamp()) // window
+    key = f"feedback:rl:{scope}:{client}:{bucket}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=window + 5)
+        count = 1
+    return count > limit
+
+
+def honeypot_filled(data: dict) -> bool:
+    return bool(str(data.get(HONEYPOT_FIELD, "") or "").strip())

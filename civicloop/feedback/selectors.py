@@ -1,0 +1,417 @@
+"""Every read of the feedback app, scoped by `core.permissions`; scores come from `scoring`."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from civicloop.core.permissions import Ability, Principal, scope_q
+from civicloop.feedback import scoring
+from civicloop.feedback.item_banks import CX_DRIVERS
+from civicloop.feedback.models import (
+    Answer,
+    ProfileTarget,
+    QuestionKind,
+    Response,
+    Survey,
+    SurveyStatus,
+    Theme,
+)
+
+GROUPINGS = ("iteration", "variant", "month", "channel", "language")
+SCORE_LABELS = {
+    "govuk": "User satisfaction (GOV.UK, % satisfied)",
+    "csat": "CSAT (% satisfied)",
+    "nps": "Net Promoter Score",
+    "sus": "System Usability Scale",
+    **{
+        f"cx:{d}": f"CX {d.replace('employee', 'employee helpfulness')} (% agree)"
+        for d in CX_DRIVERS
+    },
+}
+
+
+def _visible(viewer: Principal, ability: Ability = Ability.VIEW_FEEDBACK) -> QuerySet[Survey]:
+    return Survey.objects.filter(
+        scope_q(viewer, ability, unit_field="unit_id", agency_field="agency_id")
+    )
+
+
+def survey_list(*, viewer: Principal) -> QuerySet[Survey]:
+    """Surveys a viewer may read, with their response counts."""
+    return (
+        _visible(viewer)
+        .select_related("problem")
+        .annotate(n_responses=Count("responses", distinct=True))
+        .order_by("-created_at")
+    )
+
+
+def survey_get(*, viewer: Principal, pk: int, ability: Ability = Ability.VIEW_FEEDBACK) -> Survey:
+    survey = (
+        _visible(viewer, ability)
+        .select_related("unit", "problem", "feeds_kpi")
+        .filter(pk=pk)
+        .first()
+    )
+    if survey is None:
+        raise Http404("Not found")
+    return survey
+
+
+def survey_public(*, slug: str) -> Survey:
+    """An open survey by its public address (no login)."""
+    survey = Survey.objects.filter(slug=slug, status=SurveyStatus.OPEN).first()
+    if survey is None:
+        raise Http404("Not found")
+    return survey
+
+
+# --- scores -----------------------------------------------------------------------------------
+
+
+def _group_value(row: dict[str, Any], by: str | None) -> str:
+    if by is None:
+        return "all"
+    if by == "month":
+        return row["response__submitted_at"].strftime("%Y-%m")
+    value = row[
+        {
+            "iteration": "response__iteration_key",
+            "variant": "response__variant",
+            "channel": "response__channel",
+            "language": "response__language",
+        }[by]
+    ]
+    return value or "(none)"
+
+
+def scores_from_rows(rows: list[dict[str, Any]]) -> list[scoring.Score]:
+    """Scores from answer rows with construct, number and response id."""
+    by_construct: dict[str, list[int]] = defaultdict(list)
+    sus_items: dict[int, dict[int, int]] = defaultdict(dict)
+    for row in rows:
+        construct, number = row["question__construct"], row["number"]
+        if number is None or not construct:
+            continue
+        if construct.startswith("sus:"):
+            sus_items[row["response_id"]][int(construct[4:])] = number
+        else:
+            by_construct[construct].append(number)
+    scores: list[scoring.Score] = []
+    for key in ("govuk", "csat"):
+        if by_construct.get(key):
+            scores.append(
+                scoring.share_score(key, SCORE_LABELS[key], by_construct[key], top=(4, 5))
+            )
+    if by_construct.get("nps"):
+        scores.append(scoring.nps_score(by_construct["nps"], label=SCORE_LABELS["nps"]))
+    totals = [
+        scoring.sus_total([items[i] for i in range(1, 11)])
+        for items in sus_items.values()
+        if len(items) == 10
+    ]
+    if totals:
+        scores.append(scoring.sus_score(totals, label=SCORE_LABELS["sus"]))
+    for driver in CX_DRIVERS:
+        key = f"cx:{driver}"
+        if by_construct.get(key):
+            scores.append(
+                scoring.share_score(key, SCORE_LABELS[key], by_construct[key], top=(4, 5))
+            )
+    return scores
+
+
+def _answer_rows(answers: QuerySet[Answer]) -> list[dict[str, Any]]:
+    return list(
+        answers.filter(question__kind=QuestionKind.SCALE).values(
+            "question__construct",
+            "number",
+            "response_id",
+            "response__submitted_at",
+            "response__iteration_key",
+            "response__variant",
+            "response__channel",
+            "response__language",
+        )
+    )
+
+
+def survey_scores(
+    *,
+    survey: Survey,
+    by: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[str, list[scoring.Score]]:
+    """Scores with 95% intervals, overall or per iteration / variant / month / channel."""
+    if by is not None and by not in GROUPINGS:
+        raise ValueError(f"by: choose one of {', '.join(GROUPINGS)}")
+    answers = Answer.objects.filter(response__survey=survey)
+    if start is not None:
+        answers = answers.filter(response__submitted_at__gte=start)
+    if end is not None:
+        answers = answers.filter(response__submitted_at__lt=end)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in _answer_rows(answers):
+        groups[_group_value(row, by)].append(row)
+    return {group: scores_from_rows(rows) for group, rows in sorted(groups.items())}
+
+
+def satisfaction_share(*, survey: Survey, start: datetime, end: datetime) -> scoring.Score | None:
+    """The 'user satisfaction' figure: GOV.UK share satisfied, else CSAT, in a period."""
+    scores = survey_scores(survey=survey, start=start, end=end).get("all", [])
+    for key in ("govuk", "csat"):
+        for score in scores:
+            if score.key == key:
+                return score
+    return None
+
+
+# --- themes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeSummary:
+    key: str
+    label: str
+    size: int
+    share: float  # of the comments in the selection
+    quotes: list[str]
+    pinned: bool
+    negative_share: float | None = None
+
+
+def _theme_summaries(answers: QuerySet[Answer], limit: int = 5) -> tuple[list[ThemeSummary], int]:
+    comments = list(
+        answers.filter(question__kind=QuestionKind.TEXT)
+        .exclude(text="")
+        .values("theme_id", "text", "sentiment_label")
+    )
+    counts = Counter(c["theme_id"] for c in comments if c["theme_id"] is not None)
+    themes = {t.pk: t for t in Theme.objects.filter(pk__in=list(counts))}
+    out = []
+    for theme_id, size in counts.most_common(limit):
+        theme = themes[theme_id]
+        texts = [c["text"] for c in comments if c["theme_id"] == theme_id]
+        negative = sum(
+            1 for c in comments if c["theme_id"] == theme_id and c["sentiment_label"] == "negative"
+        )
+        preferred = [q for q in theme.quotes if q in texts]
+        quotes = (preferred + [t for t in texts if t not in preferred])[:3]
+        out.append(
+            ThemeSummary(
+                theme.key,
+                theme.label,
+                size,
+                size / len(comments),
+                quotes,
+                theme.pinned,
+                negative / size,
+            )
+        )
+    return out, len(comments)
+
+
+def survey_themes(*, survey: Survey) -> list[Theme]:
+    return list(survey.themes.all())
+
+
+def theme_comments(*, survey: Survey) -> list[Answer]:
+    """The survey's comments (already redacted) with their theme, for the review page."""
+    return list(
+        Answer.objects.filter(response__survey=survey, question__kind=QuestionKind.TEXT)
+        .exclude(text="")
+        .select_related("theme", "response")
+        .order_by("theme_id", "pk")
+    )
+
+
+def theme_trends(*, survey: Survey, by: str = "iteration") -> list[dict[str, Any]]:
+    """Share of each theme among the comments of each iteration (or variant, or month)."""
+    field_name = {
+        "iteration": "response__iteration_key",
+        "variant": "response__variant",
+        "month": "response__submitted_at",
+    }[by]
+    rows = (
+        Answer.objects.filter(response__survey=survey, question__kind=QuestionKind.TEXT)
+        .exclude(text="")
+        .values("theme__label", field_name)
+    )
+    totals: Counter[str] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        group = row[field_name]
+        group = group.strftime("%Y-%m") if by == "month" else (group or "(none)")
+        totals[group] += 1
+        counts[(row["theme__label"] or "(no theme)", group)] += 1
+    return [
+        {"theme": theme, "group": group, "comments": n, "share": n / totals[group]}
+        for (theme, group), n in sorted(counts.items(), key=lambda i: (i[0][1], -i[1]))
+    ]
+
+
+# --- the summary the experiments app shows on an iteration ------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    iteration_key: str
+    variant: str | None
+    n: int  # responses
+    scores: list[scoring.Score]
+    themes: list[ThemeSummary]
+    comments: int
+    sentiment: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "iteration_key": self.iteration_key,
+            "variant": self.variant,
+            "n": self.n,
+            "comments": self.comments,
+            "sentiment": self.sentiment,
+            "scores": [s.to_dict() for s in self.scores],
+            "themes": [t.__dict__ for t in self.themes],
+        }
+
+
+def feedback_summary_for(
+    *,
+    iteration_key: str | None = None,
+    iteration: Any = None,
+    variant: str | None = None,
+    service_key: str | None = None,
+    viewer: Principal | None = None,
+) -> FeedbackSummary:
+    """Scores with intervals, top themes with sizes and quotes, and n for one iteration.
+
+    `iteration` may be any object with a `key` attribute (e.g. an experiments Iteration);
+    responses match on their `iteration_key`. With `viewer`, only surveys they may read count.
+    """
+    key = iteration_key if iteration_key is not None else getattr(iteration, "key", None)
+    if key is None and iteration is not None:
+        key = str(iteration)
+    if not key:
+        raise ValueError("iteration_key: give the iteration's key")
+    responses = Response.objects.filter(iteration_key=key)
+    if variant is not None:
+        responses = responses.filter(variant=variant)
+    if service_key:
+        responses = responses.filter(service_key=service_key)
+    if viewer is not None:
+        responses = responses.filter(survey__in=_visible(viewer))
+    answers = Answer.objects.filter(response__in=responses)
+    scores = scores_from_rows(_answer_rows(answers))
+    themes, n_comments = _theme_summaries(answers)
+    moods = Counter(answers.exclude(sentiment_label="").values_list("sentiment_label", flat=True))
+    return FeedbackSummary(key, variant, responses.count(), scores, themes, n_comments, dict(moods))
+
+
+# --- service dashboard ------------------------------------------------------------------------
+
+
+def service_keys(*, viewer: Principal) -> list[str]:
+    surveys = _visible(viewer)
+    keys = set(
+        Response.objects.filter(survey__in=surveys)
+        .exclude(service_key="")
+        .values_list("service_key", flat=True)
+        .distinct()
+    )
+    keys |= set(surveys.exclude(service_key="").values_list("service_key", flat=True))
+    return sorted(keys)
+
+
+@dataclass(frozen=True)
+class ServiceDashboard:
+    service_key: str
+    n: int
+    over_time: dict[str, list[scoring.Score]]  # month -> scores
+    iterations: list[FeedbackSummary]
+    themes: list[ThemeSummary]
+    comments: int
+
+
+def service_dashboard(*, viewer: Principal, service_key: str) -> ServiceDashboard:
+    """Scores per month with intervals, themes and quotes, and one panel per iteration."""
+    responses = Response.objects.filter(service_key=service_key, survey__in=_visible(viewer))
+    n = responses.count()
+    if n == 0 and not _visible(viewer).filter(service_key=service_key).exists():
+        raise Http404("Not found")
+    answers = Answer.objects.filter(response__in=responses)
+    over_time: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in _answer_rows(answers):
+        over_time[_group_value(row, "month")].append(row)
+    themes, n_comments = _theme_summaries(answers, limit=8)
+    iteration_keys = sorted(
+        set(responses.exclude(iteration_key="").values_list("iteration_key", flat=True))
+    )
+    panels = [
+        feedback_summary_for(iteration_key=k, service_key=service_key, viewer=viewer)
+        for k in iteration_keys
+    ]
+    return ServiceDashboard(
+        service_key,
+        n,
+        {m: scores_from_rows(r) for m, r in sorted(over_time.items())},
+        panels,
+        themes,
+        n_comments,
+    )
+
+
+# --- representativeness -----------------------------------------------------------------------
+
+
+def survey_representativeness(*, survey: Survey) -> list[tuple[str, scoring.Representativeness]]:
+    """Respondents against each target group's known make-up (the survey's problem's groups)."""
+    if survey.problem_id is None:
+        return []
+    targets = ProfileTarget.objects.filter(target_group__problems=survey.problem_id).select_related(
+        "target_group"
+    )
+    profiles = list(Response.objects.filter(survey=survey).values_list("profile", flat=True))
+    results = []
+    for target in targets:
+        observed = Counter(
+            p.get(target.dimension) for p in profiles if p and p.get(target.dimension)
+        )
+        results.append(
+            (
+                target.target_group.name,
+                scoring.representativeness(target.dimension, dict(observed), target.shares),
+            )
+        )
+    return results
+
+
+def respondent_count(*, survey: Survey) -> int:
+    return Response.objects.filter(survey=survey).count()
+
+
+def recent_quotes(*, survey: Survey, limit: int = 5) -> list[Answer]:
+    return list(
+        Answer.objects.filter(response__survey=survey, question__kind=QuestionKind.TEXT)
+        .exclude(text="")
+        .select_related("response")
+        .order_by("-response__submitted_at")[:limit]
+    )
+
+
+def surveys_by_status(*, viewer: Principal) -> dict[str, int]:
+    return dict(_visible(viewer).values_list("status").annotate(n=Count("pk")))
+
+
+def latest_theme_run(*, survey: Survey):
+    return survey.theme_runs.order_by("-created_at").first()
+
+
+def any_feedback(*, viewer: Principal) -> bool:
+    return _visible(viewer).filter(~Q(pk=None)).exists()
