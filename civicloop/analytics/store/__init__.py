@@ -207,41 +207,23 @@ class EventStore:
         """
         import time
 
-        import pyarrow as pa
-
         written = 0
         with self._write_lock:
             con = self.connection()
             while True:
-                last = con.execute("SELECT last_seq FROM writer_state WHERE id = 1").fetchall()[0][
-                    0
-                ]
+                (last,) = con.execute("SELECT last_seq FROM writer_state").fetchall()[0]
                 self.outbox.delete_upto(last)
                 started = time.perf_counter()
-                rows = self.outbox.read(after=last, limit=max_events)
-                if not rows:
+                upto, table = self.outbox.read(after=last, limit=max_events)
+                if table is None:
                     break
-                cols = list(zip(*rows, strict=True))
-                table = pa.table(
-                    {
-                        "seq": pa.array(cols[0], pa.int64()),
-                        "event_id": pa.array(cols[1], pa.string()),
-                        "unit_id": pa.array(cols[2], pa.string()),
-                        "name": pa.array(cols[3], pa.string()),
-                        "ts": pa.array(cols[4], pa.timestamp("us", tz="UTC")),
-                        "value": pa.array(cols[5], pa.float64()),
-                        "experiment": pa.array(cols[6], pa.string()),
-                        "variant": pa.array(cols[7], pa.string()),
-                        "properties": pa.array(cols[8], pa.string()),
-                    }
-                )
                 read_s = time.perf_counter() - started
-                self._append_arrow(con, table, last_seq=cols[0][-1])
-                written += len(rows)
+                self._append_arrow(con, table, last_seq=upto)
+                written += table.num_rows
                 self.last_flush_timings = {"read_outbox_s": read_s, **self.last_flush_timings}
                 if _after_commit is not None:
                     _after_commit()
-                self.outbox.delete_upto(cols[0][-1])
+                self.outbox.delete_upto(upto)
         return written
 
     def _append_arrow(self, con: Any, table: Any, *, last_seq: int | None) -> None:
@@ -253,8 +235,9 @@ class EventStore:
             t0 = time.perf_counter()
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE batch AS SELECT event_id::UUID AS event_id, "
-                "unit_id, name, ts, value, experiment, variant, properties, seq "
-                "FROM incoming_arrow"
+                "unit_id, name, ts, value, experiment, variant, properties, "
+                "?::BIGINT AS seq FROM incoming_arrow",
+                [last_seq],
             )
             con.execute(f"INSERT INTO events ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} FROM batch")
             t1 = time.perf_counter()

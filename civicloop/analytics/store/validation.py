@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 MAX_BATCH_EVENTS = 1000
 MAX_BATCH_BYTES = 1_000_000
@@ -17,6 +18,7 @@ MAX_FUTURE = timedelta(hours=24)
 EXPOSURE_EVENT = "$exposure"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _FIELDS = frozenset({"event_id", "unit_id", "name", "timestamp", "value", "properties"})
 
 
@@ -24,9 +26,9 @@ class BatchTooLarge(ValueError):
     """The whole batch is refused (the API answers 413); nothing of it is stored."""
 
 
-@dataclass(frozen=True, slots=True)
-class CleanEvent:
+class CleanEvent(NamedTuple):
     event_id: str  # canonical lowercase UUID
+    key: bytes  # the UUID's 16 bytes (the duplicate ledger's key)
     unit_id: str
     name: str
     ts_us: int  # microseconds since the Unix epoch, UTC
@@ -66,10 +68,12 @@ def event_clean(raw: object, *, now: datetime) -> CleanEvent:
     event_id = raw.get("event_id")
     if event_id is None:
         raise Rejected("event_id is required")
-    try:
-        event_id = str(uuid.UUID(str(event_id)))
-    except ValueError:
-        raise Rejected("event_id must be a UUID") from None
+    if not (isinstance(event_id, str) and _UUID_RE.fullmatch(event_id)):
+        try:  # other spellings (upper case, braces, no hyphens) are normalised
+            event_id = str(uuid.UUID(str(event_id)))
+        except ValueError:
+            raise Rejected("event_id must be a UUID") from None
+    key = bytes.fromhex(event_id.replace("-", ""))
     unit_id = raw.get("unit_id")
     if not isinstance(unit_id, str) or not 0 < len(unit_id) <= MAX_UNIT_CHARS:
         raise Rejected(f"unit_id must be a non-empty string of at most {MAX_UNIT_CHARS} characters")
@@ -113,4 +117,6 @@ def event_clean(raw: object, *, now: datetime) -> CleanEvent:
         ):
             raise Rejected("a $exposure event needs string properties 'experiment' and 'variant'")
     ts_us = (moment - _EPOCH) // _MICROSECOND
-    return CleanEvent(event_id, unit_id, name, ts_us, value, experiment, variant, properties_json)
+    return CleanEvent(
+        event_id, key, unit_id, name, ts_us, value, experiment, variant, properties_json
+    )

@@ -1,0 +1,209 @@
+"""Benchmark of the analytics engine (issue 4). Prints its figures; asserts nothing but equality.
+
+    .venv/bin/python bench/analytics.py                      # 100M events over 10M units
+    .venv/bin/python bench/analytics.py --events 10000000 --units 1000000
+
+Steps, each timed:
+1. history: N events over U units generated inside DuckDB (time-ordered, 80% of units exposed
+   to experiment "bench"), bulk-loaded and rolled up (``bulk_load_trusted``);
+2. full analysis of 4 metrics: reference SQL (join exposures to events, per-unit roll-up,
+   per-variant moments) versus the roll-up path, results compared;
+3. ingestion: --new-events events (default 1M) sent through ``accept`` in batches of 1,000
+   (validation + durable outbox), then drained by the writer (``flush``: DuckDB append and
+   incremental roll-up maintenance);
+4. incremental refresh: roll-up maintenance time spent by the writer for those events, plus
+   the statistics read afterwards; the reference SQL is rerun and compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from civicloop.analytics.engine import (
+    EventStore,
+    MetricDefinition,
+    straightforward_statistics,
+    variant_statistics,
+)
+
+DAY_US = 86_400_000_000
+BASE = "2026-01-01 00:00:00+00"
+SPAN_DAYS = 30
+
+METRICS = [
+    MetricDefinition(key="visits_3d", aggregation="count", event_name="visit", window_hours=72),
+    MetricDefinition(key="spend_7d", aggregation="sum", event_name="pay", window_hours=168),
+    MetricDefinition(key="paid_2d", aggregation="any", event_name="pay", window_hours=48),
+    MetricDefinition(
+        key="spend_per_visit",
+        aggregation="ratio",
+        numerator=MetricDefinition(key="s", aggregation="sum", event_name="pay", window_hours=168),
+        denominator=MetricDefinition(
+            key="v", aggregation="count", event_name="visit", window_hours=72
+        ),
+    ),
+]
+
+
+def history_sql(events: int, units: int) -> str:
+    exposed = "hash(i, 3) % 10 < 8"
+    n_exposures = f"(SELECT COUNT(*) FROM range({units}) t(i) WHERE {exposed})"
+    return f"""
+    SELECT gen_random_uuid() AS event_id, 'u' || i AS unit_id, '$exposure' AS name,
+           TIMESTAMPTZ '{BASE}' + to_microseconds(
+               (hash(i, 1) % ({SPAN_DAYS - 8} * {DAY_US}))::BIGINT + 7 * {DAY_US}) AS ts,
+           NULL::DOUBLE AS value, 'bench' AS experiment,
+           CASE WHEN hash(i, 2) % 2 = 0 THEN 'control' ELSE 'treatment' END AS variant,
+           NULL AS properties
+    FROM range({units}) t(i) WHERE {exposed}
+    UNION ALL
+    SELECT gen_random_uuid(), 'u' || (hash(i, 4) % {units}),
+           CASE WHEN hash(i, 5) % 10 < 6 THEN 'visit' ELSE 'pay' END,
+           TIMESTAMPTZ '{BASE}' + to_microseconds(
+               (i * ({SPAN_DAYS} * {DAY_US} / {events}))::BIGINT
+               + (hash(i, 6) % 3600000000)::BIGINT),
+           CASE WHEN hash(i, 5) % 10 >= 6 THEN (hash(i, 7) % 10000) / 100.0 END,
+           NULL, NULL, NULL
+    FROM range({events} - {n_exposures}) t(i)
+    """
+
+
+def new_events(count: int, units: int, seed: int = 1) -> list[dict]:
+    """Events arriving after the history: outcomes, brand-new units, late first exposures."""
+    rng = np.random.default_rng(seed)
+    end_us = np.datetime64("2026-01-01T00:00:00", "us") + np.timedelta64(SPAN_DAYS, "D")
+    stamps = end_us + rng.integers(0, 3_600_000_000, count).astype("timedelta64[us]")
+    iso = np.datetime_as_string(stamps, unit="us", timezone="UTC").tolist()
+    kind = rng.random(count)
+    unit_ids = rng.integers(0, units, count)
+    events = []
+    for i in range(count):
+        event = {"event_id": str(uuid.UUID(bytes=os.urandom(16), version=4)), "timestamp": iso[i]}
+        if kind[i] < 0.05:  # a brand-new unit's first exposure
+            event.update(unit_id=f"new{i}", name="$exposure")
+            event["properties"] = {
+                "experiment": "bench",
+                "variant": ("control", "treatment")[i % 2],
+            }
+        elif kind[i] < 0.07:  # an existing unit exposed for the first time (has history)
+            event.update(unit_id=f"u{unit_ids[i]}", name="$exposure")
+            event["properties"] = {
+                "experiment": "bench",
+                "variant": ("control", "treatment")[i % 2],
+            }
+        elif kind[i] < 0.6:
+            event.update(unit_id=f"u{unit_ids[i]}", name="visit")
+        else:
+            event.update(unit_id=f"u{unit_ids[i]}", name="pay", value=float(i % 10000) / 100)
+        events.append(event)
+    return events
+
+
+def compare(fast: dict, slow: dict) -> float:
+    """Largest relative difference between the two result sets (0.0 when identical)."""
+    worst = 0.0
+    assert fast.keys() == slow.keys(), (fast.keys(), slow.keys())
+    for variant, metrics in slow.items():
+        for key, ref in metrics.items():
+            got = fast[variant][key]
+            assert got.n == ref.n, (variant, key, got.n, ref.n)
+            for name in list(ref.__dataclass_fields__)[2:]:
+                a, b = getattr(got, name), getattr(ref, name)
+                worst = max(worst, abs(a - b) / max(1.0, abs(b)))
+    return worst
+
+
+def timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=100_000_000)
+    parser.add_argument("--units", type=int, default=10_000_000)
+    parser.add_argument("--new-events", type=int, default=1_000_000)
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args()
+
+    workdir = args.dir or Path(tempfile.mkdtemp(prefix="civicloop-bench-"))
+    shutil.rmtree(workdir, ignore_errors=True)
+    store = EventStore(workdir, max_backlog=args.new_events + 10_000)
+    con = store.connection()
+    if args.threads:
+        con.execute(f"SET threads = {int(args.threads)}")
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    print(f"store: {workdir}; DuckDB threads: {threads}")
+
+    variant_statistics(store, "bench", METRICS)  # register the metrics' roll-ups (empty store)
+    loaded, load_s = timed(store.bulk_load_trusted, history_sql(args.events, args.units))
+    print(
+        f"history: {loaded:,} events over {args.units:,} units loaded + rolled up in {load_s:.1f} s"
+    )
+
+    slow, slow_s = timed(straightforward_statistics, store, "bench", METRICS)
+    fast, fast_s = timed(variant_statistics, store, "bench", METRICS)
+    fast, fast_s2 = timed(variant_statistics, store, "bench", METRICS)
+    diff = compare(fast, slow)
+    print(f"full analysis, reference SQL : {slow_s:8.3f} s ({len(METRICS)} metrics)")
+    print(
+        f"full analysis, roll-ups      : {min(fast_s, fast_s2):8.3f} s  (max rel diff {diff:.1e})"
+    )
+    print(f"speed-up                     : {slow_s / min(fast_s, fast_s2):8.1f} x")
+
+    batch_events = new_events(args.new_events, args.units)
+    started = time.perf_counter()
+    accepted = 0
+    for start in range(0, len(batch_events), 1000):
+        accepted += store.accept(batch_events[start : start + 1000]).accepted
+    accept_s = time.perf_counter() - started
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    step_started = started
+
+    def note() -> None:
+        for key, value in store.last_flush_timings.items():
+            timings[key] = timings.get(key, 0.0) + value
+
+    store.flush(max_events=args.new_events, _after_commit=note)
+    flush_s = time.perf_counter() - started
+    del step_started
+    print(
+        f"ingestion: accept {accepted:,} events in {accept_s:.2f} s = "
+        f"{accepted / accept_s:,.0f} events/s (validation + durable outbox, 1,000 per batch)"
+    )
+    print(
+        f"writer: flush {accepted:,} events in {flush_s:.2f} s = {accepted / flush_s:,.0f} "
+        f"events/s (outbox read {timings.get('read_outbox_s', 0):.2f} s, DuckDB append "
+        f"{timings.get('append_s', 0):.2f} s, roll-up update {timings.get('rollups_s', 0):.2f} s, "
+        f"commit {timings.get('commit_s', 0):.2f} s)"
+    )
+    print(f"end-to-end ingestion: {accepted / (accept_s + flush_s):,.0f} events/s")
+    fast, read_s = timed(variant_statistics, store, "bench", METRICS)
+    refresh = timings.get("rollups_s", 0) + read_s
+    print(
+        f"incremental refresh after {accepted:,} new events: {refresh:.3f} s "
+        f"(roll-up update {timings.get('rollups_s', 0):.3f} s + statistics read {read_s:.3f} s)"
+    )
+    slow, slow_s = timed(straightforward_statistics, store, "bench", METRICS)
+    print(
+        f"reference SQL after the new events: {slow_s:.3f} s; "
+        f"max rel diff {compare(fast, slow):.1e}"
+    )
+    store.close()
+    if args.dir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
