@@ -1,0 +1,353 @@
+"""What an impact report needs, gathered from whichever app holds it.
+
+`impact_inputs_gather` asks, in order: the portfolio (KPIs against baseline and target), the
+experiments app (services, effects) and the feedback app (themes, CX scores) through their
+selectors when those modules import and expose the functions used, and finally the figures an
+analyst entered by hand in this app (`EffectEstimate`, `ServiceFigures`, `CitizenTheme`). Each
+line names where it came from, so a reader can tell a computed effect from a typed-in one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from types import ModuleType
+from typing import Any
+
+from civicloop.evidence.models import CitizenTheme, EffectEstimate, ServiceFigures
+from civicloop.portfolio import selectors as portfolio_selectors
+from civicloop.portfolio.models import Problem
+from civicloop.stats._common import normal_estimate
+from civicloop.stats.evidence import grade_evidence
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class KpiLine:
+    name: str
+    category: str
+    unit: str
+    direction: str
+    baseline: float
+    baseline_date: date
+    target: float
+    target_date: date
+    latest: float | None
+    latest_date: date | None
+    progress: float | None
+    target_met: bool
+    off_track: bool
+    points: list[tuple[date, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EffectLine:
+    outcome: str
+    unit: str
+    role: str
+    group: str  # "" = everyone
+    estimate: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    design: str
+    maryland_sms: int | None
+    nesta_level: int | None
+    reasons: list[str]
+    lower_is_better: bool
+    service_name: str
+    source: str
+    sample_size: int | None = None
+
+    @property
+    def benefit(self) -> float:
+        """The effect signed so that a positive number is an improvement."""
+        return -self.estimate if self.lower_is_better else self.estimate
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    name: str
+    annual_volume: float
+    volume_std_error: float
+    cost_per_transaction: float
+    value_per_outcome_unit: float
+    outcome_scale: float
+    one_off_cost: float
+    annual_running_cost: float
+    currency: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ThemeLine:
+    label: str
+    mentions: int
+    sentiment: float
+    summary: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ImpactInputs:
+    problem_id: int
+    title: str
+    statement: str
+    stage: str
+    target_groups: list[str]
+    kpis: list[KpiLine]
+    effects: list[EffectLine]
+    services: list[ServiceLine]
+    themes: list[ThemeLine]
+    sources: list[str]  # which adapters contributed
+
+    def primary_effect(self, service: str | None = None) -> EffectLine | None:
+        """The best-graded primary effect for everyone (optionally for one service)."""
+        candidates = [
+            e
+            for e in self.effects
+            if e.role == "primary"
+            and not e.group
+            and (service is None or e.service_name in ("", service))
+        ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda e: (e.maryland_sms or 0, -e.std_error))
+
+    def effects_for(self, role: str) -> list[EffectLine]:
+        return [e for e in self.effects if e.role == role]
+
+    def for_service(self, name: str) -> ImpactInputs:
+        return replace(
+            self,
+            services=[s for s in self.services if s.name == name],
+            effects=[e for e in self.effects if e.service_name in ("", name)],
+        )
+
+
+def _optional(module: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def _kpis(problem: Problem) -> list[KpiLine]:
+    lines = []
+    for kpi in problem.kpis.prefetch_related("measurements").order_by("name"):
+        status = portfolio_selectors.kpi_status(kpi)
+        lines.append(
+            KpiLine(
+                name=kpi.name,
+                category=kpi.category,
+                unit=kpi.unit,
+                direction=kpi.direction,
+                baseline=float(kpi.baseline_value),
+                baseline_date=kpi.baseline_date,
+                target=float(kpi.target_value),
+                target_date=kpi.target_date,
+                latest=float(status.latest_value) if status.latest_value is not None else None,
+                latest_date=status.latest_date,
+                progress=status.progress,
+                target_met=status.target_met,
+                off_track=status.off_track,
+                points=[(m.date, float(m.value)) for m in kpi.measurements.all()],
+            )
+        )
+    return lines
+
+
+def effect_line_from_estimate(row: EffectEstimate) -> EffectLine:
+    """Grade a hand-recorded estimate with the stats engine and put a 95% interval on it."""
+    est = normal_estimate(row.estimate, row.std_error, alpha=0.05) if row.std_error > 0 else None
+    grade = grade_evidence(
+        design=row.design,
+        srm_p_value=row.srm_p_value,
+        balance_smd=row.balance_smd,
+        attrition=row.attrition,
+        pretrend_p_value=row.pretrend_p_value,
+        comparison_group_justified=row.comparison_group_justified,
+        independent_replications=row.independent_replications,
+        replication_system=row.replication_system,
+    )
+    return EffectLine(
+        outcome=row.outcome,
+        unit=row.unit,
+        role=row.role,
+        group=row.group,
+        estimate=row.estimate,
+        std_error=row.std_error,
+        ci_low=est.ci_low if est else row.estimate,
+        ci_high=est.ci_high if est else row.estimate,
+        p_value=est.p_value if est else float("nan"),
+        design=row.design,
+        maryland_sms=grade.maryland_sms,
+        nesta_level=grade.nesta_level,
+        reasons=list(grade.reasons),
+        lower_is_better=row.lower_is_better,
+        service_name=row.service_name,
+        source=row.source,
+        sample_size=row.sample_size,
+    )
+
+
+def _manual(problem: Problem) -> tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]:
+    effects = [effect_line_from_estimate(r) for r in EffectEstimate.objects.filter(problem=problem)]
+    services = [
+        ServiceLine(
+            name=s.service_name,
+            annual_volume=float(s.annual_volume),
+            volume_std_error=s.volume_std_error,
+            cost_per_transaction=float(s.cost_per_transaction),
+            value_per_outcome_unit=float(s.value_per_outcome_unit),
+            outcome_scale=s.outcome_scale,
+            one_off_cost=float(s.one_off_cost),
+            annual_running_cost=float(s.annual_running_cost),
+            currency=s.currency,
+            source=s.source,
+        )
+        for s in ServiceFigures.objects.filter(problem=problem)
+    ]
+    themes = [
+        ThemeLine(t.label, t.mentions, t.sentiment, t.summary, t.source)
+        for t in CitizenTheme.objects.filter(problem=problem)
+    ]
+    return effects, services, themes
+
+
+# Adapters for apps built alongside this one. Each takes the problem and returns what it found
+# (effects, services, themes); anything missing or of an unexpected shape is skipped, logged.
+Adapter = Callable[[Problem], tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]]
+
+
+def _experiments_adapter(
+    problem: Problem,
+) -> tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]:
+    module = _optional("civicloop.experiments.selectors")
+    if module is None:
+        return [], [], []
+    effects: list[EffectLine] = []
+    services: list[ServiceLine] = []
+    reader = getattr(module, "impact_effects_for_problem", None)
+    if callable(reader):
+        for item in reader(problem=problem):
+            effects.append(_effect_from_mapping(item))
+    service_reader = getattr(module, "service_figures_for_problem", None)
+    if callable(service_reader):
+        for item in service_reader(problem=problem):
+            services.append(_service_from_mapping(item))
+    return effects, services, []
+
+
+def _feedback_adapter(
+    problem: Problem,
+) -> tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]:
+    module = _optional("civicloop.feedback.selectors")
+    if module is None:
+        return [], [], []
+    reader = getattr(module, "themes_for_problem", None)
+    if not callable(reader):
+        return [], [], []
+    themes = [
+        ThemeLine(
+            str(t.get("label", "")),
+            int(t.get("mentions", 0) or 0),
+            float(t.get("sentiment", 0) or 0),
+            str(t.get("summary", "")),
+            str(t.get("source", "feedback")),
+        )
+        for t in (_as_mapping(x) for x in reader(problem=problem))
+    ]
+    return [], [], themes
+
+
+def _as_mapping(item: Any) -> dict[str, Any]:
+    return item if isinstance(item, dict) else getattr(item, "__dict__", {})
+
+
+def _effect_from_mapping(item: Any) -> EffectLine:
+    m = _as_mapping(item)
+    row = EffectEstimate(
+        outcome=str(m.get("outcome", "")),
+        unit=str(m.get("unit", "")),
+        role=str(m.get("role", "primary")),
+        group=str(m.get("group", "")),
+        estimate=float(m["estimate"]),
+        std_error=float(m["std_error"]),
+        design=str(m.get("design", "rct")),
+        srm_p_value=m.get("srm_p_value"),
+        balance_smd=m.get("balance_smd"),
+        attrition=m.get("attrition"),
+        pretrend_p_value=m.get("pretrend_p_value"),
+        lower_is_better=bool(m.get("lower_is_better", False)),
+        service_name=str(m.get("service_name", "")),
+        source=str(m.get("source", "experiments")),
+        sample_size=m.get("sample_size"),
+    )
+    return effect_line_from_estimate(row)
+
+
+def _service_from_mapping(item: Any) -> ServiceLine:
+    m = _as_mapping(item)
+    return ServiceLine(
+        name=str(m["name"]),
+        annual_volume=float(m["annual_volume"]),
+        volume_std_error=float(m.get("volume_std_error", 0) or 0),
+        cost_per_transaction=float(m["cost_per_transaction"]),
+        value_per_outcome_unit=float(m.get("value_per_outcome_unit", 1) or 1),
+        outcome_scale=float(m.get("outcome_scale", 1) or 1),
+        one_off_cost=float(m.get("one_off_cost", 0) or 0),
+        annual_running_cost=float(m.get("annual_running_cost", 0) or 0),
+        currency=str(m.get("currency", "EUR")),
+        source=str(m.get("source", "experiments")),
+    )
+
+
+ADAPTERS: list[tuple[str, Adapter]] = [
+    ("experiments", _experiments_adapter),
+    ("feedback", _feedback_adapter),
+]
+
+
+def impact_inputs_gather(*, problem: Problem) -> ImpactInputs:
+    """Everything a report on `problem` needs; the caller has already checked access."""
+    effects: list[EffectLine] = []
+    services: list[ServiceLine] = []
+    themes: list[ThemeLine] = []
+    sources = ["portfolio"]
+    for name, adapter in ADAPTERS:
+        try:
+            found = adapter(problem)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            logger.warning("impact inputs: %s adapter skipped: %s", name, error)
+            continue
+        if any(found):
+            sources.append(name)
+        effects += found[0]
+        services += found[1]
+        themes += found[2]
+    manual_effects, manual_services, manual_themes = _manual(problem)
+    if manual_effects or manual_services or manual_themes:
+        sources.append("entered by hand")
+    # A figure entered by hand fills a gap; it never overrides one the apps computed.
+    known_services = {s.name for s in services}
+    services += [s for s in manual_services if s.name not in known_services]
+    effects += manual_effects
+    themes += manual_themes if not themes else []
+    return ImpactInputs(
+        problem_id=problem.pk,
+        title=problem.title,
+        statement=problem.statement,
+        stage=problem.stage,
+        target_groups=[t.name for t in problem.target_groups.all()],
+        kpis=_kpis(problem),
+        effects=effects,
+        services=services,
+        themes=themes,
+        sources=sources,
+    )
