@@ -17,6 +17,8 @@ from datetime import date
 from types import ModuleType
 from typing import Any
 
+from scipy import special
+
 from civicloop.evidence.models import CitizenTheme, EffectEstimate, ServiceFigures
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Problem
@@ -88,7 +90,7 @@ class ServiceLine:
 class ThemeLine:
     label: str
     mentions: int
-    sentiment: float
+    sentiment: float | None  # -1..1; None when the source does not score it
     summary: str
     source: str
 
@@ -225,44 +227,127 @@ def _manual(problem: Problem) -> tuple[list[EffectLine], list[ServiceLine], list
 Adapter = Callable[[Problem], tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]]
 
 
+# Experiments' designs in the stats engine's vocabulary.
+EXPERIMENT_DESIGNS = {
+    "ab": "rct",
+    "rollout": "rct",
+    "did": "did",
+    "staggered": "staggered_did",
+    "its": "its",
+    "synth": "synthetic_control",
+}
+ROLE_FROM_METRIC = {"primary": "primary", "secondary": "other"}
+
+
+def _experiment_effects(module: ModuleType, experiment: Any, service_name: str) -> list[EffectLine]:
+    snapshot = module.snapshot_latest(experiment=experiment)
+    if snapshot is None or not snapshot.ok:
+        return []
+    payload = snapshot.payload or {}
+    design = EXPERIMENT_DESIGNS.get(experiment.design, "before_after")
+    srm = payload.get("srm") or {}
+    common = {
+        "design": design,
+        "service_name": service_name,
+        "srm_p_value": srm.get("p_value"),
+        "pretrend_p_value": payload.get("pretrend_p_value"),
+        "source": f"experiment {experiment.key}, results of {snapshot.computed_at:%Y-%m-%d}",
+    }
+    z = float(special.ndtri(1 - (experiment.alpha or 0.05) / 2))
+    lines = []
+    for entry in (payload.get("metrics") or {}).values():
+        role = ROLE_FROM_METRIC.get(entry.get("role", ""))
+        variants = [v for v in entry.get("variants") or [] if v.get("estimate") is not None]
+        if role is None or not variants:
+            continue
+        v = variants[0]
+        if v.get("ci_low") is None or v.get("ci_high") is None:
+            continue
+        lines.append(
+            _effect_from_mapping(
+                {
+                    **common,
+                    "outcome": entry.get("name", ""),
+                    "role": role,
+                    "unit": "",
+                    "estimate": v["estimate"],
+                    "std_error": (v["ci_high"] - v["ci_low"]) / (2 * z),
+                    "lower_is_better": not entry.get("higher_is_better", True),
+                    "sample_size": (v.get("n_control") or 0) + (v.get("n_treatment") or 0) or None,
+                }
+            )
+        )
+    effect = payload.get("effect")
+    if effect and effect.get("estimate") is not None and effect.get("std_error"):
+        link = experiment.metric_links.filter(role="primary").select_related("metric").first()
+        metric = link.metric if link is not None else None
+        lines.append(
+            _effect_from_mapping(
+                {
+                    **common,
+                    "outcome": metric.name if metric else experiment.title,
+                    "role": "primary",
+                    "unit": metric.unit_label if metric else "",
+                    "estimate": effect["estimate"],
+                    "std_error": effect["std_error"],
+                    "lower_is_better": not (metric.higher_is_better if metric else True),
+                }
+            )
+        )
+    return lines
+
+
 def _experiments_adapter(
     problem: Problem,
 ) -> tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]:
+    """Services linked to the problem and the latest results of their experiments."""
     module = _optional("civicloop.experiments.selectors")
-    if module is None:
+    if module is None or not hasattr(module, "snapshot_latest") or not hasattr(problem, "services"):
         return [], [], []
     effects: list[EffectLine] = []
     services: list[ServiceLine] = []
-    reader = getattr(module, "impact_effects_for_problem", None)
-    if callable(reader):
-        for item in reader(problem=problem):
-            effects.append(_effect_from_mapping(item))
-    service_reader = getattr(module, "service_figures_for_problem", None)
-    if callable(service_reader):
-        for item in service_reader(problem=problem):
-            services.append(_service_from_mapping(item))
+    for service in problem.services.prefetch_related("iterations__experiments"):
+        services.append(
+            ServiceLine(
+                name=service.name,
+                annual_volume=float(service.annual_volume),
+                volume_std_error=0.0,
+                cost_per_transaction=float(service.cost_per_transaction),
+                value_per_outcome_unit=1.0,
+                outcome_scale=1.0,
+                one_off_cost=0.0,
+                annual_running_cost=0.0,
+                currency=service.currency,
+                source="experiments: service record",
+            )
+        )
+        for iteration in service.iterations.all():
+            for experiment in iteration.experiments.all():
+                effects += _experiment_effects(module, experiment, service.name)
     return effects, services, []
 
 
 def _feedback_adapter(
     problem: Problem,
 ) -> tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]:
+    """Themes of the surveys linked to the problem (already redacted, human-reviewed)."""
     module = _optional("civicloop.feedback.selectors")
-    if module is None:
+    if module is None or not hasattr(module, "survey_themes") or not hasattr(problem, "surveys"):
         return [], [], []
-    reader = getattr(module, "themes_for_problem", None)
-    if not callable(reader):
-        return [], [], []
-    themes = [
-        ThemeLine(
-            str(t.get("label", "")),
-            int(t.get("mentions", 0) or 0),
-            float(t.get("sentiment", 0) or 0),
-            str(t.get("summary", "")),
-            str(t.get("source", "feedback")),
-        )
-        for t in (_as_mapping(x) for x in reader(problem=problem))
-    ]
+    themes = []
+    for survey in problem.surveys.all():
+        for theme in module.survey_themes(survey=survey):
+            quotes = list(theme.quotes or [])
+            themes.append(
+                ThemeLine(
+                    label=theme.label,
+                    mentions=int(theme.size),
+                    sentiment=None,
+                    summary=f"“{quotes[0]}”" if quotes else "",
+                    source=f"feedback survey {survey.slug}",
+                )
+            )
+    themes.sort(key=lambda t: -t.mentions)
     return [], [], themes
 
 
@@ -292,22 +377,6 @@ def _effect_from_mapping(item: Any) -> EffectLine:
     return effect_line_from_estimate(row)
 
 
-def _service_from_mapping(item: Any) -> ServiceLine:
-    m = _as_mapping(item)
-    return ServiceLine(
-        name=str(m["name"]),
-        annual_volume=float(m["annual_volume"]),
-        volume_std_error=float(m.get("volume_std_error", 0) or 0),
-        cost_per_transaction=float(m["cost_per_transaction"]),
-        value_per_outcome_unit=float(m.get("value_per_outcome_unit", 1) or 1),
-        outcome_scale=float(m.get("outcome_scale", 1) or 1),
-        one_off_cost=float(m.get("one_off_cost", 0) or 0),
-        annual_running_cost=float(m.get("annual_running_cost", 0) or 0),
-        currency=str(m.get("currency", "EUR")),
-        source=str(m.get("source", "experiments")),
-    )
-
-
 ADAPTERS: list[tuple[str, Adapter]] = [
     ("experiments", _experiments_adapter),
     ("feedback", _feedback_adapter),
@@ -335,8 +404,21 @@ def impact_inputs_gather(*, problem: Problem) -> ImpactInputs:
     if manual_effects or manual_services or manual_themes:
         sources.append("entered by hand")
     # A figure entered by hand fills a gap; it never overrides one the apps computed.
-    known_services = {s.name for s in services}
-    services += [s for s in manual_services if s.name not in known_services]
+    # Volume and unit cost from the experiments app win; the analyst's figures add what it
+    # lacks (value of an outcome unit, intervention costs).
+    by_name = {s.name: i for i, s in enumerate(services)}
+    for manual in manual_services:
+        if manual.name in by_name:
+            i = by_name[manual.name]
+            services[i] = replace(
+                manual,
+                annual_volume=services[i].annual_volume,
+                cost_per_transaction=services[i].cost_per_transaction,
+                currency=services[i].currency,
+                source=f"{services[i].source}; {manual.source}",
+            )
+        else:
+            services.append(manual)
     effects += manual_effects
     themes += manual_themes if not themes else []
     return ImpactInputs(

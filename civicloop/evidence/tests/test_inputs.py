@@ -1,0 +1,92 @@
+"""Impact inputs read the experiments and feedback apps when they hold the facts."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from scipy import stats
+
+from civicloop.evidence import services
+from civicloop.evidence.inputs import impact_inputs_gather
+from civicloop.experiments.models import ResultSnapshot
+from civicloop.experiments.tests import factories as exp
+from civicloop.portfolio.tests.factories import ProblemFactory
+
+
+@pytest.mark.django_db
+def test_experiment_results_and_service_figures_feed_the_report(world):
+    staff = world.principal("staff")
+    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    svc = exp.service(
+        staff,
+        world.unit,
+        world.agency,
+        name="Licence renewals",
+        annual_volume=73_000,
+        cost_per_transaction="38.50",
+        problems=[problem],
+    )
+    renewed = exp.metric(staff, world.unit, key="renewed", name="Renewed on time")
+    experiment = exp.ab_experiment(staff, exp.iteration(staff, svc), [(renewed, "primary", None)])
+    low, high = 0.084 - 1.959964 * 0.011, 0.084 + 1.959964 * 0.011
+    ResultSnapshot.objects.create(
+        experiment=experiment,
+        computed_at=timezone.now(),
+        ok=True,
+        payload={
+            "srm": {"p_value": 0.52},
+            "metrics": {
+                "renewed": {
+                    "name": "Renewed on time",
+                    "role": "primary",
+                    "higher_is_better": True,
+                    "variants": [
+                        {
+                            "variant": "sms",
+                            "n_control": 4000,
+                            "n_treatment": 4000,
+                            "estimate": 0.084,
+                            "ci_low": low,
+                            "ci_high": high,
+                            "p_value": 1e-13,
+                        }
+                    ],
+                }
+            },
+        },
+    )
+    # The analyst adds what the experiments app does not know: the value of an outcome unit
+    # and the intervention's cost. Volume and unit cost stay the experiments app's.
+    services.service_figures_set(
+        actor=staff,
+        problem=problem,
+        service_name="Licence renewals",
+        annual_volume=1,
+        cost_per_transaction=Decimal("1"),
+        value_per_outcome_unit=Decimal("30"),
+        one_off_cost=Decimal("50000"),
+        source="Finance",
+    )
+    inputs = impact_inputs_gather(problem=problem)
+    assert "experiments" in inputs.sources
+    effect = inputs.primary_effect()
+    assert effect.source.startswith("experiment sms-reminder")
+    assert effect.std_error == pytest.approx(0.011, rel=1e-6)
+    assert (effect.maryland_sms, effect.nesta_level) == (5, 3)
+    [service] = inputs.services
+    assert (service.annual_volume, service.cost_per_transaction) == (73_000, 38.5)
+    assert service.value_per_outcome_unit == 30
+    assert service.one_off_cost == 50_000
+    from civicloop.evidence.report import impact_report_build
+
+    savings = impact_report_build(inputs).efficiencies[0].efficiency.savings
+    reference = stats.norm(73_000 * 0.084 * 30, 73_000 * 0.011 * 30)
+    assert savings.estimate == pytest.approx(reference.mean())
+    assert savings.high == pytest.approx(reference.ppf(0.975), rel=1e-6)
+
+
+@pytest.mark.django_db
+def test_without_other_apps_data_the_hand_entered_figures_are_used(world, evidenced):
+    inputs = impact_inputs_gather(problem=evidenced)
+    assert inputs.sources == ["portfolio", "entered by hand"]
+    assert inputs.services[0].source == "Finance"
