@@ -1,12 +1,11 @@
 """The CivicLoop HTTP API, assembled from each app's router."""
 
-
 from django.db import connection
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
-from civicloop.core.http import API_AUTH, install_problem_handlers
 from civicloop.analytics.api import router as analytics_router
+from civicloop.core.http import API_AUTH, install_problem_handlers
 from civicloop.evidence.api import router as evidence_router
 from civicloop.experiments.api import router as experiments_router
 from civicloop.feedback.api import router as feedback_router

@@ -52,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0
     command, rest = args[0], args[1:]
-    if command in FILE_TOOLS and not (command == "feedback" and rest[:1] and rest[0] not in
-                                      {"redact", "themes", "-h", "--help"}):
+    if command in FILE_TOOLS and not (
+        command == "feedback" and rest[:1] and rest[0] not in {"redact", "themes", "-h", "--help"}
+    ):
         import importlib
 
         module = importlib.import_module(FILE_TOOLS[command])

@@ -41,7 +41,9 @@ class World:
         return client
 
     def api_key(self, scope: str = "write", org: Organization | None = None) -> str:
-        return apikey_create(actor=None, organization=org or self.unit, name="test", scope=scope).secret
+        return apikey_create(
+            actor=None, organization=org or self.unit, name="test", scope=scope
+        ).secret
 
 
 ROLES = ["staff", "official", "other_official", "evaluator", "vendor", "auditor", "outsider"]

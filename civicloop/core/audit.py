@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -118,14 +118,26 @@ def audit_verify() -> ChainReport:
     checked = 0
     for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000):
         if event.sequence != expected_sequence:
-            return ChainReport(checked, False, event.sequence,
-                               f"sequence jumps from {expected_sequence - 1} to {event.sequence}")
+            return ChainReport(
+                checked,
+                False,
+                event.sequence,
+                f"sequence jumps from {expected_sequence - 1} to {event.sequence}",
+            )
         if event.previous_hash != previous:
-            return ChainReport(checked, False, event.sequence,
-                               "previous_hash does not match the hash of the event before it")
+            return ChainReport(
+                checked,
+                False,
+                event.sequence,
+                "previous_hash does not match the hash of the event before it",
+            )
         if compute_hash(event) != event.hash:
-            return ChainReport(checked, False, event.sequence,
-                               "content does not match its hash (the event was altered)")
+            return ChainReport(
+                checked,
+                False,
+                event.sequence,
+                "content does not match its hash (the event was altered)",
+            )
         previous = event.hash
         expected_sequence += 1
         checked += 1

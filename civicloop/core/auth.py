@@ -13,5 +13,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
 
-def lockout_response(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, credentials: dict | None = None, *args, **kwargs
+) -> HttpResponse:
     return render(request, "core/locked_out.html", {"page_title": "Account locked"}, status=429)

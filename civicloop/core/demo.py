@@ -57,30 +57,47 @@ def demo_people_lines() -> list[str]:
 
 def load_core_demo() -> DemoOrgs:
     unit = services.organization_create(
-        actor=None, kind=OrganizationKind.UNIT, name="Villanueva Digital Transformation Unit",
-        slug="villanueva-dtu", country="ES",
+        actor=None,
+        kind=OrganizationKind.UNIT,
+        name="Villanueva Digital Transformation Unit",
+        slug="villanueva-dtu",
+        country="ES",
     )
     agencies = {
-        key: services.organization_create(actor=None, kind=OrganizationKind.AGENCY, name=name,
-                                          slug=key, unit=unit, country="ES")
+        key: services.organization_create(
+            actor=None, kind=OrganizationKind.AGENCY, name=name, slug=key, unit=unit, country="ES"
+        )
         for key, name in AGENCIES
     }
     jurisdictions = {
-        key: services.organization_create(actor=None, kind=OrganizationKind.JURISDICTION,
-                                          name=name, slug=key, unit=unit, population=pop,
-                                          country="ES")
+        key: services.organization_create(
+            actor=None,
+            kind=OrganizationKind.JURISDICTION,
+            name=name,
+            slug=key,
+            unit=unit,
+            population=pop,
+            country="ES",
+        )
         for key, name, pop in JURISDICTIONS
     }
     companies = {
-        key: services.organization_create(actor=None, kind=OrganizationKind.COMPANY, name=name,
-                                          slug=key, sme_size=size, country="ES")
+        key: services.organization_create(
+            actor=None,
+            kind=OrganizationKind.COMPANY,
+            name=name,
+            slug=key,
+            sme_size=size,
+            country="ES",
+        )
         for key, name, size in COMPANIES
     }
     orgs = {"unit": unit, **agencies, **companies}
     people = {}
     for key, local, full_name, org_key, role in PEOPLE:
-        person = services.person_create(email=f"{local}@{DEMO_DOMAIN}", password=DEMO_PASSWORD,
-                                        full_name=full_name)
+        person = services.person_create(
+            email=f"{local}@{DEMO_DOMAIN}", password=DEMO_PASSWORD, full_name=full_name
+        )
         services.membership_add(actor=None, person=person, organization=orgs[org_key], role=role)
         people[key] = person
     return DemoOrgs(unit, agencies, jurisdictions, companies, people)

@@ -5,7 +5,14 @@ from civicloop.core.models import ApiKeyScope
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100,
-                           help_text=_("What uses this key, e.g. 'Housing case system'."))
-    scope = forms.ChoiceField(label=_("Scope"), choices=ApiKeyScope.choices, widget=forms.RadioSelect,
-                              initial=ApiKeyScope.READ)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What uses this key, e.g. 'Housing case system'."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=ApiKeyScope.choices,
+        widget=forms.RadioSelect,
+        initial=ApiKeyScope.READ,
+    )

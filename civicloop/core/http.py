@@ -12,7 +12,12 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from civicloop.core.permissions import ANONYMOUS, Principal, principal_for_api_key, principal_for_person
+from civicloop.core.permissions import (
+    ANONYMOUS,
+    Principal,
+    principal_for_api_key,
+    principal_for_person,
+)
 from civicloop.core.services import apikey_authenticate
 
 PROBLEM_JSON = "application/problem+json"
@@ -28,13 +33,15 @@ def principal(request: HttpRequest) -> Principal:
         result = auth
     else:
         user = getattr(request, "user", None)
-        result = principal_for_person(user) if user is not None and user.is_authenticated else ANONYMOUS
+        result = (
+            principal_for_person(user) if user is not None and user.is_authenticated else ANONYMOUS
+        )
     request._civicloop_principal = result  # type: ignore[attr-defined]
     return result
 
 
 class ApiKeyAuth(HttpBearer):
-    """`Authorization: Bearer clk_…` with a key created in the UI or by `civicloop apikey create`."""
+    """`Authorization: Bearer clk_…`, a key created in the UI or by `civicloop apikey create`."""
 
     openapi_scheme = "bearer"
 
@@ -72,8 +79,12 @@ API_AUTH = [ApiKeyAuth(), SessionAuth(csrf=True)]
 
 
 def problem_response(
-    request: HttpRequest, status: int, title: str, detail: str = "",
-    errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
+    request: HttpRequest,
+    status: int,
+    title: str,
+    detail: str = "",
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> HttpResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -84,8 +95,9 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
-    response = JsonResponse(body, status=status, content_type=PROBLEM_JSON,
-                            json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        body, status=status, content_type=PROBLEM_JSON, json_dumps_params={"ensure_ascii": False}
+    )
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -100,8 +112,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = [
-            {"field": _field_of(list(e.get("loc", []))), "message": e.get("msg", "invalid"),
-             "type": e.get("type", "")}
+            {
+                "field": _field_of(list(e.get("loc", []))),
+                "message": e.get("msg", "invalid"),
+                "type": e.get("type", ""),
+            }
             for e in exc.errors
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
@@ -110,8 +125,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DjangoValidationError)
     def _domain_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         if hasattr(exc, "error_dict"):
-            errors = [{"field": f, "message": str(m)} for f, msgs in exc.message_dict.items()
-                      for m in msgs]
+            errors = [
+                {"field": f, "message": str(m)}
+                for f, msgs in exc.message_dict.items()
+                for m in msgs
+            ]
         else:
             errors = [{"field": "body", "message": m} for m in exc.messages]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
@@ -119,12 +137,16 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return problem_response(request, 404, "Not found", "No such object, or it is not yours to see.")
+        return problem_response(
+            request, 404, "Not found", "No such object, or it is not yours to see."
+        )
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return problem_response(
-            request, 401, "Authentication required",
+            request,
+            401,
+            "Authentication required",
             "Send 'Authorization: Bearer <API key>' or sign in.",
             headers={"WWW-Authenticate": 'Bearer realm="civicloop"'},
         )
@@ -136,5 +158,6 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         headers = getattr(exc, "headers", None)
-        return problem_response(request, exc.status_code, str(exc.message), str(exc.message),
-                                headers=headers)
+        return problem_response(
+            request, exc.status_code, str(exc.message), str(exc.message), headers=headers
+        )

@@ -40,7 +40,11 @@ class Organization(TimeStampedModel):
     slug = models.SlugField(max_length=80, unique=True)
     # Agencies and jurisdictions belong to the unit that works with them.
     unit = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="partners",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="partners",
         limit_choices_to={"kind": OrganizationKind.UNIT},
     )
     population = models.PositiveBigIntegerField(null=True, blank=True)
@@ -143,7 +147,9 @@ class ApiKeyScope(models.TextChoices):
 class ApiKey(TimeStampedModel):
     """A machine credential. Only a SHA-256 of the secret is stored; the prefix finds the row."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_keys"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)

@@ -17,14 +17,18 @@ def organization_list_for(*, viewer: Principal, kind: str | None = None) -> Quer
     return qs.distinct().order_by("name")
 
 
-def units_for(*, viewer: Principal, ability: Ability = Ability.VIEW_PORTFOLIO) -> QuerySet[Organization]:
+def units_for(
+    *, viewer: Principal, ability: Ability = Ability.VIEW_PORTFOLIO
+) -> QuerySet[Organization]:
     return Organization.objects.filter(
         pk__in=viewer.units_with(ability), kind=OrganizationKind.UNIT
     ).order_by("name")
 
 
 def agencies_for_unit(*, unit_id: int) -> QuerySet[Organization]:
-    return Organization.objects.filter(unit_id=unit_id, kind=OrganizationKind.AGENCY).order_by("name")
+    return Organization.objects.filter(unit_id=unit_id, kind=OrganizationKind.AGENCY).order_by(
+        "name"
+    )
 
 
 def apikey_list(*, viewer: Principal) -> QuerySet[ApiKey]:
@@ -34,6 +38,8 @@ def apikey_list(*, viewer: Principal) -> QuerySet[ApiKey]:
 
 
 def audit_event_list(*, viewer: Principal) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(
-        organization_id__in=viewer.units_with(Ability.VIEW_AUDIT)
-    ).select_related("actor").order_by("-sequence")
+    return (
+        AuditEvent.objects.filter(organization_id__in=viewer.units_with(Ability.VIEW_AUDIT))
+        .select_related("actor")
+        .order_by("-sequence")
+    )

@@ -48,24 +48,41 @@ def organization_create(
     if kind not in OrganizationKind.values:
         raise ValidationError({"kind": f"Unknown kind '{kind}'."})
     org = Organization(
-        kind=kind, name=name.strip(), slug=slug or slugify(name)[:80], unit=unit,
-        population=population, sme_size=sme_size, country=country,
+        kind=kind,
+        name=name.strip(),
+        slug=slug or slugify(name)[:80],
+        unit=unit,
+        population=population,
+        sme_size=sme_size,
+        country=country,
     )
     org.full_clean()
     org.save()
-    audit_record(actor=actor, action=CoreEvent.ORGANIZATION_CREATED, obj=org,
-                 organization=unit or org, after=model_snapshot(org))
+    audit_record(
+        actor=actor,
+        action=CoreEvent.ORGANIZATION_CREATED,
+        obj=org,
+        organization=unit or org,
+        after=model_snapshot(org),
+    )
     return org
 
 
 @transaction.atomic
 def person_create(
-    *, email: str, password: str | None, full_name: str = "", is_staff: bool = False,
+    *,
+    email: str,
+    password: str | None,
+    full_name: str = "",
+    is_staff: bool = False,
     is_superuser: bool = False,
 ) -> Person:
     """Create a person who can sign in (password hashed by Django)."""
     person = Person.objects.create_user(
-        email=email, password=password, full_name=full_name, is_staff=is_staff,
+        email=email,
+        password=password,
+        full_name=full_name,
+        is_staff=is_staff,
         is_superuser=is_superuser,
     )
     return person
@@ -81,9 +98,13 @@ def membership_add(
     membership, _ = Membership.objects.get_or_create(
         person=person, organization=organization, role=role
     )
-    audit_record(actor=actor, action=CoreEvent.MEMBERSHIP_ADDED, obj=membership,
-                 organization=organization.unit or organization,
-                 after={"person_id": person.pk, "organization_id": organization.pk, "role": role})
+    audit_record(
+        actor=actor,
+        action=CoreEvent.MEMBERSHIP_ADDED,
+        obj=membership,
+        organization=organization.unit or organization,
+        after={"person_id": person.pk, "organization_id": organization.pk, "role": role},
+    )
     return membership
 
 
@@ -100,8 +121,10 @@ def apikey_create(
     """Mint a key; the secret is returned once and only its SHA-256 is kept."""
     if scope not in ApiKeyScope.values:
         raise ValidationError({"scope": "Scope must be 'read' or 'write'."})
-    if actor is not None and actor.is_authenticated and not can(
-        actor, Ability.MANAGE_API_KEYS, unit_id=organization.pk
+    if (
+        actor is not None
+        and actor.is_authenticated
+        and not can(actor, Ability.MANAGE_API_KEYS, unit_id=organization.pk)
     ):
         raise PermissionError("not allowed to manage API keys for this organisation")
     if not name.strip():
@@ -109,12 +132,20 @@ def apikey_create(
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(
-        organization=organization, name=name.strip()[:100], prefix=prefix,
-        key_hash=_hash_secret(secret), scope=scope,
+        organization=organization,
+        name=name.strip()[:100],
+        prefix=prefix,
+        key_hash=_hash_secret(secret),
+        scope=scope,
         created_by=actor.person if actor else None,
     )
-    audit_record(actor=actor, action=CoreEvent.API_KEY_CREATED, obj=key, organization=organization,
-                 after={"name": key.name, "prefix": prefix, "scope": scope})
+    audit_record(
+        actor=actor,
+        action=CoreEvent.API_KEY_CREATED,
+        obj=key,
+        organization=organization,
+        after={"name": key.name, "prefix": prefix, "scope": scope},
+    )
     return CreatedApiKey(api_key=key, secret=secret)
 
 
@@ -124,8 +155,13 @@ def apikey_revoke(*, actor: Principal, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at", "updated_at"])
-        audit_record(actor=actor, action=CoreEvent.API_KEY_REVOKED, obj=api_key,
-                     organization=api_key.organization_id, after={"prefix": api_key.prefix})
+        audit_record(
+            actor=actor,
+            action=CoreEvent.API_KEY_REVOKED,
+            obj=api_key,
+            organization=api_key.organization_id,
+            after={"prefix": api_key.prefix},
+        )
     return api_key
 
 
@@ -134,12 +170,14 @@ def apikey_authenticate(secret: str) -> ApiKey | None:
     if not secret.startswith(API_KEY_PREFIX):
         return None
     try:
-        prefix = secret[len(API_KEY_PREFIX):].split("_", 1)[0]
+        prefix = secret[len(API_KEY_PREFIX) :].split("_", 1)[0]
     except IndexError:
         return None
-    key = ApiKey.objects.select_related("organization").filter(
-        prefix=prefix, revoked_at__isnull=True
-    ).first()
+    key = (
+        ApiKey.objects.select_related("organization")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
     if key is None or not hmac.compare_digest(key.key_hash, _hash_secret(secret)):
         return None
     now = timezone.now()
@@ -185,7 +223,12 @@ def unit_weights_update(
     before = dict(unit.prioritisation_weights)
     unit.prioritisation_weights = clean
     unit.save(update_fields=["prioritisation_weights", "updated_at"])
-    audit_record(actor=actor, action=CoreEvent.SETTINGS_CHANGED, obj=unit, organization=unit,
-                 before={"prioritisation_weights": before},
-                 after={"prioritisation_weights": clean})
+    audit_record(
+        actor=actor,
+        action=CoreEvent.SETTINGS_CHANGED,
+        obj=unit,
+        organization=unit,
+        before={"prioritisation_weights": before},
+        after={"prioritisation_weights": clean},
+    )
     return unit

@@ -30,8 +30,14 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception:  # noqa: BLE001 - a health check reports any failure
         database = "unavailable"
         status = 503
-    return JsonResponse({"status": "ok" if status == 200 else "degraded", "database": database,
-                         "engine": connection.vendor}, status=status)
+    return JsonResponse(
+        {
+            "status": "ok" if status == 200 else "degraded",
+            "database": database,
+            "engine": connection.vendor,
+        },
+        status=status,
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -52,18 +58,29 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         unit = next((u for u in units if str(u.pk) == request.POST.get("unit")), units[0])
         try:
-            created = services.apikey_create(actor=viewer, organization=unit,
-                                              name=form.cleaned_data["name"],
-                                              scope=form.cleaned_data["scope"])
+            created = services.apikey_create(
+                actor=viewer,
+                organization=unit,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+            )
         except ValidationError as error:
             for name, msgs in error.message_dict.items():
                 form.add_error(name if name in form.fields else None, msgs)
         else:
             form = ApiKeyForm()
-    return render(request, "core/api_keys.html", {
-        "page_title": _("API keys"), "form": form, "created": created, "units": units,
-        "keys": selectors.apikey_list(viewer=viewer),
-    }, status=201 if created else 200)
+    return render(
+        request,
+        "core/api_keys.html",
+        {
+            "page_title": _("API keys"),
+            "form": form,
+            "created": created,
+            "units": units,
+            "keys": selectors.apikey_list(viewer=viewer),
+        },
+        status=201 if created else 200,
+    )
 
 
 @login_required
@@ -88,12 +105,30 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.filter(action=request.GET["action"])
     if request.GET.get("format") == "csv":
         audit_record(actor=viewer, action=CoreEvent.AUDIT_LOG_EXPORTED, metadata={"format": "csv"})
-        rows = ((e.sequence, e.occurred_at.isoformat(), e.actor_label, e.action, e.object_type,
-                 e.object_id, e.hash) for e in events.iterator())
-        return csv_response("audit-log.csv", ["sequence", "occurred_at", "actor", "action",
-                                              "object_type", "object_id", "hash"], rows)
+        rows = (
+            (
+                e.sequence,
+                e.occurred_at.isoformat(),
+                e.actor_label,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.hash,
+            )
+            for e in events.iterator()
+        )
+        return csv_response(
+            "audit-log.csv",
+            ["sequence", "occurred_at", "actor", "action", "object_type", "object_id", "hash"],
+            rows,
+        )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html", {
-        "page_title": _("Audit log"), "page": page,
-        "chain": audit_verify() if request.GET.get("verify") else None,
-    })
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "page_title": _("Audit log"),
+            "page": page,
+            "chain": audit_verify() if request.GET.get("verify") else None,
+        },
+    )

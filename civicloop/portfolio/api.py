@@ -1,6 +1,5 @@
 """Portfolio API: problems, target groups, KPIs and measurements."""
 
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
@@ -19,11 +18,18 @@ router = Router(tags=["portfolio"])
 
 FacetName = Literal["enhancement", "mission", "adaptive", "anticipatory"]
 StageName = Literal[
-    "identified", "framed", "exploring", "experimenting", "scaling", "closed_solved",
+    "identified",
+    "framed",
+    "exploring",
+    "experimenting",
+    "scaling",
+    "closed_solved",
     "closed_abandoned",
 ]
 CategoryName = Literal["spending_efficiency", "service_quality", "outcome", "equity"]
-TemplateName = Literal["cost_per_transaction", "completion_rate", "digital_take_up", "user_satisfaction"]
+TemplateName = Literal[
+    "cost_per_transaction", "completion_rate", "digital_take_up", "user_satisfaction"
+]
 assert set(FacetName.__args__) == set(Facet.values)  # type: ignore[attr-defined]
 assert set(StageName.__args__) == set(Stage.values)  # type: ignore[attr-defined]
 assert set(CategoryName.__args__) == set(KpiCategory.values)  # type: ignore[attr-defined]
@@ -195,21 +201,34 @@ def _groups(unit: Organization, ids: list[int]) -> list[TargetGroup]:
 
     groups = list(TargetGroup.objects.filter(unit=unit, pk__in=ids))
     if len(groups) != len(set(ids)):
-        raise ValidationError({"target_group_ids": "One or more target groups do not exist in this unit."})
+        raise ValidationError(
+            {"target_group_ids": "One or more target groups do not exist in this unit."}
+        )
     return groups
 
 
 @router.get("/problems", response=list[ProblemOut], summary="List the portfolio's problems")
 @paginate(LimitOffsetPagination)
 def list_problems(
-    request: HttpRequest, stage: StageName | None = None, facet: FacetName | None = None,
-    agency: int | None = None, target_group: int | None = None, tag: str | None = None,
-    off_track: bool | None = None, sort: Literal["priority", "title", "updated"] = "priority",
+    request: HttpRequest,
+    stage: StageName | None = None,
+    facet: FacetName | None = None,
+    agency: int | None = None,
+    target_group: int | None = None,
+    tag: str | None = None,
+    off_track: bool | None = None,
+    sort: Literal["priority", "title", "updated"] = "priority",
 ):
     """Problems you can see, sorted by prioritisation score unless `sort` says otherwise."""
-    filters = selectors.ProblemFilters(stage=stage, facet=facet, agency=agency,
-                                       target_group=target_group, tag=tag, off_track=off_track,
-                                       sort=sort)
+    filters = selectors.ProblemFilters(
+        stage=stage,
+        facet=facet,
+        agency=agency,
+        target_group=target_group,
+        tag=tag,
+        off_track=off_track,
+        sort=sort,
+    )
     return selectors.problem_list(viewer=principal(request), filters=filters)
 
 
@@ -219,15 +238,25 @@ def create_problem(request: HttpRequest, payload: ProblemIn):
 
     actor = require_write(request)
     unit = _unit_for(request, payload.unit_id)
-    agency = Organization.objects.filter(pk=payload.owner_agency_id, unit=unit,
-                                         kind=OrganizationKind.AGENCY).first()
+    agency = Organization.objects.filter(
+        pk=payload.owner_agency_id, unit=unit, kind=OrganizationKind.AGENCY
+    ).first()
     if agency is None:
         raise ValidationError({"owner_agency_id": "No agency with this id works with your unit."})
     problem = services.problem_create(
-        actor=actor, unit=unit, owner_agency=agency, title=payload.title,
-        statement=payload.statement, facet=payload.facet, causes=payload.causes,
-        sdg_target=payload.sdg_target, target_groups=_groups(unit, payload.target_group_ids),
-        tags=payload.tags, impact=payload.impact, reach=payload.reach, urgency=payload.urgency,
+        actor=actor,
+        unit=unit,
+        owner_agency=agency,
+        title=payload.title,
+        statement=payload.statement,
+        facet=payload.facet,
+        causes=payload.causes,
+        sdg_target=payload.sdg_target,
+        target_groups=_groups(unit, payload.target_group_ids),
+        tags=payload.tags,
+        impact=payload.impact,
+        reach=payload.reach,
+        urgency=payload.urgency,
         effort=payload.effort,
     )
     return Status(201, selectors.problem_get(viewer=actor, pk=problem.pk))
@@ -246,26 +275,35 @@ def update_problem(request: HttpRequest, problem_id: int, payload: ProblemPatch)
     group_ids = data.pop("target_group_ids", None)
     tags = data.pop("tags", None)
     services.problem_update(
-        actor=actor, problem=problem,
+        actor=actor,
+        problem=problem,
         target_groups=_groups(problem.unit, group_ids) if group_ids is not None else None,
-        tags=tags, **{k: v for k, v in data.items() if v is not None},
+        tags=tags,
+        **{k: v for k, v in data.items() if v is not None},
     )
     return selectors.problem_get(viewer=actor, pk=problem_id)
 
 
-@router.post("/problems/{problem_id}/stage", response=list[StageTransitionOut],
-             summary="Move a problem through a stage gate")
+@router.post(
+    "/problems/{problem_id}/stage",
+    response=list[StageTransitionOut],
+    summary="Move a problem through a stage gate",
+)
 def move_stage(request: HttpRequest, problem_id: int, payload: StageMoveIn):
     """Returns the problem's whole stage history. Skipping a gate or closing needs `rationale`."""
     actor = require_write(request)
     problem = selectors.problem_get(viewer=actor, pk=problem_id)
-    services.problem_move_stage(actor=actor, problem=problem, to_stage=payload.to_stage,
-                                rationale=payload.rationale)
+    services.problem_move_stage(
+        actor=actor, problem=problem, to_stage=payload.to_stage, rationale=payload.rationale
+    )
     return list(selectors.problem_transitions(problem=problem))
 
 
-@router.get("/problems/{problem_id}/stages", response=list[StageTransitionOut],
-            summary="A problem's stage-gate history")
+@router.get(
+    "/problems/{problem_id}/stages",
+    response=list[StageTransitionOut],
+    summary="A problem's stage-gate history",
+)
 def list_stage_history(request: HttpRequest, problem_id: int):
     problem = selectors.problem_get(viewer=principal(request), pk=problem_id)
     return list(selectors.problem_transitions(problem=problem))
@@ -282,8 +320,12 @@ def create_target_group(request: HttpRequest, payload: TargetGroupIn):
     actor = require_write(request)
     unit = _unit_for(request, payload.unit_id)
     group = services.target_group_create(
-        actor=actor, unit=unit, name=payload.name, estimated_size=payload.estimated_size,
-        description=payload.description, how_reached=payload.how_reached,
+        actor=actor,
+        unit=unit,
+        name=payload.name,
+        estimated_size=payload.estimated_size,
+        description=payload.description,
+        how_reached=payload.how_reached,
     )
     return Status(201, group)
 
@@ -306,7 +348,9 @@ def create_kpi(request: HttpRequest, problem_id: int, payload: KpiIn):
     if not template:
         missing = [f for f in ("name", "category", "unit", "direction") if not data.get(f)]
         if missing:
-            raise ValidationError({f: "Required for a custom KPI (or give a template)." for f in missing})
+            raise ValidationError(
+                {f: "Required for a custom KPI (or give a template)." for f in missing}
+            )
     values = {k: v for k, v in data.items() if v is not None}
     kpi = services.kpi_create(actor=actor, problem=problem, template_key=template, **values)
     return Status(201, kpi)
@@ -317,20 +361,28 @@ def get_kpi(request: HttpRequest, kpi_id: int):
     return selectors.kpi_get(viewer=principal(request), pk=kpi_id)
 
 
-@router.get("/kpis/{kpi_id}/measurements", response=list[MeasurementOut], summary="A KPI's measurements")
+@router.get(
+    "/kpis/{kpi_id}/measurements", response=list[MeasurementOut], summary="A KPI's measurements"
+)
 @paginate(LimitOffsetPagination)
 def list_measurements(request: HttpRequest, kpi_id: int):
     kpi = selectors.kpi_get(viewer=principal(request), pk=kpi_id)
     return selectors.measurement_list(viewer=principal(request), kpi_id=kpi.pk)
 
 
-@router.post("/kpis/{kpi_id}/measurements", response={201: MeasurementOut},
-             summary="Record a measurement")
+@router.post(
+    "/kpis/{kpi_id}/measurements", response={201: MeasurementOut}, summary="Record a measurement"
+)
 def record_measurement(request: HttpRequest, kpi_id: int, payload: MeasurementIn):
     actor = require_write(request)
     kpi = selectors.kpi_get(viewer=actor, pk=kpi_id)
     measurement = services.measurement_record(
-        actor=actor, kpi=kpi, date=payload.date, value=payload.value, source=payload.source,
-        note=payload.note, replace=payload.replace,
+        actor=actor,
+        kpi=kpi,
+        date=payload.date,
+        value=payload.value,
+        source=payload.source,
+        note=payload.note,
+        replace=payload.replace,
     )
     return Status(201, measurement)

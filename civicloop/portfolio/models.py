@@ -92,10 +92,18 @@ class Problem(TimeStampedModel):
     class Meta:
         ordering = ["-updated_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(impact__gte=1, impact__lte=5), name="problem_impact_1_5"),
-            models.CheckConstraint(condition=Q(reach__gte=1, reach__lte=5), name="problem_reach_1_5"),
-            models.CheckConstraint(condition=Q(urgency__gte=1, urgency__lte=5), name="problem_urgency_1_5"),
-            models.CheckConstraint(condition=Q(effort__gte=1, effort__lte=5), name="problem_effort_1_5"),
+            models.CheckConstraint(
+                condition=Q(impact__gte=1, impact__lte=5), name="problem_impact_1_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(reach__gte=1, reach__lte=5), name="problem_reach_1_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(urgency__gte=1, urgency__lte=5), name="problem_urgency_1_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(effort__gte=1, effort__lte=5), name="problem_effort_1_5"
+            ),
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="problem_stage_valid"),
             models.CheckConstraint(condition=Q(facet__in=Facet.values), name="problem_facet_valid"),
         ]
@@ -130,6 +138,9 @@ class StageTransition(models.Model):
                 name="transition_skip_needs_rationale",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.problem_id}: {self.from_stage or '—'} → {self.to_stage}"
 
 
 class KpiCategory(models.TextChoices):
@@ -166,8 +177,12 @@ class Kpi(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(target_date__gt=F("baseline_date")), name="kpi_target_after_baseline"
             ),
-            models.CheckConstraint(condition=Q(category__in=KpiCategory.values), name="kpi_category_valid"),
-            models.CheckConstraint(condition=Q(direction__in=Direction.values), name="kpi_direction_valid"),
+            models.CheckConstraint(
+                condition=Q(category__in=KpiCategory.values), name="kpi_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="kpi_direction_valid"
+            ),
             models.UniqueConstraint(fields=["problem", "name"], name="kpi_unique_name_per_problem"),
         ]
 

@@ -31,7 +31,9 @@ class ProblemFilters:
     sort: str = "priority"
 
 
-def _visible_problems(viewer: Principal, ability: Ability = Ability.VIEW_PORTFOLIO) -> QuerySet[Problem]:
+def _visible_problems(
+    viewer: Principal, ability: Ability = Ability.VIEW_PORTFOLIO
+) -> QuerySet[Problem]:
     return Problem.objects.filter(
         scope_q(viewer, ability, unit_field="unit_id", agency_field="owner_agency_id")
     )
@@ -40,10 +42,19 @@ def _visible_problems(viewer: Principal, ability: Ability = Ability.VIEW_PORTFOL
 def problem_list(*, viewer: Principal, filters: ProblemFilters | None = None) -> list[Problem]:
     """The problems a viewer may see, filtered and sorted, with score and on-track status."""
     filters = filters or ProblemFilters()
-    qs = _visible_problems(viewer).select_related("unit", "owner_agency").prefetch_related(
-        "tags", "target_groups",
-        Prefetch("kpis", queryset=Kpi.objects.prefetch_related(
-            Prefetch("measurements", queryset=Measurement.objects.order_by("date")))),
+    qs = (
+        _visible_problems(viewer)
+        .select_related("unit", "owner_agency")
+        .prefetch_related(
+            "tags",
+            "target_groups",
+            Prefetch(
+                "kpis",
+                queryset=Kpi.objects.prefetch_related(
+                    Prefetch("measurements", queryset=Measurement.objects.order_by("date"))
+                ),
+            ),
+        )
     )
     if filters.stage:
         qs = qs.filter(stage=filters.stage)
@@ -86,7 +97,9 @@ def priority_score(problem: Problem, weights: dict[str, float]) -> float:
     return round(float(score), 3)
 
 
-def problem_get(*, viewer: Principal, pk: int, ability: Ability = Ability.VIEW_PORTFOLIO) -> Problem:
+def problem_get(
+    *, viewer: Principal, pk: int, ability: Ability = Ability.VIEW_PORTFOLIO
+) -> Problem:
     """One problem, or 404 if it does not exist or is outside the viewer's scope."""
     problem = (
         _visible_problems(viewer, ability)
@@ -106,8 +119,12 @@ def problem_transitions(*, problem: Problem) -> QuerySet[StageTransition]:
 
 def kpi_list(*, viewer: Principal, problem_id: int | None = None) -> QuerySet[Kpi]:
     qs = Kpi.objects.filter(
-        scope_q(viewer, Ability.VIEW_PORTFOLIO, unit_field="problem__unit_id",
-                agency_field="problem__owner_agency_id")
+        scope_q(
+            viewer,
+            Ability.VIEW_PORTFOLIO,
+            unit_field="problem__unit_id",
+            agency_field="problem__owner_agency_id",
+        )
     ).select_related("problem")
     if problem_id is not None:
         qs = qs.filter(problem_id=problem_id)
@@ -117,9 +134,16 @@ def kpi_list(*, viewer: Principal, problem_id: int | None = None) -> QuerySet[Kp
 def kpi_get(*, viewer: Principal, pk: int, ability: Ability = Ability.VIEW_PORTFOLIO) -> Kpi:
     kpi = (
         Kpi.objects.filter(
-            scope_q(viewer, ability, unit_field="problem__unit_id",
-                    agency_field="problem__owner_agency_id"), pk=pk,
-        ).select_related("problem", "problem__unit", "problem__owner_agency").first()
+            scope_q(
+                viewer,
+                ability,
+                unit_field="problem__unit_id",
+                agency_field="problem__owner_agency_id",
+            ),
+            pk=pk,
+        )
+        .select_related("problem", "problem__unit", "problem__owner_agency")
+        .first()
     )
     if kpi is None:
         raise Http404("Not found")
@@ -128,8 +152,12 @@ def kpi_get(*, viewer: Principal, pk: int, ability: Ability = Ability.VIEW_PORTF
 
 def measurement_list(*, viewer: Principal, kpi_id: int | None = None) -> QuerySet[Measurement]:
     qs = Measurement.objects.filter(
-        scope_q(viewer, Ability.VIEW_PORTFOLIO, unit_field="kpi__problem__unit_id",
-                agency_field="kpi__problem__owner_agency_id")
+        scope_q(
+            viewer,
+            Ability.VIEW_PORTFOLIO,
+            unit_field="kpi__problem__unit_id",
+            agency_field="kpi__problem__owner_agency_id",
+        )
     )
     if kpi_id is not None:
         qs = qs.filter(kpi_id=kpi_id)
@@ -137,8 +165,11 @@ def measurement_list(*, viewer: Principal, kpi_id: int | None = None) -> QuerySe
 
 
 def target_group_list(*, viewer: Principal) -> QuerySet[TargetGroup]:
-    return TargetGroup.objects.filter(unit_id__in=viewer.units_with(Ability.VIEW_PORTFOLIO)) | \
-        TargetGroup.objects.filter(problems__owner_agency_id__in=viewer.agencies_with(Ability.VIEW_PORTFOLIO))
+    return TargetGroup.objects.filter(
+        unit_id__in=viewer.units_with(Ability.VIEW_PORTFOLIO)
+    ) | TargetGroup.objects.filter(
+        problems__owner_agency_id__in=viewer.agencies_with(Ability.VIEW_PORTFOLIO)
+    )
 
 
 @dataclass(frozen=True)
@@ -163,7 +194,12 @@ def kpi_status(kpi: Kpi, today: date | None = None) -> KpiStatus:
     total_days = (kpi.target_date - kpi.baseline_date).days
     elapsed = ((today or timezone.localdate()) - kpi.baseline_date).days
     expected = min(max(elapsed / total_days, 0.0), 1.0) if total_days > 0 else 1.0
-    better = latest.value >= kpi.target_value if kpi.direction == "higher" else latest.value <= kpi.target_value
+    better = (
+        latest.value >= kpi.target_value
+        if kpi.direction == "higher"
+        else latest.value <= kpi.target_value
+    )
     off_track = not better and progress < expected - OFF_TRACK_TOLERANCE
-    return KpiStatus(kpi.pk, latest.value, latest.date, round(progress, 4), round(expected, 4),
-                     off_track, better)
+    return KpiStatus(
+        kpi.pk, latest.value, latest.date, round(progress, 4), round(expected, 4), off_track, better
+    )

@@ -34,10 +34,30 @@ from civicloop.portfolio.models import (
     TargetGroup,
 )
 
-PROBLEM_FIELDS = ["title", "statement", "causes", "facet", "sdg_target", "impact", "reach",
-                  "urgency", "effort"]
-KPI_FIELDS = ["name", "category", "definition", "unit", "currency", "direction", "baseline_value",
-              "baseline_date", "baseline_source", "target_value", "target_date"]
+PROBLEM_FIELDS = [
+    "title",
+    "statement",
+    "causes",
+    "facet",
+    "sdg_target",
+    "impact",
+    "reach",
+    "urgency",
+    "effort",
+]
+KPI_FIELDS = [
+    "name",
+    "category",
+    "definition",
+    "unit",
+    "currency",
+    "direction",
+    "baseline_value",
+    "baseline_date",
+    "baseline_source",
+    "target_value",
+    "target_date",
+]
 
 
 def _require(actor: Principal, ability: Ability, *, unit_id: int, agency_id: int | None = None):
@@ -90,13 +110,24 @@ def problem_create(
     """Frame a new problem in a unit's portfolio, at the first stage gate."""
     _require(actor, Ability.EDIT_PORTFOLIO, unit_id=unit.pk)
     if owner_agency.kind != OrganizationKind.AGENCY or owner_agency.unit_id != unit.pk:
-        raise ValidationError({"owner_agency": "The owning agency must be an agency this unit works with."})
+        raise ValidationError(
+            {"owner_agency": "The owning agency must be an agency this unit works with."}
+        )
     if facet not in Facet.values:
         raise ValidationError({"facet": f"Choose one of: {', '.join(Facet.values)}."})
     problem = Problem(
-        unit=unit, owner_agency=owner_agency, title=title.strip(), statement=statement.strip(),
-        causes=causes.strip(), facet=facet, sdg_target=sdg_target.strip(), impact=impact,
-        reach=reach, urgency=urgency, effort=effort, stage=Stage.IDENTIFIED,
+        unit=unit,
+        owner_agency=owner_agency,
+        title=title.strip(),
+        statement=statement.strip(),
+        causes=causes.strip(),
+        facet=facet,
+        sdg_target=sdg_target.strip(),
+        impact=impact,
+        reach=reach,
+        urgency=urgency,
+        effort=effort,
+        stage=Stage.IDENTIFIED,
         created_by=actor.person,
     )
     _validated(problem)
@@ -106,11 +137,21 @@ def problem_create(
     problem.target_groups.set(groups)
     problem.tags.set(_tags_for(unit, tags or []))
     StageTransition.objects.create(
-        problem=problem, from_stage="", to_stage=Stage.IDENTIFIED, decided_by=actor.person,
-        decided_by_label=actor.label, decided_at=timezone.now(), rationale="Problem recorded",
+        problem=problem,
+        from_stage="",
+        to_stage=Stage.IDENTIFIED,
+        decided_by=actor.person,
+        decided_by_label=actor.label,
+        decided_at=timezone.now(),
+        rationale="Problem recorded",
     )
-    audit_record(actor=actor, action=PortfolioEvent.PROBLEM_CREATED, obj=problem,
-                 organization=unit, after=model_snapshot(problem, PROBLEM_FIELDS + ["stage"]))
+    audit_record(
+        actor=actor,
+        action=PortfolioEvent.PROBLEM_CREATED,
+        obj=problem,
+        organization=unit,
+        after=model_snapshot(problem, PROBLEM_FIELDS + ["stage"]),
+    )
     return problem
 
 
@@ -135,7 +176,9 @@ def problem_update(
         setattr(problem, name, value.strip() if isinstance(value, str) else value)
     if owner_agency is not None:
         if owner_agency.kind != OrganizationKind.AGENCY or owner_agency.unit_id != problem.unit_id:
-            raise ValidationError({"owner_agency": "The owning agency must be an agency this unit works with."})
+            raise ValidationError(
+                {"owner_agency": "The owning agency must be an agency this unit works with."}
+            )
         problem.owner_agency = owner_agency
     _validated(problem)
     problem.save()
@@ -144,9 +187,14 @@ def problem_update(
         problem.target_groups.set(target_groups)
     if tags is not None:
         problem.tags.set(_tags_for(problem.unit, tags))
-    audit_record(actor=actor, action=PortfolioEvent.PROBLEM_UPDATED, obj=problem,
-                 organization=problem.unit_id, before=before,
-                 after=model_snapshot(problem, PROBLEM_FIELDS + ["owner_agency"]))
+    audit_record(
+        actor=actor,
+        action=PortfolioEvent.PROBLEM_UPDATED,
+        obj=problem,
+        organization=problem.unit_id,
+        before=before,
+        after=model_snapshot(problem, PROBLEM_FIELDS + ["owner_agency"]),
+    )
     return problem
 
 
@@ -164,7 +212,9 @@ def problem_move_stage(
     """Pass (or go back through) a stage gate; skipping a gate needs a written reason."""
     _require_problem(actor, Ability.MOVE_STAGE, problem)
     if to_stage not in Stage.values:
-        raise ValidationError({"to_stage": f"Unknown stage; choose one of: {', '.join(Stage.values)}."})
+        raise ValidationError(
+            {"to_stage": f"Unknown stage; choose one of: {', '.join(Stage.values)}."}
+        )
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
     if to_stage == problem.stage:
         raise ValidationError({"to_stage": "The problem is already at this stage."})
@@ -177,32 +227,57 @@ def problem_move_stage(
     if to_stage in CLOSED_STAGES and not rationale:
         raise ValidationError({"rationale": "Closing a problem needs a written reason."})
     transition = StageTransition.objects.create(
-        problem=problem, from_stage=problem.stage, to_stage=to_stage, decided_by=actor.person,
-        decided_by_label=actor.label, decided_at=timezone.now(), rationale=rationale,
+        problem=problem,
+        from_stage=problem.stage,
+        to_stage=to_stage,
+        decided_by=actor.person,
+        decided_by_label=actor.label,
+        decided_at=timezone.now(),
+        rationale=rationale,
         skipped_gates=skipped,
     )
     before = problem.stage
     problem.stage = to_stage
     problem.save(update_fields=["stage", "updated_at"])
-    audit_record(actor=actor, action=PortfolioEvent.PROBLEM_STAGE_MOVED, obj=problem,
-                 organization=problem.unit_id, before={"stage": before},
-                 after={"stage": to_stage, "rationale": rationale, "skipped_gates": skipped})
+    audit_record(
+        actor=actor,
+        action=PortfolioEvent.PROBLEM_STAGE_MOVED,
+        obj=problem,
+        organization=problem.unit_id,
+        before={"stage": before},
+        after={"stage": to_stage, "rationale": rationale, "skipped_gates": skipped},
+    )
     return transition
 
 
 @transaction.atomic
 def target_group_create(
-    *, actor: Principal, unit: Organization, name: str, estimated_size: int | None = None,
-    description: str = "", how_reached: str = "",
+    *,
+    actor: Principal,
+    unit: Organization,
+    name: str,
+    estimated_size: int | None = None,
+    description: str = "",
+    how_reached: str = "",
 ) -> TargetGroup:
     """Describe a social group the unit's problems affect."""
     _require(actor, Ability.EDIT_PORTFOLIO, unit_id=unit.pk)
-    group = TargetGroup(unit=unit, name=name.strip(), estimated_size=estimated_size,
-                        description=description.strip(), how_reached=how_reached.strip())
+    group = TargetGroup(
+        unit=unit,
+        name=name.strip(),
+        estimated_size=estimated_size,
+        description=description.strip(),
+        how_reached=how_reached.strip(),
+    )
     _validated(group)
     group.save()
-    audit_record(actor=actor, action=PortfolioEvent.TARGET_GROUP_CREATED, obj=group,
-                 organization=unit, after=model_snapshot(group))
+    audit_record(
+        actor=actor,
+        action=PortfolioEvent.TARGET_GROUP_CREATED,
+        obj=group,
+        organization=unit,
+        after=model_snapshot(group),
+    )
     return group
 
 
@@ -212,8 +287,11 @@ def _kpi_values_from(template_key: str | None, values: dict[str, Any]) -> dict[s
             raise ValidationError({"template": f"Unknown KPI template '{template_key}'."})
         template = KPI_TEMPLATES[template_key]
         merged: dict[str, Any] = {
-            "name": str(template.name), "category": template.category, "unit": template.unit,
-            "direction": template.direction, "definition": str(template.definition),
+            "name": str(template.name),
+            "category": template.category,
+            "unit": template.unit,
+            "direction": template.direction,
+            "definition": str(template.definition),
         }
         merged.update({k: v for k, v in values.items() if v not in (None, "")})
         return merged
@@ -238,8 +316,10 @@ def kpi_target_warning(kpi: Kpi, today: date | None = None) -> str | None:
     if kpi.target_date:
         months = (kpi.target_date.year - today.year) * 12 + (kpi.target_date.month - today.month)
         if months > 12 or (months == 12 and kpi.target_date.day > today.day):
-            return ("The target date is more than 12 months away: a short-term target "
-                    "(12 months or less) shows sooner whether the work is helping.")
+            return (
+                "The target date is more than 12 months away: a short-term target "
+                "(12 months or less) shows sooner whether the work is helping."
+            )
     return None
 
 
@@ -257,8 +337,13 @@ def kpi_create(
     _check_kpi(kpi)
     _validated(kpi)
     kpi.save()
-    audit_record(actor=actor, action=PortfolioEvent.KPI_CREATED, obj=kpi,
-                 organization=problem.unit_id, after=model_snapshot(kpi, KPI_FIELDS))
+    audit_record(
+        actor=actor,
+        action=PortfolioEvent.KPI_CREATED,
+        obj=kpi,
+        organization=problem.unit_id,
+        after=model_snapshot(kpi, KPI_FIELDS),
+    )
     return kpi
 
 
@@ -276,9 +361,14 @@ def kpi_update(*, actor: Principal, kpi: Kpi, **changes: Any) -> Kpi:
     _check_kpi(kpi)
     _validated(kpi)
     kpi.save()
-    audit_record(actor=actor, action=PortfolioEvent.KPI_UPDATED, obj=kpi,
-                 organization=kpi.problem.unit_id, before=before,
-                 after=model_snapshot(kpi, KPI_FIELDS))
+    audit_record(
+        actor=actor,
+        action=PortfolioEvent.KPI_UPDATED,
+        obj=kpi,
+        organization=kpi.problem.unit_id,
+        before=before,
+        after=model_snapshot(kpi, KPI_FIELDS),
+    )
     return kpi
 
 
@@ -303,8 +393,14 @@ def _parse_date(raw: Any, field_name: str) -> date:
 
 @transaction.atomic
 def measurement_record(
-    *, actor: Principal, kpi: Kpi, date: date | str, value: Decimal | float | str,
-    source: str = "", note: str = "", replace: bool = False,
+    *,
+    actor: Principal,
+    kpi: Kpi,
+    date: date | str,
+    value: Decimal | float | str,
+    source: str = "",
+    note: str = "",
+    replace: bool = False,
 ) -> Measurement:
     """Record a KPI's value on a date; a second value for the same date needs `replace`."""
     _require_problem(actor, Ability.RECORD_MEASUREMENT, kpi.problem)
@@ -323,9 +419,14 @@ def measurement_record(
     measurement.recorded_by = actor.person
     _validated(measurement, exclude=["kpi"])
     measurement.save()
-    audit_record(actor=actor, action=PortfolioEvent.MEASUREMENT_RECORDED, obj=measurement,
-                 organization=kpi.problem.unit_id, before=before,
-                 after=model_snapshot(measurement, ["kpi", "date", "value", "source"]))
+    audit_record(
+        actor=actor,
+        action=PortfolioEvent.MEASUREMENT_RECORDED,
+        obj=measurement,
+        organization=kpi.problem.unit_id,
+        before=before,
+        after=model_snapshot(measurement, ["kpi", "date", "value", "source"]),
+    )
     return measurement
 
 
@@ -367,8 +468,11 @@ def measurements_import_csv(*, actor: Principal, content: str | bytes) -> Import
             report = _import_rows(actor, reader)
             if report.rejected:
                 raise ImportRejected(report)
-            audit_record(actor=actor, action=PortfolioEvent.MEASUREMENTS_IMPORTED,
-                         metadata={"rows": report.imported})
+            audit_record(
+                actor=actor,
+                action=PortfolioEvent.MEASUREMENTS_IMPORTED,
+                metadata={"rows": report.imported},
+            )
             return report
     except ImportRejected as rejected:
         rejected.report.imported = 0
@@ -386,10 +490,17 @@ def _import_rows(actor: Principal, reader: csv.DictReader) -> ImportReport:
             break
         raw_id = (row.get("kpi_id") or "").strip()
         if raw_id not in kpis:
-            kpi = Kpi.objects.select_related("problem").filter(pk=raw_id).first() if raw_id.isdigit() else None
-            if kpi is not None and not can(actor, Ability.RECORD_MEASUREMENT,
-                                           unit_id=kpi.problem.unit_id,
-                                           agency_id=kpi.problem.owner_agency_id):
+            kpi = (
+                Kpi.objects.select_related("problem").filter(pk=raw_id).first()
+                if raw_id.isdigit()
+                else None
+            )
+            if kpi is not None and not can(
+                actor,
+                Ability.RECORD_MEASUREMENT,
+                unit_id=kpi.problem.unit_id,
+                agency_id=kpi.problem.owner_agency_id,
+            ):
                 kpi = None
             kpis[raw_id] = kpi
         kpi = kpis[raw_id]
@@ -401,9 +512,15 @@ def _import_rows(actor: Principal, reader: csv.DictReader) -> ImportReport:
             if (kpi.pk, when) in seen:
                 raise ValidationError({"date": f"{when.isoformat()} appears twice for this KPI."})
             seen.add((kpi.pk, when))
-            measurement_record(actor=actor, kpi=kpi, date=when, value=row.get("value") or "",
-                               source=row.get("source") or "import", note=row.get("note") or "",
-                               replace=True)
+            measurement_record(
+                actor=actor,
+                kpi=kpi,
+                date=when,
+                value=row.get("value") or "",
+                source=row.get("source") or "import",
+                note=row.get("note") or "",
+                replace=True,
+            )
             report.imported += 1
         except ValidationError as error:
             field_name, messages = next(iter(error.message_dict.items()))

@@ -42,30 +42,45 @@ def _edit_unit(request: HttpRequest) -> Organization:
 @login_required
 def problem_list(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
-    if not (viewer.units_with(Ability.VIEW_PORTFOLIO) or viewer.agencies_with(Ability.VIEW_PORTFOLIO)):
+    if not (
+        viewer.units_with(Ability.VIEW_PORTFOLIO) or viewer.agencies_with(Ability.VIEW_PORTFOLIO)
+    ):
         raise Http404("Not found")
     g = request.GET
     off_track = {"yes": True, "no": False}.get(g.get("off_track", ""))
     filters = selectors.ProblemFilters(
-        stage=g.get("stage") or None, facet=g.get("facet") or None,
+        stage=g.get("stage") or None,
+        facet=g.get("facet") or None,
         agency=int(g["agency"]) if g.get("agency", "").isdigit() else None,
         target_group=int(g["target_group"]) if g.get("target_group", "").isdigit() else None,
-        tag=g.get("tag") or None, search=g.get("q") or None, off_track=off_track,
+        tag=g.get("tag") or None,
+        search=g.get("q") or None,
+        off_track=off_track,
         sort=g.get("sort") or "priority",
     )
     problems = selectors.problem_list(viewer=viewer, filters=filters)
     fmt = g.get("format")
     if fmt in ("csv", "json"):
-        audit_record(actor=viewer, action=PortfolioEvent.PORTFOLIO_EXPORTED,
-                     metadata={"format": fmt, "rows": len(problems)})
+        audit_record(
+            actor=viewer,
+            action=PortfolioEvent.PORTFOLIO_EXPORTED,
+            metadata={"format": fmt, "rows": len(problems)},
+        )
         rows = [
             {
-                "id": p.pk, "title": p.title, "stage": p.stage, "facet": p.facet,
+                "id": p.pk,
+                "title": p.title,
+                "stage": p.stage,
+                "facet": p.facet,
                 "owner_agency": p.owner_agency.name,
                 "target_groups": "; ".join(t.name for t in p.target_groups.all()),
                 "tags": "; ".join(t.name for t in p.tags.all()),
-                "priority_score": p.priority_score, "off_track": p.off_track,  # type: ignore[attr-defined]
-                "impact": p.impact, "reach": p.reach, "urgency": p.urgency, "effort": p.effort,
+                "priority_score": p.priority_score,
+                "off_track": p.off_track,  # type: ignore[attr-defined]
+                "impact": p.impact,
+                "reach": p.reach,
+                "urgency": p.urgency,
+                "effort": p.effort,
                 "updated_at": p.updated_at.isoformat(),
             }
             for p in problems
@@ -75,18 +90,23 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         headers = list(rows[0].keys()) if rows else ["id", "title"]
         return csv_response("portfolio.csv", headers, [list(r.values()) for r in rows])
     unit_ids = viewer.units_with(Ability.VIEW_PORTFOLIO)
-    agencies = Organization.objects.filter(unit_id__in=unit_ids, kind="agency") | \
-        Organization.objects.filter(pk__in=viewer.agencies_with(Ability.VIEW_PORTFOLIO))
-    return render(request, "portfolio/list.html", {
-        "page_title": _("Portfolio"),
-        "problems": problems,
-        "filters": filters,
-        "stages": Stage.choices,
-        "facets": Facet.choices,
-        "agencies": agencies.distinct().order_by("name"),
-        "target_groups": selectors.target_group_list(viewer=viewer).distinct().order_by("name"),
-        "can_edit": bool(viewer.units_with(Ability.EDIT_PORTFOLIO)),
-    })
+    agencies = Organization.objects.filter(
+        unit_id__in=unit_ids, kind="agency"
+    ) | Organization.objects.filter(pk__in=viewer.agencies_with(Ability.VIEW_PORTFOLIO))
+    return render(
+        request,
+        "portfolio/list.html",
+        {
+            "page_title": _("Portfolio"),
+            "problems": problems,
+            "filters": filters,
+            "stages": Stage.choices,
+            "facets": Facet.choices,
+            "agencies": agencies.distinct().order_by("name"),
+            "target_groups": selectors.target_group_list(viewer=viewer).distinct().order_by("name"),
+            "can_edit": bool(viewer.units_with(Ability.EDIT_PORTFOLIO)),
+        },
+    )
 
 
 @login_required
@@ -98,11 +118,19 @@ def problem_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             problem = services.problem_create(
-                actor=principal(request), unit=unit, owner_agency=data["owner_agency"],
-                title=data["title"], statement=data["statement"], causes=data["causes"],
-                facet=data["facet"], sdg_target=data["sdg_target"],
-                target_groups=list(data["target_groups"]), tags=form.tag_list(),
-                impact=data["impact"], reach=data["reach"], urgency=data["urgency"],
+                actor=principal(request),
+                unit=unit,
+                owner_agency=data["owner_agency"],
+                title=data["title"],
+                statement=data["statement"],
+                causes=data["causes"],
+                facet=data["facet"],
+                sdg_target=data["sdg_target"],
+                target_groups=list(data["target_groups"]),
+                tags=form.tag_list(),
+                impact=data["impact"],
+                reach=data["reach"],
+                urgency=data["urgency"],
                 effort=data["effort"],
             )
         except ValidationError as error:
@@ -110,9 +138,16 @@ def problem_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Problem framed."))
             return redirect("portfolio:detail", problem.pk)
-    return render(request, "portfolio/problem_form.html", {
-        "page_title": _("Frame a problem"), "form": form, "unit": unit, "problem": None,
-    })
+    return render(
+        request,
+        "portfolio/problem_form.html",
+        {
+            "page_title": _("Frame a problem"),
+            "form": form,
+            "unit": unit,
+            "problem": None,
+        },
+    )
 
 
 @login_required
@@ -121,11 +156,17 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = principal(request)
     problem = selectors.problem_get(viewer=viewer, pk=pk, ability=Ability.EDIT_PORTFOLIO)
     initial = {
-        "title": problem.title, "statement": problem.statement, "causes": problem.causes,
-        "owner_agency": problem.owner_agency_id, "facet": problem.facet,
+        "title": problem.title,
+        "statement": problem.statement,
+        "causes": problem.causes,
+        "owner_agency": problem.owner_agency_id,
+        "facet": problem.facet,
         "target_groups": [t.pk for t in problem.target_groups.all()],
-        "tags": ", ".join(t.name for t in problem.tags.all()), "sdg_target": problem.sdg_target,
-        "impact": problem.impact, "reach": problem.reach, "urgency": problem.urgency,
+        "tags": ", ".join(t.name for t in problem.tags.all()),
+        "sdg_target": problem.sdg_target,
+        "impact": problem.impact,
+        "reach": problem.reach,
+        "urgency": problem.urgency,
         "effort": problem.effort,
     }
     form = forms.ProblemForm(request.POST or None, unit=problem.unit, initial=initial)
@@ -133,40 +174,62 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.problem_update(
-                actor=viewer, problem=problem, owner_agency=data["owner_agency"],
-                target_groups=list(data["target_groups"]), tags=form.tag_list(),
-                title=data["title"], statement=data["statement"], causes=data["causes"],
-                facet=data["facet"], sdg_target=data["sdg_target"], impact=data["impact"],
-                reach=data["reach"], urgency=data["urgency"], effort=data["effort"],
+                actor=viewer,
+                problem=problem,
+                owner_agency=data["owner_agency"],
+                target_groups=list(data["target_groups"]),
+                tags=form.tag_list(),
+                title=data["title"],
+                statement=data["statement"],
+                causes=data["causes"],
+                facet=data["facet"],
+                sdg_target=data["sdg_target"],
+                impact=data["impact"],
+                reach=data["reach"],
+                urgency=data["urgency"],
+                effort=data["effort"],
             )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             messages.success(request, _("Problem updated."))
             return redirect("portfolio:detail", problem.pk)
-    return render(request, "portfolio/problem_form.html", {
-        "page_title": _("Edit problem"), "form": form, "unit": problem.unit, "problem": problem,
-    })
+    return render(
+        request,
+        "portfolio/problem_form.html",
+        {
+            "page_title": _("Edit problem"),
+            "form": form,
+            "unit": problem.unit,
+            "problem": problem,
+        },
+    )
 
 
 @login_required
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = principal(request)
     problem = selectors.problem_get(viewer=viewer, pk=pk)
-    kpis = list(selectors.kpi_list(viewer=viewer, problem_id=problem.pk).prefetch_related("measurements"))
+    kpis = list(
+        selectors.kpi_list(viewer=viewer, problem_id=problem.pk).prefetch_related("measurements")
+    )
     statuses = {k.pk: selectors.kpi_status(k) for k in kpis}
-    return render(request, "portfolio/detail.html", {
-        "page_title": problem.title,
-        "problem": problem,
-        "kpis": kpis,
-        "statuses": statuses,
-        "transitions": selectors.problem_transitions(problem=problem),
-        "stage_form": forms.StageMoveForm(initial={"to_stage": problem.stage}),
-        "can_edit": can(viewer, Ability.EDIT_PORTFOLIO, unit_id=problem.unit_id),
-        "can_move": can(viewer, Ability.MOVE_STAGE, unit_id=problem.unit_id),
-        "stage_labels": dict(Stage.choices),
-        "facet_labels": dict(Facet.choices),
-    })
+    return render(
+        request,
+        "portfolio/detail.html",
+        {
+            "page_title": problem.title,
+            "problem": problem,
+            "kpis": kpis,
+            "statuses": statuses,
+            "transitions": selectors.problem_transitions(problem=problem),
+            "stage_form": forms.StageMoveForm(initial={"to_stage": problem.stage}),
+            "can_edit": can(viewer, Ability.EDIT_PORTFOLIO, unit_id=problem.unit_id),
+            "can_move": can(viewer, Ability.MOVE_STAGE, unit_id=problem.unit_id),
+            "stage_labels": dict(Stage.choices),
+            "facet_labels": dict(Facet.choices),
+        },
+    )
 
 
 @login_required
@@ -177,22 +240,37 @@ def problem_move_stage(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.StageMoveForm(request.POST)
     if form.is_valid():
         try:
-            services.problem_move_stage(actor=viewer, problem=problem,
-                                        to_stage=form.cleaned_data["to_stage"],
-                                        rationale=form.cleaned_data["rationale"])
+            services.problem_move_stage(
+                actor=viewer,
+                problem=problem,
+                to_stage=form.cleaned_data["to_stage"],
+                rationale=form.cleaned_data["rationale"],
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             messages.success(request, _("Stage changed."))
             return redirect("portfolio:detail", problem.pk)
-    kpis = list(selectors.kpi_list(viewer=viewer, problem_id=problem.pk).prefetch_related("measurements"))
-    return render(request, "portfolio/detail.html", {
-        "page_title": problem.title, "problem": problem, "kpis": kpis,
-        "statuses": {k.pk: selectors.kpi_status(k) for k in kpis},
-        "transitions": selectors.problem_transitions(problem=problem), "stage_form": form,
-        "can_edit": can(viewer, Ability.EDIT_PORTFOLIO, unit_id=problem.unit_id),
-        "can_move": True, "stage_labels": dict(Stage.choices), "facet_labels": dict(Facet.choices),
-    }, status=422)
+    kpis = list(
+        selectors.kpi_list(viewer=viewer, problem_id=problem.pk).prefetch_related("measurements")
+    )
+    return render(
+        request,
+        "portfolio/detail.html",
+        {
+            "page_title": problem.title,
+            "problem": problem,
+            "kpis": kpis,
+            "statuses": {k.pk: selectors.kpi_status(k) for k in kpis},
+            "transitions": selectors.problem_transitions(problem=problem),
+            "stage_form": form,
+            "can_edit": can(viewer, Ability.EDIT_PORTFOLIO, unit_id=problem.unit_id),
+            "can_move": True,
+            "stage_labels": dict(Stage.choices),
+            "facet_labels": dict(Facet.choices),
+        },
+        status=422,
+    )
 
 
 @login_required
@@ -207,12 +285,22 @@ def target_group_create(request: HttpRequest) -> HttpResponse:
             _apply_errors(form, error)
         else:
             messages.success(request, _("Target group added."))
-            return redirect(request.GET.get("next") if str(request.GET.get("next", "")).startswith("/portfolio/") else "portfolio:list")
-    return render(request, "portfolio/simple_form.html", {
-        "page_title": _("Describe a target group"), "form": form,
-        "submit": _("Add target group"), "back": "/portfolio/",
-        "existing": TargetGroup.objects.filter(unit=unit),
-    })
+            return redirect(
+                request.GET.get("next")
+                if str(request.GET.get("next", "")).startswith("/portfolio/")
+                else "portfolio:list"
+            )
+    return render(
+        request,
+        "portfolio/simple_form.html",
+        {
+            "page_title": _("Describe a target group"),
+            "form": form,
+            "submit": _("Add target group"),
+            "back": "/portfolio/",
+            "existing": TargetGroup.objects.filter(unit=unit),
+        },
+    )
 
 
 @login_required
@@ -227,36 +315,64 @@ def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
         template = data.pop("template") or None
         values = {k: v for k, v in data.items() if v not in (None, "")}
         try:
-            kpi = services.kpi_create(actor=viewer, problem=problem, template_key=template, **values)
+            kpi = services.kpi_create(
+                actor=viewer, problem=problem, template_key=template, **values
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             warning = services.kpi_target_warning(kpi)
             messages.success(request, _("KPI added.") + (f" {warning}" if warning else ""))
             return redirect("portfolio:kpi", kpi.pk)
-    return render(request, "portfolio/simple_form.html", {
-        "page_title": _("Add a KPI"), "form": form, "submit": _("Add KPI"),
-        "back": f"/portfolio/{problem.pk}/", "context_title": problem.title,
-    })
+    return render(
+        request,
+        "portfolio/simple_form.html",
+        {
+            "page_title": _("Add a KPI"),
+            "form": form,
+            "submit": _("Add KPI"),
+            "back": f"/portfolio/{problem.pk}/",
+            "context_title": problem.title,
+        },
+    )
 
 
 def _kpi_page(request: HttpRequest, kpi, form, status: int = 200) -> HttpResponse:
     viewer = principal(request)
     measurements = list(selectors.measurement_list(viewer=viewer, kpi_id=kpi.pk))
     spec = trend_chart(
-        title=kpi.name, points=[(m.date, m.value) for m in measurements], unit=kpi.unit,
-        baseline=kpi.baseline_value, target=kpi.target_value, target_date=kpi.target_date,
+        title=kpi.name,
+        points=[(m.date, m.value) for m in measurements],
+        unit=kpi.unit,
+        baseline=kpi.baseline_value,
+        target=kpi.target_value,
+        target_date=kpi.target_date,
     )
-    kpi_with = selectors.kpi_list(viewer=viewer, problem_id=kpi.problem_id).prefetch_related(
-        "measurements").get(pk=kpi.pk)
-    return render(request, "portfolio/kpi.html", {
-        "page_title": kpi.name, "kpi": kpi, "spec": spec,
-        "table_rows": [(datefmt(m.date), number(m.value), m.source) for m in measurements],
-        "status": selectors.kpi_status(kpi_with), "form": form,
-        "warning": services.kpi_target_warning(kpi),
-        "can_record": can(viewer, Ability.RECORD_MEASUREMENT, unit_id=kpi.problem.unit_id,
-                          agency_id=kpi.problem.owner_agency_id),
-    }, status=status)
+    kpi_with = (
+        selectors.kpi_list(viewer=viewer, problem_id=kpi.problem_id)
+        .prefetch_related("measurements")
+        .get(pk=kpi.pk)
+    )
+    return render(
+        request,
+        "portfolio/kpi.html",
+        {
+            "page_title": kpi.name,
+            "kpi": kpi,
+            "spec": spec,
+            "table_rows": [(datefmt(m.date), number(m.value), m.source) for m in measurements],
+            "status": selectors.kpi_status(kpi_with),
+            "form": form,
+            "warning": services.kpi_target_warning(kpi),
+            "can_record": can(
+                viewer,
+                Ability.RECORD_MEASUREMENT,
+                unit_id=kpi.problem.unit_id,
+                agency_id=kpi.problem.owner_agency_id,
+            ),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -286,17 +402,27 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def measurement_import(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
-    if not (viewer.units_with(Ability.RECORD_MEASUREMENT) or viewer.agencies_with(Ability.RECORD_MEASUREMENT)):
+    if not (
+        viewer.units_with(Ability.RECORD_MEASUREMENT)
+        or viewer.agencies_with(Ability.RECORD_MEASUREMENT)
+    ):
         raise Http404("Not found")
     form = forms.MeasurementImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
-        report = services.measurements_import_csv(actor=viewer, content=form.cleaned_data["file"].read())
+        report = services.measurements_import_csv(
+            actor=viewer, content=form.cleaned_data["file"].read()
+        )
         if report.ok:
             messages.success(request, _("%(n)s measurements imported.") % {"n": report.imported})
             return redirect("portfolio:list")
-    return render(request, "portfolio/import.html", {
-        "page_title": _("Import measurements"), "form": form, "report": report,
-    }, status=422 if report and not report.ok else 200)
-
-
+    return render(
+        request,
+        "portfolio/import.html",
+        {
+            "page_title": _("Import measurements"),
+            "form": form,
+            "report": report,
+        },
+        status=422 if report and not report.ok else 200,
+    )

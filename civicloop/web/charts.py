@@ -18,16 +18,24 @@ def _spec(chart: alt.TopLevelMixin, title: str) -> dict[str, Any]:
 
 
 def trend_chart(
-    *, title: str, points: Sequence[tuple[date, float]], unit: str,
-    baseline: float | None = None, target: float | None = None,
+    *,
+    title: str,
+    points: Sequence[tuple[date, float]],
+    unit: str,
+    baseline: float | None = None,
+    target: float | None = None,
     target_date: date | None = None,
 ) -> dict[str, Any]:
     """A measured series as a line, with the baseline and the target as reference lines."""
     rows = [{"date": d.isoformat(), "value": float(v), "series": "Measured"} for d, v in points]
-    line = alt.Chart(alt.Data(values=rows)).mark_line(point=True, color="#1d4f7a").encode(
-        x=alt.X("date:T", title="Date"),
-        y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False)),
-        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("value:Q", format=",.2f")],
+    line = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(point=True, color="#1d4f7a")
+        .encode(
+            x=alt.X("date:T", title="Date"),
+            y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("date:T"), alt.Tooltip("value:Q", format=",.2f")],
+        )
     )
     layers: list[alt.Chart] = [line]
     refs = []
@@ -37,21 +45,30 @@ def trend_chart(
         refs.append({"label": "Target", "value": float(target)})
     if refs:
         layers.append(
-            alt.Chart(alt.Data(values=refs)).mark_rule(strokeDash=[6, 4]).encode(
+            alt.Chart(alt.Data(values=refs))
+            .mark_rule(strokeDash=[6, 4])
+            .encode(
                 y="value:Q",
-                color=alt.Color("label:N", title="Reference",
-                                scale=alt.Scale(domain=["Baseline", "Target"],
-                                                range=["#505a5f", "#00703c"])),
+                color=alt.Color(
+                    "label:N",
+                    title="Reference",
+                    scale=alt.Scale(domain=["Baseline", "Target"], range=["#505a5f", "#00703c"]),
+                ),
             )
         )
     return _spec(alt.layer(*layers), title)
 
 
-def bar_chart(*, title: str, rows: Sequence[dict[str, Any]], x: str, y: str,
-              x_title: str, y_title: str) -> dict[str, Any]:
-    chart = alt.Chart(alt.Data(values=list(rows))).mark_bar(color="#1d4f7a").encode(
-        x=alt.X(f"{x}:N", title=x_title, sort="-y"),
-        y=alt.Y(f"{y}:Q", title=y_title),
-        tooltip=[x, y],
+def bar_chart(
+    *, title: str, rows: Sequence[dict[str, Any]], x: str, y: str, x_title: str, y_title: str
+) -> dict[str, Any]:
+    chart = (
+        alt.Chart(alt.Data(values=list(rows)))
+        .mark_bar(color="#1d4f7a")
+        .encode(
+            x=alt.X(f"{x}:N", title=x_title, sort="-y"),
+            y=alt.Y(f"{y}:Q", title=y_title),
+            tooltip=[x, y],
+        )
     )
     return _spec(chart, title)

@@ -29,7 +29,9 @@ def safe_filename(name: str) -> str:
     return cleaned.strip(".") or "export"
 
 
-def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
+def csv_response(
+    filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{safe_filename(filename)}"'
     writer = csv.writer(response)

@@ -41,8 +41,9 @@ def number(value: Any, places: int | None = None) -> str:
     if isinstance(value, Decimal | float | int):
         if places is None:
             places = 0 if float(value) == int(float(value)) else 2
-        return formats.number_format(round(float(value), places), places, use_l10n=True,
-                                     force_grouping=True)
+        return formats.number_format(
+            round(float(value), places), places, use_l10n=True, force_grouping=True
+        )
     return str(value)
 
 

@@ -34,6 +34,8 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         policy = DOCS_CSP if request.path.startswith(("/api/v1/docs", "/admin/")) else CSP
         response.headers.setdefault("Content-Security-Policy", policy)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response

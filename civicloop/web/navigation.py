@@ -37,7 +37,9 @@ def main_nav(request: HttpRequest) -> list[NavItem]:
     viewer = principal(request)
     items = []
     for name, label, prefix, ability in MENU:
-        if ability is not None and not (viewer.units_with(ability) or viewer.agencies_with(ability)):
+        if ability is not None and not (
+            viewer.units_with(ability) or viewer.agencies_with(ability)
+        ):
             continue
         try:
             href = reverse(name)

@@ -37,7 +37,9 @@ class KpiFactory(factory.django.DjangoModelFactory):
     unit = "%"
     direction = "higher"
     baseline_value = Decimal("40")
-    baseline_date = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=180))
+    baseline_date = factory.LazyFunction(
+        lambda: datetime.date.today() - datetime.timedelta(days=180)
+    )
     baseline_source = "Management information"
     target_value = Decimal("60")
     target_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=180))

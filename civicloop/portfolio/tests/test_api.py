@@ -20,8 +20,13 @@ def post(client, url, body):
 
 
 def problem_body(world, **overrides):
-    body = {"title": "Missed appointments", "statement": "People over 75 miss one in five.",
-            "facet": "adaptive", "owner_agency_id": world.agency.pk, "tags": ["health"]}
+    body = {
+        "title": "Missed appointments",
+        "statement": "People over 75 miss one in five.",
+        "facet": "adaptive",
+        "owner_agency_id": world.agency.pk,
+        "tags": ["health"],
+    }
     body.update(overrides)
     return body
 
@@ -52,7 +57,9 @@ def test_missing_fields_are_named(world, api):
 
 
 def test_wrong_types_are_named(world, api):
-    errors = errors_of(post(api, "/api/v1/problems", problem_body(world, impact="very", owner_agency_id="x")))
+    errors = errors_of(
+        post(api, "/api/v1/problems", problem_body(world, impact="very", owner_agency_id="x"))
+    )
     assert "impact" in errors and "owner_agency_id" in errors
 
 
@@ -67,15 +74,25 @@ def test_out_of_range_score_is_refused(world, api):
 
 
 def test_agency_of_another_unit_is_refused(world, api):
-    errors = errors_of(post(api, "/api/v1/problems", problem_body(world, owner_agency_id=world.other_unit_agency.pk)))
+    errors = errors_of(
+        post(
+            api, "/api/v1/problems", problem_body(world, owner_agency_id=world.other_unit_agency.pk)
+        )
+    )
     assert errors["owner_agency_id"] == "No agency with this id works with your unit."
     assert Problem.objects.count() == 0
 
 
 def test_kpi_target_date_before_baseline(world, api):
     problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
-    body = {"template": "completion_rate", "baseline_value": 50, "baseline_date": "2026-06-01",
-            "baseline_source": "MI", "target_value": 70, "target_date": "2026-01-01"}
+    body = {
+        "template": "completion_rate",
+        "baseline_value": 50,
+        "baseline_date": "2026-06-01",
+        "baseline_source": "MI",
+        "target_value": 70,
+        "target_date": "2026-01-01",
+    }
     errors = errors_of(post(api, f"/api/v1/problems/{problem.pk}/kpis", body))
     assert errors == {"target_date": "The target date must be after the baseline date."}
     assert Kpi.objects.count() == 0
@@ -83,15 +100,22 @@ def test_kpi_target_date_before_baseline(world, api):
 
 def test_custom_kpi_needs_its_shape(world, api):
     problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
-    body = {"baseline_value": 50, "baseline_date": "2026-01-01", "baseline_source": "MI",
-            "target_value": 70, "target_date": "2026-06-01"}
+    body = {
+        "baseline_value": 50,
+        "baseline_date": "2026-01-01",
+        "baseline_source": "MI",
+        "target_value": 70,
+        "target_date": "2026-06-01",
+    }
     errors = errors_of(post(api, f"/api/v1/problems/{problem.pk}/kpis", body))
     assert set(errors) == {"name", "category", "unit", "direction"}
 
 
 def test_bad_dates_and_numbers_in_measurements(world, api):
     kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
-    errors = errors_of(post(api, f"/api/v1/kpis/{kpi.pk}/measurements", {"date": "2026-13-01", "value": "x"}))
+    errors = errors_of(
+        post(api, f"/api/v1/kpis/{kpi.pk}/measurements", {"date": "2026-13-01", "value": "x"})
+    )
     assert set(errors) == {"date", "value"}
 
 
@@ -111,8 +135,11 @@ def test_stage_skip_without_reason_is_explained(world, api):
     problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
     errors = errors_of(post(api, f"/api/v1/problems/{problem.pk}/stage", {"to_stage": "scaling"}))
     assert errors == {"rationale": "This move skips a stage gate: write why."}
-    ok = post(api, f"/api/v1/problems/{problem.pk}/stage",
-              {"to_stage": "scaling", "rationale": "Proven elsewhere"})
+    ok = post(
+        api,
+        f"/api/v1/problems/{problem.pk}/stage",
+        {"to_stage": "scaling", "rationale": "Proven elsewhere"},
+    )
     assert ok.status_code == 200
     assert ok.json()[-1]["skipped_gates"] is True
 

@@ -22,7 +22,12 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "portfolio:create"): {"staff": OK, "outsider": OK},
     ("GET", "portfolio:kpi_create"): {"staff": OK},
     ("GET", "portfolio:kpi"): {r: OK for r in VIEWERS},
-    ("GET", "portfolio:import"): {"staff": OK, "official": OK, "other_official": OK, "outsider": OK},
+    ("GET", "portfolio:import"): {
+        "staff": OK,
+        "official": OK,
+        "other_official": OK,
+        "outsider": OK,
+    },
     ("GET", "portfolio:target_group_create"): {"staff": OK, "outsider": OK},
     ("POST", "portfolio:move_stage"): {"staff": OK},
     ("POST", "portfolio:measurement_create"): {"staff": OK, "official": OK},
@@ -36,8 +41,11 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
 def objects(world):
     problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
     kpi = KpiFactory(problem=problem)
-    key_id = __import__("civicloop.core.services", fromlist=["apikey_create"]).apikey_create(
-        actor=None, organization=world.unit, name="k", scope="read").api_key.pk
+    key_id = (
+        __import__("civicloop.core.services", fromlist=["apikey_create"])
+        .apikey_create(actor=None, organization=world.unit, name="k", scope="read")
+        .api_key.pk
+    )
     return {"problem": problem, "kpi": kpi, "key": key_id}
 
 
@@ -45,10 +53,12 @@ def _url(name: str, objects) -> str:
     from django.urls import reverse
 
     args = {
-        "portfolio:detail": [objects["problem"].pk], "portfolio:edit": [objects["problem"].pk],
+        "portfolio:detail": [objects["problem"].pk],
+        "portfolio:edit": [objects["problem"].pk],
         "portfolio:kpi_create": [objects["problem"].pk],
         "portfolio:move_stage": [objects["problem"].pk],
-        "portfolio:kpi": [objects["kpi"].pk], "portfolio:measurement_create": [objects["kpi"].pk],
+        "portfolio:kpi": [objects["kpi"].pk],
+        "portfolio:measurement_create": [objects["kpi"].pk],
         "core:api_key_revoke": [objects["key"]],
     }.get(name, [])
     return reverse(name, args=args)
@@ -107,8 +117,13 @@ API_BODY = {
     "PATCH /api/v1/problems/{problem}": {"title": "A better title"},
     "POST /api/v1/problems/{problem}/stage": {"to_stage": "framed"},
     "POST /api/v1/problems/{problem}/kpis": {
-        "template": "completion_rate", "baseline_value": "50", "baseline_date": "2026-01-01",
-        "baseline_source": "MI", "target_value": "70", "target_date": "2026-12-31"},
+        "template": "completion_rate",
+        "baseline_value": "50",
+        "baseline_date": "2026-01-01",
+        "baseline_source": "MI",
+        "target_value": "70",
+        "target_date": "2026-12-31",
+    },
     "POST /api/v1/kpis/{kpi}/measurements": {"date": "2026-06-01", "value": "55"},
 }
 
@@ -119,8 +134,12 @@ def test_api_access(world, objects, role, method, path):
     client = world.client(None if role == "anonymous" else role)
     url = path.format(problem=objects["problem"].pk, kpi=objects["kpi"].pk)
     body = API_BODY.get(f"{method} {path}")
-    response = client.generic(method, url, data=__import__("json").dumps(body) if body else "",
-                              content_type="application/json")
+    response = client.generic(
+        method,
+        url,
+        data=__import__("json").dumps(body) if body else "",
+        content_type="application/json",
+    )
     expected = 401 if role == "anonymous" else API_MATRIX[(method, path)].get(role, 404)
     assert response.status_code == expected, (role, method, url, response.content[:300])
     if expected >= 400:
@@ -135,8 +154,9 @@ def test_read_only_key_cannot_write_and_other_units_key_sees_nothing(world, obje
     auth = {"HTTP_AUTHORIZATION": f"Bearer {read_key}"}
     url = f"/api/v1/problems/{objects['problem'].pk}"
     assert client.get(url, **auth).status_code == 200
-    response = client.patch(url, data='{"title": "Changed by a read key"}',
-                            content_type="application/json", **auth)
+    response = client.patch(
+        url, data='{"title": "Changed by a read key"}', content_type="application/json", **auth
+    )
     assert response.status_code == 403
     assert "read-only" in response.json()["detail"]
     other_key = world.api_key(org=world.other_unit)

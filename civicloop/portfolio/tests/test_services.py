@@ -15,9 +15,13 @@ TODAY = datetime.date.today()
 
 def _problem(world, **kw):
     return services.problem_create(
-        actor=world.principal("staff"), unit=world.unit, owner_agency=world.agency,
-        title="Long waits for housing decisions", facet="enhancement",
-        statement="Single-parent families wait 142 days for a decision.", **kw,
+        actor=world.principal("staff"),
+        unit=world.unit,
+        owner_agency=world.agency,
+        title="Long waits for housing decisions",
+        facet="enhancement",
+        statement="Single-parent families wait 142 days for a decision.",
+        **kw,
     )
 
 
@@ -34,23 +38,32 @@ def test_framing_a_problem_records_the_first_gate_and_an_audit_event(world):
 
 def test_owner_must_be_an_agency_of_the_same_unit(world):
     with pytest.raises(ValidationError) as error:
-        services.problem_create(actor=world.principal("staff"), unit=world.unit,
-                                owner_agency=world.other_unit_agency, title="Something wrong",
-                                statement="A statement long enough.", facet="adaptive")
+        services.problem_create(
+            actor=world.principal("staff"),
+            unit=world.unit,
+            owner_agency=world.other_unit_agency,
+            title="Something wrong",
+            statement="A statement long enough.",
+            facet="adaptive",
+        )
     assert "owner_agency" in error.value.message_dict
 
 
 def test_skipping_a_gate_needs_a_reason_and_is_marked(world):
     problem = _problem(world)
     with pytest.raises(ValidationError) as error:
-        services.problem_move_stage(actor=world.principal("staff"), problem=problem,
-                                    to_stage=Stage.EXPERIMENTING)
+        services.problem_move_stage(
+            actor=world.principal("staff"), problem=problem, to_stage=Stage.EXPERIMENTING
+        )
     assert "skips a stage gate" in error.value.message_dict["rationale"][0]
     problem.refresh_from_db()
     assert problem.stage == Stage.IDENTIFIED
-    transition = services.problem_move_stage(actor=world.principal("staff"), problem=problem,
-                                             to_stage=Stage.EXPERIMENTING,
-                                             rationale="Ministerial priority: the pilot is ready")
+    transition = services.problem_move_stage(
+        actor=world.principal("staff"),
+        problem=problem,
+        to_stage=Stage.EXPERIMENTING,
+        rationale="Ministerial priority: the pilot is ready",
+    )
     assert transition.skipped_gates is True
     assert transition.from_stage == Stage.IDENTIFIED
     problem.refresh_from_db()
@@ -59,29 +72,44 @@ def test_skipping_a_gate_needs_a_reason_and_is_marked(world):
 
 def test_next_gate_needs_no_reason_but_closing_does(world):
     problem = _problem(world)
-    services.problem_move_stage(actor=world.principal("staff"), problem=problem, to_stage=Stage.FRAMED)
+    services.problem_move_stage(
+        actor=world.principal("staff"), problem=problem, to_stage=Stage.FRAMED
+    )
     with pytest.raises(ValidationError):
-        services.problem_move_stage(actor=world.principal("staff"), problem=problem,
-                                    to_stage=Stage.CLOSED_ABANDONED)
-    services.problem_move_stage(actor=world.principal("staff"), problem=problem,
-                                to_stage=Stage.CLOSED_ABANDONED, rationale="No demand")
+        services.problem_move_stage(
+            actor=world.principal("staff"), problem=problem, to_stage=Stage.CLOSED_ABANDONED
+        )
+    services.problem_move_stage(
+        actor=world.principal("staff"),
+        problem=problem,
+        to_stage=Stage.CLOSED_ABANDONED,
+        rationale="No demand",
+    )
     assert [t.to_stage for t in problem.transitions.all()] == [
-        "identified", "framed", "closed_abandoned"]
+        "identified",
+        "framed",
+        "closed_abandoned",
+    ]
 
 
 def test_agency_official_cannot_move_stage(world):
     problem = _problem(world)
     with pytest.raises(Http404):
-        services.problem_move_stage(actor=world.principal("official"), problem=problem,
-                                    to_stage=Stage.FRAMED)
+        services.problem_move_stage(
+            actor=world.principal("official"), problem=problem, to_stage=Stage.FRAMED
+        )
 
 
 def test_kpi_from_template_carries_the_govuk_definition(world):
     problem = _problem(world)
     kpi = services.kpi_create(
-        actor=world.principal("staff"), problem=problem, template_key="cost_per_transaction",
-        baseline_value=Decimal("412"), baseline_date=TODAY - datetime.timedelta(days=30),
-        baseline_source="Finance", target_value=Decimal("300"),
+        actor=world.principal("staff"),
+        problem=problem,
+        template_key="cost_per_transaction",
+        baseline_value=Decimal("412"),
+        baseline_date=TODAY - datetime.timedelta(days=30),
+        baseline_source="Finance",
+        target_value=Decimal("300"),
         target_date=TODAY + datetime.timedelta(days=300),
     )
     assert kpi.name == "Cost per transaction"
@@ -100,11 +128,21 @@ def test_target_date_before_baseline_is_refused_and_nothing_is_stored(world):
     problem = _problem(world)
     with pytest.raises(ValidationError) as error:
         services.kpi_create(
-            actor=world.principal("staff"), problem=problem, name="Days", category="outcome",
-            unit="days", direction="lower", baseline_value=Decimal(10), baseline_date=TODAY,
-            baseline_source="x", target_value=Decimal(5), target_date=TODAY - datetime.timedelta(days=1),
+            actor=world.principal("staff"),
+            problem=problem,
+            name="Days",
+            category="outcome",
+            unit="days",
+            direction="lower",
+            baseline_value=Decimal(10),
+            baseline_date=TODAY,
+            baseline_source="x",
+            target_value=Decimal(5),
+            target_date=TODAY - datetime.timedelta(days=1),
         )
-    assert error.value.message_dict["target_date"] == ["The target date must be after the baseline date."]
+    assert error.value.message_dict["target_date"] == [
+        "The target date must be after the baseline date."
+    ]
     assert problem.kpis.count() == 0
 
 
@@ -113,23 +151,32 @@ def test_measurement_for_same_date_needs_replace(world):
     day = TODAY - datetime.timedelta(days=3)
     services.measurement_record(actor=world.principal("official"), kpi=kpi, date=day, value="50")
     with pytest.raises(ValidationError):
-        services.measurement_record(actor=world.principal("official"), kpi=kpi, date=day, value="51")
-    services.measurement_record(actor=world.principal("official"), kpi=kpi, date=day, value="52",
-                                replace=True)
+        services.measurement_record(
+            actor=world.principal("official"), kpi=kpi, date=day, value="51"
+        )
+    services.measurement_record(
+        actor=world.principal("official"), kpi=kpi, date=day, value="52", replace=True
+    )
     assert Measurement.objects.get(kpi=kpi, date=day).value == Decimal("52")
 
 
 def test_future_measurement_refused(world):
     kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
     with pytest.raises(ValidationError) as error:
-        services.measurement_record(actor=world.principal("staff"), kpi=kpi,
-                                    date=TODAY + datetime.timedelta(days=1), value="1")
+        services.measurement_record(
+            actor=world.principal("staff"),
+            kpi=kpi,
+            date=TODAY + datetime.timedelta(days=1),
+            value="1",
+        )
     assert "future" in error.value.message_dict["date"][0]
 
 
 def test_csv_import_is_all_or_nothing_with_reasons(world):
     kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
-    foreign = KpiFactory(problem=ProblemFactory(unit=world.other_unit, owner_agency=world.other_unit_agency))
+    foreign = KpiFactory(
+        problem=ProblemFactory(unit=world.other_unit, owner_agency=world.other_unit_agency)
+    )
     content = (
         "kpi_id,date,value,source\n"
         f"{kpi.pk},2026-01-01,41.5,MI\n"
@@ -153,14 +200,21 @@ def test_csv_import_is_all_or_nothing_with_reasons(world):
 def test_csv_import_of_valid_rows_stores_them_all(world):
     kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
     content = "kpi_id,date,value\n" + "".join(
-        f"{kpi.pk},2026-0{m}-01,{40 + m}\n" for m in range(1, 7))
-    report = services.measurements_import_csv(actor=world.principal("staff"), content=content.encode())
+        f"{kpi.pk},2026-0{m}-01,{40 + m}\n" for m in range(1, 7)
+    )
+    report = services.measurements_import_csv(
+        actor=world.principal("staff"), content=content.encode()
+    )
     assert report.ok and report.imported == 6
-    assert list(kpi.measurements.values_list("value", flat=True)) == [Decimal(40 + m) for m in range(1, 7)]
+    assert list(kpi.measurements.values_list("value", flat=True)) == [
+        Decimal(40 + m) for m in range(1, 7)
+    ]
 
 
 def test_csv_import_missing_columns(world):
-    report = services.measurements_import_csv(actor=world.principal("staff"), content="kpi,when\n1,2\n")
+    report = services.measurements_import_csv(
+        actor=world.principal("staff"), content="kpi,when\n1,2\n"
+    )
     assert report.rejected == [(1, "Missing column(s): kpi_id, date, value.")]
 
 
@@ -172,9 +226,13 @@ def test_priority_score_uses_unit_weights(world):
 
 
 def test_kpi_status_flags_lagging_and_met_targets(world):
-    kpi = KpiFactory(baseline_value=Decimal(100), target_value=Decimal(50), direction="lower",
-                     baseline_date=TODAY - datetime.timedelta(days=100),
-                     target_date=TODAY + datetime.timedelta(days=100))
+    kpi = KpiFactory(
+        baseline_value=Decimal(100),
+        target_value=Decimal(50),
+        direction="lower",
+        baseline_date=TODAY - datetime.timedelta(days=100),
+        target_date=TODAY + datetime.timedelta(days=100),
+    )
     MeasurementFactory(kpi=kpi, date=TODAY - datetime.timedelta(days=1), value=Decimal(95))
     status = selectors.kpi_status(kpi, today=TODAY)
     # Half the time has passed, 10% of the way covered: off track.
@@ -188,12 +246,21 @@ def test_kpi_status_flags_lagging_and_met_targets(world):
 
 def test_portfolio_filters(world):
     a = _problem(world, tags=["housing"])
-    b = services.problem_create(actor=world.principal("staff"), unit=world.unit,
-                                owner_agency=world.other_agency, title="Late school buses",
-                                statement="Adapted buses are late one day in eight.",
-                                facet="adaptive", tags=["transport"])
+    b = services.problem_create(
+        actor=world.principal("staff"),
+        unit=world.unit,
+        owner_agency=world.other_agency,
+        title="Late school buses",
+        statement="Adapted buses are late one day in eight.",
+        facet="adaptive",
+        tags=["transport"],
+    )
     viewer = world.principal("staff")
-    by = lambda **kw: [p.pk for p in selectors.problem_list(viewer=viewer, filters=selectors.ProblemFilters(**kw))]  # noqa: E731
+
+    def by(**kw):
+        filters = selectors.ProblemFilters(**kw)
+        return [p.pk for p in selectors.problem_list(viewer=viewer, filters=filters)]
+
     assert by(tag="housing") == [a.pk]
     assert by(facet="adaptive") == [b.pk]
     assert by(agency=world.other_agency.pk) == [b.pk]
@@ -203,7 +270,9 @@ def test_portfolio_filters(world):
     assert selectors.problem_list(viewer=world.principal("outsider")) == []
 
 
-def test_portfolio_list_query_count_does_not_grow_with_problems(world, django_assert_max_num_queries):
+def test_portfolio_list_query_count_does_not_grow_with_problems(
+    world, django_assert_max_num_queries
+):
     for _ in range(8):
         kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
         MeasurementFactory(kpi=kpi)

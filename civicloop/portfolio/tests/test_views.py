@@ -3,7 +3,12 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from civicloop.portfolio.models import Measurement, Problem
-from civicloop.portfolio.tests.factories import KpiFactory, MeasurementFactory, ProblemFactory, TargetGroupFactory
+from civicloop.portfolio.tests.factories import (
+    KpiFactory,
+    MeasurementFactory,
+    ProblemFactory,
+    TargetGroupFactory,
+)
 
 TODAY = datetime.date.today()
 
@@ -11,12 +16,22 @@ TODAY = datetime.date.today()
 def test_frame_a_problem_with_the_form(world):
     group = TargetGroupFactory(unit=world.unit, name="Single-parent families")
     client = world.client("staff")
-    response = client.post("/portfolio/new/", {
-        "title": "Long waits for housing decisions", "statement": "Families wait 142 days for a decision.",
-        "owner_agency": world.agency.pk, "facet": "enhancement", "target_groups": [group.pk],
-        "tags": "housing, families", "sdg_target": "11.1", "impact": 5, "reach": 4, "urgency": 5,
-        "effort": 3,
-    })
+    response = client.post(
+        "/portfolio/new/",
+        {
+            "title": "Long waits for housing decisions",
+            "statement": "Families wait 142 days for a decision.",
+            "owner_agency": world.agency.pk,
+            "facet": "enhancement",
+            "target_groups": [group.pk],
+            "tags": "housing, families",
+            "sdg_target": "11.1",
+            "impact": 5,
+            "reach": 4,
+            "urgency": 5,
+            "effort": 3,
+        },
+    )
     problem = Problem.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/portfolio/{problem.pk}/"
     page = client.get(response["Location"]).content.decode()
@@ -25,8 +40,10 @@ def test_frame_a_problem_with_the_form(world):
 
 def test_form_errors_name_the_field_and_the_rule(world):
     client = world.client("staff")
-    response = client.post("/portfolio/new/", {"title": "", "statement": "short", "facet": "nope",
-                                                "sdg_target": "eleven", "impact": 9})
+    response = client.post(
+        "/portfolio/new/",
+        {"title": "", "statement": "short", "facet": "nope", "sdg_target": "eleven", "impact": 9},
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
@@ -40,10 +57,17 @@ def test_form_errors_name_the_field_and_the_rule(world):
 def test_kpi_form_target_before_baseline(world):
     problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
     client = world.client("staff")
-    response = client.post(f"/portfolio/{problem.pk}/kpis/new/", {
-        "template": "completion_rate", "baseline_value": "50", "baseline_date": "2026-06-01",
-        "baseline_source": "MI", "target_value": "70", "target_date": "2026-01-01",
-    })
+    response = client.post(
+        f"/portfolio/{problem.pk}/kpis/new/",
+        {
+            "template": "completion_rate",
+            "baseline_value": "50",
+            "baseline_date": "2026-06-01",
+            "baseline_source": "MI",
+            "target_value": "70",
+            "target_date": "2026-01-01",
+        },
+    )
     assert "The target date must be after the baseline date." in response.content.decode()
     assert problem.kpis.count() == 0
 
@@ -52,8 +76,10 @@ def test_record_a_measurement_and_see_it_in_the_chart_table(world):
     kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency), unit="%")
     client = world.client("official")
     day = TODAY - datetime.timedelta(days=2)
-    response = client.post(f"/portfolio/kpis/{kpi.pk}/measurements/",
-                           {"date": day.isoformat(), "value": "47.5", "source": "Monthly MI"})
+    response = client.post(
+        f"/portfolio/kpis/{kpi.pk}/measurements/",
+        {"date": day.isoformat(), "value": "47.5", "source": "Monthly MI"},
+    )
     assert response.status_code == 302
     page = client.get(f"/portfolio/kpis/{kpi.pk}/").content.decode()
     assert 'id="kpi-trend-table"' in page and "47.5" in page and "Monthly MI" in page
@@ -63,8 +89,10 @@ def test_record_a_measurement_and_see_it_in_the_chart_table(world):
 def test_measurement_form_error_keeps_data_and_stores_nothing(world):
     kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
     client = world.client("staff")
-    response = client.post(f"/portfolio/kpis/{kpi.pk}/measurements/",
-                           {"date": (TODAY + datetime.timedelta(days=5)).isoformat(), "value": "3"})
+    response = client.post(
+        f"/portfolio/kpis/{kpi.pk}/measurements/",
+        {"date": (TODAY + datetime.timedelta(days=5)).isoformat(), "value": "3"},
+    )
     assert response.status_code == 422
     assert "A measurement cannot be dated in the future." in response.content.decode()
     assert Measurement.objects.count() == 0
@@ -74,17 +102,21 @@ def test_import_page_reports_rejected_rows_and_imports_nothing(world):
     kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
     client = world.client("staff")
     csv = f"kpi_id,date,value\n{kpi.pk},2026-01-01,10\n{kpi.pk},not-a-date,11\n".encode()
-    response = client.post("/portfolio/import/", {"file": SimpleUploadedFile("m.csv", csv, "text/csv")})
+    response = client.post(
+        "/portfolio/import/", {"file": SimpleUploadedFile("m.csv", csv, "text/csv")}
+    )
     page = response.content.decode()
     assert response.status_code == 422
     assert "Nothing was imported" in page and "Line 3" in page
     assert Measurement.objects.count() == 0
-    wrong = client.post("/portfolio/import/", {"file": SimpleUploadedFile("m.xlsx", b"PK..", "application/zip")})
+    wrong = client.post(
+        "/portfolio/import/", {"file": SimpleUploadedFile("m.xlsx", b"PK..", "application/zip")}
+    )
     assert "Upload a .csv file." in wrong.content.decode()
 
 
 def test_exports_neutralise_formulas(world):
-    ProblemFactory(unit=world.unit, owner_agency=world.agency, title="=HYPERLINK(\"http://x\")")
+    ProblemFactory(unit=world.unit, owner_agency=world.agency, title='=HYPERLINK("http://x")')
     client = world.client("staff")
     csv = client.get("/portfolio/?format=csv")
     assert csv["Content-Type"].startswith("text/csv")
@@ -95,7 +127,9 @@ def test_exports_neutralise_formulas(world):
 
 def test_portfolio_page_query_count_is_pinned(world, django_assert_num_queries):
     for _ in range(6):
-        MeasurementFactory(kpi=KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency)))
+        MeasurementFactory(
+            kpi=KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+        )
     client = world.client("staff")
     client.get("/portfolio/")  # warm session and caches
     with django_assert_num_queries(10):
@@ -122,5 +156,3 @@ def test_security_headers(db, client):
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
-
-

@@ -31,12 +31,17 @@ class Command(BaseCommand):
         else:
             units = list(Organization.objects.filter(kind=OrganizationKind.UNIT)[:2])
             if len(units) != 1:
-                raise CommandError("--org: give the organisation's slug (there is not exactly one unit).")
+                raise CommandError(
+                    "--org: give the organisation's slug (there is not exactly one unit)."
+                )
             org = units[0]
-        created = services.apikey_create(actor=None, organization=org, name=options["name"],
-                                         scope=options["scope"])
-        self.stderr.write(f"Created {options['scope']} key '{created.api_key.name}' for {org.name}. "
-                          "Store it now: it is not shown again.")
+        created = services.apikey_create(
+            actor=None, organization=org, name=options["name"], scope=options["scope"]
+        )
+        self.stderr.write(
+            f"Created {options['scope']} key '{created.api_key.name}' for {org.name}. "
+            "Store it now: it is not shown again."
+        )
         self.stdout.write(created.secret)
 
     def _revoke(self, prefix: str):

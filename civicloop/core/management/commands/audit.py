@@ -4,7 +4,9 @@ from civicloop.core.audit import audit_verify
 
 
 class Command(BaseCommand):
-    help = "Audit log tools: `audit verify` checks the hash chain and reports the first broken link."
+    help = (
+        "Audit log tools: `audit verify` checks the hash chain and reports the first broken link."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["verify"])
@@ -12,7 +14,9 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         report = audit_verify()
         if report.ok:
-            self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {report.checked} events verified."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Audit chain intact: {report.checked} events verified.")
+            )
             return
         raise CommandError(
             f"Audit chain broken at event {report.first_broken_sequence}: {report.reason} "

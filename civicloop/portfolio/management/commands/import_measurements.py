@@ -2,14 +2,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from civicloop.core.permissions import Principal
 from civicloop.core.models import Organization, OrganizationKind, Role
+from civicloop.core.permissions import Principal
 from civicloop.portfolio.services import measurements_import_csv
 
 
 class Command(BaseCommand):
-    help = ("Import KPI measurements from CSV (kpi_id,date,value[,source,note]). "
-            "All rows are imported or none; rejected rows are listed with the reason.")
+    help = (
+        "Import KPI measurements from CSV (kpi_id,date,value[,source,note]). "
+        "All rows are imported or none; rejected rows are listed with the reason."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")

@@ -1,0 +1,84 @@
+import io
+import subprocess
+import sys
+
+from django.core.management import call_command
+
+from civicloop.cli import main
+from civicloop.core.models import ApiKey
+from civicloop.core.services import apikey_authenticate
+
+
+def test_apikey_create_prints_the_key_alone_on_the_last_line(world, capsys):
+    out = io.StringIO()
+    call_command(
+        "apikey",
+        "create",
+        "--org",
+        world.unit.slug,
+        "--scope",
+        "write",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    last_line = out.getvalue().strip().splitlines()[-1]
+    key = apikey_authenticate(last_line)
+    assert key is not None and key.scope == "write" and key.organization == world.unit
+
+
+def test_apikey_create_without_org_needs_a_single_unit(world):
+    import pytest
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--org"):
+        call_command(
+            "apikey", "create", "--scope", "read", stdout=io.StringIO(), stderr=io.StringIO()
+        )
+    assert ApiKey.objects.count() == 0
+
+
+def test_import_measurements_command_rejects_all_on_a_bad_row(world, tmp_path):
+    import pytest
+    from django.core.management.base import CommandError
+
+    from civicloop.portfolio.tests.factories import KpiFactory, ProblemFactory
+
+    kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+    path = tmp_path / "m.csv"
+    path.write_text(f"kpi_id,date,value\n{kpi.pk},2026-01-01,3\n{kpi.pk},2026-01-02,\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing imported: 1 rows rejected"):
+        call_command("import_measurements", str(path), "--org", world.unit.slug, stderr=err)
+    assert "line 3: value" in err.getvalue()
+    assert kpi.measurements.count() == 0
+    path.write_text(f"kpi_id,date,value\n{kpi.pk},2026-01-01,3\n")
+    out = io.StringIO()
+    call_command("import_measurements", str(path), "--org", world.unit.slug, stdout=out)
+    assert "Imported 1 measurements" in out.getvalue()
+
+
+def test_cli_help_lists_the_commands(capsys):
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for command in (
+        "serve",
+        "worker",
+        "demo",
+        "apikey create",
+        "import-measurements",
+        "audit verify",
+        "analyze",
+    ):
+        assert command in text
+
+
+def test_console_script_runs_django_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "civicloop.cli", "check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
