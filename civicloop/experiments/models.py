@@ -137,7 +137,7 @@ class Experiment(TimeStampedModel):
     )
     # Assignment (randomised designs): [{"key": "control", "weight": 1}, ...]
     variants = models.JSONField(default=list, blank=True)
-    control_variant = models.CharField(max_length=64, default="control")
+    control_variant = models.CharField(max_length=64, default="control", blank=True)
     salt = models.CharField(max_length=64, blank=True)
     traffic_bp = models.PositiveIntegerField(
         default=10_000, help_text="Share of units in basis points"
