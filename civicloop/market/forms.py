@@ -1,0 +1,186 @@
+"""Forms only parse and validate shapes; services apply the rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from civicloop.core.models import SmeSize
+from civicloop.market.models import PhaseKind
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class NeedForm(forms.Form):
+    agency = forms.TypedChoiceField(label=_("Agency"), coerce=int, choices=[])
+    title = forms.CharField(label=_("Title"), max_length=200, min_length=5)
+    what_is_wrong = forms.CharField(label=_("What is wrong"), widget=forms.Textarea, min_length=20)
+    who_is_affected = forms.CharField(label=_("Who is affected"), widget=forms.Textarea)
+    current_cost = forms.DecimalField(
+        label=_("Current cost per year"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+    )
+    currency = forms.RegexField(label=_("Currency"), regex=r"^[A-Z]{3}$", initial="EUR")
+    constraints = forms.CharField(label=_("Constraints"), widget=forms.Textarea, required=False)
+    problem = forms.TypedChoiceField(
+        label=_("Portfolio problem"), coerce=int, required=False, empty_value=None, choices=[]
+    )
+
+    def __init__(self, *args, agencies=(), problems=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]
+        self.fields["problem"].choices = [("", _("None"))] + [(p.pk, p.title) for p in problems]
+
+
+class ChallengeForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, min_length=5)
+    summary = forms.CharField(label=_("Summary"), max_length=500, required=False)
+    context = forms.CharField(
+        label=_("Context: the problem, not a solution"), widget=forms.Textarea
+    )
+    users_affected = forms.CharField(
+        label=_("Users affected"), widget=forms.Textarea, required=False
+    )
+    outcomes_sought = forms.CharField(
+        label=_("Outcomes sought"), widget=forms.Textarea, required=False
+    )
+    constraints = forms.CharField(label=_("Constraints"), widget=forms.Textarea, required=False)
+    data_available = forms.CharField(
+        label=_("Data available"), widget=forms.Textarea, required=False
+    )
+    eligibility = forms.CharField(label=_("Eligibility"), widget=forms.Textarea, required=False)
+    ip_terms = forms.CharField(
+        label=_("Intellectual property terms"), widget=forms.Textarea, required=False
+    )
+    timeline = forms.CharField(label=_("Timeline"), widget=forms.Textarea, required=False)
+    anonymous_evaluation = forms.BooleanField(
+        label=_("Anonymous evaluation (hide vendor identity until award)"), required=False
+    )
+    submission_deadline = forms.DateTimeField(
+        label=_("Submission deadline"), required=False, widget=DateTimeInput
+    )
+
+
+class PhaseForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Phase"), choices=PhaseKind.choices)
+    budget = forms.DecimalField(label=_("Budget"), min_value=0, max_digits=14, decimal_places=2)
+    awards_count = forms.IntegerField(label=_("Number of awards"), min_value=1, initial=1)
+
+
+class CriteriaForm(forms.Form):
+    criteria = forms.CharField(
+        label=_("Criteria"),
+        widget=forms.Textarea,
+        help_text=_("One per line: name | weight | maximum score. Weights must sum to 100."),
+    )
+
+    def specs(self):
+        from civicloop.market.services import CriterionSpec
+
+        out = []
+        for number, line in enumerate(self.cleaned_data["criteria"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            try:
+                out.append(
+                    CriterionSpec(parts[0], int(parts[1]), int(parts[2]) if len(parts) > 2 else 10)
+                )
+            except (IndexError, ValueError):
+                self.add_error(
+                    "criteria",
+                    _("Line %(n)s: write name | weight | maximum score.") % {"n": number},
+                )
+                return None
+        return out
+
+
+class StatusForm(forms.Form):
+    to_status = forms.ChoiceField(
+        label=_("Move to"),
+        choices=[
+            ("consultation", _("Market consultation")),
+            ("open", _("Open for proposals")),
+            ("evaluation", _("Under evaluation")),
+            ("cancelled", _("Cancelled")),
+        ],
+    )
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea)
+
+
+class AnswerForm(forms.Form):
+    question = forms.IntegerField(widget=forms.HiddenInput)
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea)
+
+
+class VendorForm(forms.Form):
+    sme_size = forms.ChoiceField(
+        label=_("Size class (EU SME definition)"), choices=SmeSize.choices, widget=forms.RadioSelect
+    )
+    founding_year = forms.IntegerField(label=_("Founding year"), min_value=1800)
+    capabilities = forms.CharField(label=_("Capabilities"), widget=forms.Textarea, min_length=20)
+    sectors = forms.CharField(
+        label=_("Sectors"), required=False, help_text=_("Separate with commas.")
+    )
+    countries = forms.CharField(
+        label=_("Countries"),
+        required=False,
+        help_text=_("ISO codes separated by commas, e.g. ES, PT."),
+    )
+    references = forms.CharField(label=_("References"), widget=forms.Textarea, required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+
+class ProposalForm(forms.Form):
+    phase = forms.ChoiceField(label=_("Phase"), choices=[])
+    content = forms.CharField(label=_("Your proposal"), widget=forms.Textarea, min_length=50)
+    price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=14, decimal_places=2)
+    file = forms.FileField(
+        label=_("Attachment (PDF, ODT, DOCX, CSV or XLSX, up to 10 MB)"), required=False
+    )
+
+    def __init__(self, *args, phases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].choices = [(p.kind, p.get_kind_display()) for p in phases]
+
+
+class DeclarationForm(forms.Form):
+    has_conflict = forms.TypedChoiceField(
+        label=_("Do you have a conflict of interest with this proposal?"),
+        choices=[("no", _("No")), ("yes", _("Yes"))],
+        widget=forms.RadioSelect,
+        coerce=lambda v: v == "yes",
+    )
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
+
+
+class ScoreForm(forms.Form):
+    criterion = forms.IntegerField(widget=forms.HiddenInput)
+    score = forms.IntegerField(label=_("Score"))
+    justification = forms.CharField(label=_("Justification"), widget=forms.Textarea)
+
+
+class AwardForm(forms.Form):
+    proposal = forms.IntegerField(widget=forms.HiddenInput)
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=14, decimal_places=2)
+    rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea)
+
+
+class ContractForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    value = forms.DecimalField(label=_("Value"), min_value=0, max_digits=14, decimal_places=2)
+    signed_on = forms.DateField(label=_("Signed on"), widget=DateInput)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput)
