@@ -1,4 +1,22 @@
-from django.urls import path  # noqa: F401 - pages are added here
+from django.urls import path
+
+from civicloop.scaling import views
 
 app_name = "scaling"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("assessments/new/", views.assessment_create, name="assessment_create"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment"),
+    path("assessments/<int:pk>/scores/", views.assessment_score, name="assessment_score"),
+    path("obstacles/", views.obstacle_list, name="obstacles"),
+    path("obstacles/new/", views.obstacle_create, name="obstacle_create"),
+    path("obstacles/<int:pk>/status/", views.obstacle_status, name="obstacle_status"),
+    path("problems/<int:problem_id>/plans/new/", views.plan_create, name="plan_create"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/<int:pk>/candidates/", views.candidate_add, name="candidate_add"),
+    path("sandboxes/<int:pk>/", views.sandbox_detail, name="sandbox"),
+    path("registry/", views.registry, name="registry"),
+    path("registry/<slug:slug>/", views.registry_detail, name="registry_detail"),
+    path("lessons/", views.lessons, name="lessons"),
+    path("lessons/new/", views.lesson_create, name="lesson_create"),
+]

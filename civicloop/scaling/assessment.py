@@ -1,0 +1,120 @@
+"""Aggregating ISAT domain ratings into a readiness recommendation. Pure.
+
+Each assessor rates each of the ten domains 1 (major concerns) to 5 (strong). For each domain
+we report the mean, the sample standard deviation, the range and the number of assessors.
+
+The readiness rule (documented in docs/scaling/README.md):
+
+1. *Incomplete* unless at least two assessors rated every domain.
+2. *Not ready* if any domain's mean is below 2.5: those domains must be addressed first.
+3. *Ready to scale* if every domain's mean is at least 3.5 and evidence of effectiveness (A4)
+   is at least 4.0.
+4. Otherwise *ready with conditions*: scale in stages, working on the domains below 3.5.
+
+Whatever the verdict, domains where assessors disagree by 2 points or more are listed for a
+moderation discussion before the decision (ISAT is meant to be completed by consensus).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+
+DOMAINS = (
+    "problem",
+    "intervention",
+    "context",
+    "effectiveness",
+    "costs",
+    "fidelity",
+    "reach",
+    "workforce",
+    "infrastructure",
+    "sustainability",
+)
+NOT_READY_BELOW = 2.5
+READY_AT = 3.5
+EFFECTIVENESS_READY_AT = 4.0
+DISAGREEMENT_RANGE = 2
+MIN_ASSESSORS = 2
+
+
+@dataclass(frozen=True)
+class DomainSummary:
+    domain: str
+    n: int
+    mean: float | None
+    sd: float | None
+    low: int | None
+    high: int | None
+
+
+@dataclass(frozen=True)
+class Readiness:
+    verdict: str  # incomplete | not_ready | conditional | ready
+    weak_domains: list[str]
+    disputed_domains: list[str]
+    reasons: list[str]
+
+
+def summarise(scores: list[tuple[str, int, int]]) -> list[DomainSummary]:
+    """(assessor id, domain, score) rows → one summary per domain, in ISAT order."""
+    by_domain: dict[str, list[int]] = defaultdict(list)
+    for _assessor, domain, score in scores:
+        by_domain[domain].append(score)
+    out = []
+    for domain in DOMAINS:
+        values = by_domain.get(domain, [])
+        out.append(
+            DomainSummary(
+                domain,
+                len(values),
+                statistics.fmean(values) if values else None,
+                statistics.stdev(values) if len(values) >= 2 else None,
+                min(values) if values else None,
+                max(values) if values else None,
+            )
+        )
+    return out
+
+
+def readiness(scores: list[tuple[str, int, int]]) -> Readiness:
+    summary = summarise(scores)
+    assessors = {a for a, _, _ in scores}
+    per_assessor = defaultdict(set)
+    for a, d, _ in scores:
+        per_assessor[a].add(d)
+    complete = [a for a in assessors if per_assessor[a] >= set(DOMAINS)]
+    disputed = [
+        s.domain for s in summary if s.low is not None and s.high - s.low >= DISAGREEMENT_RANGE
+    ]
+    if len(complete) < MIN_ASSESSORS:
+        return Readiness(
+            "incomplete",
+            [],
+            disputed,
+            [f"{len(complete)} assessor(s) rated all ten domains; at least {MIN_ASSESSORS} needed"],
+        )
+    weak = [s.domain for s in summary if s.mean < NOT_READY_BELOW]
+    if weak:
+        return Readiness(
+            "not_ready", weak, disputed, [f"mean below {NOT_READY_BELOW} in: {', '.join(weak)}"]
+        )
+    below = [s.domain for s in summary if s.mean < READY_AT]
+    effectiveness = next(s for s in summary if s.domain == "effectiveness").mean
+    if not below and effectiveness >= EFFECTIVENESS_READY_AT:
+        return Readiness(
+            "ready",
+            [],
+            disputed,
+            [f"every domain mean at least {READY_AT}; effectiveness {effectiveness:.2f}"],
+        )
+    reasons = []
+    if below:
+        reasons.append(f"mean below {READY_AT} in: {', '.join(below)}")
+    if effectiveness < EFFECTIVENESS_READY_AT:
+        reasons.append(f"evidence of effectiveness {effectiveness:.2f} < {EFFECTIVENESS_READY_AT}")
+        if "effectiveness" not in below:
+            below.append("effectiveness")
+    return Readiness("conditional", below, disputed, reasons)

@@ -1,0 +1,118 @@
+"""Vega-Lite specs (via altair) for the radar chart, the heat map and projections."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import altair as alt
+from django.utils.translation import gettext as _
+
+from civicloop.scaling.assessment import DomainSummary
+from civicloop.scaling.projection import Projection
+from civicloop.web.charts import _spec
+
+
+def radar_chart(summaries: list[DomainSummary], labels: dict[str, str]) -> dict[str, Any]:
+    """Mean rating per domain on ten spokes (polar coordinates computed here, drawn as lines)."""
+    n = len(summaries)
+    points, grid, spokes = [], [], []
+    for i, s in enumerate(summaries):
+        angle = math.pi / 2 - 2 * math.pi * i / n
+        r = s.mean or 0.0
+        points.append(
+            {
+                "order": i,
+                "x": r * math.cos(angle),
+                "y": r * math.sin(angle),
+                "domain": str(labels.get(s.domain, s.domain)),
+                "mean": r,
+            }
+        )
+        spokes.append(
+            {
+                "x": 5.6 * math.cos(angle),
+                "y": 5.6 * math.sin(angle),
+                "label": str(labels.get(s.domain, s.domain)).split(" ", 1)[0],
+            }
+        )
+        for level in range(1, 6):
+            grid.append(
+                {
+                    "ring": level,
+                    "order": i,
+                    "x": level * math.cos(angle),
+                    "y": level * math.sin(angle),
+                }
+            )
+    if points:
+        points.append({**points[0], "order": n})
+        grid += [{**g, "order": n} for g in grid if g["order"] == 0]
+    axis = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
+    scale = alt.Scale(domain=[-6.2, 6.2])
+    x = alt.X("x:Q", axis=axis, scale=scale)
+    y = alt.Y("y:Q", axis=axis, scale=scale)
+    rings = (
+        alt.Chart(alt.Data(values=grid))
+        .mark_line(color="#b1b4b6", strokeWidth=1)
+        .encode(x=x, y=y, detail="ring:N", order="order:Q")
+    )
+    shape = (
+        alt.Chart(alt.Data(values=points))
+        .mark_line(color="#1d4f7a", point=True, strokeWidth=2)
+        .encode(
+            x=x, y=y, order="order:Q", tooltip=["domain:N", alt.Tooltip("mean:Q", format=".2f")]
+        )
+    )
+    text = (
+        alt.Chart(alt.Data(values=spokes)).mark_text(fontSize=11).encode(x=x, y=y, text="label:N")
+    )
+    spec = _spec(alt.layer(rings, shape, text), _("Mean rating per ISAT domain (1–5)"))
+    spec["height"] = 340
+    return spec
+
+
+def heatmap_chart(cells: list[dict[str, int]]) -> dict[str, Any]:
+    base = alt.Chart(alt.Data(values=cells))
+    rect = (
+        base.mark_rect(stroke="#ffffff")
+        .encode(
+            x=alt.X("likelihood:O", title=_("Likelihood (1 rare – 5 almost certain)")),
+            y=alt.Y(
+                "severity:O", title=_("Severity (1 minor – 5 blocks scaling)"), sort="descending"
+            ),
+            color=alt.Color(
+                "risk:Q",
+                title=_("Severity × likelihood"),
+                scale=alt.Scale(scheme="orangered", domain=[1, 25]),
+            ),
+            tooltip=["severity:O", "likelihood:O", "count:Q"],
+        )
+        .transform_calculate(risk="datum.severity * datum.likelihood")
+    )
+    text = base.mark_text(fontSize=14, fontWeight="bold").encode(
+        x="likelihood:O",
+        y=alt.Y("severity:O", sort="descending"),
+        text=alt.condition("datum.count > 0", "count:Q", alt.value("")),
+    )
+    return _spec(alt.layer(rect, text), _("Open obstacles by severity and likelihood"))
+
+
+def projection_chart(projection: Projection, currency: str) -> dict[str, Any]:
+    rows = [
+        {"site": s.name, "mean": s.mean_savings, "low": s.low, "high": s.high}
+        for s in projection.sites
+    ]
+    base = alt.Chart(alt.Data(values=rows))
+    bars = base.mark_bar(color="#1d4f7a").encode(
+        y=alt.Y("site:N", title=None),
+        x=alt.X("mean:Q", title=_("Annual savings (%(c)s)") % {"c": currency}),
+        tooltip=[
+            "site:N",
+            alt.Tooltip("mean:Q", format=",.0f"),
+            alt.Tooltip("low:Q", format=",.0f"),
+            alt.Tooltip("high:Q", format=",.0f"),
+        ],
+    )
+    whiskers = base.mark_rule(color="#0b0c0c").encode(y="site:N", x="low:Q", x2="high:Q")
+    return _spec(alt.layer(bars, whiskers), _("Projected annual savings per site (95% interval)"))
