@@ -18,6 +18,7 @@ Steps, each timed:
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -88,7 +89,7 @@ def new_events(count: int, units: int, seed: int = 1) -> list[dict]:
     for i in range(count):
         event = {"event_id": str(uuid.UUID(bytes=os.urandom(16), version=4)), "timestamp": iso[i]}
         if kind[i] < 0.05:  # a brand-new unit's first exposure
-            event.update(unit_id=f"new{i}", name="$exposure")
+            event.update(unit_id=f"new{seed}-{i}", name="$exposure")
             event["properties"] = {
                 "experiment": "bench",
                 "variant": ("control", "treatment")[i % 2],
@@ -105,6 +106,37 @@ def new_events(count: int, units: int, seed: int = 1) -> list[dict]:
             event.update(unit_id=f"u{unit_ids[i]}", name="pay", value=float(i % 10000) / 100)
         events.append(event)
     return events
+
+
+def intake_worker(path: str, count: int, units: int, seed: int, barrier, results) -> None:
+    """One API worker process: validation + durable outbox, batches of 1,000."""
+    events = new_events(count, units, seed)
+    store = EventStore(path, max_backlog=10**12)
+    barrier.wait()
+    started = time.time()
+    accepted = 0
+    for start in range(0, len(events), 1000):
+        accepted += store.accept(events[start : start + 1000]).accepted
+    results.put((accepted, started, time.time()))
+    store.close()
+
+
+def ingest(path: Path, count: int, units: int, processes: int) -> tuple[int, float]:
+    """Run ``processes`` intake processes in parallel; return (accepted, wall seconds)."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(processes)
+    results = ctx.Queue()
+    share = count // processes
+    workers = [
+        ctx.Process(target=intake_worker, args=(str(path), share, units, 1 + i, barrier, results))
+        for i in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    out = [results.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return sum(r[0] for r in out), max(r[2] for r in out) - min(r[1] for r in out)
 
 
 def compare(fast: dict, slow: dict) -> float:
@@ -134,6 +166,9 @@ def main() -> None:
     parser.add_argument("--new-events", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--intake-processes", type=int, default=2, help="parallel API workers calling accept"
+    )
     args = parser.parse_args()
 
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="civicloop-bench-"))
@@ -161,15 +196,9 @@ def main() -> None:
     )
     print(f"speed-up                     : {slow_s / min(fast_s, fast_s2):8.1f} x")
 
-    batch_events = new_events(args.new_events, args.units)
-    started = time.perf_counter()
-    accepted = 0
-    for start in range(0, len(batch_events), 1000):
-        accepted += store.accept(batch_events[start : start + 1000]).accepted
-    accept_s = time.perf_counter() - started
+    accepted, accept_s = ingest(workdir, args.new_events, args.units, args.intake_processes)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    step_started = started
 
     def note() -> None:
         for key, value in store.last_flush_timings.items():
@@ -177,10 +206,10 @@ def main() -> None:
 
     store.flush(max_events=args.new_events, _after_commit=note)
     flush_s = time.perf_counter() - started
-    del step_started
     print(
         f"ingestion: accept {accepted:,} events in {accept_s:.2f} s = "
-        f"{accepted / accept_s:,.0f} events/s (validation + durable outbox, 1,000 per batch)"
+        f"{accepted / accept_s:,.0f} events/s (validation + durable outbox, 1,000 per batch, "
+        f"{args.intake_processes} intake processes)"
     )
     print(
         f"writer: flush {accepted:,} events in {flush_s:.2f} s = {accepted / flush_s:,.0f} "
@@ -189,6 +218,10 @@ def main() -> None:
         f"commit {timings.get('commit_s', 0):.2f} s)"
     )
     print(f"end-to-end ingestion: {accepted / (accept_s + flush_s):,.0f} events/s")
+    print(
+        "  roll-up steps: "
+        + ", ".join(f"{k[8:-2]} {v:.2f} s" for k, v in timings.items() if k.startswith("rollups."))
+    )
     fast, read_s = timed(variant_statistics, store, "bench", METRICS)
     refresh = timings.get("rollups_s", 0) + read_s
     print(

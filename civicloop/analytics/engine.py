@@ -76,15 +76,17 @@ def variant_statistics(
     of one reference query); percentile and custom-SQL metrics use the reference SQL.
     """
     con = store.connection()
+    fast = [m for m in metrics if rollups.supports(m)]
+    per_metric = rollups.statistics(
+        con, metrics=fast, experiment_key=experiment_key, events_view=store.events_view
+    )
     out: Statistics = {}
     for metric in metrics:
-        if rollups.supports(metric):
-            per_variant = rollups.metric_statistics(
-                con, metric=metric, experiment_key=experiment_key, events_view=store.events_view
-            )
+        if metric in fast:
+            per_variant = per_metric[metric.key]
         else:
-            per_variant = straightforward_statistics(store, experiment_key, [metric])
-            per_variant = {v: m[metric.key] for v, m in per_variant.items()}
+            reference = straightforward_statistics(store, experiment_key, [metric])
+            per_variant = {v: m[metric.key] for v, m in reference.items()}
         for variant, stats in per_variant.items():
             out.setdefault(variant, {})[metric.key] = stats
     return out

@@ -9,9 +9,11 @@ Tables (DuckDB, same database as the events):
     two variants (left out of every analysis, like the reference SQL).
 ``rollup_sources(id, experiment, event_name, window_hours, pre_window_hours)``
     the (experiment, event, windows) combinations that metrics asked for.
-``rollup_unit_<id>(unit_id, variant, first_ts, cnt, vcnt, vsum, pcnt, pvcnt, pvsum)``
-    additive components per exposed unit: events, non-null values and their sum in the metric
-    window (``cnt, vcnt, vsum``) and in the pre-exposure window (``pcnt, pvcnt, pvsum``).
+``rollup_exp_<n>(unit_id, variant, first_ts, c<k>, vc<k>, vs<k>, pc<k>, pvc<k>, pvs<k>, ...)``
+    one wide table per experiment (``n`` from ``rollup_experiments``), one row per exposed
+    single-variant unit, six additive components per source ``k``: events, non-null values and
+    their sum in the metric window (``c, vc, vs``) and in the pre-exposure window
+    (``pc, pvc, pvs``).
 
 The writer calls :func:`apply_batch` inside the transaction that appends a batch, so roll-ups
 and events commit together. For each batch:
@@ -19,17 +21,18 @@ and events commit together. For each batch:
 1. exposures of the batch are merged; units whose first exposure or variant set changed form
    the *changed* set;
 2. changed units are recomputed from the stored events (only events newer than the earliest
-   changed first exposure minus the pre-window are read, which zone maps prune when events
-   arrive roughly in time order);
+   changed first exposure minus the longest pre-window are read, which zone maps prune when
+   events arrive roughly in time order);
 3. for every other exposed unit the batch's events are classified against its known first
    exposure and *added* to its components (count, value count and value sum are additive).
 
-Every metric value is a function of the components, so per-variant moments are one
-``GROUP BY variant`` over one row per unit.
+Every metric value is a function of the components, so the per-variant moments of all the
+experiment's metrics come from one ``GROUP BY variant`` scan of one row per unit, no join.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from civicloop.analytics.metrics import (
@@ -46,11 +49,13 @@ CREATE TABLE IF NOT EXISTS rollup_exposure (
     experiment VARCHAR NOT NULL, unit_id VARCHAR NOT NULL, first_ts TIMESTAMPTZ NOT NULL,
     min_variant VARCHAR NOT NULL, max_variant VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rollup_experiments (id INTEGER PRIMARY KEY, experiment VARCHAR);
 CREATE TABLE IF NOT EXISTS rollup_sources (
     id INTEGER PRIMARY KEY, experiment VARCHAR NOT NULL, event_name VARCHAR NOT NULL,
     window_hours INTEGER, pre_window_hours INTEGER NOT NULL
 );
 """
+_PARTS = ("c", "vc", "vs", "pc", "pvc", "pvs")
 
 
 def schema_create(con: Any) -> None:
@@ -61,76 +66,107 @@ def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _components(window_hours: int | None, pre_window_hours: int, e: str = "e") -> str:
-    main = f"{e}.ts >= x.first_ts"
-    if window_hours is not None:
-        main += f" AND {e}.ts < x.first_ts + INTERVAL {int(window_hours)} HOUR"
-    pre = f"{e}.ts < x.first_ts AND {e}.ts >= x.first_ts - INTERVAL {int(pre_window_hours)} HOUR"
+def _ts_lit(value: Any) -> str:
+    return f"TIMESTAMPTZ '{value.isoformat()}'"
+
+
+Source = tuple[int, str, int | None, int]  # id, event name, window hours, pre-window hours
+
+
+def _components(sources: list[Source], e: str = "e") -> str:
     parts = []
-    for prefix, cond in (("", main), ("p", pre)):
-        parts.append(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)::BIGINT AS {prefix}cnt")
-        parts.append(f"COUNT(CASE WHEN {cond} THEN {e}.value END)::BIGINT AS {prefix}vcnt")
-        parts.append(
-            f"COALESCE(SUM(CASE WHEN {cond} THEN {e}.value END), 0)::DOUBLE AS {prefix}vsum"
+    for k, name, window, pre in sources:
+        main = f"{e}.name = {_lit(name)} AND {e}.ts >= x.first_ts"
+        if window is not None:
+            main += f" AND {e}.ts < x.first_ts + INTERVAL {int(window)} HOUR"
+        before = (
+            f"{e}.name = {_lit(name)} AND {e}.ts < x.first_ts "
+            f"AND {e}.ts >= x.first_ts - INTERVAL {int(pre)} HOUR"
         )
+        for prefix, cond in (("", main), ("p", before)):
+            parts.append(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)::BIGINT AS {prefix}c{k}")
+            parts.append(f"COUNT(CASE WHEN {cond} THEN {e}.value END)::BIGINT AS {prefix}vc{k}")
+            parts.append(
+                f"COALESCE(SUM(CASE WHEN {cond} THEN {e}.value END), 0)::DOUBLE AS {prefix}vs{k}"
+            )
     return ", ".join(parts)
 
 
-def _source_row(con: Any, source_id: int) -> tuple:
-    return con.execute(
-        "SELECT experiment, event_name, window_hours, pre_window_hours FROM rollup_sources "
-        "WHERE id = ?",
-        [source_id],
-    ).fetchall()[0]
+def _experiment_id(con: Any, experiment: str, *, create: bool) -> int | None:
+    rows = con.execute(
+        "SELECT id FROM rollup_experiments WHERE experiment = ?", [experiment]
+    ).fetchall()
+    if rows:
+        return int(rows[0][0])
+    if not create:
+        return None
+    new_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM rollup_experiments").fetchall()
+    con.execute("INSERT INTO rollup_experiments VALUES (?, ?)", [new_id[0][0], experiment])
+    return int(new_id[0][0])
 
 
-def _build_source(con: Any, source_id: int, events_view: str) -> None:
-    experiment, name, window, pre = _source_row(con, source_id)
-    table = f"rollup_unit_{source_id}"
+def _sources(con: Any, experiment: str) -> list[Source]:
+    return [
+        (int(r[0]), r[1], r[2], int(r[3]))
+        for r in con.execute(
+            "SELECT id, event_name, window_hours, pre_window_hours FROM rollup_sources "
+            "WHERE experiment = ? ORDER BY id",
+            [experiment],
+        ).fetchall()
+    ]
+
+
+def _names(sources: list[Source]) -> str:
+    return ", ".join(sorted({_lit(name) for _, name, _, _ in sources}))
+
+
+def _build_experiment(con: Any, experiment: str, events_view: str) -> None:
+    exp_id = _experiment_id(con, experiment, create=True)
+    sources = _sources(con, experiment)
+    table = f"rollup_exp_{exp_id}"
     con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(
         f"CREATE TABLE {table} AS "
-        f"SELECT x.unit_id, x.min_variant AS variant, x.first_ts, {_components(window, pre)} "
-        f"FROM rollup_exposure x LEFT JOIN "
-        f"(SELECT unit_id, ts, value FROM {events_view} WHERE name = {_lit(name)}) e "
+        f"SELECT x.unit_id, x.min_variant AS variant, x.first_ts, {_components(sources)} "
+        "FROM rollup_exposure x LEFT JOIN "
+        f"(SELECT unit_id, name, ts, value FROM {events_view} WHERE name IN ({_names(sources)})) e "
         "ON e.unit_id = x.unit_id "
         f"WHERE x.experiment = {_lit(experiment)} AND x.min_variant = x.max_variant "
         "GROUP BY x.unit_id, x.min_variant, x.first_ts"
     )
 
 
-def source_ensure(
+def sources_ensure(
     con: Any,
     *,
     experiment: str,
-    event_name: str,
-    window_hours: int | None,
-    pre_window_hours: int,
+    specs: list[tuple[str, int | None, int]],
     events_view: str,
-) -> int:
-    """Id of the roll-up for this combination, building it from stored events the first time."""
-    rows = con.execute(
-        "SELECT id FROM rollup_sources WHERE experiment = ? AND event_name = ? "
-        "AND window_hours IS NOT DISTINCT FROM ? AND pre_window_hours = ?",
-        [experiment, event_name, window_hours, pre_window_hours],
-    ).fetchall()
-    if rows:
-        return int(rows[0][0])
+) -> dict[tuple[str, int | None, int], int]:
+    """Source ids for (event name, window, pre-window) specs; new ones are built in one pass."""
+
+    def lookup() -> dict[tuple[str, int | None, int], int]:
+        return {(name, window, pre): k for k, name, window, pre in _sources(con, experiment)}
+
+    known = lookup()
+    missing = sorted({spec for spec in specs if spec not in known}, key=repr)
+    if not missing:
+        return known
     con.execute("BEGIN TRANSACTION")
     try:
-        source_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM rollup_sources").fetchall()[
-            0
-        ][0]
-        con.execute(
-            "INSERT INTO rollup_sources VALUES (?, ?, ?, ?, ?)",
-            [source_id, experiment, event_name, window_hours, pre_window_hours],
-        )
-        _build_source(con, source_id, events_view)
+        for name, window, pre in missing:
+            next_id = "SELECT COALESCE(MAX(id), 0) + 1 FROM rollup_sources"
+            source_id = con.execute(next_id).fetchall()[0][0]
+            con.execute(
+                "INSERT INTO rollup_sources VALUES (?, ?, ?, ?, ?)",
+                [source_id, experiment, name, window, pre],
+            )
+        _build_experiment(con, experiment, events_view)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return int(source_id)
+    return lookup()
 
 
 def rebuild_all(con: Any, *, events_view: str) -> None:
@@ -141,15 +177,26 @@ def rebuild_all(con: Any, *, events_view: str) -> None:
         f"MAX(variant) FROM {events_view} WHERE name = {_lit(EXPOSURE_EVENT)} "
         "AND experiment IS NOT NULL AND variant IS NOT NULL GROUP BY experiment, unit_id"
     )
-    for (source_id,) in con.execute("SELECT id FROM rollup_sources").fetchall():
-        _build_source(con, source_id, events_view)
+    for (experiment,) in con.execute("SELECT DISTINCT experiment FROM rollup_sources").fetchall():
+        _build_experiment(con, experiment, events_view)
 
 
-def apply_batch(con: Any, *, batch: str, events_view: str) -> None:
+def apply_batch(
+    con: Any, *, batch: str, events_view: str, timings: dict[str, float] | None = None
+) -> None:
     """Fold the events of temp table ``batch`` (already appended to the store) into roll-ups.
 
-    Runs inside the caller's transaction.
+    Runs inside the caller's transaction. ``timings`` (optional) receives seconds per step.
     """
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        if timings is not None:
+            now = time.perf_counter()
+            timings[step] = timings.get(step, 0.0) + now - clock
+            clock = now
+
     con.execute(
         "CREATE OR REPLACE TEMP TABLE rollup_changed AS "
         "WITH bx AS (SELECT experiment, unit_id, MIN(ts) AS first_ts, MIN(variant) AS minv, "
@@ -165,8 +212,13 @@ def apply_batch(con: Any, *, batch: str, events_view: str) -> None:
         "WHERE e.unit_id IS NULL OR b.first_ts < e.first_ts OR b.minv < e.min_variant "
         "OR b.maxv > e.max_variant"
     )
-    has_changes = con.execute("SELECT COUNT(*) FROM rollup_changed").fetchall()[0][0] > 0
-    if has_changes:
+    low_by_experiment = dict(
+        con.execute(
+            "SELECT experiment, MIN(first_ts) FROM rollup_changed GROUP BY experiment"
+        ).fetchall()
+    )
+    lap("exposure_diff")
+    if low_by_experiment:
         con.execute(
             "UPDATE rollup_exposure SET first_ts = c.first_ts, min_variant = c.minv, "
             "max_variant = c.maxv FROM rollup_changed c WHERE NOT c.is_new "
@@ -177,62 +229,67 @@ def apply_batch(con: Any, *, batch: str, events_view: str) -> None:
             "INSERT INTO rollup_exposure SELECT experiment, unit_id, first_ts, minv, maxv "
             "FROM rollup_changed WHERE is_new"
         )
-    sources = con.execute(
-        "SELECT id, experiment, event_name, window_hours, pre_window_hours FROM rollup_sources"
-    ).fetchall()
-    for source_id, experiment, name, window, pre in sources:
-        table = f"rollup_unit_{source_id}"
+    lap("exposure_merge")
+    experiments = con.execute("SELECT id, experiment FROM rollup_experiments").fetchall()
+    for exp_id, experiment in experiments:
+        sources = _sources(con, experiment)
+        if not sources:
+            continue
+        table = f"rollup_exp_{exp_id}"
         exp_lit = _lit(experiment)
-        if has_changes:
-            low = con.execute(
-                "SELECT MIN(first_ts) FROM rollup_changed WHERE experiment = ?", [experiment]
-            ).fetchall()[0][0]
-        else:
-            low = None
+        names = _names(sources)
+        low = low_by_experiment.get(experiment)
         if low is not None:
+            longest_pre = max(pre for _, _, _, pre in sources)
             con.execute(
                 f"DELETE FROM {table} WHERE unit_id IN "
                 f"(SELECT unit_id FROM rollup_changed WHERE experiment = {exp_lit})"
             )
             con.execute(
                 f"INSERT INTO {table} "
-                f"SELECT x.unit_id, x.minv, x.first_ts, {_components(window, pre)} "
+                f"SELECT x.unit_id, x.minv, x.first_ts, {_components(sources)} "
                 "FROM (SELECT * FROM rollup_changed "
                 f"WHERE experiment = {exp_lit} AND minv = maxv) x "
-                f"LEFT JOIN (SELECT unit_id, ts, value FROM {events_view} "
-                f"WHERE name = {_lit(name)} "
-                f"AND ts >= ?::TIMESTAMPTZ - INTERVAL {int(pre)} HOUR) e "
-                "ON e.unit_id = x.unit_id GROUP BY x.unit_id, x.minv, x.first_ts",
-                [low],
+                f"LEFT JOIN (SELECT unit_id, name, ts, value FROM {events_view} "
+                f"WHERE name IN ({names}) "
+                f"AND ts >= {_ts_lit(low)} - INTERVAL {int(longest_pre)} HOUR) e "
+                "ON e.unit_id = x.unit_id GROUP BY x.unit_id, x.minv, x.first_ts"
             )
+            lap("recompute_changed")
+        columns = [f"{p}{k}" for k, _, _, _ in sources for p in _PARTS]
+        assignments = ", ".join(f"{c} = {table}.{c} + d.{c}" for c in columns)
+        not_changed = (
+            f"AND e.unit_id NOT IN (SELECT unit_id FROM rollup_changed "
+            f"WHERE experiment = {exp_lit}) "
+            if low is not None
+            else ""
+        )
         con.execute(
-            f"UPDATE {table} SET cnt = {table}.cnt + d.cnt, vcnt = {table}.vcnt + d.vcnt, "
-            f"vsum = {table}.vsum + d.vsum, pcnt = {table}.pcnt + d.pcnt, "
-            f"pvcnt = {table}.pvcnt + d.pvcnt, pvsum = {table}.pvsum + d.pvsum "
-            f"FROM (SELECT e.unit_id, {_components(window, pre)} "
-            f"FROM (SELECT unit_id, ts, value FROM {batch} WHERE name = {_lit(name)}) e "
+            f"UPDATE {table} SET {assignments} "
+            f"FROM (SELECT e.unit_id, {_components(sources)} "
+            f"FROM (SELECT unit_id, name, ts, value FROM {batch} WHERE name IN ({names})) e "
             f"JOIN {table} x ON x.unit_id = e.unit_id "
-            "WHERE e.unit_id NOT IN "
-            f"(SELECT unit_id FROM rollup_changed WHERE experiment = {exp_lit}) "
+            f"WHERE TRUE {not_changed}"
             f"GROUP BY e.unit_id) d WHERE {table}.unit_id = d.unit_id"
         )
+        lap("add_deltas")
 
 
-def _value_exprs(metric: MetricDefinition, t: str) -> tuple[str, str]:
+def _value_exprs(metric: MetricDefinition, k: int) -> tuple[str, str]:
     agg = metric.aggregation
     if agg == "count":
-        return f"{t}.cnt::DOUBLE", f"{t}.pcnt::DOUBLE"
+        return f"c{k}::DOUBLE", f"pc{k}::DOUBLE"
     if agg == "sum":
-        return f"{t}.vsum", f"{t}.pvsum"
+        return f"vs{k}", f"pvs{k}"
     if agg == "any":
         return (
-            f"CASE WHEN {t}.cnt > 0 THEN 1.0 ELSE 0.0 END",
-            f"CASE WHEN {t}.pcnt > 0 THEN 1.0 ELSE 0.0 END",
+            f"CASE WHEN c{k} > 0 THEN 1.0 ELSE 0.0 END",
+            f"CASE WHEN pc{k} > 0 THEN 1.0 ELSE 0.0 END",
         )
     if agg == "mean":
         return (
-            f"CASE WHEN {t}.vcnt > 0 THEN {t}.vsum / {t}.vcnt END",
-            f"CASE WHEN {t}.pvcnt > 0 THEN {t}.pvsum / {t}.pvcnt ELSE 0.0 END",
+            f"CASE WHEN vc{k} > 0 THEN vs{k} / vc{k} END",
+            f"CASE WHEN pvc{k} > 0 THEN pvs{k} / pvc{k} ELSE 0.0 END",
         )
     raise ValueError(f"aggregation {agg!r} has no roll-up")
 
@@ -244,45 +301,68 @@ def supports(metric: MetricDefinition) -> bool:
     return metric.custom_sql is None and metric.aggregation in ROLLUP_AGGREGATIONS
 
 
-def metric_statistics(
-    con: Any, *, metric: MetricDefinition, experiment_key: str, events_view: str
-) -> dict[str, MomentStats | RatioStats]:
-    """Per-variant sufficient statistics of ``metric`` read from the roll-ups."""
+def statistics(
+    con: Any, *, metrics: list[MetricDefinition], experiment_key: str, events_view: str
+) -> dict[str, dict[str, MomentStats | RatioStats]]:
+    """{metric key: {variant: statistics}} for roll-up metrics, in one scan of one table."""
+
+    leaves = [
+        leaf
+        for m in metrics
+        for leaf in ((m.numerator, m.denominator) if m.is_ratio else (m,))
+        if leaf is not None
+    ]
+    ids = sources_ensure(
+        con,
+        experiment=experiment_key,
+        specs=[(m.event_name, m.window_hours, m.pre_window_hours) for m in leaves],  # type: ignore[misc]
+        events_view=events_view,
+    )
 
     def source(m: MetricDefinition) -> int:
-        return source_ensure(
-            con,
-            experiment=experiment_key,
-            event_name=m.event_name,  # type: ignore[arg-type]
-            window_hours=m.window_hours,
-            pre_window_hours=m.pre_window_hours,
-            events_view=events_view,
-        )
+        return ids[(m.event_name, m.window_hours, m.pre_window_hours)]  # type: ignore[index]
 
-    if metric.is_ratio:
-        num, den = metric.numerator, metric.denominator
-        assert num is not None
-        assert den is not None
-        s_num, s_den = source(num), source(den)
-        a, _ = _value_exprs(num, "u0")
-        b, _ = _value_exprs(den, "u1")
-        join = (
-            f"rollup_unit_{s_num} u0"
-            if s_num == s_den
-            else f"rollup_unit_{s_num} u0 JOIN rollup_unit_{s_den} u1 ON u0.unit_id = u1.unit_id"
-        )
-        if s_num == s_den:
-            b = b.replace("u1.", "u0.")
-        rows = con.execute(
-            f"SELECT u0.variant, COUNT(*), SUM({a}), SUM(({a}) * ({a})), SUM({b}), "
-            f"SUM(({b}) * ({b})), SUM(({a}) * ({b})) FROM {join} GROUP BY u0.variant "
-            "ORDER BY u0.variant"
-        ).fetchall()
-        return {r[0]: RatioStats(r[0], int(r[1]), *(float(v or 0.0) for v in r[2:])) for r in rows}
-    y, x = _value_exprs(metric, "u")
+    selects: list[str] = []
+    for metric in metrics:
+        if metric.is_ratio:
+            num, den = metric.numerator, metric.denominator
+            assert num is not None
+            assert den is not None
+            a, _ = _value_exprs(num, source(num))
+            b, _ = _value_exprs(den, source(den))
+            selects += [
+                "COUNT(*)",
+                f"SUM({a})",
+                f"SUM(({a}) * ({a}))",
+                f"SUM({b})",
+                f"SUM(({b}) * ({b}))",
+                f"SUM(({a}) * ({b}))",
+            ]
+        else:
+            y, x = _value_exprs(metric, source(metric))
+            kept = f"CASE WHEN ({y}) IS NOT NULL THEN {x} END"
+            selects += [
+                f"COUNT({y})",
+                f"SUM({y})",
+                f"SUM(({y}) * ({y}))",
+                f"SUM({kept})",
+                f"SUM(({kept}) * ({kept}))",
+                f"SUM(({kept}) * ({y}))",
+            ]
+    out: dict[str, dict[str, MomentStats | RatioStats]] = {m.key: {} for m in metrics}
+    if not metrics:
+        return out
+    exp_id = _experiment_id(con, experiment_key, create=False)
     rows = con.execute(
-        f"SELECT variant, COUNT(*), SUM(y), SUM(y * y), SUM(x), SUM(x * x), SUM(x * y) "
-        f"FROM (SELECT u.variant, {y} AS y, {x} AS x FROM rollup_unit_{source(metric)} u) "
-        "WHERE y IS NOT NULL GROUP BY variant ORDER BY variant"
+        f"SELECT variant, {', '.join(selects)} FROM rollup_exp_{exp_id} "
+        "GROUP BY variant ORDER BY variant"
     ).fetchall()
-    return {r[0]: MomentStats(r[0], int(r[1]), *(float(v or 0.0) for v in r[2:])) for r in rows}
+    for row in rows:
+        variant = row[0]
+        for i, metric in enumerate(metrics):
+            n, *sums = row[1 + 6 * i : 7 + 6 * i]
+            if not n:
+                continue
+            cls = RatioStats if metric.is_ratio else MomentStats
+            out[metric.key][variant] = cls(variant, int(n), *(float(v or 0.0) for v in sums))
+    return out

@@ -16,10 +16,12 @@ the DuckDB file.
 from __future__ import annotations
 
 import math
+import os
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +180,7 @@ class EventStore:
             con.execute(EVENTS_SCHEMA)
             rollups.schema_create(con)
             self._duck = con
+            self._remove_orphan_files()
             self._refresh_view()
         return self._duck
 
@@ -192,7 +195,7 @@ class EventStore:
         ]
         sql = f"SELECT {EVENT_COLUMNS} FROM events"
         if files:
-            listing = ", ".join("'" + str(self.path / f).replace("'", "''") + "'" for f in files)
+            listing = ", ".join(f"'{_quote(self.path / f)}'" for f in files)
             sql += f" UNION ALL SELECT {EVENT_COLUMNS} FROM read_parquet([{listing}])"
         con.execute(f"CREATE OR REPLACE VIEW all_events AS {sql}")
 
@@ -241,7 +244,8 @@ class EventStore:
             )
             con.execute(f"INSERT INTO events ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} FROM batch")
             t1 = time.perf_counter()
-            rollups.apply_batch(con, batch="batch", events_view=self.events_view)
+            steps: dict[str, float] = {}
+            rollups.apply_batch(con, batch="batch", events_view=self.events_view, timings=steps)
             t2 = time.perf_counter()
             if last_seq is not None:
                 con.execute("UPDATE writer_state SET last_seq = ? WHERE id = 1", [last_seq])
@@ -251,6 +255,7 @@ class EventStore:
                 "append_s": t1 - t0,
                 "rollups_s": t2 - t1,
                 "commit_s": t3 - t2,
+                **{f"rollups.{k}_s": v for k, v in steps.items()},
             }
         except BaseException:
             con.execute("ROLLBACK")
@@ -281,6 +286,61 @@ class EventStore:
                 raise
             return con.execute("SELECT COUNT(*) FROM events").fetchall()[0][0] - before
 
+    def compact(self, *, before: date) -> int:
+        """Move events of whole UTC days before ``before`` from DuckDB into Parquet partitions.
+
+        Each day is written to ``parquet/date=YYYY-MM-DD/part-<id>.parquet`` (temporary name,
+        fsync, rename), then one DuckDB transaction records the file in ``parquet_files`` and
+        deletes the day's rows from ``events``. Files not in the manifest (a crash between the
+        rename and the commit) are removed when the store is next opened. Returns rows moved.
+        """
+        moved = 0
+        with self._write_lock:
+            con = self.connection()
+            days = con.execute(
+                "SELECT DISTINCT CAST(ts AS DATE) AS day FROM events WHERE ts < ?::TIMESTAMPTZ "
+                "ORDER BY day",
+                [datetime(before.year, before.month, before.day, tzinfo=UTC)],
+            ).fetchall()
+            for (day,) in days:
+                start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+                bounds = [start, start + timedelta(days=1)]
+                relative = f"parquet/date={day.isoformat()}/part-{uuid.uuid4().hex}.parquet"
+                final = self.path / relative
+                final.parent.mkdir(parents=True, exist_ok=True)
+                temporary = final.with_suffix(".tmp")
+                con.execute(
+                    f"COPY (SELECT {EVENT_COLUMNS} FROM events WHERE ts >= ? AND ts < ? "
+                    f"ORDER BY ts) TO '{_quote(temporary)}' (FORMAT PARQUET)",
+                    bounds,
+                )
+                with temporary.open("rb") as handle:
+                    os.fsync(handle.fileno())
+                os.replace(temporary, final)
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    rows = con.execute(
+                        "SELECT COUNT(*) FROM events WHERE ts >= ? AND ts < ?", bounds
+                    ).fetchall()[0][0]
+                    con.execute("INSERT INTO parquet_files VALUES (?, ?, ?)", [relative, day, rows])
+                    con.execute("DELETE FROM events WHERE ts >= ? AND ts < ?", bounds)
+                    self._refresh_view()
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                moved += rows
+        return moved
+
+    def _remove_orphan_files(self) -> None:
+        root = self.path / "parquet"
+        if not root.exists():
+            return
+        listed = {r[0] for r in self._duck.execute("SELECT path FROM parquet_files").fetchall()}
+        for file in root.glob("date=*/*"):
+            if file.relative_to(self.path).as_posix() not in listed:
+                file.unlink()
+
     def count(self) -> int:
         return self.connection().execute("SELECT COUNT(*) FROM all_events").fetchall()[0][0]
 
@@ -289,6 +349,10 @@ class EventStore:
             self._duck.close()
             self._duck = None
         self.outbox.close()
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def iter_chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:

@@ -210,3 +210,38 @@ def test_import_refuses_unknown_file_types(store, tmp_path):
     path.write_text("x")
     with pytest.raises(ValueError, match="unknown file type"):
         store.import_file(path)
+
+
+def test_compaction_moves_old_days_to_parquet_without_changing_any_answer(tmp_path):
+    from civicloop.analytics.engine import straightforward_statistics, variant_statistics
+    from civicloop.analytics.tests._data import METRICS, as_tuples, assert_close, make_events
+
+    events = make_events(3, units=40)
+    store = EventStore(tmp_path / "c", max_backlog=10**6)
+    for start in range(0, len(events), 1000):
+        store.accept(events[start : start + 1000])
+    store.flush()
+    before = variant_statistics(store, "exp", METRICS)
+    moved = store.compact(before=datetime(2026, 3, 15, tzinfo=UTC).date())
+    con = store.connection()
+    hot = con.execute("SELECT COUNT(*) FROM events").fetchall()[0][0]
+    assert moved > 0
+    assert hot + moved == len(events) == store.count()
+    files = sorted(p.parent.name for p in (tmp_path / "c" / "parquet").glob("*/*.parquet"))
+    assert files[0].startswith("date=2026-0")
+    # Reference SQL now reads Parquet + DuckDB and still equals the roll-ups built before.
+    after = straightforward_statistics(store, "exp", METRICS)
+    for metric in METRICS:
+        assert_close(
+            as_tuples({v: m[metric.key] for v, m in after.items()}),
+            as_tuples({v: m[metric.key] for v, m in before.items()}),
+        )
+    assert store.accept(events[:50]).duplicates == 50
+    store.close()
+    stray = tmp_path / "c" / "parquet" / "date=2026-01-01" / "part-orphan.parquet"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"half-written")
+    reopened = EventStore(tmp_path / "c")
+    assert reopened.count() == len(events)
+    assert not stray.exists()
+    reopened.close()
