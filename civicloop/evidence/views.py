@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -109,6 +111,9 @@ def _summary_html(
 
 def _summary_pdf(result: ImpactReport, *, language: str, filename: str) -> HttpResponse:
     import weasyprint  # imported here: only PDF requests pay for it
+
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     with translation.override(language):
         html = render_to_string(
