@@ -48,6 +48,7 @@ def themes_refresh(*, survey: Survey, run: ThemeRun | None = None) -> ThemeRun:
     run = run or ThemeRun.objects.create(survey=survey)
     run.status = "running"
     run.save(update_fields=["status", "updated_at"])
+    survey.refresh_from_db(fields=["theme_edits"])  # the latest decisions, not a stale copy
     answers = _comments(survey)
     languages = [a.response.language for a in answers]
     edits = ThemeEdits.from_dict(survey.theme_edits or {})
