@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -18,7 +17,6 @@ MAX_FUTURE = timedelta(hours=24)
 EXPOSURE_EVENT = "$exposure"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _FIELDS = frozenset({"event_id", "unit_id", "name", "timestamp", "value", "properties"})
 
 
@@ -62,18 +60,18 @@ def event_clean(raw: object, *, now: datetime) -> CleanEvent:
     """Return the validated event or raise Rejected with a message naming the field and rule."""
     if not isinstance(raw, dict):
         raise Rejected("event must be a JSON object")
-    unknown = raw.keys() - _FIELDS
-    if unknown:
-        raise Rejected(f"unknown field {sorted(unknown)[0]!r}")
+    if not _FIELDS.issuperset(raw):
+        raise Rejected(f"unknown field {sorted(raw.keys() - _FIELDS)[0]!r}")
     event_id = raw.get("event_id")
     if event_id is None:
         raise Rejected("event_id is required")
-    if not (isinstance(event_id, str) and _UUID_RE.fullmatch(event_id)):
-        try:  # other spellings (upper case, braces, no hyphens) are normalised
-            event_id = str(uuid.UUID(str(event_id)))
+    key = _canonical_uuid_key(event_id)
+    if key is None:
+        try:  # other spellings (braces, no hyphens, URNs) are normalised
+            key = uuid.UUID(str(event_id)).bytes
         except ValueError:
             raise Rejected("event_id must be a UUID") from None
-    key = bytes.fromhex(event_id.replace("-", ""))
+    event_id = _uuid_text(key)
     unit_id = raw.get("unit_id")
     if not isinstance(unit_id, str) or not 0 < len(unit_id) <= MAX_UNIT_CHARS:
         raise Rejected(f"unit_id must be a non-empty string of at most {MAX_UNIT_CHARS} characters")
@@ -120,3 +118,21 @@ def event_clean(raw: object, *, now: datetime) -> CleanEvent:
     return CleanEvent(
         event_id, key, unit_id, name, ts_us, value, experiment, variant, properties_json
     )
+
+
+def _canonical_uuid_key(value: object) -> bytes | None:
+    """16 bytes of a UUID written 8-4-4-4-12 (the common case, checked without uuid.UUID)."""
+    if not isinstance(value, str) or len(value) != 36:
+        return None
+    if value[8] != "-" or value[13] != "-" or value[18] != "-" or value[23] != "-":
+        return None
+    try:
+        key = bytes.fromhex(value[:8] + value[9:13] + value[14:18] + value[19:23] + value[24:])
+    except ValueError:
+        return None
+    return key if len(key) == 16 else None  # fromhex skips spaces: "ab cd..." is not a UUID
+
+
+def _uuid_text(key: bytes) -> str:
+    h = key.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

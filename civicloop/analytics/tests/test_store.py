@@ -245,3 +245,21 @@ def test_compaction_moves_old_days_to_parquet_without_changing_any_answer(tmp_pa
     assert reopened.count() == len(events)
     assert not stray.exists()
     reopened.close()
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "0B9F7E5E-4B1E-4C52-9A58-0D6F2F1D6C11",
+        "{0b9f7e5e-4b1e-4c52-9a58-0d6f2f1d6c11}",
+        "0b9f7e5e4b1e4c529a580d6f2f1d6c11",
+    ],
+)
+def test_other_uuid_spellings_are_the_same_event(store, spelling):
+    assert store.accept([_event(0, event_id="0b9f7e5e-4b1e-4c52-9a58-0d6f2f1d6c11")]).accepted == 1
+    assert store.accept([_event(0, event_id=spelling)]).duplicates == 1
+
+
+def test_a_uuid_with_spaces_in_place_of_digits_is_rejected(store):
+    result = store.accept([_event(0, event_id="0b9f7e5e-4b1e-4c52-9a58-0d6f2f1d6c 1")])
+    assert result.rejected == [(0, "event_id must be a UUID")]
