@@ -10,6 +10,7 @@ are only comparable within one call and do not match across languages.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import threading
@@ -18,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import svds
 
 # Languages USE multilingual v3 was trained on (model card).
 MODEL_LANGUAGES = frozenset(
@@ -30,6 +30,7 @@ MODEL_DIM = 512
 # Needs `threadpoolctl` to take effect.
 MODEL_THREADS = 1
 _BATCH = 1024
+_GRAM_MAX_COLUMNS = 4000
 
 _lock = threading.Lock()
 _model: Any = None
@@ -111,7 +112,8 @@ def embed(
             if progress is not None:
                 progress(min(start + _BATCH, len(unique)), len(unique))
     elif backend == "tfidf":
-        vectors = lsa(tfidf(unique).matrix)
+        # Words seen once cannot make two comments alike; dropping them shrinks the SVD.
+        vectors = lsa(tfidf(unique, min_df=2 if len(unique) > 1000 else 1).matrix)
     else:
         raise ValueError(f"backend must be 'auto', 'use' or 'tfidf', not {backend!r}")
     return _normalise(vectors)[inverse]
@@ -174,16 +176,35 @@ def tfidf(
     return TfidfResult(sp.csr_matrix(matrix), vocabulary)
 
 
-def lsa(matrix: sp.spmatrix, dim: int = 256) -> np.ndarray:
-    """Dense rows from a sparse TF-IDF matrix: truncated SVD when wider than `dim`."""
+def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def lsa(matrix: sp.spmatrix, dim: int = 256, *, seed: int = 0) -> np.ndarray:
+    """Dense rows (U times singular values) of a truncated SVD of a sparse TF-IDF matrix.
+
+    Up to 4,000 columns: exact, from the eigenvectors of the Gram matrix A^T A. Wider:
+    randomized SVD (Halko, Martinsson & Tropp 2011, algorithm 4.4, one power iteration).
+    """
     n_rows, n_cols = matrix.shape
     if n_cols <= dim or n_rows <= 2:
         return np.asarray(matrix.todense(), dtype=np.float32)
     k = max(1, min(dim, n_rows - 1, n_cols - 1))
-    rng = np.random.default_rng(0)
-    v0 = rng.standard_normal(min(n_rows, n_cols))
-    u, s, _ = svds(matrix.astype(np.float64), k=k, v0=v0)
-    return (u * s).astype(np.float32)
+    a = sp.csr_matrix(matrix, dtype=np.float64)
+    with _one_blas_thread():
+        if n_cols <= _GRAM_MAX_COLUMNS:
+            _, vectors = np.linalg.eigh((a.T @ a).toarray())
+            return np.asarray(a @ vectors[:, ::-1][:, :k], dtype=np.float32)
+        rng = np.random.default_rng(seed)
+        q, _ = np.linalg.qr(a @ rng.standard_normal((n_cols, min(k + 10, n_cols))))
+        z, _ = np.linalg.qr(a.T @ q)
+        q, _ = np.linalg.qr(a @ z)
+        u_small, s, _ = np.linalg.svd(np.asarray((a.T @ q).T), full_matrices=False)
+        return ((q @ u_small[:, :k]) * s[:k]).astype(np.float32)
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -64,3 +64,19 @@ def test_falls_back_to_tfidf_without_the_model(monkeypatch):
     vectors = embed(["bus late again", "bus late today", "park dirty rubbish"])
     assert vectors.shape[0] == 3
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+@pytest.mark.parametrize("columns", [400, 4500])  # exact Gram path, randomized path
+def test_lsa_keeps_the_leading_singular_values(columns):
+    # Against numpy's dense SVD of the same low-rank, half-zero matrix.
+    import scipy.sparse as sp
+
+    from civicloop.text.vectors import lsa
+
+    rng = np.random.default_rng(4)
+    dense = rng.random((300, 5)) @ rng.random((5, columns))
+    dense[dense < np.quantile(dense, 0.5)] = 0
+    reduced = lsa(sp.csr_matrix(dense), dim=20)
+    expected = np.linalg.svd(dense, compute_uv=False)[:20]
+    got = np.linalg.svd(reduced.astype(np.float64), compute_uv=False)
+    np.testing.assert_allclose(got[:5], expected[:5], rtol=1e-3)
