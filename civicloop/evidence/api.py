@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -139,7 +139,9 @@ def effect_create(request: HttpRequest, problem_id: int, payload: EffectIn):
     problem = portfolio_selectors.problem_get(
         viewer=actor, pk=problem_id, ability=Ability.EDIT_EVIDENCE
     )
-    return 201, services.effect_estimate_record(actor=actor, problem=problem, **payload.dict())
+    return Status(
+        201, services.effect_estimate_record(actor=actor, problem=problem, **payload.dict())
+    )
 
 
 @router.put("/evidence/problems/{problem_id}/services", response=dict[str, Any])
@@ -160,7 +162,7 @@ def theme_create(request: HttpRequest, problem_id: int, payload: ThemeIn):
         viewer=actor, pk=problem_id, ability=Ability.EDIT_EVIDENCE
     )
     row = services.citizen_theme_record(actor=actor, problem=problem, **payload.dict())
-    return 201, {"id": row.pk, "label": row.label}
+    return Status(201, {"id": row.pk, "label": row.label})
 
 
 @router.post("/evidence/problems/{problem_id}/links", response={201: NewLinkOut})
@@ -171,12 +173,15 @@ def link_create(request: HttpRequest, problem_id: int, payload: LinkIn):
         viewer=actor, pk=problem_id, ability=Ability.SHARE_REPORT
     )
     new = services.shared_link_create(actor=actor, problem=problem, **payload.dict())
-    return 201, {
-        "link": new.link,
-        "token": new.token,
-        "url": request.build_absolute_uri(reverse("evidence:shared", args=[new.token])),
-        "pdf_url": request.build_absolute_uri(reverse("evidence:shared_pdf", args=[new.token])),
-    }
+    return Status(
+        201,
+        {
+            "link": new.link,
+            "token": new.token,
+            "url": request.build_absolute_uri(reverse("evidence:shared", args=[new.token])),
+            "pdf_url": request.build_absolute_uri(reverse("evidence:shared_pdf", args=[new.token])),
+        },
+    )
 
 
 @router.post("/evidence/links/{link_id}/revoke", response=LinkOut)

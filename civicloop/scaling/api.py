@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from civicloop.core.http import principal, require_write
@@ -116,8 +116,11 @@ def assessment_create(request: HttpRequest, payload: AssessmentIn):
     problem = portfolio_selectors.problem_get(
         viewer=actor, pk=payload.problem_id, ability=Ability.EDIT_SCALING
     )
-    return 201, services.assessment_create(
-        actor=actor, problem=problem, title=payload.title, scope=payload.scope
+    return Status(
+        201,
+        services.assessment_create(
+            actor=actor, problem=problem, title=payload.title, scope=payload.scope
+        ),
     )
 
 
@@ -135,7 +138,7 @@ def assessment_score(request: HttpRequest, pk: int, payload: ScoreIn):
     if not isinstance(actor.person, Person):
         raise PermissionError("Ratings are made by a signed-in person, not an API key.")
     services.assessment_score(actor=actor, assessment=row, assessor=actor.person, **payload.dict())
-    return 201, _assessment_dict(row)
+    return Status(201, _assessment_dict(row))
 
 
 # --- obstacles --------------------------------------------------------------------------------
@@ -244,13 +247,16 @@ def obstacle_create(request: HttpRequest, payload: ObstacleIn):
         from civicloop.experiments.selectors import service_get
 
         service = service_get(viewer=actor, pk=service_id)
-    return 201, services.obstacle_create(
-        actor=actor,
-        problem=problem,
-        jurisdiction=jurisdiction,
-        sandbox=sandbox,
-        service=service,
-        **data,
+    return Status(
+        201,
+        services.obstacle_create(
+            actor=actor,
+            problem=problem,
+            jurisdiction=jurisdiction,
+            sandbox=sandbox,
+            service=service,
+            **data,
+        ),
     )
 
 
@@ -339,8 +345,8 @@ def plan_create(request: HttpRequest, problem_id: int, payload: PlanIn):
         )
         if effect is None:
             raise Http404("Not found")
-    return 201, services.replication_plan_create(
-        actor=actor, problem=problem, effect=effect, **data
+    return Status(
+        201, services.replication_plan_create(actor=actor, problem=problem, effect=effect, **data)
     )
 
 
@@ -351,7 +357,7 @@ def candidate_add(request: HttpRequest, pk: int, payload: CandidateIn):
     data = payload.dict()
     org = _jurisdiction(actor, data.pop("organization_id"))
     row = services.replication_candidate_add(actor=actor, plan=plan, organization=org, **data)
-    return 201, {"id": row.pk, "name": row.name}
+    return Status(201, {"id": row.pk, "name": row.name})
 
 
 @router.get("/scaling/plans/{pk}/projection", response=dict[str, Any])
@@ -406,7 +412,7 @@ def replication_create(request: HttpRequest, payload: ReplicationIn):
         actor=actor, original=effect, jurisdiction=jurisdiction, **data
     )
     effect.refresh_from_db()
-    return 201, {"id": row.pk, "independent_replications": effect.independent_replications}
+    return Status(201, {"id": row.pk, "independent_replications": effect.independent_replications})
 
 
 # --- sandboxes --------------------------------------------------------------------------------
@@ -538,7 +544,7 @@ def sandbox_apply(request: HttpRequest, payload: SandboxIn):
         if not units:
             raise Http404("Not found")
         unit = Organization.objects.get(pk=units[0])
-    return 201, services.sandbox_apply(actor=actor, unit=unit, problem=problem, **data)
+    return Status(201, services.sandbox_apply(actor=actor, unit=unit, problem=problem, **data))
 
 
 def _sandbox_for_edit(request: HttpRequest, pk: int):
@@ -572,7 +578,7 @@ def sandbox_extend(request: HttpRequest, pk: int, payload: ExtendIn):
 def sandbox_report(request: HttpRequest, pk: int, payload: ReportIn):
     actor, sandbox = _sandbox_for_edit(request, pk)
     row = services.sandbox_report_add(actor=actor, sandbox=sandbox, **payload.dict())
-    return 201, {"id": row.pk}
+    return Status(201, {"id": row.pk})
 
 
 @router.post("/scaling/sandboxes/{pk}/exit", response=SandboxOut)
@@ -590,7 +596,7 @@ def sandbox_learning(request: HttpRequest, pk: int, payload: LearningIn):
     if len(found) != len(set(ids)):
         raise Http404("Not found")
     row = services.sandbox_learning_add(actor=actor, sandbox=sandbox, obstacles=found, **data)
-    return 201, {"id": row.pk}
+    return Status(201, {"id": row.pk})
 
 
 # --- lessons ----------------------------------------------------------------------------------
@@ -646,4 +652,4 @@ def lesson_create(request: HttpRequest, payload: LessonIn):
         if not units:
             raise Http404("Not found")
         unit = Organization.objects.get(pk=units[0])
-    return 201, services.lesson_record(actor=actor, unit=unit, problem=problem, **data)
+    return Status(201, services.lesson_record(actor=actor, unit=unit, problem=problem, **data))

@@ -1,0 +1,141 @@
+"""Who may see and do what on the scaling pages and API; the public registry needs no account."""
+
+import pytest
+
+from civicloop.scaling.models import AssessmentScore, Obstacle
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["staff", "evaluator", "auditor", "official", "other_official", "vendor", "outsider"]
+# role -> (can read pages of the unit, can edit scaling, can rate assessments)
+MATRIX = {
+    "staff": (True, True, True),
+    "evaluator": (True, False, True),
+    "auditor": (True, False, False),
+    "official": (True, False, False),  # the problem's owner agency
+    "other_official": (False, False, False),
+    "vendor": (False, False, False),
+    "outsider": (False, False, False),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix_for_scaling_pages(world, scaled, role):
+    reads, edits, rates = MATRIX[role]
+    client = world.client(role)
+    ok = 200 if reads else 404
+    assert client.get(f"/scaling/assessments/{scaled['assessment'].pk}/").status_code == ok
+    assert client.get(f"/scaling/plans/{scaled['plan'].pk}/").status_code == ok
+    assert client.get(f"/scaling/sandboxes/{scaled['sandbox'].pk}/").status_code == ok
+    obstacles = client.get("/scaling/obstacles/")
+    assert obstacles.status_code in (200, 404)
+    assert ("Managers resist" in obstacles.content.decode()) is reads
+    assert client.get("/scaling/obstacles/new/").status_code == (200 if edits else 404)
+    score = client.post(
+        f"/scaling/assessments/{scaled['assessment'].pk}/scores/",
+        {"domain": "reach", "score": "4", "evidence": "Survey"},
+    )
+    assert score.status_code == (302 if rates else 404)
+    assert AssessmentScore.objects.count() == (1 if rates else 0)
+
+
+def test_anonymous_visitors_see_the_registry_but_nothing_else(world, scaled, client):
+    page = client.get("/scaling/registry/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Pharmacy confirmations" in html and "Art. 12" in html
+    assert "@example.org" not in html  # no personal data
+    detail = client.get(f"/scaling/registry/{scaled['sandbox'].slug}/")
+    assert detail.status_code == 200 and "Managers resist" not in detail.content.decode()
+    api = client.get("/api/v1/scaling/registry")
+    assert api.status_code == 200
+    [item] = api.json()["items"]
+    assert item["title"] == "Pharmacy confirmations" and "@" not in str(item)
+    assert client.get("/scaling/").status_code == 302
+    assert client.get("/api/v1/scaling/obstacles").status_code == 401
+
+
+def test_dashboard_counts_overdue_obstacles(world, scaled):
+    html = world.client("staff").get("/scaling/").content.decode()
+    assert 'id="overdue-count">1<' in html
+    assert 'id="open-obstacles">2<' in html
+    assert "Managers resist" in html
+
+
+def test_obstacle_register_query_count_does_not_grow_with_rows(
+    world, scaled, django_assert_max_num_queries
+):
+    client = world.client("staff")
+    client.get("/scaling/obstacles/")  # warm the session
+    with django_assert_max_num_queries(8):
+        response = client.get("/scaling/obstacles/")
+    assert response.status_code == 200
+    assert "heatmap-table" in response.content.decode()
+    csv = client.get("/scaling/obstacles/?format=csv").content.decode()
+    assert csv.splitlines()[0].startswith("id,problem,kind,title,severity,likelihood")
+
+
+def test_api_creates_obstacles_and_explains_bad_input(world, scaled):
+    key = world.api_key()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    from django.test import Client
+
+    client = Client()
+    bad = client.post(
+        "/api/v1/scaling/obstacles",
+        {
+            "problem_id": scaled["problem"].pk,
+            "kind": "budget",
+            "title": "t",
+            "severity": 9,
+            "likelihood": 2,
+        },
+        content_type="application/json",
+        **auth,
+    )
+    assert bad.status_code == 422
+    assert bad["Content-Type"] == "application/problem+json"
+    assert "severity" in bad.json()["detail"]
+    good = client.post(
+        "/api/v1/scaling/obstacles",
+        {
+            "problem_id": scaled["problem"].pk,
+            "kind": "budget",
+            "title": "No money",
+            "severity": 3,
+            "likelihood": 2,
+            "sandbox_id": scaled["sandbox"].pk,
+        },
+        content_type="application/json",
+        **auth,
+    )
+    assert good.status_code == 201
+    assert Obstacle.objects.get(title="No money").sandbox_id == scaled["sandbox"].pk
+    read_only = {"HTTP_AUTHORIZATION": f"Bearer {world.api_key(scope='read')}"}
+    assert (
+        client.post(
+            "/api/v1/scaling/lessons",
+            {"title": "t", "what_we_learnt": "w", "outcome": "mixed"},
+            content_type="application/json",
+            **read_only,
+        ).status_code
+        == 403
+    )
+    projection = client.get(f"/api/v1/scaling/plans/{scaled['plan'].pk}/projection", **auth).json()
+    assert projection["projection"]["total"]["analytic_mean"] == pytest.approx(50_000 * 58 * 0.061)
+
+
+def test_outsiders_get_404_from_the_api(world, scaled):
+    from django.test import Client
+
+    other = {"HTTP_AUTHORIZATION": f"Bearer {world.api_key(org=world.other_unit)}"}
+    client = Client()
+    assert (
+        client.get(f"/api/v1/scaling/assessments/{scaled['assessment'].pk}", **other).status_code
+        == 404
+    )
+    assert client.get("/api/v1/scaling/obstacles", **other).json()["count"] == 0
+    assert (
+        client.get(f"/api/v1/evidence/problems/{scaled['problem'].pk}/report", **other).status_code
+        == 404
+    )
