@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from civicloop.text.redact import stopwords
-from civicloop.text.vectors import backend_for, embed, tfidf, tokens
+from civicloop.text.vectors import backend_for, embed, one_blas_thread, tfidf, tokens
 
 N_QUOTES = 3
 N_KEYWORDS = 5
@@ -344,6 +344,32 @@ def find_themes(
     sample); the other comments join the theme whose TF-IDF centroid they are closest to.
     None embeds everything.
     """
+    with one_blas_thread():
+        return _find_themes(
+            texts,
+            languages,
+            edits,
+            ids=ids,
+            max_k=max_k,
+            k=k,
+            seed=seed,
+            vectors=vectors,
+            model_budget=model_budget,
+        )
+
+
+def _find_themes(
+    texts: Sequence[str | None],
+    languages: Sequence[str | None] | None = None,
+    edits: ThemeEdits | None = None,
+    *,
+    ids: Sequence[str] | None = None,
+    max_k: int = 15,
+    k: int | None = None,
+    seed: int = 0,
+    vectors: np.ndarray | None = None,
+    model_budget: int | None = MODEL_BUDGET,
+) -> ThemeResult:
     started = time.perf_counter()
     stats: dict[str, float] = {"embedded": 0, "propagated": 0}
     n = len(texts)

@@ -11,6 +11,7 @@ are only comparable within one call and do not match across languages.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import re
 import threading
@@ -176,12 +177,22 @@ def tfidf(
     return TfidfResult(sp.csr_matrix(matrix), vocabulary)
 
 
-def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
+def one_blas_thread() -> contextlib.AbstractContextManager[object]:
+    """Limit BLAS to one thread: on a busy 2-core machine two OpenBLAS threads spin and lose."""
+    controller = _threadpool_controller()
+    if controller is None:
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return controller.limit(limits=1, user_api="blas")
+
+
+@functools.lru_cache(maxsize=1)
+def _threadpool_controller() -> Any:
+    # Discovering the loaded BLAS libraries takes seconds; do it once per process.
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
 
 
 def lsa(matrix: sp.spmatrix, dim: int = 256, *, seed: int = 0) -> np.ndarray:
@@ -195,7 +206,7 @@ def lsa(matrix: sp.spmatrix, dim: int = 256, *, seed: int = 0) -> np.ndarray:
         return np.asarray(matrix.todense(), dtype=np.float32)
     k = max(1, min(dim, n_rows - 1, n_cols - 1))
     a = sp.csr_matrix(matrix, dtype=np.float64)
-    with _one_blas_thread():
+    with one_blas_thread():
         if n_cols <= _GRAM_MAX_COLUMNS:
             _, vectors = np.linalg.eigh((a.T @ a).toarray())
             return np.asarray(a @ vectors[:, ::-1][:, :k], dtype=np.float32)
