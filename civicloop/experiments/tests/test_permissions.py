@@ -1,0 +1,157 @@
+"""Who sees what: unit staff manage; officials see their agency's services; vendors see what is
+shared with them; everyone else gets 404 (pages and API alike)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.utils import timezone
+
+from civicloop.experiments.models import ResultSnapshot
+from civicloop.experiments.tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def objects(world):
+    staff = world.principal("staff")
+    own = f.service(staff, world.unit, world.agency, name="Housing decisions")
+    other = f.service(
+        staff, world.unit, world.other_agency, name="Bus passes", shared_with=[world.company]
+    )
+    it = f.iteration(staff, own)
+    metric = f.metric(staff, world.unit, "renewed")
+    exp = f.ab_experiment(staff, it, [(metric, "primary", None)])
+    snap = ResultSnapshot.objects.create(
+        experiment=exp, computed_at=timezone.now(), payload={"design": "randomised", "metrics": {}}
+    )
+    other_it = f.iteration(staff, other)
+    other_exp = f.ab_experiment(staff, other_it, [(metric, "primary", None)], key="bus")
+    return {"own": own, "other": other, "it": it, "exp": exp, "snap": snap, "other_exp": other_exp}
+
+
+def _names(client) -> set[str]:
+    return {s["name"] for s in client.get("/api/v1/services").json()["items"]}
+
+
+@pytest.mark.parametrize(
+    ("role", "visible"),
+    [
+        ("staff", {"Housing decisions", "Bus passes"}),
+        ("auditor", {"Housing decisions", "Bus passes"}),
+        ("official", {"Housing decisions"}),
+        ("other_official", {"Bus passes"}),
+        ("vendor", {"Bus passes"}),
+        ("outsider", set()),
+    ],
+)
+def test_service_list_is_scoped(world, objects, role, visible):
+    assert _names(world.client(role)) == visible
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("staff", 200),
+        ("official", 200),
+        ("evaluator", 200),
+        ("other_official", 404),
+        ("vendor", 404),
+        ("outsider", 404),
+    ],
+)
+def test_pages_and_api_answer_404_outside_scope(world, objects, role, status):
+    client = world.client(role)
+    exp, it, own = objects["exp"], objects["it"], objects["own"]
+    for url in (
+        f"/experiments/services/{own.pk}/",
+        f"/experiments/iterations/{it.pk}/",
+        f"/experiments/{exp.pk}/",
+        f"/api/v1/services/{own.pk}",
+        f"/api/v1/experiments/{exp.pk}",
+        f"/api/v1/experiments/{exp.pk}/results",
+    ):
+        assert client.get(url).status_code == status, url
+
+
+def test_vendor_sees_shared_service_but_cannot_manage_it(world, objects):
+    client = world.client("vendor")
+    other_exp = objects["other_exp"]
+    assert client.get(f"/experiments/{other_exp.pk}/").status_code == 200
+    assert client.post(f"/experiments/{other_exp.pk}/start/").status_code == 404
+    r = client.post(f"/api/v1/experiments/{other_exp.pk}/start")
+    assert r.status_code == 404
+
+
+def test_only_unit_staff_decide(world, objects):
+    body = json.dumps(
+        {"kind": "scale", "rationale": "Worked.", "cited_result_ids": [objects["snap"].pk]}
+    )
+    for role in ("official", "auditor", "vendor", "outsider"):
+        r = world.client(role).post(
+            f"/api/v1/iterations/{objects['it'].pk}/decision",
+            data=body,
+            content_type="application/json",
+        )
+        assert r.status_code == 404, role
+    r = world.client("staff").post(
+        f"/api/v1/iterations/{objects['it'].pk}/decision",
+        data=body,
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+
+
+def test_decision_without_rationale_is_a_clear_422(world, objects):
+    r = world.client("staff").post(
+        f"/api/v1/iterations/{objects['it'].pk}/decision",
+        data=json.dumps({"kind": "scale", "cited_result_ids": [objects["snap"].pk]}),
+        content_type="application/json",
+    )
+    assert r.status_code == 422
+    assert r["Content-Type"] == "application/problem+json"
+    assert r.json()["errors"][0]["field"] == "rationale"
+
+
+def test_editing_a_locked_plan_through_the_api_without_reason_is_refused(world, objects):
+    client = world.client("staff")
+    exp = objects["exp"]
+    assert client.post(f"/api/v1/experiments/{exp.pk}/start").status_code == 200
+    r = client.patch(
+        f"/api/v1/experiments/{exp.pk}",
+        data=json.dumps({"alpha": 0.01}),
+        content_type="application/json",
+    )
+    assert r.status_code == 422
+    assert "pre-registered" in r.json()["detail"]
+    r = client.patch(
+        f"/api/v1/experiments/{exp.pk}",
+        data=json.dumps({"alpha": 0.01, "reason": "Many metrics: stricter"}),
+        content_type="application/json",
+    )
+    assert r.status_code == 200
+    r = client.get(f"/api/v1/experiments/{exp.pk}/results")
+    assert r.json()["deviations"][0]["field"] == "alpha"
+
+
+def test_running_overview_query_count_is_flat(world, objects, django_assert_num_queries):
+    from civicloop.experiments import services
+
+    staff = world.principal("staff")
+    services.experiment_start(actor=staff, experiment=objects["exp"])
+    services.experiment_start(actor=staff, experiment=objects["other_exp"])
+    client = world.client("staff")
+    client.get("/experiments/")  # warm caches (session, content types)
+    with django_assert_num_queries(9):
+        page = client.get("/experiments/")
+    assert page.content.decode().count("Decision due") == 0
+    metric = objects["exp"].metric_links.get().metric
+    third = f.ab_experiment(
+        staff, f.iteration(staff, objects["own"]), [(metric, "primary", None)], key="third"
+    )
+    services.experiment_start(actor=staff, experiment=third)
+    with django_assert_num_queries(9):
+        page = client.get("/experiments/")
+    assert page.content.decode().count('href="/experiments/' + str(third.pk) + '/"') == 1
