@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+
+LOCKED_MESSAGE = (
+    "Too many failed sign-in attempts: this account is locked for 30 minutes. "
+    "Try again later or ask your unit's administrator to unlock it."
+)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -12,8 +19,28 @@ class AccountAdapter(DefaultAccountAdapter):
         # People are invited into organisations by their unit; nobody signs themselves up.
         return False
 
+    def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
+        from axes.handlers.proxy import AxesProxyHandler
+
+        if AxesProxyHandler.is_locked(request, credentials):
+            raise forms.ValidationError(LOCKED_MESSAGE)
+        super().pre_authenticate(request, **credentials)
+
 
 def lockout_response(
     request: HttpRequest, credentials: dict | None = None, *args, **kwargs
 ) -> HttpResponse:
     return render(request, "core/locked_out.html", {"page_title": "Account locked"}, status=429)
+
+
+def axes_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The sign-in name for lockout: allauth posts `login`; its backends receive `email`."""
+    credentials = credentials or {}
+    name = (
+        credentials.get("email")
+        or credentials.get("username")
+        or credentials.get("login")
+        or (request.POST.get("login") if request is not None and request.method == "POST" else "")
+        or ""
+    )
+    return str(name).strip().lower()

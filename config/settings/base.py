@@ -180,6 +180,7 @@ AXES_VERBOSE = False
 AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "civicloop.core.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = None
 AXES_LOCKOUT_CALLABLE = "civicloop.core.auth.lockout_response"
