@@ -7,7 +7,6 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-
 LOCKED_MESSAGE = (
     "Too many failed sign-in attempts: this account is locked for 30 minutes. "
     "Try again later or ask your unit's administrator to unlock it."
