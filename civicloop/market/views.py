@@ -15,10 +15,10 @@ from civicloop.core.http import principal
 from civicloop.core.models import Organization, OrganizationKind, Role
 from civicloop.core.permissions import Ability
 from civicloop.market import forms, metrics, selectors, services
+from civicloop.market.charts import bar_chart
 from civicloop.market.events import MarketEvent
 from civicloop.market.models import Award, Question
 from civicloop.portfolio.selectors import problem_list
-from civicloop.web.charts import bar_chart
 from civicloop.web.exports import csv_response, json_response, safe_filename
 
 
@@ -390,7 +390,7 @@ def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Metadata always; content only when the seal allows; declaration and scoring for evaluators."""
+    """Metadata always; content when the seal allows; declaration and scoring for evaluators."""
     viewer = principal(request)
     proposal = selectors.proposal_get(viewer=viewer, pk=pk)
     challenge = proposal.challenge
@@ -463,7 +463,12 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def file_download(request: HttpRequest, pk: int) -> HttpResponse:
-    name, data, content_type = selectors.proposal_file_open(viewer=principal(request), file_id=pk)
+    try:
+        name, data, content_type = selectors.proposal_file_open(
+            viewer=principal(request), file_id=pk
+        )
+    except selectors.SealedError as error:
+        return HttpResponse(error.messages[0], status=403, content_type="text/plain")
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
