@@ -82,3 +82,24 @@ def test_console_script_runs_django_commands():
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_settings_pass_the_deploy_check():
+    import os
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 20 + "a-long-random-looking-secret-key-value-123456",
+        "ALLOWED_HOSTS": "civicloop.example.gov",
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "civicloop.cli", "check", "--deploy"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
