@@ -93,6 +93,10 @@ def test_summary_renders_in_spanish(world, evidenced):
     html = response.content.decode()
     assert 'lang="es"' in html
     assert "424\xa0560" in html  # Spanish grouping (Django es locale): non-breaking space
+    assert "Ahorro anual" in html and "Resumen ejecutivo" in html
+    english = world.client("staff").get(f"/evidence/problems/{evidenced.pk}/summary/?lang=en")
+    assert "Annual savings" in english.content.decode()
+    assert "424,560" in english.content.decode()
 
 
 @pytest.mark.django_db
@@ -122,6 +126,8 @@ def test_shared_link_works_without_an_account_then_expires(world, evidenced, cli
     assert "424\xa0560" in page.content.decode()
     pdf = client.get(f"/evidence/s/{new.token}/summary.pdf")
     assert pdf.content.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Ahorro anual" in text
     assert client.get("/evidence/s/not-a-token/").status_code == 404
     SharedReportLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client.get(f"/evidence/s/{new.token}/").status_code == 410

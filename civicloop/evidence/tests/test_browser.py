@@ -1,0 +1,26 @@
+"""The impact report and the shared executive summary in a real browser, checked with axe."""
+
+import pytest
+
+from civicloop.evidence import services
+from civicloop.web.tests.browser import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_report_and_shared_summary_are_accessible(live_server, page, world, evidenced):
+    sign_in(page, live_server.url, world.people["staff"].email)
+    page.goto(f"{live_server.url}/evidence/problems/{evidenced.pk}/")
+    assert page.locator("#efficiency").inner_text().count("424,560") == 1
+    assert_accessible(page)
+    page.click("button:has-text('Create link')")
+    page.wait_for_load_state("networkidle")
+    assert "shown only once" in page.content()
+    token = services.shared_link_create(
+        actor=world.principal("staff"), problem=evidenced, language="es"
+    ).token
+    anonymous = page.context.browser.new_context().new_page()
+    anonymous.goto(f"{live_server.url}/evidence/s/{token}/")
+    assert "Ahorro anual" in anonymous.content()
+    assert_accessible(anonymous)
+    anonymous.context.close()

@@ -1,0 +1,38 @@
+"""Assessment, obstacle register, replication plan and sandbox pages in a browser, with axe."""
+
+import pytest
+
+from civicloop.web.tests.browser import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_scaling_pages_are_accessible(live_server, page, world, scaled):
+    sign_in(page, live_server.url, world.people["evaluator"].email)
+    page.goto(f"{live_server.url}/scaling/assessments/{scaled['assessment'].pk}/")
+    assert_accessible(page)
+    page.select_option("#id_domain", "reach")
+    page.check("#id_score_3")
+    page.fill("#id_evidence", "Survey of 400 patients")
+    page.click("button:has-text('Save rating')")
+    page.wait_for_load_state("networkidle")
+    assert "Survey of 400 patients" in page.content()
+    for path in [
+        "/scaling/",
+        "/scaling/obstacles/",
+        f"/scaling/plans/{scaled['plan'].pk}/",
+        f"/scaling/sandboxes/{scaled['sandbox'].pk}/",
+        "/scaling/lessons/",
+    ]:
+        page.goto(live_server.url + path)
+        assert_accessible(page)
+
+
+def test_public_sandbox_registry_is_accessible_without_signing_in(live_server, page, scaled):
+    page.goto(f"{live_server.url}/scaling/registry/")
+    assert "Pharmacy confirmations" in page.content()
+    assert_accessible(page)
+    page.click("text=Pharmacy confirmations")
+    page.wait_for_load_state("networkidle")
+    assert "Art. 12" in page.content()
+    assert_accessible(page)
