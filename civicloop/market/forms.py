@@ -145,7 +145,15 @@ class VendorForm(forms.Form):
 
 class ProposalForm(forms.Form):
     phase = forms.ChoiceField(label=_("Phase"), choices=[])
-    content = forms.CharField(label=_("Your proposal"), widget=forms.Textarea, min_length=50)
+    content = forms.CharField(
+        label=_("Your proposal"),
+        widget=forms.Textarea,
+        min_length=50,
+        help_text=_(
+            "Sealed until the deadline. If the evaluation is anonymous, do not name "
+            "your company in the text."
+        ),
+    )
     price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=14, decimal_places=2)
     file = forms.FileField(
         label=_("Attachment (PDF, ODT, DOCX, CSV or XLSX, up to 10 MB)"), required=False
