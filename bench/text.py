@@ -74,8 +74,9 @@ def main() -> None:
     embed_seconds = stats["seconds_vectors"]
     _row("vectors (USE sample + TF-IDF da)", int(stats["embedded"]), embed_seconds)
     _row("cluster, propagate, label, quotes", args.n, stats["seconds_total"] - embed_seconds)
-    print(f"  ({int(stats['embedded']):,} comments embedded, {int(stats['propagated']):,} joined")
-    print("   their theme by TF-IDF centroid)")
+    print(f"  ({int(stats['embedded']):,} comments with a vector: {int(stats['model_texts']):,}")
+    print(f"   distinct texts through the model in {stats['seconds_model']:.1f} s, the Danish by")
+    print(f"   TF-IDF; {int(stats['propagated']):,} joined their theme by TF-IDF centroid)")
 
     t = time.perf_counter()
     scores = [sentiment(text, lang).score for text, lang in zip(redacted, languages, strict=True)]
@@ -110,7 +111,7 @@ def main() -> None:
     embed(redacted, backend="tfidf")
     tfidf_seconds = time.perf_counter() - t
     _row("  TF-IDF + LSA(256) vectorising", args.n, tfidf_seconds)
-    model_rate = stats["embedded"] / embed_seconds
+    model_rate = stats["model_texts"] / stats["seconds_model"]
     print(f"  model {model_rate:,.0f}/s vs TF-IDF {args.n / tfidf_seconds:,.0f}/s: ", end="")
     print(f"TF-IDF is {args.n / tfidf_seconds / model_rate:.0f}x faster per comment")
     sample = [redacted[i] for i, lang in enumerate(languages) if lang in ("en", "es")]

@@ -371,7 +371,8 @@ def _find_themes(
     model_budget: int | None = MODEL_BUDGET,
 ) -> ThemeResult:
     started = time.perf_counter()
-    stats: dict[str, float] = {"embedded": 0, "propagated": 0}
+    stats: dict[str, float] = {"embedded": 0, "propagated": 0, "model_texts": 0}
+    stats["seconds_model"] = 0.0
     n = len(texts)
     keys = [str(i) for i in (ids if ids is not None else range(n))]
     if len(keys) != n or (languages is not None and len(languages) != n):
@@ -396,7 +397,10 @@ def _find_themes(
             group_vectors = np.asarray(vectors, dtype=np.float32)[members]
         elif group == "use":
             embedded = _model_sample(members, clean, model_budget, seed)
+            model_started = time.perf_counter()
             group_vectors = embed([clean[i] for i in embedded], backend="use")
+            stats["model_texts"] = len({clean[i] for i in embedded})
+            stats["seconds_model"] = time.perf_counter() - model_started
         else:
             group_vectors = embed([clean[i] for i in members], backend="tfidf")
         for row, i in enumerate(embedded):
