@@ -90,3 +90,31 @@ def test_without_other_apps_data_the_hand_entered_figures_are_used(world, eviden
     inputs = impact_inputs_gather(problem=evidenced)
     assert inputs.sources == ["portfolio", "entered by hand"]
     assert inputs.services[0].source == "Finance"
+
+
+@pytest.mark.django_db
+def test_feedback_themes_replace_hand_entered_ones(world, evidenced):
+    from civicloop.feedback import services as feedback_services
+    from civicloop.feedback.models import Theme
+
+    survey = feedback_services.survey_create(
+        actor=world.principal("staff"),
+        unit=world.unit,
+        title={"en": "Reminders"},
+        templates=["comment"],
+        consent={"en": "Anonymous."},
+        problem=evidenced,
+    )
+    Theme.objects.create(
+        survey=survey,
+        key="t1",
+        label="Rebook in the call",
+        size=40,
+        quotes=["Let me change the time when you call"],
+    )
+    Theme.objects.create(survey=survey, key="t2", label="Voice too fast", size=12)
+    inputs = impact_inputs_gather(problem=evidenced)
+    assert "feedback" in inputs.sources
+    assert [t.label for t in inputs.themes] == ["Rebook in the call", "Voice too fast"]
+    assert inputs.themes[0].summary == "“Let me change the time when you call”"
+    assert inputs.themes[0].sentiment is None
