@@ -713,6 +713,12 @@ def vendor_invite(
 # --- sealed proposals --------------------------------------------------------------------------
 
 
+def _submission_audit_org(challenge: Challenge, vendor: Organization) -> int:
+    """Submissions to an anonymous evaluation are logged under the vendor, not the unit, so the
+    unit's audit page cannot tie a proposal code to the person who submitted it."""
+    return vendor.pk if challenge.anonymous_evaluation else challenge.unit_id
+
+
 def _new_code() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     while True:
@@ -788,7 +794,7 @@ def proposal_submit(
         actor=actor,
         action=action,
         obj=proposal,
-        organization=challenge.unit_id,
+        organization=_submission_audit_org(challenge, vendor),
         metadata={
             "code": proposal.code,
             "revision": proposal.revision,
@@ -821,7 +827,7 @@ def proposal_file_add(
         actor=actor,
         action=MarketEvent.PROPOSAL_FILE_ADDED,
         obj=record,
-        organization=proposal.challenge.unit_id,
+        organization=_submission_audit_org(proposal.challenge, proposal.vendor),
         metadata={
             "proposal": proposal.code,
             "sha256": record.sha256,

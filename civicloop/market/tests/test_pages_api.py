@@ -155,10 +155,15 @@ def test_anonymous_mode_leaks_no_vendor_identity(world):
         ]
         if role == "staff":
             urls.append(f"/market/challenges/{challenge.pk}/manage/")
+        if role in ("staff", "auditor"):
+            urls.append("/audit/")
         for url in urls:
             response = client.get(url)
             assert response.status_code == 200, url
-            assert name not in response.content.decode(), f"{role} {url}"
+            body = response.content.decode()
+            assert name not in body, f"{role} {url}"
+            assert world.people["vendor"].email not in body, f"{role} {url}"
+            assert world.people["vendor"].full_name not in body, f"{role} {url}"
             assert (
                 "Content-Disposition" not in response or name not in response["Content-Disposition"]
             )
