@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.text import slugify
 
 from civicloop.core.permissions import Ability, Principal, scope_q
 from civicloop.feedback import scoring
@@ -260,6 +261,19 @@ def theme_trends(*, survey: Survey, by: str = "iteration") -> list[dict[str, Any
 # --- the summary the experiments app shows on an iteration ------------------------------------
 
 
+def service_key_for(service: Any) -> str:
+    """The `service_key` feedback carries for an experiments Service: its slugified name."""
+    return str(getattr(service, "key", "") or slugify(service.name))
+
+
+def iteration_key_for(iteration: Any) -> str:
+    """The `iteration_key` for an experiments Iteration: "<service key>-<number>"."""
+    key = getattr(iteration, "key", None)
+    if key:
+        return str(key)
+    return f"{service_key_for(iteration.service)}-{iteration.number}"
+
+
 @dataclass(frozen=True)
 class FeedbackSummary:
     iteration_key: str
@@ -292,12 +306,15 @@ def feedback_summary_for(
 ) -> FeedbackSummary:
     """Scores with intervals, top themes with sizes and quotes, and n for one iteration.
 
-    `iteration` may be any object with a `key` attribute (e.g. an experiments Iteration);
-    responses match on their `iteration_key`. With `viewer`, only surveys they may read count.
+    `iteration` may be an experiments Iteration (key "<slugified service name>-<number>", see
+    `iteration_key_for`) or any object with a `key`; responses match on their
+    `iteration_key`. With `viewer`, only surveys they may read count.
     """
-    key = iteration_key if iteration_key is not None else getattr(iteration, "key", None)
-    if key is None and iteration is not None:
-        key = str(iteration)
+    key = (
+        iteration_key
+        if iteration_key is not None
+        else (iteration_key_for(iteration) if iteration is not None else None)
+    )
     if not key:
         raise ValueError("iteration_key: give the iteration's key")
     responses = Response.objects.filter(iteration_key=key)

@@ -241,12 +241,21 @@ def _clean_page(page: str) -> str:
     return path[:300]
 
 
+def _questions_by_key(survey: Survey) -> dict[str, Question]:
+    # Cached on the instance: a batch (import, demo) asks once, not once per response.
+    cached = getattr(survey, "_questions_by_key", None)
+    if cached is None:
+        cached = {q.key: q for q in survey.questions.all()}
+        survey._questions_by_key = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def _parse_answers(survey: Survey, answers: dict[str, Any], language: str) -> list[dict]:
     if not isinstance(answers, dict):
         raise ValidationError({"answers": "Send an object of question key to answer."})
     if len(answers) > MAX_ANSWERS:
         raise ValidationError({"answers": f"At most {MAX_ANSWERS} answers."})
-    questions = {q.key: q for q in survey.questions.all()}
+    questions = _questions_by_key(survey)
     errors: dict[str, str] = {}
     parsed: list[dict] = []
     for key, raw in answers.items():

@@ -175,3 +175,22 @@ def test_theme_edits_need_manage_ability(world, survey):
             theming.theme_edit(
                 actor=world.principal(role), survey=survey, operation="accept", theme_key=key
             )
+
+
+@pytest.mark.django_db
+def test_summary_resolves_an_experiments_iteration_by_service_and_number(world, survey):
+    from types import SimpleNamespace
+
+    services.response_submit(
+        survey=survey,
+        answers={"satisfaction": 5},
+        channel="api",
+        service_key="trading-licence-renewal",
+        iteration_key="trading-licence-renewal-2",
+        variant="sms",
+    )
+    iteration = SimpleNamespace(number=2, service=SimpleNamespace(name="Trading licence renewal"))
+    summary = selectors.feedback_summary_for(iteration=iteration, variant="sms")
+    assert summary.iteration_key == "trading-licence-renewal-2"
+    assert summary.n == 1
+    assert summary.scores[0].value == 100.0
