@@ -89,6 +89,15 @@ def _rows(path: str, column: str, language_column: str | None) -> Iterator[tuple
             raise InputError(f"{path}: not a readable CSV file ({error})") from None
 
 
+def _progress(rows: Iterator[list[str]], what: str) -> Iterator[list[str]]:
+    # A progress bar only for a person watching a terminal; never the text itself.
+    if not sys.stderr.isatty():
+        return rows
+    from tqdm import tqdm
+
+    return iter(tqdm(rows, desc=what, unit=" rows", file=sys.stderr, leave=False))
+
+
 def _cell(row: list[str], index: int | None) -> str | None:
     if index is None or index >= len(row):
         return None
@@ -102,7 +111,7 @@ def _redact(args: argparse.Namespace, out: TextIO) -> int:
     delimiter, header, text_at, language_at = next(rows)
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     buffered = [header]
-    for row in rows:
+    for row in _progress(rows, "redacting"):
         if text_at < len(row):
             row[text_at] = redact(row[text_at], _cell(row, language_at)).text
         buffered.append(row)
@@ -119,7 +128,7 @@ def _themes(args: argparse.Namespace, out: TextIO) -> int:
     _, _, text_at, language_at = next(rows)
     texts: list[str] = []
     languages: list[str | None] = []
-    for row in rows:
+    for row in _progress(rows, "redacting"):
         language = _cell(row, language_at) or None
         texts.append(redact(_cell(row, text_at) or "", language).text)
         languages.append(language)

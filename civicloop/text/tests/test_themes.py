@@ -171,3 +171,17 @@ def test_comments_beyond_the_model_budget_join_by_tfidf():
     # Most propagated comments reach the theme holding their topic's embedded members.
     hits = sum(result.assignments[12 + j] in by_topic[topic] for j, topic in enumerate(expected))
     assert hits >= 5
+
+
+def test_edits_survive_when_most_comments_skip_the_model():
+    texts, languages, _ = synthetic_comments(150, seed=6, pii_rate=0)
+    ids = [f"c{i}" for i in range(len(texts))]
+    first = find_themes(texts, languages, ids=ids, model_budget=40)
+    assert first.stats["propagated"] > 50
+    edits = ThemeEdits()
+    target = first.themes[0].id
+    renamed = edits.rename(first, target, "Kept by staff")
+    second = find_themes(texts, languages, edits, ids=ids, model_budget=40, seed=8)
+    assert second.theme(renamed).label == "Kept by staff"
+    assert set(first.members(target)) <= set(second.members(renamed))
+    assert second.theme(renamed).quotes
