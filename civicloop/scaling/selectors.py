@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -295,3 +295,52 @@ def closed_problem_list(*, viewer: Principal, query: str = "") -> QuerySet[Probl
             Q(title__icontains=word) | Q(statement__icontains=word) | Q(causes__icontains=word)
         )
     return qs.order_by("-updated_at")
+
+
+@dataclass(frozen=True)
+class IterationLesson:
+    service: str
+    iteration: str
+    decision: str  # iterate | pivot | scale | stop
+    rationale: str
+    hypothesis: str
+    decided_at: datetime
+
+
+def iteration_lessons(*, viewer: Principal, query: str = "") -> list[IterationLesson]:
+    """Decided iterations from the experiments app (its decision log), matching every word."""
+    try:
+        from civicloop.experiments import selectors as experiments_selectors
+    except ImportError:
+        return []
+    words = [w.lower() for w in query.split()[:8]]
+    out = []
+    services = experiments_selectors.service_list(viewer=viewer).prefetch_related(
+        "iterations__decision"
+    )
+    for service in services:
+        for iteration in service.iterations.all():
+            decision = getattr(iteration, "decision", None)
+            if decision is None:
+                continue
+            text = " ".join(
+                [
+                    service.name,
+                    iteration.title,
+                    iteration.what_changes,
+                    iteration.hypothesis,
+                    decision.rationale,
+                ]
+            ).lower()
+            if all(w in text for w in words):
+                out.append(
+                    IterationLesson(
+                        service.name,
+                        f"#{iteration.number} {iteration.title}",
+                        decision.kind,
+                        decision.rationale,
+                        iteration.hypothesis,
+                        decision.decided_at,
+                    )
+                )
+    return sorted(out, key=lambda x: x.decided_at, reverse=True)

@@ -512,6 +512,7 @@ def lessons(request: HttpRequest) -> HttpResponse:
             "outcomes": LessonOutcome.choices,
             "outcome_labels": dict(LessonOutcome.choices),
             "closed": selectors.closed_problem_list(viewer=viewer, query=query),
+            "iterations": selectors.iteration_lessons(viewer=viewer, query=query),
             "stage_labels": dict(Stage.choices),
             "can_edit": bool(viewer.units_with(Ability.EDIT_SCALING)),
         },

@@ -284,3 +284,32 @@ def test_lesson_search_matches_every_word_in_any_field_within_scope(world):
         "Fast track for permits"
     ]
     assert list(search(viewer=staff, query="secret")) == []
+
+
+def test_decided_iterations_join_the_lessons_archive(world):
+    from civicloop.experiments import services as experiment_services
+    from civicloop.experiments.models import ResultSnapshot
+    from civicloop.experiments.tests import factories as exp
+
+    staff = world.principal("staff")
+    svc = exp.service(staff, world.unit, world.agency, name="Tax helpline")
+    iteration = exp.iteration(staff, svc, title="Chatbot for spring questions")
+    experiment = exp.ab_experiment(
+        staff, iteration, [(exp.metric(staff, world.unit), "primary", None)]
+    )
+    snapshot = ResultSnapshot.objects.create(
+        experiment=experiment, computed_at=timezone.now(), ok=True, payload={}
+    )
+    experiment_services.decision_record(
+        actor=staff,
+        iteration=iteration,
+        kind="stop",
+        cited_results=[snapshot],
+        rationale="Calls rose 2%: people called about the letter, not general questions.",
+    )
+    [lesson] = selectors.iteration_lessons(viewer=staff, query="letter chatbot")
+    assert (lesson.service, lesson.decision) == ("Tax helpline", "stop")
+    assert selectors.iteration_lessons(viewer=staff, query="parking") == []
+    assert selectors.iteration_lessons(viewer=world.principal("outsider")) == []
+    page = world.client("staff").get("/scaling/lessons/?q=letter").content.decode()
+    assert "Calls rose 2%" in page
