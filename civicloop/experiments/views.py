@@ -430,7 +430,13 @@ def experiment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, _("Stopped."))
         elif action == "refresh":
             services.experiment_refresh_enqueue(actor=viewer, experiment=experiment)
-            messages.success(request, _("Refresh queued: results update in a moment."))
+            messages.success(
+                request,
+                _(
+                    "Refresh queued: the worker (civicloop worker) recomputes the results "
+                    "in the background; reload this page in a moment."
+                ),
+            )
         else:
             raise Http404("Not found")
     except ValidationError as error:
