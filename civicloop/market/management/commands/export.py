@@ -22,6 +22,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind: str, file: str, **options):
         package = release_package()
+        if not package["releases"]:
+            raise CommandError(
+                "nothing to export: no challenge is published yet, and an OCDS release "
+                "package needs at least one release"
+            )
         errors = validation_errors(package)
         if errors:
             raise CommandError("the package does not validate: " + "; ".join(errors[:5]))
