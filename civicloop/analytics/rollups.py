@@ -188,14 +188,15 @@ def apply_batch(
 
     Runs inside the caller's transaction. ``timings`` (optional) receives seconds per step.
     """
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
 
     def lap(step: str) -> None:
-        nonlocal clock
+        nonlocal clock, cpu
         if timings is not None:
-            now = time.perf_counter()
+            now, now_cpu = time.perf_counter(), time.process_time()
             timings[step] = timings.get(step, 0.0) + now - clock
-            clock = now
+            timings[step + "_cpu"] = timings.get(step + "_cpu", 0.0) + now_cpu - cpu
+            clock, cpu = now, now_cpu
 
     con.execute(
         "CREATE OR REPLACE TEMP TABLE rollup_changed AS "
