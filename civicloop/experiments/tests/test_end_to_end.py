@@ -137,7 +137,7 @@ def test_iteration_cycle_through_the_api_matches_civicloop_analyze(
     rng = random.Random(7)
     start = datetime.now(UTC) - timedelta(days=12)
     events, truth = [], {}
-    for i in range(400):
+    for i in range(600):
         unit = f"shop-{i}"
         variant = assign(config, unit).variant
         exposed = start + timedelta(minutes=5 * i)
