@@ -94,6 +94,7 @@ def test_production_settings_pass_the_deploy_check():
         "ALLOWED_HOSTS": "civicloop.example.gov",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     result = subprocess.run(
         [sys.executable, "-m", "civicloop.cli", "check", "--deploy"],
         capture_output=True,
