@@ -117,6 +117,9 @@ class ExperimentPatch(Schema):
     alpha: float | None = Field(None, gt=0, lt=0.5)
     planned_days: int | None = Field(None, ge=1)
     intervention_date: date | None = None
+    traffic_bp: int | None = Field(
+        None, ge=0, le=10_000, description="Ramp a staged rollout (not a plan deviation)"
+    )
     metrics: list[MetricChoice] | None = None
 
 
@@ -287,6 +290,23 @@ def create_service(request: HttpRequest, payload: ServiceIn):
         shared_with=shared,
     )
     return 201, selectors.service_get(viewer=actor, pk=service.pk)
+
+
+class ShareIn(Schema):
+    organization_ids: list[int] = Field(..., description="Companies that may see the service")
+
+
+@router.post(
+    "/services/{service_id}/share", response=ServiceOut, summary="Share a service with vendors"
+)
+def share_service(request: HttpRequest, service_id: int, payload: ShareIn):
+    actor = require_write(request)
+    service = selectors.service_get(viewer=actor, pk=service_id)
+    orgs = list(Organization.objects.filter(pk__in=payload.organization_ids))
+    if len(orgs) != len(set(payload.organization_ids)):
+        raise ValidationError({"organization_ids": "One or more organisations do not exist."})
+    services.service_share(actor=actor, service=service, organizations=orgs)
+    return selectors.service_get(viewer=actor, pk=service_id)
 
 
 @router.get("/services/{service_id}", response=ServiceOut, summary="One service")

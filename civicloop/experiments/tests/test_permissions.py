@@ -155,3 +155,22 @@ def test_running_overview_query_count_is_flat(world, objects, django_assert_num_
     with django_assert_num_queries(9):
         page = client.get("/experiments/")
     assert page.content.decode().count('href="/experiments/' + str(third.pk) + '/"') == 1
+
+
+def test_sharing_a_service_lets_the_vendor_see_it(world, objects):
+    own = objects["own"]
+    vendor = world.client("vendor")
+    assert vendor.get(f"/api/v1/services/{own.pk}").status_code == 404
+    r = world.client("staff").post(
+        f"/api/v1/services/{own.pk}/share",
+        data=json.dumps({"organization_ids": [world.company.pk]}),
+        content_type="application/json",
+    )
+    assert r.status_code == 200
+    assert vendor.get(f"/api/v1/services/{own.pk}").status_code == 200
+    r = world.client("staff").post(
+        f"/api/v1/services/{own.pk}/share",
+        data=json.dumps({"organization_ids": [world.agency.pk]}),
+        content_type="application/json",
+    )
+    assert r.status_code == 422  # services are shared with companies only

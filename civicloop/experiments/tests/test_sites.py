@@ -167,3 +167,51 @@ def test_results_page_shows_the_chart_with_its_data_table(world):
     assert "Parallel trends: pilot and comparison sites — data table" in html
     assert 'id="trends-spec"' in html
     assert "Maryland SMS" in html
+
+
+def test_staggered_pilot_recovers_a_known_effect(world):
+    periods = _weeks(10)
+    staff, exp = _site_experiment(world, "staggered", intervention_date=periods[4])
+    rng = random.Random(11)
+    starts = {"a": 4, "b": 4, "c": 6, "d": 6, "e": None, "f": None, "g": None}
+    rows = []
+    for site, start in starts.items():
+        level = rng.uniform(50, 60)
+        for i, p in enumerate(periods):
+            treated = start is not None and i >= start
+            rows.append(
+                {
+                    "site": site,
+                    "period": p,
+                    "treated": treated,
+                    "outcome": level + 0.5 * i - (6 if treated else 0) + rng.gauss(0, 0.2),
+                }
+            )
+    services.site_observations_record(actor=staff, experiment=exp, rows=rows)
+    snap = services.experiment_refresh(experiment=exp)
+    assert snap.ok, snap.error
+    assert snap.payload["effect"]["estimate"] == pytest.approx(-6, abs=0.5)
+
+
+def test_staged_rollout_ramps_traffic_without_a_deviation(world):
+    from civicloop.experiments.models import PlanDeviation
+
+    staff = world.principal("staff")
+    it = f.iteration(staff, f.service(staff, world.unit, world.agency))
+    metric = f.metric(staff, world.unit, "renewed")
+    exp = services.experiment_create(
+        actor=staff,
+        iteration=it,
+        key="ramp",
+        title="Ramp",
+        design="rollout",
+        analysis_plan="As registered",
+        metrics=[(metric, "primary", None)],
+        variants=[{"key": "control", "weight": 1}, {"key": "new", "weight": 1}],
+        traffic_bp=1000,
+    )
+    services.experiment_start(actor=staff, experiment=exp)
+    services.experiment_update(actor=staff, experiment=exp, traffic_bp=5000)
+    exp.refresh_from_db()
+    assert exp.traffic_bp == 5000
+    assert not PlanDeviation.objects.exists()
