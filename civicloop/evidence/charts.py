@@ -11,6 +11,7 @@ from markupsafe import Markup
 from civicloop.evidence.report import ImpactReport
 from civicloop.evidence.svg import Bar, bar_chart_svg
 from civicloop.web.charts import _spec
+from civicloop.web.jinja import number
 
 
 def effects_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]]:
@@ -99,7 +100,7 @@ def summary_svgs(report: ImpactReport) -> list[Markup]:
                             f"{k.name[:28]} · {label}",
                             value,
                             colour=colour,
-                            text=f"{value:,.2f} {k.unit}",
+                            text=f"{number(value, 2)} {k.unit}",
                         )
                     )
         charts.append(bar_chart_svg(title=_("KPIs: baseline, latest, target"), bars=bars))
@@ -110,7 +111,7 @@ def summary_svgs(report: ImpactReport) -> list[Markup]:
                 e.efficiency.savings.estimate,
                 e.efficiency.savings.low,
                 e.efficiency.savings.high,
-                text=f"{e.efficiency.savings.estimate:,.0f} {e.service.currency}",
+                text=f"{number(e.efficiency.savings.estimate, 0)} {e.service.currency}",
             )
             for e in report.efficiencies
         ]

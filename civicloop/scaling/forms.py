@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.scaling.models import Domain, LessonOutcome, ObstacleKind, ObstacleStatus
@@ -108,3 +109,94 @@ class LessonForm(forms.Form):
     )
     iteration_label = forms.CharField(label=_("Iteration"), required=False, max_length=200)
     tags = forms.CharField(label=_("Tags (comma-separated)"), required=False, max_length=300)
+
+
+class SandboxApplyForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    public_summary = forms.CharField(
+        label=_("Public summary (no personal data)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    regulator = forms.CharField(label=_("Regulator or rule owner"), max_length=200)
+    problem = forms.TypedChoiceField(
+        label=_("Problem"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, problems=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["problem"].choices = [("", "—")] + [(p.pk, p.title) for p in problems]
+
+
+CRITERIA_LABELS = {
+    "in_scope": _("In scope: the rule is one the regulator can waive or relax"),
+    "genuine_innovation": _("Genuine innovation: not available under current rules"),
+    "citizen_benefit": _("Citizen benefit: identifiable benefit to citizens"),
+    "readiness": _("Readiness: ready to test with real participants"),
+    "need": _("Need: a sandbox is genuinely needed to test it"),
+}
+
+
+class EligibilityForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in CRITERIA_LABELS.items():
+            self.fields[key] = forms.BooleanField(label=label, required=False)
+            short = key.replace("_", " ")
+            self.fields[f"{key}_why"] = forms.CharField(
+                label=format_lazy("{} ({})", _("Why"), short), max_length=1000
+            )
+
+
+class SandboxPlanForm(forms.Form):
+    rule_waived = forms.CharField(
+        label=_("Rule waived or relaxed"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    relaxation = forms.CharField(
+        label=_("How it is relaxed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    safeguards = forms.CharField(label=_("Safeguards"), widget=forms.Textarea(attrs={"rows": 3}))
+    participants = forms.CharField(label=_("Participants (groups, not names)"), max_length=1000)
+    participant_limit = forms.IntegerField(
+        label=_("Participant limit"), min_value=1, required=False
+    )
+    exit_criteria = forms.CharField(
+        label=_("Exit criteria"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput)
+
+
+class SandboxExtendForm(forms.Form):
+    until = forms.DateField(label=_("Extend until"), widget=DateInput)
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class SandboxReportForm(forms.Form):
+    period_end = forms.DateField(label=_("Period ending"), widget=DateInput)
+    participants = forms.IntegerField(label=_("Participants so far"), min_value=0)
+    incidents = forms.IntegerField(label=_("Incidents"), min_value=0, initial=0)
+    safeguards_held = forms.BooleanField(label=_("Safeguards held"), required=False, initial=True)
+    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SandboxExitForm(forms.Form):
+    exited_on = forms.DateField(label=_("Exited on"), widget=DateInput)
+    exit_report = forms.CharField(label=_("Exit report"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class SandboxLearningForm(forms.Form):
+    learning = forms.CharField(
+        label=_("What the sandbox taught about the rules"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    recommendation = forms.CharField(
+        label=_("Rule change it supports"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    obstacles = forms.TypedMultipleChoiceField(
+        label=_("Obstacles it addresses"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, obstacles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["obstacles"].choices = [(o.pk, o.title) for o in obstacles]

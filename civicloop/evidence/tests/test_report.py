@@ -105,7 +105,9 @@ def test_pdf_summary_contains_the_figures_as_text(world, evidenced):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    assert len(pages) == 1  # a one-page executive summary
+    text = "".join(page.extract_text() for page in pages)
     assert "424,560" in text
     assert "Missed visits" in text
 

@@ -36,3 +36,19 @@ def test_public_sandbox_registry_is_accessible_without_signing_in(live_server, p
     page.wait_for_load_state("networkidle")
     assert "Art. 12" in page.content()
     assert_accessible(page)
+
+
+def test_sandbox_steps_and_obstacle_form_are_accessible(live_server, page, world, scaled):
+    sign_in(page, live_server.url, world.people["staff"].email)
+    page.goto(f"{live_server.url}/scaling/sandboxes/{scaled['sandbox'].pk}/")
+    assert page.locator("button:has-text('Add a monitoring report')").count() == 1
+    assert_accessible(page)
+    page.fill("#id_period_end", "2026-12-01")
+    page.fill("#id_participants", "150")  # above the plan's limit of 100
+    page.fill("#id_summary", "Busy month")
+    page.click("button:has-text('Add a monitoring report')")
+    page.wait_for_load_state("networkidle")
+    assert "More participants than the plan allows" in page.content()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/scaling/obstacles/new/")
+    assert_accessible(page)

@@ -139,3 +139,111 @@ def test_outsiders_get_404_from_the_api(world, scaled):
         client.get(f"/api/v1/evidence/problems/{scaled['problem'].pk}/report", **other).status_code
         == 404
     )
+
+
+def test_a_sandbox_goes_through_its_whole_life_on_the_web(world):
+    from civicloop.scaling.models import Sandbox
+
+    client = world.client("staff")
+    assert (
+        client.post(
+            "/scaling/sandboxes/new/",
+            {
+                "title": "Night permits",
+                "public_summary": "Shops open late.",
+                "regulator": "Licensing",
+            },
+        ).status_code
+        == 302
+    )
+    sandbox = Sandbox.objects.get()
+    base = f"/scaling/sandboxes/{sandbox.pk}"
+    answers = {
+        k: "on" for k in ["in_scope", "genuine_innovation", "citizen_benefit", "readiness", "need"]
+    }
+    notes = {f"{k}_why": "because" for k in answers}
+    assert client.post(f"{base}/eligibility/", answers | notes).status_code == 302
+    sandbox.refresh_from_db()
+    assert sandbox.status == "eligible"
+    too_long = client.post(
+        f"{base}/start/",
+        {
+            "rule_waived": "Closing hours",
+            "safeguards": "Noise",
+            "participants": "20 shops",
+            "exit_criteria": "No complaints",
+            "starts_on": "2027-01-01",
+            "ends_on": "2028-06-01",
+        },
+    )
+    assert too_long.status_code == 422
+    assert "at most 12 months" in too_long.content.decode()
+    assert (
+        client.post(
+            f"{base}/start/",
+            {
+                "rule_waived": "Closing hours",
+                "safeguards": "Noise",
+                "participants": "20 shops",
+                "exit_criteria": "No complaints",
+                "participant_limit": "20",
+                "starts_on": "2027-01-01",
+                "ends_on": "2027-07-01",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{base}/report/",
+            {
+                "period_end": "2027-03-01",
+                "participants": "18",
+                "incidents": "0",
+                "safeguards_held": "on",
+                "summary": "Fine",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(f"{base}/extend/", {"until": "2027-09-01", "reason": "Summer"}).status_code
+        == 302
+    )
+    assert (
+        client.post(f"{base}/extend/", {"until": "2027-10-01", "reason": "Again"}).status_code
+        == 404
+    )  # one extension only: the step is gone
+    assert (
+        client.post(
+            f"{base}/exit/", {"exited_on": "2027-09-01", "exit_report": "Worked"}
+        ).status_code
+        == 302
+    )
+    assert client.post(f"{base}/learning/", {"learning": "Late hours are safe"}).status_code == 302
+    sandbox.refresh_from_db()
+    assert (sandbox.status, sandbox.reports.get().safeguards_held) == ("exited", True)
+    assert world.client("evaluator").post(f"{base}/learning/", {"learning": "x"}).status_code == 404
+    assert "Night permits" in world.client(None).get("/scaling/registry/").content.decode()
+
+
+def test_effect_form_checkbox_records_lower_is_better(world, scaled):
+    from civicloop.evidence.models import EffectEstimate
+
+    response = world.client("staff").post(
+        f"/evidence/problems/{scaled['problem'].pk}/effects/new/",
+        {
+            "outcome": "Waiting days",
+            "role": "waiting_time",
+            "unit": "days",
+            "estimate": "-2",
+            "std_error": "0.5",
+            "design": "did",
+            "source": "Pilot",
+            "lower_is_better": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert EffectEstimate.objects.get(outcome="Waiting days").lower_is_better is True
+    page = world.client("staff").get(f"/evidence/problems/{scaled['problem'].pk}/effects/new/")
+    assert 'type="checkbox" value="on"' in page.content.decode()
