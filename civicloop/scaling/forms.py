@@ -200,3 +200,23 @@ class SandboxLearningForm(forms.Form):
     def __init__(self, *args, obstacles=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["obstacles"].choices = [(o.pk, o.title) for o in obstacles]
+
+
+class ReplicationForm(forms.Form):
+    site = forms.CharField(label=_("Site"), max_length=200)
+    estimate = forms.FloatField(label=_("Effect found (same scale and sign as the original)"))
+    std_error = forms.FloatField(label=_("Standard error"), min_value=0)
+    design = forms.ChoiceField(label=_("Design"), choices=[])
+    independent = forms.BooleanField(
+        label=_("Run and analysed by an independent team"), required=False
+    )
+    completed_on = forms.DateField(label=_("Completed on"), widget=DateInput)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from civicloop.evidence.models import Design
+
+        super().__init__(*args, **kwargs)
+        self.fields["design"].choices = Design.choices

@@ -373,7 +373,7 @@ def plan_create(request: HttpRequest, problem_id: int) -> HttpResponse:
     )
 
 
-def _plan_page(request, plan, form, status=200):
+def _plan_page(request, plan, form, status=200, replication_form=None):
     viewer = principal(request)
     projection = selectors.plan_projection(plan=plan)
     replications = [
@@ -403,6 +403,7 @@ def _plan_page(request, plan, form, status=200):
             else [],
             "replications": replications,
             "form": form,
+            "replication_form": replication_form or forms.ReplicationForm(),
             "can_edit": can(viewer, Ability.EDIT_SCALING, unit_id=plan.problem.unit_id),
         },
         status=status,
@@ -436,6 +437,32 @@ def candidate_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Candidate added."))
             return redirect("scaling:plan", pk)
     return _plan_page(request, plan, form, status=422)
+
+
+@login_required
+@require_POST
+def replication_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a replication of the plan's effect run elsewhere (feeds Nesta levels 4 and 5)."""
+    viewer = principal(request)
+    plan = selectors.plan_get(viewer=viewer, pk=pk, ability=Ability.EDIT_SCALING)
+    form = forms.ReplicationForm(request.POST)
+    if plan.effect is None:
+        form.add_error(
+            None,
+            _(
+                "This plan's effect was entered as figures; record replications "
+                "against a recorded effect."
+            ),
+        )
+    elif form.is_valid():
+        try:
+            services.replication_record(actor=viewer, original=plan.effect, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("Replication recorded."))
+            return redirect("scaling:plan", pk)
+    return _plan_page(request, plan, forms.CandidateForm(), status=422, replication_form=form)
 
 
 # --- sandboxes --------------------------------------------------------------------------------

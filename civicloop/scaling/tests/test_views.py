@@ -247,3 +247,38 @@ def test_effect_form_checkbox_records_lower_is_better(world, scaled):
     assert EffectEstimate.objects.get(outcome="Waiting days").lower_is_better is True
     page = world.client("staff").get(f"/evidence/problems/{scaled['problem'].pk}/effects/new/")
     assert 'type="checkbox" value="on"' in page.content.decode()
+
+
+def test_recording_a_replication_on_the_plan_page_raises_the_nesta_level(world, scaled):
+    from civicloop.evidence.selectors import impact_report_for_problem
+
+    client = world.client("staff")
+    url = f"/scaling/plans/{scaled['plan'].pk}/replications/"
+    bad = client.post(
+        url,
+        {
+            "site": "Town",
+            "estimate": "-5",
+            "std_error": "0",
+            "design": "rct",
+            "completed_on": "2026-10-01",
+        },
+    )
+    assert bad.status_code == 422
+    assert "Standard error must be greater than zero" in bad.content.decode()
+    ok = client.post(
+        url,
+        {
+            "site": "Town",
+            "estimate": "-5.4",
+            "std_error": "1.5",
+            "design": "rct",
+            "independent": "on",
+            "completed_on": "2026-10-01",
+        },
+    )
+    assert ok.status_code == 302
+    assert impact_report_for_problem(problem=scaled["problem"]).primary.nesta_level == 4
+    page = client.get(f"/scaling/plans/{scaled['plan'].pk}/").content.decode()
+    assert "Town (1 Oct 2026)" in page
+    assert world.client("evaluator").post(url, {}).status_code == 404
