@@ -96,6 +96,19 @@ class ThemeLine:
 
 
 @dataclass(frozen=True)
+class ScoreLine:
+    """A satisfaction or CX level (not an effect) with its 95% interval, from a survey."""
+
+    label: str
+    kind: str  # share (percent), mean, nps
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    source: str
+
+
+@dataclass(frozen=True)
 class ImpactInputs:
     problem_id: int
     title: str
@@ -107,6 +120,7 @@ class ImpactInputs:
     services: list[ServiceLine]
     themes: list[ThemeLine]
     sources: list[str]  # which adapters contributed
+    scores: list[ScoreLine] = field(default_factory=list)  # CX levels from feedback surveys
 
     def primary_effect(self, service: str | None = None) -> EffectLine | None:
         """The best-graded primary effect for everyone (optionally for one service)."""
@@ -383,6 +397,33 @@ ADAPTERS: list[tuple[str, Adapter]] = [
 ]
 
 
+def _feedback_scores(problem: Problem) -> list[ScoreLine]:
+    """Overall CX scores (GOV.UK satisfaction, CSAT, NPS, …) of the problem's surveys."""
+    module = _optional("civicloop.feedback.selectors")
+    if module is None or not hasattr(module, "survey_scores") or not hasattr(problem, "surveys"):
+        return []
+    lines = []
+    try:
+        for survey in problem.surveys.all():
+            for groups in module.survey_scores(survey=survey).values():
+                for score in groups:
+                    lines.append(
+                        ScoreLine(
+                            str(score.label),
+                            str(score.kind),
+                            score.value,
+                            score.ci_low,
+                            score.ci_high,
+                            int(score.n),
+                            f"feedback survey {survey.slug}",
+                        )
+                    )
+    except (AttributeError, TypeError, ValueError) as error:
+        logger.warning("impact inputs: feedback scores skipped: %s", error)
+        return []
+    return lines
+
+
 def impact_inputs_gather(*, problem: Problem) -> ImpactInputs:
     """Everything a report on `problem` needs; the caller has already checked access."""
     effects: list[EffectLine] = []
@@ -421,6 +462,9 @@ def impact_inputs_gather(*, problem: Problem) -> ImpactInputs:
             services.append(manual)
     effects += manual_effects
     themes += manual_themes if not themes else []
+    scores = _feedback_scores(problem)
+    if scores and "feedback" not in sources:
+        sources.append("feedback")
     return ImpactInputs(
         problem_id=problem.pk,
         title=problem.title,
@@ -432,4 +476,5 @@ def impact_inputs_gather(*, problem: Problem) -> ImpactInputs:
         services=services,
         themes=themes,
         sources=sources,
+        scores=scores,
     )

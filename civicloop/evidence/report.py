@@ -90,6 +90,7 @@ class ImpactReport:
                 }
                 for q in self.equity
             ],
+            "scores": [sc.__dict__ for sc in self.inputs.scores],
             "themes": [
                 {
                     "label": t.label,

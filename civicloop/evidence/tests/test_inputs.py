@@ -118,3 +118,30 @@ def test_feedback_themes_replace_hand_entered_ones(world, evidenced):
     assert [t.label for t in inputs.themes] == ["Rebook in the call", "Voice too fast"]
     assert inputs.themes[0].summary == "“Let me change the time when you call”"
     assert inputs.themes[0].sentiment is None
+
+
+@pytest.mark.django_db
+def test_survey_satisfaction_levels_appear_in_service_quality(world, evidenced):
+    from statsmodels.stats.proportion import proportion_confint
+
+    from civicloop.feedback import services as feedback_services
+
+    survey = feedback_services.survey_create(
+        actor=world.principal("staff"),
+        unit=world.unit,
+        title={"en": "Reminders"},
+        templates=["govuk"],
+        consent={"en": "Anonymous."},
+        problem=evidenced,
+    )
+    for i, value in enumerate([5, 4, 4, 5, 4, 5, 4, 2, 1, 2]):
+        feedback_services.response_submit(
+            survey=survey, answers={"satisfaction": value}, channel="hosted", respondent_id=f"r{i}"
+        )
+    inputs = impact_inputs_gather(problem=evidenced)
+    [score] = [s for s in inputs.scores if s.kind == "share"]
+    low, high = proportion_confint(7, 10, method="wilson")
+    assert (score.value, score.n) == (pytest.approx(70.0), 10)
+    assert (score.ci_low, score.ci_high) == (pytest.approx(100 * low), pytest.approx(100 * high))
+    page = world.client("staff").get(f"/evidence/problems/{evidenced.pk}/").content.decode()
+    assert 'id="cx-scores"' in page
