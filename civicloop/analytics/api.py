@@ -4,7 +4,7 @@ import json
 import sqlite3
 import threading
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,7 +51,8 @@ class EventIn(Schema):
 def _maybe_enqueue_flush() -> None:
     """Ask the writer to flush, at most once per EVENT_FLUSH_INTERVAL_SECONDS per process."""
     global _last_flush_enqueued
-    interval = float(settings.CIVICLOOP.get("EVENT_FLUSH_INTERVAL_SECONDS", 10))
+    config: dict[str, Any] = settings.CIVICLOOP
+    interval = float(config.get("EVENT_FLUSH_INTERVAL_SECONDS", 10))
     with _flush_lock:
         now = time.monotonic()
         if _last_flush_enqueued and now - _last_flush_enqueued < interval:

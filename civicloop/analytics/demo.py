@@ -10,12 +10,13 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from civicloop.analytics import services
 from civicloop.analytics.assignment import ExperimentConfig, Variant, assign
 from civicloop.core.permissions import principal_for_person
 
-SMS_EXPERIMENT = {
+SMS_EXPERIMENT: dict[str, Any] = {
     "key": "licence-sms-reminder",
     "variants": [{"key": "control", "weight": 1}, {"key": "sms", "weight": 1}],
     "days": 14,

@@ -54,14 +54,15 @@ _store: EventStore | None = None
 def event_store() -> EventStore:
     """The one EventStore of this process, at ``settings.CIVICLOOP["EVENT_STORE_DIR"]``."""
     global _store
+    config: dict[str, Any] = settings.CIVICLOOP
     with _store_lock:
-        wanted = Path(settings.CIVICLOOP["EVENT_STORE_DIR"])
+        wanted = Path(config["EVENT_STORE_DIR"])
         if _store is None or _store.path != wanted:
             if _store is not None:
                 _store.close()
             _store = EventStore(
                 wanted,
-                max_backlog=int(settings.CIVICLOOP.get("EVENT_STORE_MAX_BACKLOG", 2_000_000)),
+                max_backlog=int(config.get("EVENT_STORE_MAX_BACKLOG", 2_000_000)),
             )
         return _store
 

@@ -36,7 +36,7 @@ class MetricForm(forms.Form):
     aggregation = forms.ChoiceField(
         label=_l("Aggregation per person"),
         required=False,
-        choices=[("", "–")] + Aggregation.choices,
+        choices=[("", "–"), *Aggregation.choices],
     )
     event_name = forms.CharField(label=_l("Event name"), required=False, max_length=128)
     window_hours = forms.IntegerField(
@@ -59,8 +59,8 @@ class MetricForm(forms.Form):
     def __init__(self, *args, unit: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         parts = Metric.objects.filter(unit=unit, aggregation__in=["count", "sum", "any"])
-        self.fields["numerator"].queryset = parts
-        self.fields["denominator"].queryset = parts
+        self.fields["numerator"].queryset = parts  # type: ignore[attr-defined]
+        self.fields["denominator"].queryset = parts  # type: ignore[attr-defined]
 
 
 def _apply_errors(form: forms.Form, error: ValidationError) -> None:

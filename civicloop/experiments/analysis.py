@@ -134,7 +134,7 @@ def _analyse_metric(
         arms_in,
         control,
         metric=spec.key,
-        metric_type=spec.stats_type,
+        metric_type=spec.stats_type,  # type: ignore[arg-type]
         alpha=alpha,
         sequential=sequential,
         cuped=cuped if spec.stats_type != "ratio" else None,
@@ -394,6 +394,7 @@ def analyse_sites(
         "periods": len(index),
     }
     warnings: list[str] = []
+    result: Any
     if design in ("did", "staggered"):
         payload["trends"] = _trends(rows, treated_sites)
         if start is not None:

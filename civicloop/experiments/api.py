@@ -243,7 +243,7 @@ def _metrics(unit_id: int, choices: list[MetricChoice]) -> list[tuple[Metric, st
         m.pk: m
         for m in Metric.objects.filter(unit_id=unit_id, pk__in=[c.metric_id for c in choices])
     }
-    out = []
+    out: list[tuple[Metric, str, float | None]] = []
     for c in choices:
         if c.metric_id not in found:
             raise ValidationError({"metrics": f"No metric {c.metric_id} in this unit."})
@@ -526,6 +526,43 @@ def decide(request: HttpRequest, iteration_id: int, payload: DecisionIn):
         rationale=payload.rationale,
         cited_results=cited,
         stop_reason=payload.stop_reason,
+    )
+
+
+class IterationPatch(Schema):
+    reason: str = Field("", description="Required to change a pre-registered hypothesis")
+    title: str | None = None
+    what_changes: str | None = None
+    hypothesis_change: str | None = None
+    hypothesis_metric: str | None = None
+    hypothesis_group: str | None = None
+    hypothesis_effect: str | None = None
+    hypothesis_because: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    evaluation_plan: str | None = None
+
+
+@router.get("/iterations/{iteration_id}", response=IterationOut, summary="One iteration")
+def get_iteration(request: HttpRequest, iteration_id: int):
+    return selectors.iteration_get(viewer=principal(request), pk=iteration_id)
+
+
+@router.patch(
+    "/iterations/{iteration_id}",
+    response=IterationOut,
+    summary="Change an iteration (hypothesis changes after a start are deviations)",
+)
+def update_iteration(request: HttpRequest, iteration_id: int, payload: IterationPatch):
+    actor = require_write(request)
+    iteration = selectors.iteration_get(viewer=actor, pk=iteration_id)
+    data = payload.dict(exclude_unset=True)
+    reason = data.pop("reason", "")
+    return services.iteration_update(
+        actor=actor,
+        iteration=iteration,
+        reason=reason,
+        **{k: v for k, v in data.items() if v is not None},
     )
 
 

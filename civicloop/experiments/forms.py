@@ -51,11 +51,11 @@ class ServiceForm(forms.Form):
 
     def __init__(self, *args, unit: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_agency"].queryset = Organization.objects.filter(
+        self.fields["owner_agency"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
             unit=unit, kind=OrganizationKind.AGENCY
         ).order_by("name")
-        self.fields["problems"].queryset = Problem.objects.filter(unit=unit).order_by("title")
-        self.fields["shared_with"].queryset = Organization.objects.filter(
+        self.fields["problems"].queryset = Problem.objects.filter(unit=unit).order_by("title")  # type: ignore[attr-defined]
+        self.fields["shared_with"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
             kind=OrganizationKind.COMPANY
         ).order_by("name")
 
@@ -139,7 +139,7 @@ class ExperimentForm(forms.Form):
         super().__init__(*args, **kwargs)
         metrics = Metric.objects.filter(unit=unit).order_by("name")
         for name in ("primary", "secondary", "guardrail"):
-            self.fields[name].queryset = metrics
+            self.fields[name].queryset = metrics  # type: ignore[attr-defined]
 
     def clean_variants(self) -> list[dict]:
         return parse_variants(self.cleaned_data.get("variants") or "")
@@ -198,4 +198,4 @@ class PowerForm(forms.Form):
 
     def __init__(self, *args, unit: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["metric"].queryset = Metric.objects.filter(unit=unit, source="events")
+        self.fields["metric"].queryset = Metric.objects.filter(unit=unit, source="events")  # type: ignore[attr-defined]

@@ -373,7 +373,7 @@ def iteration_feedback_summary(*, iteration: Iteration) -> Any:
 def _check_variants(design: str, variants: list[dict], control: str) -> list[dict]:
     if design not in RANDOMISED:
         return []
-    clean = []
+    clean: list[dict[str, Any]] = []
     for v in variants:
         key = str(v.get("key", "")).strip()
         weight = v.get("weight", 1)
@@ -914,7 +914,7 @@ def decision_record(
     moves = _move_problems(
         actor,
         service,
-        {Stage.EXPERIMENTING: DECISION_STAGE[kind]} if kind in DECISION_STAGE else {},
+        {Stage.EXPERIMENTING: DECISION_STAGE[DecisionKind(kind)]} if kind in DECISION_STAGE else {},
         f"Iteration {iteration.number} of {service.name}: {kind}. {rationale}",
     )
     decision = Decision.objects.create(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from civicloop.analytics import services as analytics_services
 from civicloop.analytics.models import Metric
@@ -25,7 +26,7 @@ def service(actor, unit, agency, name: str = "Licence renewals", **kw) -> Servic
 
 
 def iteration(actor, svc: Service, **kw) -> Iteration:
-    values = dict(
+    values: dict[str, Any] = dict(
         title="SMS reminder",
         what_changes="Send an SMS two weeks before expiry",
         hypothesis_change="send an SMS reminder",

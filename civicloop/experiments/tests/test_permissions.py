@@ -174,3 +174,30 @@ def test_sharing_a_service_lets_the_vendor_see_it(world, objects):
         content_type="application/json",
     )
     assert r.status_code == 422  # services are shared with companies only
+
+
+def test_hypothesis_change_through_the_api_after_start_is_a_deviation(world, objects):
+    client = world.client("staff")
+    exp, it = objects["exp"], objects["it"]
+    client.post(f"/api/v1/experiments/{exp.pk}/start")
+    body = {"hypothesis_effect": "3 points"}
+    r = client.patch(
+        f"/api/v1/iterations/{it.pk}", data=json.dumps(body), content_type="application/json"
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "reason"
+    body["reason"] = "The power calculation showed 10 points was optimistic"
+    r = client.patch(
+        f"/api/v1/iterations/{it.pk}", data=json.dumps(body), content_type="application/json"
+    )
+    assert r.status_code == 200
+    assert "improves by 3 points" in r.json()["hypothesis"]
+    deviations = client.get(f"/api/v1/experiments/{exp.pk}/results").json()["deviations"]
+    assert [d["field"] for d in deviations] == ["hypothesis"]
+    assert "10 points" in deviations[0]["before"]
+    assert (
+        client.get(f"/experiments/{exp.pk}/")
+        .content.decode()
+        .count("The power calculation showed 10 points was optimistic")
+        == 1
+    )
