@@ -54,7 +54,7 @@ test-sqlite:
 	$(VENV)/bin/pytest -q
 
 test-postgres:
-	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -m "not browser"
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -m "not browser and not slow"
 
 bench: setup
 	$(PY) bench/stats.py

@@ -68,7 +68,7 @@ def bar_chart(
         .encode(
             x=alt.X(f"{x}:N", title=x_title, sort="-y"),
             y=alt.Y(f"{y}:Q", title=y_title),
-            tooltip=[x, y],
+            tooltip=[alt.Tooltip(f"{x}:N"), alt.Tooltip(f"{y}:Q")],
         )
     )
     return _spec(chart, title)
