@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import math
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -348,22 +349,33 @@ def _hypothesis_text(values: dict[str, Any]) -> str:
     return Iteration(**{f: values[f] for f in HYPOTHESIS_FIELDS}).hypothesis
 
 
-def iteration_feedback_summary(*, iteration: Iteration) -> Any:
-    """Citizen feedback for an iteration, from the feedback app when it provides one.
+def _json_safe(value: Any) -> Any:
+    """JSON with NaN/infinity as null (PostgreSQL's jsonb refuses NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
-    The feedback app plugs in by defining ``civicloop.feedback.selectors.
-    iteration_feedback_summary(*, iteration) -> dict | None``; otherwise the iteration's own
+
+def iteration_feedback_summary(*, iteration: Iteration) -> Any:
+    """Citizen feedback for an iteration, from the feedback app when it has responses.
+
+    Uses ``civicloop.feedback.selectors.feedback_summary_for(iteration=...)`` (responses whose
+    ``iteration_key`` is ``"<slugified service name>-<number>"``); otherwise the iteration's own
     ``feedback_summary`` field (filled by hand or by an import) is used.
     """
     try:
         module = importlib.import_module("civicloop.feedback.selectors")
     except ImportError:
         module = None
-    provider = getattr(module, "iteration_feedback_summary", None)
+    provider = getattr(module, "feedback_summary_for", None)
     if provider is not None:
         summary = provider(iteration=iteration)
-        if summary:
-            return summary
+        if summary.n:
+            return _json_safe(summary.to_dict())
     return iteration.feedback_summary
 
 

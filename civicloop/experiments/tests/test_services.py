@@ -273,3 +273,32 @@ def test_power_calculator_uses_the_services_traffic(world):
     reference = NormalIndPower().solve_power(effect_size=h, alpha=0.05, power=0.8)
     assert proposal["n_per_group"] == pytest.approx(reference, rel=0.03)
     assert proposal["days"] == -(-proposal["n_per_group"] * 2 // 200)
+
+
+def test_citizen_feedback_from_the_feedback_app_is_cited_by_the_decision(setup, world):
+    from civicloop.feedback import services as feedback
+    from civicloop.feedback.selectors import iteration_key_for
+
+    staff, _svc, it, exp, *_ = setup
+    survey = feedback.survey_create(
+        actor=staff, unit=world.unit, title="Renewal", templates=["govuk"], consent="Anonymous."
+    )
+    for i, value in enumerate([5, 4, 2, 5]):
+        feedback.response_submit(
+            survey=survey,
+            answers={"satisfaction": value},
+            channel="api",
+            iteration_key=iteration_key_for(it),
+            client=str(i),
+        )
+    html = world.client("staff").get(f"/experiments/iterations/{it.pk}/").content.decode()
+    assert "4 responses" in html
+    decision = services.decision_record(
+        actor=staff,
+        iteration=it,
+        kind="iterate",
+        rationale="Positive effect; 3 of 4 satisfied.",
+        cited_results=[_snapshot(exp)],
+    )
+    assert decision.feedback_summary["n"] == 4
+    assert decision.feedback_summary["iteration_key"] == "licence-renewals-1"
