@@ -33,3 +33,43 @@ class ShareForm(forms.Form):
         label=_("Language"), choices=[("en", _("English")), ("es", _("Spanish"))]
     )
     label = forms.CharField(label=_("Who is it for? (optional)"), required=False, max_length=200)
+
+
+class ServiceFiguresForm(forms.Form):
+    service_name = forms.CharField(label=_("Service"), max_length=200)
+    annual_volume = forms.IntegerField(label=_("Transactions per year"), min_value=0)
+    volume_std_error = forms.FloatField(
+        label=_("Standard error of the volume"), min_value=0, initial=0
+    )
+    cost_per_transaction = forms.DecimalField(label=_("Cost per transaction"), min_value=0)
+    value_per_outcome_unit = forms.DecimalField(
+        label=_("Money value of one unit of the outcome"),
+        min_value=0,
+        initial=1,
+        help_text=_("1 when the effect is already money per transaction."),
+    )
+    outcome_scale = forms.FloatField(
+        label=_("Outcome scale"),
+        initial=1.0,
+        help_text=_(
+            "Multiply the effect by this to get outcome units (0.01 for percentage points)."
+        ),
+    )
+    one_off_cost = forms.DecimalField(
+        label=_("One-off cost of the intervention"), min_value=0, initial=0
+    )
+    annual_running_cost = forms.DecimalField(label=_("Annual running cost"), min_value=0, initial=0)
+    currency = forms.CharField(
+        label=_("Currency (ISO 4217)"), min_length=3, max_length=3, initial="EUR"
+    )
+    source = forms.CharField(label=_("Source"), max_length=300)
+
+
+class ThemeForm(forms.Form):
+    label = forms.CharField(label=_("Theme"), max_length=200)
+    mentions = forms.IntegerField(label=_("Mentions"), min_value=0)
+    sentiment = forms.FloatField(
+        label=_("Sentiment (-1 to 1)"), min_value=-1, max_value=1, initial=0
+    )
+    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea)
+    source = forms.CharField(label=_("Source"), max_length=300)

@@ -255,3 +255,54 @@ def effect_create(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=422 if form.errors else 200,
     )
+
+
+def _figures_view(request: HttpRequest, pk: int, *, form_class, service, title: str, done: str):
+    viewer = principal(request)
+    problem = portfolio_selectors.problem_get(viewer=viewer, pk=pk, ability=Ability.EDIT_EVIDENCE)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=viewer, problem=problem, **form.cleaned_data)
+        except ValidationError as error:
+            for name, msgs in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, msgs)
+        else:
+            messages.success(request, done)
+            return redirect("evidence:report", pk)
+    return render(
+        request,
+        "evidence/effect_form.html",
+        {
+            "page_title": title,
+            "form": form,
+            "problem": problem,
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_figures(request: HttpRequest, pk: int) -> HttpResponse:
+    return _figures_view(
+        request,
+        pk,
+        form_class=forms.ServiceFiguresForm,
+        service=services.service_figures_set,
+        title=_("Record service volume and costs"),
+        done=_("Figures saved."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _figures_view(
+        request,
+        pk,
+        form_class=forms.ThemeForm,
+        service=services.citizen_theme_record,
+        title=_("Record what citizens said"),
+        done=_("Theme recorded."),
+    )

@@ -202,3 +202,34 @@ def test_effect_form_refuses_a_zero_standard_error(world, evidenced):
     )
     assert response.status_code == 422
     assert "Standard error must be greater than zero" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_service_figures_form_replaces_figures_and_explains_bad_currency(world, evidenced):
+    client = world.client("staff")
+    url = f"/evidence/problems/{evidenced.pk}/figures/new/"
+    data = {
+        "service_name": "Appointments",
+        "annual_volume": "60000",
+        "volume_std_error": "0",
+        "cost_per_transaction": "64",
+        "value_per_outcome_unit": "58",
+        "outcome_scale": "0.01",
+        "one_off_cost": "180000",
+        "annual_running_cost": "60000",
+        "currency": "EUR",
+        "source": "Finance 2026",
+    }
+    assert client.post(url, data).status_code == 302
+    report = impact_report_get(viewer=world.principal("staff"), problem_id=evidenced.pk)
+    assert report.efficiencies[0].efficiency.savings.estimate == pytest.approx(60_000 * 0.061 * 58)
+    bad = client.post(url, data | {"currency": "E1"})
+    assert bad.status_code == 422
+    assert "at least 3 characters" in bad.content.decode()
+    assert world.client("auditor").get(url).status_code == 404
+    theme = client.post(
+        f"/evidence/problems/{evidenced.pk}/themes/new/",
+        {"label": "Too early", "mentions": "9", "sentiment": "2", "source": "s"},
+    )
+    assert theme.status_code == 422
+    assert "Ensure this value is less than or equal to 1" in theme.content.decode()
