@@ -19,3 +19,4 @@ class ScalingEvent(StrEnum):
     SANDBOX_EXITED = "scaling.sandbox_exited"
     SANDBOX_LEARNING_ADDED = "scaling.sandbox_learning_added"
     LESSON_RECORDED = "scaling.lesson_recorded"
+    OBSTACLES_EXPORTED = "scaling.obstacles_exported"

@@ -21,6 +21,7 @@ from civicloop.evidence.selectors import effect_estimate_list
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Problem, Stage
 from civicloop.scaling import charts, forms, selectors, services
+from civicloop.scaling.events import ScalingEvent
 from civicloop.scaling.models import (
     Domain,
     LessonOutcome,
@@ -215,7 +216,7 @@ def obstacle_list(request: HttpRequest) -> HttpResponse:
     if fmt in ("csv", "json"):
         audit_record(
             actor=viewer,
-            action="scaling.obstacles_exported",
+            action=ScalingEvent.OBSTACLES_EXPORTED,
             metadata={"format": fmt, "rows": len(obstacles)},
         )
         rows = [
