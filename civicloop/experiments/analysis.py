@@ -295,6 +295,7 @@ def analyse_randomised(
                 "mean_control": _finite(r.mean_control),
                 "mean_treatment": _finite(r.mean_treatment),
                 "estimate": _finite(r.difference.estimate),
+                "std_error": _finite(r.difference.std_error),
                 "ci_low": _finite(r.difference.ci_low),
                 "ci_high": _finite(r.difference.ci_high),
                 "p_value": _finite(r.difference.p_value),
