@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from civicloop.analytics.models import Metric
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.experiments.models import Channel, DecisionKind, Design, StopReason
-from civicloop.portfolio.models import Problem
+from civicloop.portfolio.models import Kpi, Problem
 
 
 class DateInput(forms.DateInput):
@@ -41,6 +41,12 @@ class ServiceForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    kpis = forms.ModelMultipleChoiceField(
+        label=_("Its KPIs"),
+        queryset=Kpi.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     shared_with = forms.ModelMultipleChoiceField(
         label=_("Share with vendors"),
         queryset=Organization.objects.none(),
@@ -54,7 +60,12 @@ class ServiceForm(forms.Form):
         self.fields["owner_agency"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
             unit=unit, kind=OrganizationKind.AGENCY
         ).order_by("name")
-        self.fields["problems"].queryset = Problem.objects.filter(unit=unit).order_by("title")  # type: ignore[attr-defined]
+        self.fields["problems"].queryset = Problem.objects.filter(  # type: ignore[attr-defined]
+            unit=unit
+        ).order_by("title")
+        self.fields["kpis"].queryset = (  # type: ignore[attr-defined]
+            Kpi.objects.filter(problem__unit=unit).select_related("problem").order_by("name")
+        )
         self.fields["shared_with"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
             kind=OrganizationKind.COMPANY
         ).order_by("name")

@@ -78,6 +78,7 @@ def service_create(request: HttpRequest) -> HttpResponse:
                 cost_per_transaction=d["cost_per_transaction"],
                 currency=d["currency"],
                 problems=list(d["problems"]),
+                kpis=list(d["kpis"]),
                 shared_with=list(d["shared_with"]),
             )
         except ValidationError as error:

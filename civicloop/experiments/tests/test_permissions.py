@@ -4,6 +4,7 @@ shared with them; everyone else gets 404 (pages and API alike)."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -201,3 +202,42 @@ def test_hypothesis_change_through_the_api_after_start_is_a_deviation(world, obj
         .count("The power calculation showed 10 points was optimistic")
         == 1
     )
+
+
+def test_staff_register_a_service_in_the_ui_with_its_problems_and_kpis(world):
+    from civicloop.experiments.models import Service
+    from civicloop.portfolio.tests.factories import KpiFactory, ProblemFactory
+
+    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    kpi = KpiFactory(problem=problem)
+    client = world.client("staff")
+    r = client.post(
+        "/experiments/services/new/",
+        {
+            "name": "Parking permits",
+            "owner_agency": world.agency.pk,
+            "channels": ["online"],
+            "annual_volume": "12000",
+            "cost_per_transaction": "7.25",
+            "currency": "eur",
+            "problems": [problem.pk],
+            "kpis": [kpi.pk],
+        },
+    )
+    assert r.status_code == 302
+    service = Service.objects.get(name="Parking permits")
+    assert (service.cost_per_transaction, service.currency) == (Decimal("7.25"), "EUR")
+    assert list(service.kpis.all()) == [kpi]
+    r = client.post(
+        "/experiments/services/new/",
+        {
+            "name": "Bad",
+            "owner_agency": world.agency.pk,
+            "annual_volume": "1",
+            "cost_per_transaction": "-3",
+            "currency": "EUR",
+        },
+    )
+    assert r.status_code == 200
+    assert "Cost per transaction" in r.content.decode()
+    assert not Service.objects.filter(name="Bad").exists()
