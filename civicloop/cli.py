@@ -12,8 +12,9 @@ import sys
 USAGE = """usage: civicloop COMMAND [ARGS]
 
 Server:
-  serve [--port N] [--host H]   serve CivicLoop (default http://127.0.0.1:8000)
-  worker                        run background tasks (analysis refresh, text, reports)
+  serve [--port N] [--host H] [--no-worker]
+                                serve CivicLoop (default http://127.0.0.1:8000) with a worker
+  worker                        run background tasks and enqueue the scheduled ones
   migrate                       create or update the database schema
   demo                          load demo data into an empty database
   createsuperuser               create an administrator
@@ -22,6 +23,8 @@ Server:
 Data:
   apikey create [--org SLUG] --scope read|write   print a new API key on the last line
   import-measurements FILE.csv  import KPI measurements (all rows or none)
+  import-events FILE            import service events (CSV, JSON lines, Parquet)
+  export ocds FILE              write the OCDS 1.1.5 release package
   audit verify                  check the audit log's hash chain
 
 Analysis (no database needed):
@@ -46,6 +49,26 @@ def _django(argv: list[str]) -> int:
     return 0
 
 
+def _serve(host: str, port: str, *, with_worker: bool) -> int:
+    """Serve the web app; unless told not to, run a background worker beside it."""
+    import subprocess
+
+    worker = None
+    if with_worker:
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "civicloop.cli", "worker"], env=os.environ.copy()
+        )
+    try:
+        return _django(["runserver", f"{host}:{port}", "--noreload"])
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help", "help"}:
@@ -60,9 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(FILE_TOOLS[command])
         return int(module.main(rest) or 0)
     if command == "serve":
-        port, host = "8000", "127.0.0.1"
+        port, host, with_worker = "8000", "127.0.0.1", True
         i = 0
         while i < len(rest):
+            if rest[i] == "--no-worker":
+                with_worker = False
+                i += 1
+                continue
             if rest[i] == "--port" and i + 1 < len(rest):
                 port = rest[i + 1]
                 i += 2
@@ -72,11 +99,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"civicloop serve: unknown option '{rest[i]}'", file=sys.stderr)
                 return 2
-        return _django(["runserver", f"{host}:{port}", "--noreload"])
-    if command == "worker":
-        return _django(["db_worker", *rest])
+        return _serve(host, port, with_worker=with_worker)
     if command == "import-measurements":
         return _django(["import_measurements", *rest])
+    if command == "import-events":
+        return _django(["import_events", *rest])
     return _django([command, *rest])
 
 

@@ -243,3 +243,11 @@ DEMO_LOADERS = [
     "civicloop.evidence.demo.load",
     "civicloop.scaling.demo.load",
 ]
+
+# Tasks the worker enqueues periodically: (every N seconds, task).
+CIVICLOOP_SCHEDULE = [
+    (60, "civicloop.analytics.tasks.events_flush"),
+    (3600, "civicloop.experiments.tasks.running_experiments_refresh_task"),
+    (6 * 3600, "civicloop.feedback.tasks.feed_satisfaction_kpis"),
+    (24 * 3600, "civicloop.feedback.tasks.purge_expired_feedback"),
+]
