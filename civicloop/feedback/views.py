@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -309,10 +310,37 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 reverse("feedback:widget", args=[survey.slug])
             ),
             "script_url": request.build_absolute_uri("/static/feedback/widget.js"),
+            "embed_html": _embed_html(request, survey),
             "feed_form": forms.KpiFeedForm(initial={"kpi": survey.feeds_kpi_id}, kpis=kpis),
             "themes": selectors.survey_themes(survey=survey)[:5],
         },
     )
+
+
+def _embed_html(request: HttpRequest, survey: Survey) -> str:
+    """The widget's form markup, ready to paste into a service's page."""
+    language = survey.languages[0]
+    questions = _questions(survey, language, widget=True)
+    with translation.override(language):
+        html = render_to_string(
+            "feedback/includes/widget_form.html",
+            {
+                "survey": survey,
+                "language": language,
+                "questions": questions,
+                "errors": {},
+                "values": {},
+                "hidden": {"page": "", "variant": "", "unit": ""},
+                "honeypot": abuse.HONEYPOT_FIELD,
+                "consent": survey.text_in("consent", language),
+                "action": request.build_absolute_uri(
+                    reverse("feedback:widget", args=[survey.slug])
+                ),
+            },
+            request=request,
+        )
+    script = request.build_absolute_uri("/static/feedback/widget.js")
+    return f'{html.strip()}\n<script src="{script}" defer></script>'
 
 
 @login_required

@@ -170,3 +170,41 @@ def test_representativeness_against_the_target_group(world):
     assert "65_plus" in result.under_represented
     page = world.client("staff").get(f"/feedback/{survey.pk}/").content.decode()
     assert "Under-represented" in page
+
+
+@pytest.mark.django_db
+def test_survey_page_gives_a_working_embed_code(world, survey):
+    import html as htmllib
+    import re
+
+    page = world.client("staff").get(f"/feedback/{survey.pk}/").content.decode()
+    code = htmllib.unescape(
+        re.search(r'<textarea[^>]*id="embed-code"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    )
+    assert f'action="http://testserver/feedback/w/{survey.slug}/"' in code
+    assert "data-civicloop-feedback" in code
+    assert 'name="satisfaction"' in code
+    assert 'name="comment"' in code
+    assert "/static/feedback/widget.js" in code
+
+
+@pytest.mark.django_db
+def test_agency_officials_read_only_their_agencys_surveys(world):
+    staff = world.principal("staff")
+    own = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    other = ProblemFactory(unit=world.unit, owner_agency=world.other_agency)
+    mine = services.survey_create(
+        actor=staff, unit=world.unit, title="Mine", templates=["csat"], consent="ok", problem=own
+    )
+    theirs = services.survey_create(
+        actor=staff,
+        unit=world.unit,
+        title="Theirs",
+        templates=["csat"],
+        consent="ok",
+        problem=other,
+    )
+    official = world.client("official")
+    assert official.get(f"/feedback/{mine.pk}/").status_code == 200
+    assert official.get(f"/feedback/{theirs.pk}/").status_code == 404
+    assert official.get(f"/feedback/{mine.pk}/import/").status_code == 404
