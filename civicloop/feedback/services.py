@@ -43,6 +43,8 @@ MAX_ANSWERS = 60
 DUPLICATE_WINDOW = timedelta(hours=24)
 RESPONDENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 KEY_RE = re.compile(r"^[a-z0-9_]{1,40}$")
+# Tags and profile values are codes, never free text: no room for a name or an e-mail.
+TAG_RE = re.compile(r"^[A-Za-z0-9_.:+-]{0,100}$")
 
 
 def _require(actor: Principal | None, ability: Ability, survey_or_unit: Survey | Organization):
@@ -234,11 +236,23 @@ class SubmitResult:
 
 
 def _clean_page(page: str) -> str:
-    # Only the path: query strings and fragments often carry personal data or tokens.
+    # Only the path: query strings and fragments often carry personal data or tokens, and a
+    # path segment may too (/users/ana@example.com), so it is redacted like a comment.
     path = (page or "").split("?", 1)[0].split("#", 1)[0].strip()
     if "://" in path:
         path = "/" + path.split("://", 1)[1].partition("/")[2]
-    return path[:300]
+    return redact(path[:300]).text[:300]
+
+
+def _check_tags(**tags: str) -> None:
+    for name, value in tags.items():
+        if value and not TAG_RE.match(value):
+            raise ValidationError(
+                {
+                    name: "Use a short code: letters, digits, '.', '_', ':', "
+                    "'+' or '-' (at most 100)."
+                }
+            )
 
 
 def _questions_by_key(survey: Survey) -> dict[str, Question]:
@@ -351,6 +365,12 @@ def response_submit(
                 "digits, '.', '_', ':' or '-'."
             }
         )
+    _check_tags(service_key=service_key, iteration_key=iteration_key, variant=variant)
+    for key, value in (profile or {}).items():
+        if not (KEY_RE.match(str(key)) and TAG_RE.match(str(value)) and len(str(value)) <= 60):
+            raise ValidationError(
+                {f"profile.{key}"[:60]: "Profile entries are short codes (e.g. age_band: 65_plus)."}
+            )
     parsed = _parse_answers(survey, answers, language)
     now = timezone.now()
     when = submitted_at or now
@@ -362,7 +382,7 @@ def response_submit(
     ).first()
     if earlier is not None:
         return SubmitResult(earlier, True)
-    clean_profile = {str(k)[:40]: str(v)[:60] for k, v in (profile or {}).items()}
+    clean_profile = {str(k): str(v) for k, v in (profile or {}).items()}
     for p in parsed:
         if p["question"].profile_dimension and p.get("choice"):
             clean_profile[p["question"].profile_dimension] = p["choice"]

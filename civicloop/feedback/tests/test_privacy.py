@@ -136,3 +136,34 @@ def test_respondent_id_that_looks_like_an_email_is_refused(world, survey):
         )
     assert "respondent_id" in error.value.message_dict
     assert not Response.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "kwargs"),
+    [
+        ("variant", {"variant": "Ana García"}),
+        ("iteration_key", {"iteration_key": "ana@example.com"}),
+        ("profile.age_band", {"profile": {"age_band": "Ana García, 612 345 678"}}),
+    ],
+)
+def test_tags_and_profile_must_be_codes_not_free_text(world, survey, field, kwargs):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        services.response_submit(
+            survey=survey, answers={"satisfaction": 3}, channel="api", **kwargs
+        )
+    assert field in error.value.message_dict
+    assert not Response.objects.exists()
+
+
+@pytest.mark.django_db
+def test_page_path_is_redacted(world, survey):
+    result = services.response_submit(
+        survey=survey,
+        answers={"satisfaction": 3},
+        channel="api",
+        page="https://x.example/users/ana.garcia@example.com?t=1",
+    )
+    assert result.response.page == "/users/[EMAIL]"
