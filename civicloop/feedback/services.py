@@ -137,6 +137,26 @@ def survey_create(
     return survey
 
 
+@transaction.atomic
+def survey_set_status(*, actor: Principal, survey: Survey, status: str) -> Survey:
+    """Open or close a survey; a closed survey's page and API refuse new responses."""
+    _require(actor, Ability.MANAGE_FEEDBACK, survey)
+    if status not in SurveyStatus.values:
+        raise ValidationError({"status": "Choose open or closed."})
+    before = survey.status
+    survey.status = status
+    survey.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=FeedbackEvent.SURVEY_UPDATED,
+        obj=survey,
+        organization=survey.unit_id,
+        before={"status": before},
+        after={"status": status},
+    )
+    return survey
+
+
 def _question_fields(spec: dict[str, Any]) -> dict[str, Any]:
     allowed = {
         "key",

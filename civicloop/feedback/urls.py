@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/", views.survey_detail, name="survey"),
     path("<int:pk>/questions/new/", views.question_add, name="question_add"),
     path("<int:pk>/import/", views.survey_import, name="import"),
+    path("<int:pk>/status/", views.survey_status, name="status"),
     path("<int:pk>/kpi-feed/", views.survey_kpi_feed, name="kpi_feed"),
     path("<int:pk>/themes/", views.survey_themes, name="themes"),
     path("<int:pk>/themes/refresh/", views.themes_refresh, name="themes_refresh"),

@@ -345,6 +345,22 @@ def _embed_html(request: HttpRequest, survey: Survey) -> str:
 
 @login_required
 @require_POST
+def survey_status(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = principal(request)
+    survey = selectors.survey_get(viewer=viewer, pk=pk, ability=Ability.MANAGE_FEEDBACK)
+    try:
+        services.survey_set_status(
+            actor=viewer, survey=survey, status=request.POST.get("status", "")
+        )
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+    else:
+        messages.success(request, _("Survey status changed."))
+    return redirect("feedback:survey", survey.pk)
+
+
+@login_required
+@require_POST
 def survey_kpi_feed(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = principal(request)
     survey = selectors.survey_get(viewer=viewer, pk=pk, ability=Ability.MANAGE_FEEDBACK)

@@ -208,3 +208,25 @@ def test_agency_officials_read_only_their_agencys_surveys(world):
     assert official.get(f"/feedback/{mine.pk}/").status_code == 200
     assert official.get(f"/feedback/{theirs.pk}/").status_code == 404
     assert official.get(f"/feedback/{mine.pk}/import/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_closing_a_survey_stops_collection(world, survey, client):
+    assert (
+        world.client("auditor")
+        .post(f"/feedback/{survey.pk}/status/", {"status": "closed"})
+        .status_code
+        == 404
+    )
+    response = world.client("staff").post(f"/feedback/{survey.pk}/status/", {"status": "closed"})
+    assert response.status_code == 302
+    assert client.get(f"/feedback/s/{survey.slug}/").status_code == 404
+    key = world.api_key()
+    refused = client.post(
+        "/api/v1/feedback",
+        {"survey_id": survey.pk, "answers": {"satisfaction": 3}},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "survey"
