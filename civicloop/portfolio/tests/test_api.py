@@ -179,3 +179,11 @@ def test_keys_are_stored_hashed(world):
     stored = ApiKey.objects.get()
     assert secret not in (stored.key_hash, stored.prefix, stored.name)
     assert len(stored.key_hash) == 64
+
+
+def test_malformed_json_is_a_problem_document(world, api):
+    response = api.post("/api/v1/problems", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["title"] == "Cannot parse request body"
+    assert Problem.objects.count() == 0
