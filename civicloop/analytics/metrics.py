@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import sqlglot
 from sqlglot import exp
@@ -163,7 +163,9 @@ def _unit_value(metric: MetricDefinition, condition: str, alias: str, *, covaria
 def _source_sql(metric: MetricDefinition, events_table: str) -> str:
     if metric.custom_sql is not None:
         return metric.custom_sql
-    return f"SELECT unit_id, ts, value FROM {events_table} WHERE name = {_lit(metric.event_name)}"
+    # __post_init__ requires exactly one of event_name and custom_sql.
+    event_name = cast(str, metric.event_name)
+    return f"SELECT unit_id, ts, value FROM {events_table} WHERE name = {_lit(event_name)}"
 
 
 def _exposure_sql(experiment_key: str, events_table: str) -> str:

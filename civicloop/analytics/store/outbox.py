@@ -24,6 +24,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pyarrow as pa
@@ -160,7 +161,8 @@ class Outbox:
                 # Only after COMMIT: a rolled-back batch must not count as seen.
                 self._index.add(np.frombuffer(new_keys, dtype=_KEY))
                 # The write lock was held since _catch_up, so no other row came in between.
-                self._synced = cur.lastrowid
+                # lastrowid is set after the INSERT above.
+                self._synced = cast(int, cur.lastrowid)
         return fresh
 
     def backlog(self) -> int:

@@ -83,11 +83,12 @@ def _ts(event: dict) -> datetime:
 
 def reference_statistics(events: list[dict], metric: MetricDefinition, experiment: str) -> dict:
     """Per-variant statistics computed row by row in Python, without SQL."""
-    seen: dict[str, list] = {}
+    seen: dict[str, tuple[datetime, set[str]]] = {}
     for e in events:
         props = e.get("properties") or {}
         if e["name"] == "$exposure" and props.get("experiment") == experiment:
-            first, variants = seen.get(e["unit_id"], (None, set()))
+            entry: tuple[datetime | None, set[str]] = seen.get(e["unit_id"], (None, set()))
+            first, variants = entry
             ts = _ts(e)
             seen[e["unit_id"]] = (ts if first is None or ts < first else first, variants)
             variants.add(props["variant"])
@@ -115,6 +116,7 @@ def reference_statistics(events: list[dict], metric: MetricDefinition, experimen
             if m.aggregation == "percentile":
                 if not values:
                     return 0.0 if covariate else None
+                assert m.percentile is not None
                 return float(np.quantile(values, m.percentile, method="linear"))
             raise AssertionError(m.aggregation)
 
@@ -124,6 +126,7 @@ def reference_statistics(events: list[dict], metric: MetricDefinition, experimen
     for unit, (t0, variant) in exposed.items():
         row = out.setdefault(variant, {"n": 0, "s": [0.0] * 5})
         if metric.is_ratio:
+            assert metric.numerator is not None and metric.denominator is not None
             a, _ = unit_values(metric.numerator, unit, t0)
             b, _ = unit_values(metric.denominator, unit, t0)
             parts = (a, a * a, b, b * b, a * b)

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -23,7 +24,9 @@ class Command(BaseCommand):
             raise CommandError(f"FILE: '{file}' does not exist or is not a file.")
         from tqdm import tqdm
 
-        bar = tqdm(total=None, unit="rows", disable=no_progress, file=self.stderr._out)
+        # OutputWrapper forwards _out via __getattr__, so the stubs type it as a callable.
+        out = cast("TextIO", self.stderr._out)
+        bar = tqdm(total=None, unit="rows", disable=no_progress, file=out)
 
         def progress(done: int, total: int | None) -> None:
             if total is not None and bar.total != total:
