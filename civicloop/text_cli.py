@@ -17,7 +17,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 PROG = "civicloop feedback"
 
@@ -64,8 +64,8 @@ def _delimiter(handle: TextIO) -> str:
     return best if counts[best] else ","
 
 
-def _rows(path: str, column: str, language_column: str | None) -> Iterator[tuple]:
-    """Yields (delimiter, header, text index, language index) then each row."""
+def _rows(path: str, column: str, language_column: str | None) -> Iterator[Any]:
+    """Yields (delimiter, header, text index, language index) then each row (a list[str])."""
     with _open(path) as handle:
         try:
             delimiter = _delimiter(handle)

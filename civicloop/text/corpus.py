@@ -293,7 +293,7 @@ def measure_redaction(docs: list[LabelledDoc]) -> dict[str, TypeScore]:
         for start, end, kind in doc.spans:
             tallies[kind][0] += 1
             covered = [p for p in predicted if p.start < end and p.end > start]
-            chars = set()
+            chars: set[int] = set()
             for p in covered:
                 chars.update(range(p.start, p.end))
             if all(c in chars for c in range(start, end)):

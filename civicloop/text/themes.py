@@ -415,9 +415,9 @@ def _find_themes(
             assignment[key_index[key]] = target
     for pinned in edits.pinned.values():
         for key in pinned.members:
-            i = key_index.get(key)
-            if i is not None and clean[i] and assignment[i] is None:
-                assignment[i] = pinned.id
+            at = key_index.get(key)
+            if at is not None and clean[at] and assignment[at] is None:
+                assignment[at] = pinned.id
 
     themes_order: list[str] = list(edits.pinned)
     for members in groups.values():
@@ -445,14 +445,14 @@ def _find_themes(
     stats["seconds_total"] = time.perf_counter() - started
 
     members_of: dict[str, list[int]] = {t: [] for t in themes_order}
-    for i, theme_id in enumerate(assignment):
-        if theme_id is not None:
-            members_of[theme_id].append(i)
+    for i, assigned in enumerate(assignment):
+        if assigned is not None:
+            members_of[assigned].append(i)
     keywords = class_tfidf([[clean[i] for i in members_of[t]] for t in themes_order])
     themes = []
     for theme_id, words in zip(themes_order, keywords, strict=True):
-        pinned = edits.pinned.get(theme_id)
-        label = (pinned.label if pinned else None) or ", ".join(words[:3]) or "(no key phrases)"
+        pin = edits.pinned.get(theme_id)
+        label = (pin.label if pin else None) or ", ".join(words[:3]) or "(no key phrases)"
         themes.append(
             Theme(
                 id=theme_id,
@@ -460,7 +460,7 @@ def _find_themes(
                 size=len(members_of[theme_id]),
                 quotes=_quotes(members_of[theme_id], clean, space),
                 keywords=words,
-                pinned=pinned is not None,
+                pinned=pin is not None,
             )
         )
     return ThemeResult(themes=themes, assignments=assignment, keys=keys, stats=stats)
@@ -483,7 +483,7 @@ def _propagate(members: list[int], assignment: list[str | None], clean: list[str
         return 0
     matrix = tfidf([clean[i] for i in members]).matrix
     row_of = {i: r for r, i in enumerate(members)}
-    theme_ids = sorted({assignment[i] for i in labelled if assignment[i] is not None})
+    theme_ids = sorted({t for i in labelled if (t := assignment[i]) is not None})
     column = {t: j for j, t in enumerate(theme_ids)}
     indicator = sp.csr_matrix(
         (

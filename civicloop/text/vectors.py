@@ -147,7 +147,9 @@ def tfidf(
 ) -> TfidfResult:
     """Sublinear TF-IDF, smooth idf ln((1+n)/(1+df))+1, rows L2-normalised (scikit-learn's)."""
     vocabulary: dict[str, int] = {}
-    rows, cols, vals = [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[int] = []
     for i, text in enumerate(texts):
         counts: dict[int, int] = {}
         for word in tokens(text, stop):
