@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from civicloop.portfolio.models import Kpi, Measurement, Problem
 from civicloop.portfolio.tests.factories import TargetGroupFactory
@@ -52,6 +53,14 @@ def test_frame_problem_add_kpi_record_measurement_and_see_chart(live_server, pag
     assert "66.5" in page.inner_text("#kpi-trend-table")
     assert page.inner_text("#kpi-progress").strip() == "39%"
     assert_accessible(page)
+
+    # Filtering updates the list in place (htmx) and keeps a shareable URL.
+    page.goto(live_server.url + "/portfolio/")
+    page.select_option("#f-stage", "scaling")
+    expect(page.locator("#portfolio-results")).to_contain_text("No problems match")
+    assert "stage=scaling" in page.url
+    page.select_option("#f-stage", "identified")
+    expect(page.locator("#portfolio-results")).to_contain_text("Long waits")
 
 
 def test_sign_in_page_and_home_are_accessible(live_server, page, db):
