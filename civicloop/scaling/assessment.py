@@ -20,6 +20,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
 DOMAINS = (
     "problem",
@@ -58,7 +59,7 @@ class Readiness:
     reasons: list[str]
 
 
-def summarise(scores: list[tuple[str, int, int]]) -> list[DomainSummary]:
+def summarise(scores: list[tuple[str, str, int]]) -> list[DomainSummary]:
     """(assessor id, domain, score) rows → one summary per domain, in ISAT order."""
     by_domain: dict[str, list[int]] = defaultdict(list)
     for _assessor, domain, score in scores:
@@ -79,15 +80,17 @@ def summarise(scores: list[tuple[str, int, int]]) -> list[DomainSummary]:
     return out
 
 
-def readiness(scores: list[tuple[str, int, int]]) -> Readiness:
+def readiness(scores: list[tuple[str, str, int]]) -> Readiness:
     summary = summarise(scores)
     assessors = {a for a, _, _ in scores}
-    per_assessor = defaultdict(set)
+    per_assessor: dict[str, set[str]] = defaultdict(set)
     for a, d, _ in scores:
         per_assessor[a].add(d)
     complete = [a for a in assessors if per_assessor[a] >= set(DOMAINS)]
     disputed = [
-        s.domain for s in summary if s.low is not None and s.high - s.low >= DISAGREEMENT_RANGE
+        s.domain
+        for s in summary
+        if s.low is not None and s.high is not None and s.high - s.low >= DISAGREEMENT_RANGE
     ]
     if len(complete) < MIN_ASSESSORS:
         return Readiness(
@@ -96,13 +99,15 @@ def readiness(scores: list[tuple[str, int, int]]) -> Readiness:
             disputed,
             [f"{len(complete)} assessor(s) rated all ten domains; at least {MIN_ASSESSORS} needed"],
         )
-    weak = [s.domain for s in summary if s.mean < NOT_READY_BELOW]
+    # At least MIN_ASSESSORS rated every domain, so every domain has a mean.
+    means = {s.domain: cast(float, s.mean) for s in summary}
+    weak = [d for d, mean in means.items() if mean < NOT_READY_BELOW]
     if weak:
         return Readiness(
             "not_ready", weak, disputed, [f"mean below {NOT_READY_BELOW} in: {', '.join(weak)}"]
         )
-    below = [s.domain for s in summary if s.mean < READY_AT]
-    effectiveness = next(s for s in summary if s.domain == "effectiveness").mean
+    below = [d for d, mean in means.items() if mean < READY_AT]
+    effectiveness = means["effectiveness"]
     if not below and effectiveness >= EFFECTIVENESS_READY_AT:
         return Readiness(
             "ready",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -266,6 +267,8 @@ def replication_plan_create(
         errors["title"] = "Give the plan a title."
     if errors:
         raise ValidationError(errors)
+    # Both were checked above: a missing benefit or standard error is an error.
+    benefit, benefit_std_error = cast(float, benefit), cast(float, benefit_std_error)
     plan = ReplicationPlan.objects.create(
         problem=problem,
         title=title.strip(),
@@ -564,11 +567,13 @@ def sandbox_start(
 def sandbox_extend(*, actor: Principal, sandbox: Sandbox, until: date, reason: str) -> Sandbox:
     """Extend an active sandbox once, by at most six months, giving the reason."""
     errors = {}
+    # Activation sets ends_on together with the ACTIVE status; it is read only when active.
+    ends_on = cast(date, sandbox.ends_on)
     if sandbox.status != SandboxStatus.ACTIVE:
         errors["status"] = "Only an active sandbox that was not extended can be extended."
-    elif until <= sandbox.ends_on:
+    elif until <= ends_on:
         errors["until"] = "The extension must end after the current end date."
-    elif (until - sandbox.ends_on) > timedelta(days=MAX_EXTENSION_DAYS):
+    elif (until - ends_on) > timedelta(days=MAX_EXTENSION_DAYS):
         errors["until"] = "An extension is at most six months."
     if not reason.strip():
         errors["reason"] = "Say why the extension is needed."
