@@ -12,7 +12,7 @@ from django.utils import timezone
 from civicloop.core.demo import DemoOrgs
 from civicloop.core.permissions import principal_for_person
 from civicloop.portfolio import services
-from civicloop.portfolio.models import Kpi, Measurement, Problem, Stage
+from civicloop.portfolio.models import Kpi, Measurement, Problem, Stage, TargetGroup
 
 
 @dataclass(frozen=True)
@@ -371,7 +371,7 @@ def load_portfolio_demo(orgs: DemoOrgs, seed: int = 20261126) -> dict[str, Probl
     actor = principal_for_person(orgs.people["staff"])
     today = timezone.localdate()
     months = _month_starts(18, today)
-    groups: dict[str, object] = {}
+    groups: dict[str, TargetGroup] = {}
     created: dict[str, Problem] = {}
     for spec in PROBLEMS:
         group_objs = []
@@ -445,11 +445,11 @@ def _measurements(kpi: Kpi, kdef: DemoKpi, months: list[date], rng: random.Rando
     Measurement.objects.bulk_create(rows)
 
 
-STAGE_PATH = [Stage.FRAMED, Stage.EXPLORING, Stage.EXPERIMENTING, Stage.SCALING]
+STAGE_PATH: list[str] = [Stage.FRAMED, Stage.EXPLORING, Stage.EXPERIMENTING, Stage.SCALING]
 
 
 def _walk_stages(actor, problem: Problem, target: str) -> None:
-    reasons = {
+    reasons: dict[str, str] = {
         Stage.FRAMED: "Problem statement, target group and baseline agreed with the agency.",
         Stage.EXPLORING: "Root causes validated in 14 interviews; looking for solutions in and outside government.",
         Stage.EXPERIMENTING: "Prototype chosen after market consultation; first iteration designed.",

@@ -104,13 +104,13 @@ class KpiForm(forms.Form):
         help_text=_("Leave empty to use the template's name."),
     )
     category = forms.ChoiceField(
-        label=_("Category"), choices=[("", "—")] + KpiCategory.choices, required=False
+        label=_("Category"), choices=[("", "—"), *KpiCategory.choices], required=False
     )
     unit = forms.CharField(
         label=_("Unit"), max_length=30, required=False, help_text=_("%, EUR, days…")
     )
     direction = forms.ChoiceField(
-        label=_("Direction"), choices=[("", "—")] + Direction.choices, required=False
+        label=_("Direction"), choices=[("", "—"), *Direction.choices], required=False
     )
     definition = forms.CharField(label=_("Definition"), widget=forms.Textarea, required=False)
     baseline_value = forms.DecimalField(label=_("Baseline value"), max_digits=18, decimal_places=4)

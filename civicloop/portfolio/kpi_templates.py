@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class KpiTemplate:
     key: str
-    name: str
+    name: StrOrPromise  # lazily translated
     category: str
     unit: str
     direction: str
-    definition: str
+    definition: StrOrPromise  # lazily translated
 
 
 KPI_TEMPLATES: dict[str, KpiTemplate] = {

@@ -66,6 +66,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
             action=PortfolioEvent.PORTFOLIO_EXPORTED,
             metadata={"format": fmt, "rows": len(problems)},
         )
+        # problem_list attaches priority_score and off_track to each problem at run time.
         rows = [
             {
                 "id": p.pk,
@@ -75,7 +76,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
                 "owner_agency": p.owner_agency.name,
                 "target_groups": "; ".join(t.name for t in p.target_groups.all()),
                 "tags": "; ".join(t.name for t in p.tags.all()),
-                "priority_score": p.priority_score,
+                "priority_score": p.priority_score,  # type: ignore[attr-defined]
                 "off_track": p.off_track,  # type: ignore[attr-defined]
                 "impact": p.impact,
                 "reach": p.reach,
@@ -285,11 +286,8 @@ def target_group_create(request: HttpRequest) -> HttpResponse:
             _apply_errors(form, error)
         else:
             messages.success(request, _("Target group added."))
-            return redirect(
-                request.GET.get("next")
-                if str(request.GET.get("next", "")).startswith("/portfolio/")
-                else "portfolio:list"
-            )
+            next_url = request.GET.get("next") or ""
+            return redirect(next_url if next_url.startswith("/portfolio/") else "portfolio:list")
     return render(
         request,
         "portfolio/simple_form.html",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import altair as alt
@@ -20,7 +21,7 @@ def _spec(chart: alt.TopLevelMixin, title: str) -> dict[str, Any]:
 def trend_chart(
     *,
     title: str,
-    points: Sequence[tuple[date, float]],
+    points: Sequence[tuple[date, float | Decimal]],
     unit: str,
     baseline: float | None = None,
     target: float | None = None,
