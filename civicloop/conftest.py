@@ -51,12 +51,14 @@ ROLES = ["staff", "official", "other_official", "evaluator", "vendor", "auditor"
 
 @pytest.fixture
 def world(db) -> World:
-    unit = UnitFactory(name="Test Unit", slug="test-unit")
-    agency = AgencyFactory(unit=unit, name="Housing Agency", slug="housing")
-    other_agency = AgencyFactory(unit=unit, name="Transport Office", slug="transport")
-    company = CompanyFactory(name="Startup Ltd", slug="startup")
-    other_unit = UnitFactory(name="Other Unit", slug="other-unit")
-    other_unit_agency = AgencyFactory(unit=other_unit, name="Other Agency", slug="other-agency")
+    unit = UnitFactory.create(name="Test Unit", slug="test-unit")
+    agency = AgencyFactory.create(unit=unit, name="Housing Agency", slug="housing")
+    other_agency = AgencyFactory.create(unit=unit, name="Transport Office", slug="transport")
+    company = CompanyFactory.create(name="Startup Ltd", slug="startup")
+    other_unit = UnitFactory.create(name="Other Unit", slug="other-unit")
+    other_unit_agency = AgencyFactory.create(
+        unit=other_unit, name="Other Agency", slug="other-agency"
+    )
     memberships = {
         "staff": (unit, Role.UNIT_STAFF),
         "official": (agency, Role.AGENCY_OFFICIAL),
@@ -66,9 +68,9 @@ def world(db) -> World:
         "auditor": (unit, Role.AUDITOR),
         "outsider": (other_unit, Role.UNIT_STAFF),
     }
-    people = {}
+    people: dict[str, Person] = {}
     for key, (org, role) in memberships.items():
-        person = PersonFactory(email=f"{key}@example.org")
+        person = PersonFactory.create(email=f"{key}@example.org")
         MembershipFactory(person=person, organization=org, role=role)
         people[key] = person
     return World(unit, agency, other_agency, company, other_unit, other_unit_agency, people)

@@ -16,7 +16,7 @@ from civicloop.web.jinja import number
 
 def effects_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]]:
     """A forest plot: each effect with its 95% interval; the data table rows beside it."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "label": (e.outcome + (f" ({e.group})" if e.group else "")),
             "estimate": e.estimate,

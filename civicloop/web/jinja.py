@@ -12,7 +12,14 @@ from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, pass_context
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    PackageLoader,
+    PrefixLoader,
+    pass_context,
+)
 from markupsafe import Markup
 
 from civicloop.web.navigation import main_nav
@@ -64,7 +71,9 @@ def tojson_script(value: Any) -> Markup:
 
 def environment(**options: Any) -> Environment:
     app_loader = options.pop("loader", None)
-    loaders = [PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
+    loaders: list[BaseLoader] = [
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})
+    ]
     env = Environment(**options)  # noqa: S701 - autoescape is set in TEMPLATES OPTIONS
     if app_loader is not None:
         loaders.insert(0, app_loader)

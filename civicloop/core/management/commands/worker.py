@@ -1,3 +1,5 @@
+from typing import Any
+
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from civicloop.core.scheduler import start_scheduler
@@ -17,7 +19,8 @@ class Command(DbWorkerCommand):
             help="Only run queued tasks; do not enqueue scheduled ones.",
         )
 
-    def handle(self, *args, no_schedule: bool = False, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
+        no_schedule: bool = options.pop("no_schedule", False)
         stop = None if no_schedule else start_scheduler()
         try:
             return super().handle(*args, **options)
