@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -129,17 +129,21 @@ def scores_from_rows(rows: list[dict[str, Any]]) -> list[scoring.Score]:
 
 
 def _answer_rows(answers: QuerySet[Answer]) -> list[dict[str, Any]]:
-    return list(
-        answers.filter(question__kind=QuestionKind.SCALE).values(
-            "question__construct",
-            "number",
-            "response_id",
-            "response__submitted_at",
-            "response__iteration_key",
-            "response__variant",
-            "response__channel",
-            "response__language",
-        )
+    # values() rows are plain dicts; the stubs type them as a TypedDict of these fields.
+    return cast(
+        "list[dict[str, Any]]",
+        list(
+            answers.filter(question__kind=QuestionKind.SCALE).values(
+                "question__construct",
+                "number",
+                "response_id",
+                "response__submitted_at",
+                "response__iteration_key",
+                "response__variant",
+                "response__channel",
+                "response__language",
+            )
+        ),
     )
 
 

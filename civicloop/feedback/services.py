@@ -11,7 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -306,7 +306,9 @@ def _parse_answers(survey: Survey, answers: dict[str, Any], language: str) -> li
             except ValueError:
                 errors[name] = "Give a whole number."
                 continue
-            if not question.scale_min <= number <= question.scale_max:
+            # The question_scale_bounds constraint makes both bounds set on scale questions.
+            low, high = cast(int, question.scale_min), cast(int, question.scale_max)
+            if not low <= number <= high:
                 errors[name] = f"Give a number from {question.scale_min} to {question.scale_max}."
                 continue
             parsed.append({"question": question, "number": number})
@@ -679,7 +681,7 @@ def kpi_feed_record(*, survey: Survey, on: date | None = None):
     with transaction.atomic():
         measurement = measurement_record(
             actor=actor,
-            kpi=survey.feeds_kpi,
+            kpi=cast(Kpi, survey.feeds_kpi),  # feeds_kpi_id was checked above
             date=on,
             value=f"{score.value:.2f}",
             source=f"Feedback survey {survey.slug}"[:300],

@@ -136,14 +136,14 @@ def _materialise(survey: Survey, edits: ThemeEdits) -> None:
         members = [int(k) for k in pinned.members if k.isdigit()]
         Answer.objects.filter(response__survey=survey, pk__in=members).update(theme=theme)
     for key, theme in list(existing.items()):
-        members = list(theme.answers.order_by("pk").values_list("text", flat=True))
-        if not members or (key.startswith("h") and key not in edits.pinned):
+        texts = list(theme.answers.order_by("pk").values_list("text", flat=True))
+        if not texts or (key.startswith("h") and key not in edits.pinned):
             theme.answers.update(theme=None)
             theme.delete()
             continue
-        theme.size = len(members)
-        kept = [q for q in theme.quotes if q in members]
-        theme.quotes = (kept + [m for m in members if m not in kept])[:N_QUOTES]
+        theme.size = len(texts)
+        kept = [q for q in theme.quotes if q in texts]
+        theme.quotes = (kept + [m for m in texts if m not in kept])[:N_QUOTES]
         theme.save(update_fields=["size", "quotes", "updated_at"])
 
 

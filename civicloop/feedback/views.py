@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -47,7 +47,9 @@ def _questions(survey: Survey, language: str, *, widget: bool = False) -> list[d
     for q in questions:
         options = []
         if q.kind == QuestionKind.SCALE:
-            for value in range(q.scale_min, q.scale_max + 1):
+            # The question_scale_bounds constraint makes both bounds set on scale questions.
+            low, high = cast(int, q.scale_min), cast(int, q.scale_max)
+            for value in range(low, high + 1):
                 label = (
                     (q.labels.get(str(value)) or {}).get(language)
                     or (q.labels.get(str(value)) or {}).get("en")
@@ -57,7 +59,7 @@ def _questions(survey: Survey, language: str, *, widget: bool = False) -> list[d
                     {
                         "value": str(value),
                         "label": f"{value} – {label}"
-                        if label and q.scale_max > 5
+                        if label and high > 5
                         else (label or str(value)),
                     }
                 )
@@ -454,11 +456,8 @@ def survey_themes(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = principal(request)
     survey = selectors.survey_get(viewer=viewer, pk=pk)
     themes = selectors.survey_themes(survey=survey)
-    by = (
-        request.GET.get("trend")
-        if request.GET.get("trend") in ("variant", "month")
-        else "iteration"
-    )
+    trend = request.GET.get("trend")
+    by = trend if trend in ("variant", "month") else "iteration"
     return render(
         request,
         "feedback/themes.html",

@@ -31,7 +31,7 @@ COMMENT = (
 
 def _all_stored_text() -> str:
     """Every text-like column of every table in the database, as one string."""
-    chunks = []
+    chunks: list[str] = []
     for model in apps.get_models():
         fields = [
             f.attname
@@ -39,7 +39,7 @@ def _all_stored_text() -> str:
             if isinstance(f, models.CharField | models.TextField | models.JSONField)
         ]
         if fields:
-            for row in model.objects.values_list(*fields):
+            for row in model._default_manager.values_list(*fields):
                 chunks.extend(str(v) for v in row if v)
     return "\n".join(chunks)
 

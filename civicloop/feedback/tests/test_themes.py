@@ -50,7 +50,7 @@ def _submit(survey, texts, *, variant="A"):
         )
 
 
-def _theme_of(text: str) -> Theme:
+def _theme_of(text: str) -> Theme | None:
     return Answer.objects.select_related("theme").get(text=text).theme
 
 
