@@ -785,7 +785,10 @@ def matched_challenges(request: HttpRequest):
     vendor = vendor_org(request, None)
     out = []
     for m in selectors.challenge_matches(viewer=viewer, vendor=vendor):
-        m.challenge.proposal_count = selectors.proposal_count(challenge=m.challenge)
+        # ChallengeSummaryOut reads proposal_count from the instance.
+        m.challenge.proposal_count = selectors.proposal_count(  # type: ignore[attr-defined]
+            challenge=m.challenge
+        )
         out.append({"challenge": m.challenge, "similarity": m.similarity, "invited": m.invited})
     return out
 

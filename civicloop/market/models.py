@@ -125,7 +125,7 @@ class PhaseKind(models.TextChoices):
     PILOT = "pilot", _("Pilot")
 
 
-PHASE_ORDER = [PhaseKind.FEASIBILITY, PhaseKind.PROTOTYPE, PhaseKind.PILOT]
+PHASE_ORDER: list[str] = [PhaseKind.FEASIBILITY, PhaseKind.PROTOTYPE, PhaseKind.PILOT]
 
 
 class Phase(models.Model):

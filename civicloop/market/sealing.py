@@ -29,7 +29,7 @@ def seal(data: bytes) -> bytes:
     return _fernet().encrypt(data)
 
 
-def unseal(token: bytes) -> bytes:
+def unseal(token: bytes | memoryview) -> bytes:
     return _fernet().decrypt(bytes(token))
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 import nh3
 from django.core.exceptions import ValidationError
@@ -476,7 +477,7 @@ def rubric_for(*, challenge: Challenge, phase: Phase) -> list[Criterion]:
     return own or list(Criterion.objects.filter(challenge=challenge, phase__isnull=True))
 
 
-ALLOWED_MOVES = {
+ALLOWED_MOVES: dict[str, set[str]] = {
     ChallengeStatus.DRAFT: {
         ChallengeStatus.CONSULTATION,
         ChallengeStatus.OPEN,
@@ -513,7 +514,11 @@ def challenge_move(*, actor: Principal, challenge: Challenge, to_status: str) ->
                 "before opening the call."
             }
         )
-    if to_status == ChallengeStatus.EVALUATION and challenge.submission_deadline > now:
+    if (
+        to_status == ChallengeStatus.EVALUATION
+        # Only an open challenge moves to evaluation, and opening required a deadline.
+        and cast(datetime, challenge.submission_deadline) > now
+    ):
         raise ValidationError({"status": "Evaluation starts only after the submission deadline."})
     before = challenge.status
     challenge.status = to_status
@@ -953,7 +958,9 @@ def score_record(
 
 
 @transaction.atomic
-def award_decide(*, actor: Principal, proposal: Proposal, amount: Decimal, rationale: str) -> Award:
+def award_decide(
+    *, actor: Principal, proposal: Proposal, amount: Decimal | str, rationale: str
+) -> Award:
     """Award a proposal with a written rationale; the challenge becomes awarded."""
     challenge = Challenge.objects.select_for_update().get(pk=proposal.challenge_id)
     proposal.challenge = challenge

@@ -248,12 +248,14 @@ def challenge_manage(request: HttpRequest, pk: int) -> HttpResponse:
                 if form.is_valid():
                     services.phase_set(actor=viewer, challenge=challenge, **form.cleaned_data)
             elif action == "criteria":
-                form = forms.CriteriaForm(request.POST)
-                specs = form.specs() if form.is_valid() else None
+                criteria_form = forms.CriteriaForm(request.POST)
+                specs = criteria_form.specs() if criteria_form.is_valid() else None
                 if specs is not None:
                     services.criteria_set(actor=viewer, challenge=challenge, criteria=specs)
                 else:
-                    raise ValidationError({"criteria": form.errors.get("criteria", [""])[0]})
+                    raise ValidationError(
+                        {"criteria": criteria_form.errors.get("criteria", [""])[0]}
+                    )
             elif action == "status":
                 services.challenge_move(
                     actor=viewer, challenge=challenge, to_status=request.POST.get("to_status", "")

@@ -59,8 +59,8 @@ class Rival:
 
 
 def rival_vendor(name: str = "Rival Systems SA", slug: str = "rival") -> Rival:
-    company = CompanyFactory(name=name, slug=slug, sme_size="large")
-    person = PersonFactory(email=f"{slug}@example.org")
+    company = CompanyFactory.create(name=name, slug=slug, sme_size="large")
+    person = PersonFactory.create(email=f"{slug}@example.org")
     MembershipFactory(person=person, organization=company, role=Role.VENDOR)
     return Rival(company, person)
 

@@ -49,12 +49,11 @@ def _fill(route: str, ids: list[int]) -> list[str]:
 
         out.append("/" + _PARAM.sub(sub, route))
         if any(name == "fmt" for _, name in params):
-            out.append(
-                "/"
-                + _PARAM.sub(
-                    lambda m, value=value: "json" if m.group(2) == "fmt" else str(value), route
-                )
-            )
+
+            def json_sub(m, value=value):
+                return "json" if m.group(2) == "fmt" else str(value)
+
+            out.append("/" + _PARAM.sub(json_sub, route))
     return out
 
 
