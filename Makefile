@@ -50,11 +50,14 @@ typecheck: $(VENV)/.installed
 
 test: setup browser-deps lint test-sqlite test-postgres
 
+# Two workers (the machines have two cores); each gets its own test database.
 test-sqlite:
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2
 
+# Browser tests and the Spark comparison (no database involved) run in the SQLite pass only.
 test-postgres:
-	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -m "not browser and not slow"
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -n 2 -m "not browser" \
+		--ignore=civicloop/analytics/tests/test_spark.py
 
 bench: setup
 	$(PY) bench/stats.py
