@@ -48,7 +48,7 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy civicloop config
 
-test: setup browser-deps lint test-sqlite test-postgres
+test: setup browser-deps lint typecheck test-sqlite test-postgres
 
 # Two workers (the machines have two cores); each gets its own test database.
 test-sqlite:

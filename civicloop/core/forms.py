@@ -16,3 +16,12 @@ class ApiKeyForm(forms.Form):
         widget=forms.RadioSelect,
         initial=ApiKeyScope.READ,
     )
+
+
+class PrioritisationWeightsForm(forms.Form):
+    """Exponents of impact × reach × urgency ÷ effort; 1 each weighs them equally."""
+
+    impact = forms.FloatField(label=_("Impact weight"), min_value=0, max_value=5, initial=1)
+    reach = forms.FloatField(label=_("Reach weight"), min_value=0, max_value=5, initial=1)
+    urgency = forms.FloatField(label=_("Urgency weight"), min_value=0, max_value=5, initial=1)
+    effort = forms.FloatField(label=_("Effort weight"), min_value=0, max_value=5, initial=1)

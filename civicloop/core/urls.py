@@ -6,5 +6,6 @@ app_name = "core"
 urlpatterns = [
     path("settings/api-keys/", views.api_keys, name="api_keys"),
     path("settings/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("settings/prioritisation/", views.prioritisation, name="prioritisation"),
     path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicloop.core import selectors, services
 from civicloop.core.audit import audit_record, audit_verify
 from civicloop.core.events import CoreEvent
-from civicloop.core.forms import ApiKeyForm
+from civicloop.core.forms import ApiKeyForm, PrioritisationWeightsForm
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability
 from civicloop.web.exports import csv_response
@@ -130,5 +130,45 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "page_title": _("Audit log"),
             "page": page,
             "chain": audit_verify() if request.GET.get("verify") else None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def prioritisation(request: HttpRequest) -> HttpResponse:
+    viewer = principal(request)
+    units = list(selectors.units_for(viewer=viewer, ability=Ability.MANAGE_SETTINGS))
+    if not units:
+        raise Http404("Not found")
+    unit = next(
+        (u for u in units if str(u.pk) == request.POST.get("unit", request.GET.get("unit"))),
+        units[0],
+    )
+    current = {
+        "impact": 1.0,
+        "reach": 1.0,
+        "urgency": 1.0,
+        "effort": 1.0,
+        **(unit.prioritisation_weights or {}),
+    }
+    form = PrioritisationWeightsForm(request.POST or None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unit_weights_update(actor=viewer, unit=unit, weights=form.cleaned_data)
+        except ValidationError as error:
+            for name, msgs in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, msgs)
+        else:
+            messages.success(request, _("Prioritisation weights saved."))
+            return redirect("core:prioritisation")
+    return render(
+        request,
+        "core/prioritisation.html",
+        {
+            "page_title": _("Prioritisation weights"),
+            "form": form,
+            "unit": unit,
+            "units": units,
         },
     )

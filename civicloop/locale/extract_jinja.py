@@ -31,7 +31,7 @@ def jinja_messages(root: Path) -> dict[tuple[str | None, str], tuple[str | None,
     for path in sorted(root.glob("*/jinja2/**/*.html")):
         source = path.read_text(encoding="utf-8")
         relative = path.relative_to(root).as_posix()
-        for lineno, func, message in env.extract_translations(source, GETTEXT_FUNCTIONS):
+        for lineno, func, message in env.extract_translations(source, GETTEXT_FUNCTIONS):  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
             strings = message if isinstance(message, tuple) else (message,)
             context = None
             if func in ("pgettext", "npgettext"):

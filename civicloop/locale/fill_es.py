@@ -93,7 +93,7 @@ def catalogue_fill(*, po_path: Path = PO_PATH, terms_path: Path = TERMS_PATH) ->
             report["refused"].append((entry_key(entry), problem))
             continue
         if entry.msgid_plural:
-            singular, plural = value
+            singular, plural = value  # type: ignore[str-unpack]  # plural entries are [singular, plural]
             # Spanish has 3 forms in gettext/CLDR (1, multiples of a million, other); the
             # numeral form ("1000000 problemas") reads naturally, so forms 1 and 2 agree.
             entry.msgstr_plural = {

@@ -34,6 +34,8 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "core:api_keys"): {"staff": OK, "outsider": OK},
     ("POST", "core:api_key_revoke"): {"staff": OK},
     ("GET", "core:audit_log"): {"staff": OK, "auditor": OK, "outsider": OK},
+    ("GET", "core:prioritisation"): {"staff": OK, "outsider": OK},
+    ("POST", "core:prioritisation"): {"staff": OK, "outsider": OK},
 }
 
 
@@ -68,6 +70,7 @@ POST_DATA = {
     "portfolio:move_stage": {"to_stage": "framed", "rationale": "agreed"},
     "portfolio:measurement_create": {"date": datetime.date.today().isoformat(), "value": "50"},
     "core:api_key_revoke": {},
+    "core:prioritisation": {"impact": "2", "reach": "1", "urgency": "1", "effort": "1"},
 }
 
 

@@ -156,3 +156,44 @@ def test_security_headers(db, client):
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_unit_weights_change_the_ranking(world):
+    heavy_impact = ProblemFactory(
+        unit=world.unit,
+        owner_agency=world.agency,
+        impact=5,
+        reach=1,
+        urgency=1,
+        effort=1,
+        title="High impact, small reach",
+    )
+    wide_reach = ProblemFactory(
+        unit=world.unit,
+        owner_agency=world.agency,
+        impact=1,
+        reach=4,
+        urgency=2,
+        effort=1,
+        title="Wide reach",
+    )
+    client = world.client("staff")
+
+    def order():
+        page = client.get("/portfolio/").content.decode()
+        return page.index(heavy_impact.title) < page.index(wide_reach.title)
+
+    assert order() is False  # 5 < 8 with equal weights
+    response = client.post(
+        "/settings/prioritisation/", {"impact": "2", "reach": "1", "urgency": "1", "effort": "1"}
+    )
+    assert response.status_code == 302
+    assert order() is True  # 25 > 8
+    bad = client.post(
+        "/settings/prioritisation/", {"impact": "9", "reach": "1", "urgency": "1", "effort": "x"}
+    )
+    text = bad.content.decode()
+    assert "Impact weight: Ensure this value is less than or equal to 5." in text
+    assert "Effort weight: Enter a number." in text
+    world.unit.refresh_from_db()
+    assert world.unit.prioritisation_weights["impact"] == 2.0
