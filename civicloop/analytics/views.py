@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from civicloop.analytics import selectors, services
@@ -20,41 +20,52 @@ from civicloop.core.permissions import Ability
 
 
 class MetricForm(forms.Form):
-    name = forms.CharField(label=_l("Name"), max_length=200)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     key = forms.SlugField(
-        label=_l("Key"),
+        label=gettext_lazy("Key"),
         max_length=64,
-        help_text=_l("Lower-case letters, digits, '-' and '_'; used in the API."),
+        help_text=gettext_lazy("Lower-case letters, digits, '-' and '_'; used in the API."),
     )
-    description = forms.CharField(label=_l("Description"), widget=forms.Textarea, required=False)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), widget=forms.Textarea, required=False
+    )
     source = forms.ChoiceField(
-        label=_l("Data source"),
+        label=gettext_lazy("Data source"),
         choices=MetricSource.choices,
         widget=forms.RadioSelect,
         initial=MetricSource.EVENTS,
     )
     aggregation = forms.ChoiceField(
-        label=_l("Aggregation per person"),
+        label=gettext_lazy("Aggregation per person"),
         required=False,
         choices=[("", "–"), *Aggregation.choices],
     )
-    event_name = forms.CharField(label=_l("Event name"), required=False, max_length=128)
+    event_name = forms.CharField(label=gettext_lazy("Event name"), required=False, max_length=128)
     window_hours = forms.IntegerField(
-        label=_l("Window after first exposure (hours)"), required=False, min_value=1
+        label=gettext_lazy("Window after first exposure (hours)"), required=False, min_value=1
     )
     numerator = forms.ModelChoiceField(
-        label=_l("Numerator (ratio metrics)"), queryset=Metric.objects.none(), required=False
+        label=gettext_lazy("Numerator (ratio metrics)"),
+        queryset=Metric.objects.none(),
+        required=False,
     )
     denominator = forms.ModelChoiceField(
-        label=_l("Denominator (ratio metrics)"), queryset=Metric.objects.none(), required=False
+        label=gettext_lazy("Denominator (ratio metrics)"),
+        queryset=Metric.objects.none(),
+        required=False,
     )
     higher_is_better = forms.TypedChoiceField(
-        label=_l("Direction"),
+        label=gettext_lazy("Direction"),
         coerce=lambda v: v == "True",
         initial="True",
-        choices=[("True", _l("Higher is better")), ("False", _l("Lower is better"))],
+        choices=[
+            ("True", gettext_lazy("Higher is better")),
+            ("False", gettext_lazy("Lower is better")),
+        ],
     )
-    unit_label = forms.CharField(label=_l("Unit of measure"), required=False, max_length=30)
+    unit_label = forms.CharField(
+        label=gettext_lazy("Unit of measure"), required=False, max_length=30
+    )
 
     def __init__(self, *args, unit: Organization, **kwargs):
         super().__init__(*args, **kwargs)
