@@ -10,6 +10,7 @@ from typing import Any, cast
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_noop
 
 from civicloop.core.permissions import Ability, Principal, scope_q
 from civicloop.feedback import scoring
@@ -25,16 +26,26 @@ from civicloop.feedback.models import (
 )
 
 GROUPINGS = ("iteration", "variant", "month", "channel", "language")
+# Marked for translation here, translated when a summary is built (in the reader's language).
 SCORE_LABELS = {
-    "govuk": "User satisfaction (GOV.UK, % satisfied)",
-    "csat": "CSAT (% satisfied)",
-    "nps": "Net Promoter Score",
-    "sus": "System Usability Scale",
-    **{
-        f"cx:{d}": f"CX {d.replace('employee', 'employee helpfulness')} (% agree)"
-        for d in CX_DRIVERS
-    },
+    "govuk": gettext_noop("User satisfaction (GOV.UK, % satisfied)"),
+    "csat": gettext_noop("CSAT (% satisfied)"),
+    "nps": gettext_noop("Net Promoter Score"),
+    "sus": gettext_noop("System Usability Scale"),
+    "cx:trust": gettext_noop("CX trust (% agree)"),
+    "cx:satisfaction": gettext_noop("CX satisfaction (% agree)"),
+    "cx:effectiveness": gettext_noop("CX effectiveness (% agree)"),
+    "cx:ease": gettext_noop("CX ease (% agree)"),
+    "cx:efficiency": gettext_noop("CX efficiency (% agree)"),
+    "cx:equity": gettext_noop("CX equity (% agree)"),
+    "cx:employee": gettext_noop("CX employee helpfulness (% agree)"),
+    "cx:transparency": gettext_noop("CX transparency (% agree)"),
 }
+assert {f"cx:{d}" for d in CX_DRIVERS} <= set(SCORE_LABELS)
+
+
+def _label(key: str) -> str:
+    return gettext(SCORE_LABELS[key])
 
 
 def _visible(viewer: Principal, ability: Ability = Ability.VIEW_FEEDBACK) -> QuerySet[Survey]:
@@ -107,24 +118,20 @@ def scores_from_rows(rows: list[dict[str, Any]]) -> list[scoring.Score]:
     scores: list[scoring.Score] = []
     for key in ("govuk", "csat"):
         if by_construct.get(key):
-            scores.append(
-                scoring.share_score(key, SCORE_LABELS[key], by_construct[key], top=(4, 5))
-            )
+            scores.append(scoring.share_score(key, _label(key), by_construct[key], top=(4, 5)))
     if by_construct.get("nps"):
-        scores.append(scoring.nps_score(by_construct["nps"], label=SCORE_LABELS["nps"]))
+        scores.append(scoring.nps_score(by_construct["nps"], label=_label("nps")))
     totals = [
         scoring.sus_total([items[i] for i in range(1, 11)])
         for items in sus_items.values()
         if len(items) == 10
     ]
     if totals:
-        scores.append(scoring.sus_score(totals, label=SCORE_LABELS["sus"]))
+        scores.append(scoring.sus_score(totals, label=_label("sus")))
     for driver in CX_DRIVERS:
         key = f"cx:{driver}"
         if by_construct.get(key):
-            scores.append(
-                scoring.share_score(key, SCORE_LABELS[key], by_construct[key], top=(4, 5))
-            )
+            scores.append(scoring.share_score(key, _label(key), by_construct[key], top=(4, 5)))
     return scores
 
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.core.audit import audit_record
@@ -33,10 +34,12 @@ from civicloop.web.exports import csv_response, json_response
 from civicloop.web.jinja import number
 
 VERDICTS = {
-    "incomplete": "Incomplete: at least two assessors must rate all ten domains",
-    "not_ready": "Not ready to scale: address the weak domains first",
-    "conditional": "Ready with conditions: scale in stages while working on the weaker domains",
-    "ready": "Ready to scale",
+    "incomplete": gettext_noop("Incomplete: at least two assessors must rate all ten domains"),
+    "not_ready": gettext_noop("Not ready to scale: address the weak domains first"),
+    "conditional": gettext_noop(
+        "Ready with conditions: scale in stages while working on the weaker domains"
+    ),
+    "ready": gettext_noop("Ready to scale"),
 }
 
 
