@@ -9,7 +9,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from civicloop.analytics import selectors, services
@@ -221,7 +221,7 @@ def create_metric(request: HttpRequest, payload: MetricIn):
         denominator=_part(unit, payload.denominator_id, "denominator_id"),
         **data,
     )
-    return 201, metric
+    return Status(201, metric)
 
 
 @router.get("/metrics/{metric_id}", response=MetricOut, summary="One metric")

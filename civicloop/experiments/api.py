@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from civicloop.analytics.engine import assign
@@ -289,7 +289,7 @@ def create_service(request: HttpRequest, payload: ServiceIn):
         kpis=kpis,
         shared_with=shared,
     )
-    return 201, selectors.service_get(viewer=actor, pk=service.pk)
+    return Status(201, selectors.service_get(viewer=actor, pk=service.pk))
 
 
 class ShareIn(Schema):
@@ -330,7 +330,7 @@ def list_iterations(request: HttpRequest, service_id: int):
 def create_iteration(request: HttpRequest, service_id: int, payload: IterationIn):
     actor = require_write(request)
     service = selectors.service_get(viewer=actor, pk=service_id)
-    return 201, services.iteration_create(actor=actor, service=service, **payload.dict())
+    return Status(201, services.iteration_create(actor=actor, service=service, **payload.dict()))
 
 
 @router.get("/experiments", response=list[ExperimentOut], summary="Experiments")
@@ -353,7 +353,7 @@ def create_experiment(request: HttpRequest, payload: ExperimentIn):
         variants=[v.dict() for v in payload.variants],
         **data,
     )
-    return 201, selectors.experiment_get(viewer=actor, pk=experiment.pk)
+    return Status(201, selectors.experiment_get(viewer=actor, pk=experiment.pk))
 
 
 @router.get("/experiments/{experiment_id}", response=ExperimentOut, summary="One experiment")
@@ -419,7 +419,7 @@ def record_sites(request: HttpRequest, experiment_id: int, payload: list[SiteObs
     count = services.site_observations_record(
         actor=actor, experiment=experiment, rows=[r.dict() for r in payload]
     )
-    return 201, {"recorded": count}
+    return Status(201, {"recorded": count})
 
 
 @router.post(
@@ -431,7 +431,7 @@ def refresh_results(request: HttpRequest, experiment_id: int):
     actor = require_write(request)
     experiment = selectors.experiment_get(viewer=actor, pk=experiment_id)
     services.experiment_refresh_enqueue(actor=actor, experiment=experiment)
-    return 202, {"status": "queued"}
+    return Status(202, {"status": "queued"})
 
 
 def _results(experiment: Experiment, snapshot: ResultSnapshot) -> dict:
@@ -519,13 +519,16 @@ def decide(request: HttpRequest, iteration_id: int, payload: DecisionIn):
     cited = selectors.snapshot_list(viewer=actor, ids=payload.cited_result_ids)
     if len(cited) != len(set(payload.cited_result_ids)):
         raise ValidationError({"cited_result_ids": "One or more results do not exist."})
-    return 201, services.decision_record(
-        actor=actor,
-        iteration=iteration,
-        kind=payload.kind,
-        rationale=payload.rationale,
-        cited_results=cited,
-        stop_reason=payload.stop_reason,
+    return Status(
+        201,
+        services.decision_record(
+            actor=actor,
+            iteration=iteration,
+            kind=payload.kind,
+            rationale=payload.rationale,
+            cited_results=cited,
+            stop_reason=payload.stop_reason,
+        ),
     )
 
 

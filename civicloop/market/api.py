@@ -7,7 +7,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import Field, File, Router, Schema, UploadedFile
+from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from civicloop.core.http import principal, require_write
@@ -536,7 +536,7 @@ def create_need(request: HttpRequest, payload: NeedIn):
         constraints=payload.constraints,
         problem=problem,
     )
-    return 201, need
+    return Status(201, need)
 
 
 @router.get(
@@ -575,7 +575,7 @@ def merge_needs(request: HttpRequest, payload: MergeIn):
     result = services.needs_merge(
         actor=actor, needs=needs, challenge=challenge, title=payload.title
     )
-    return 201, result
+    return Status(201, result)
 
 
 # --- challenges --------------------------------------------------------------------------------
@@ -596,7 +596,7 @@ def create_challenge(request: HttpRequest, payload: ChallengeIn):
     problem_id = data.pop("problem_id")
     problem = problem_get(viewer=actor, pk=problem_id) if problem_id else None
     challenge = services.challenge_create(actor=actor, unit=unit, problem=problem, **data)
-    return 201, challenge
+    return Status(201, challenge)
 
 
 @router.get("/market/challenges/{challenge_id}", response=ChallengeOut, summary="One challenge")
@@ -626,7 +626,7 @@ def set_phase(request: HttpRequest, challenge_id: int, payload: PhaseIn):
     challenge = selectors.challenge_get(
         viewer=actor, pk=challenge_id, ability=Ability.MANAGE_MARKET
     )
-    return 201, services.phase_set(actor=actor, challenge=challenge, **payload.dict())
+    return Status(201, services.phase_set(actor=actor, challenge=challenge, **payload.dict()))
 
 
 @router.put(
@@ -672,7 +672,7 @@ def ask_question(request: HttpRequest, challenge_id: int, payload: TextIn):
     q = services.question_ask(
         actor=actor, challenge=challenge, vendor=vendor_org(request, None), text=payload.text
     )
-    return 201, {"id": q.pk, "question": q.text, "answer": q.answer, "answered_at": None}
+    return Status(201, {"id": q.pk, "question": q.text, "answer": q.answer, "answered_at": None})
 
 
 @router.post("/market/questions/{question_id}/answer", response=QaOut, summary="Answer")
@@ -698,7 +698,7 @@ def respond_rfi(request: HttpRequest, challenge_id: int, payload: TextIn):
     response = services.rfi_respond(
         actor=actor, challenge=challenge, vendor=vendor_org(request, None), text=payload.text
     )
-    return 201, {"id": response.pk}
+    return Status(201, {"id": response.pk})
 
 
 # --- vendors -----------------------------------------------------------------------------------
@@ -772,7 +772,7 @@ def invite_vendor(request: HttpRequest, challenge_id: int, payload: InviteIn):
     invitation = services.vendor_invite(
         actor=actor, challenge=challenge, vendor=vendor, message=payload.message
     )
-    return 201, {"id": invitation.pk}
+    return Status(201, {"id": invitation.pk})
 
 
 @router.get(
@@ -819,7 +819,7 @@ def submit_proposal(request: HttpRequest, challenge_id: int, payload: ProposalIn
         content=payload.content,
         price=payload.price,
     )
-    return 201, selectors.proposal_view(viewer=actor, pk=proposal.pk)
+    return Status(201, selectors.proposal_view(viewer=actor, pk=proposal.pk))
 
 
 @router.get("/market/proposals/{proposal_id}", response=ProposalOut, summary="One proposal")
@@ -852,11 +852,14 @@ def upload_file(request: HttpRequest, proposal_id: int, file: UploadedFile = Fil
     record = services.proposal_file_add(
         actor=actor, proposal=proposal, name=file.name or "", data=file.read()
     )
-    return 201, {
-        "id": record.pk,
-        "name": selectors.download_name(actor, record, proposal),
-        "size": record.size,
-    }
+    return Status(
+        201,
+        {
+            "id": record.pk,
+            "name": selectors.download_name(actor, record, proposal),
+            "size": record.size,
+        },
+    )
 
 
 @router.get(
@@ -886,7 +889,7 @@ def declare(request: HttpRequest, proposal_id: int, payload: DeclarationIn):
     declaration = services.conflict_declare(
         actor=actor, proposal=proposal, has_conflict=payload.has_conflict, note=payload.note
     )
-    return 201, {"id": declaration.pk, "has_conflict": declaration.has_conflict}
+    return Status(201, {"id": declaration.pk, "has_conflict": declaration.has_conflict})
 
 
 @router.post(
@@ -907,7 +910,7 @@ def score(request: HttpRequest, proposal_id: int, payload: ScoreIn):
         score=payload.score,
         justification=payload.justification,
     )
-    return 201, record
+    return Status(201, record)
 
 
 @router.get(
@@ -936,8 +939,11 @@ def get_moderation(request: HttpRequest, challenge_id: int):
 def award(request: HttpRequest, proposal_id: int, payload: AwardIn):
     actor = require_write(request)
     proposal = selectors.proposal_get(viewer=actor, pk=proposal_id)
-    return 201, services.award_decide(
-        actor=actor, proposal=proposal, amount=payload.amount, rationale=payload.rationale
+    return Status(
+        201,
+        services.award_decide(
+            actor=actor, proposal=proposal, amount=payload.amount, rationale=payload.rationale
+        ),
     )
 
 
@@ -950,7 +956,7 @@ def feedback(request: HttpRequest, proposal_id: int, payload: TextIn):
     actor = require_write(request)
     proposal = selectors.proposal_get(viewer=actor, pk=proposal_id)
     record = services.feedback_send(actor=actor, proposal=proposal, text=payload.text)
-    return 201, {"id": record.pk}
+    return Status(201, {"id": record.pk})
 
 
 # --- contracts ---------------------------------------------------------------------------------
@@ -978,7 +984,7 @@ def sign_contract(request: HttpRequest, award_id: int, payload: ContractIn):
     problem_id = data.pop("pilot_problem_id")
     problem = problem_get(viewer=actor, pk=problem_id) if problem_id else None
     contract = services.contract_sign(actor=actor, award=award_obj, pilot_problem=problem, **data)
-    return 201, contract
+    return Status(201, contract)
 
 
 def _managed_contract(request: HttpRequest, contract_id: int) -> Contract:
@@ -995,7 +1001,7 @@ def _managed_contract(request: HttpRequest, contract_id: int) -> Contract:
 def add_milestone(request: HttpRequest, contract_id: int, payload: MilestoneIn):
     actor = require_write(request)
     contract = _managed_contract(request, contract_id)
-    return 201, services.milestone_add(actor=actor, contract=contract, **payload.dict())
+    return Status(201, services.milestone_add(actor=actor, contract=contract, **payload.dict()))
 
 
 @router.post(
@@ -1016,7 +1022,7 @@ def add_payment(request: HttpRequest, contract_id: int, payload: PaymentIn):
         paid_on=payload.paid_on,
         milestone=milestone,
     )
-    return 201, {"id": payment.pk, "amount": payment.amount}
+    return Status(201, {"id": payment.pk, "amount": payment.amount})
 
 
 @router.get("/market/metrics", response=MetricsOut, summary="Programme metrics")
