@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.models import Role
 from civicloop.core.permissions import Ability, Principal, scope_q
@@ -134,7 +135,11 @@ def service_timeline(*, service: Service) -> list[TimelineEntry]:
     for it in iterations:
         entries.append(
             TimelineEntry(
-                it.starts_on, "iteration", f"Iteration {it.number}: {it.title}", it.hypothesis, it
+                it.starts_on,
+                "iteration",
+                _("Iteration %(number)s: %(title)s") % {"number": it.number, "title": it.title},
+                it.hypothesis,
+                it,
             )
         )
         for ex in it.experiments.all():
@@ -143,7 +148,7 @@ def service_timeline(*, service: Service) -> list[TimelineEntry]:
                     TimelineEntry(
                         ex.started_at,
                         "experiment",
-                        f"Experiment started: {ex.title}",
+                        _("Experiment started: %(title)s") % {"title": ex.title},
                         ex.get_design_display(),
                         it,
                     )
@@ -152,7 +157,8 @@ def service_timeline(*, service: Service) -> list[TimelineEntry]:
             if snaps:
                 last = snaps[-1]
                 level = (
-                    f" · Maryland SMS {last.maryland_sms}, Nesta {last.nesta_level}"
+                    _(" · Maryland SMS %(sms)s, Nesta %(nesta)s")
+                    % {"sms": last.maryland_sms, "nesta": last.nesta_level}
                     if last.maryland_sms
                     else ""
                 )
@@ -160,7 +166,7 @@ def service_timeline(*, service: Service) -> list[TimelineEntry]:
                     TimelineEntry(
                         last.computed_at,
                         "result",
-                        f"Evidence: {ex.title}",
+                        _("Evidence: %(title)s") % {"title": ex.title},
                         snapshot_headline(last) + level,
                         it,
                     )
@@ -171,7 +177,7 @@ def service_timeline(*, service: Service) -> list[TimelineEntry]:
                 TimelineEntry(
                     decision.decided_at,
                     "decision",
-                    f"Decision: {decision.get_kind_display()}"
+                    _("Decision: %(kind)s") % {"kind": decision.get_kind_display()}
                     + (f" ({decision.get_stop_reason_display()})" if decision.stop_reason else ""),
                     decision.rationale,
                     it,
