@@ -73,23 +73,46 @@ def _ts_lit(value: Any) -> str:
 Source = tuple[int, str, int | None, int]  # id, event name, window hours, pre-window hours
 
 
-def _components(sources: list[Source], e: str = "e") -> str:
+def _offset_components(sources: list[Source]) -> str:
+    """Like :func:`_components` over rows with ``off`` = event time - first exposure in us.
+
+    Integer microsecond offsets compare exactly like the TIMESTAMPTZ/INTERVAL conditions.
+    """
+    hour_us = 3_600_000_000
     parts = []
     for k, name, window, pre in sources:
-        main = f"{e}.name = {_lit(name)} AND {e}.ts >= x.first_ts"
+        main = f"e.name = {_lit(name)} AND e.off >= 0"
         if window is not None:
-            main += f" AND {e}.ts < x.first_ts + INTERVAL {int(window)} HOUR"
-        before = (
-            f"{e}.name = {_lit(name)} AND {e}.ts < x.first_ts "
-            f"AND {e}.ts >= x.first_ts - INTERVAL {int(pre)} HOUR"
-        )
+            main += f" AND e.off < {int(window) * hour_us}"
+        before = f"e.name = {_lit(name)} AND e.off < 0 AND e.off >= {-int(pre) * hour_us}"
         for prefix, cond in (("", main), ("p", before)):
-            parts.append(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)::BIGINT AS {prefix}c{k}")
-            parts.append(f"COUNT(CASE WHEN {cond} THEN {e}.value END)::BIGINT AS {prefix}vc{k}")
+            parts.append(f"COUNT(*) FILTER (WHERE {cond})::BIGINT AS {prefix}c{k}")
+            parts.append(f"COUNT(e.value) FILTER (WHERE {cond})::BIGINT AS {prefix}vc{k}")
             parts.append(
-                f"COALESCE(SUM(CASE WHEN {cond} THEN {e}.value END), 0)::DOUBLE AS {prefix}vs{k}"
+                f"COALESCE(SUM(e.value) FILTER (WHERE {cond}), 0)::DOUBLE AS {prefix}vs{k}"
             )
     return ", ".join(parts)
+
+
+def _unit_rows(units_sql: str, events_sql: str, sources: list[Source]) -> str:
+    """SELECT of one roll-up row per unit of ``units_sql`` (unit_id, variant, first_ts) from
+    the events of ``events_sql`` (unit_id, name, ts, value); units without events get zeros.
+
+    Events outside every window and pre-window are dropped in the join condition.
+    """
+    longest_pre = max(pre for _, _, _, pre in sources)
+    windows = [window for _, _, window, _ in sources]
+    near = f"ev.ts >= x.first_ts - INTERVAL {int(longest_pre)} HOUR"
+    if all(w is not None for w in windows):
+        near += f" AND ev.ts < x.first_ts + INTERVAL {int(max(windows))} HOUR"  # type: ignore[type-var]
+    return (
+        f"SELECT e.unit_id, e.variant, e.first_ts, {_offset_components(sources)} FROM ("
+        "SELECT x.unit_id, x.variant, x.first_ts, ev.name, ev.value, "
+        "epoch_us(ev.ts) - epoch_us(x.first_ts) AS off "
+        f"FROM ({units_sql}) x LEFT JOIN ({events_sql}) ev "
+        f"ON ev.unit_id = x.unit_id AND {near}) e "
+        "GROUP BY e.unit_id, e.variant, e.first_ts"
+    )
 
 
 def _experiment_id(con: Any, experiment: str, *, create: bool) -> int | None:
@@ -127,12 +150,12 @@ def _build_experiment(con: Any, experiment: str, events_view: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(
         f"CREATE TABLE {table} AS "
-        f"SELECT x.unit_id, x.min_variant AS variant, x.first_ts, {_components(sources)} "
-        "FROM rollup_exposure x LEFT JOIN "
-        f"(SELECT unit_id, name, ts, value FROM {events_view} WHERE name IN ({_names(sources)})) e "
-        "ON e.unit_id = x.unit_id "
-        f"WHERE x.experiment = {_lit(experiment)} AND x.min_variant = x.max_variant "
-        "GROUP BY x.unit_id, x.min_variant, x.first_ts"
+        + _unit_rows(
+            "SELECT unit_id, min_variant AS variant, first_ts FROM rollup_exposure "
+            f"WHERE experiment = {_lit(experiment)} AND min_variant = max_variant",
+            f"SELECT unit_id, name, ts, value FROM {events_view} WHERE name IN ({_names(sources)})",
+            sources,
+        )
     )
 
 
@@ -248,30 +271,45 @@ def apply_batch(
             )
             con.execute(
                 f"INSERT INTO {table} "
-                f"SELECT x.unit_id, x.minv, x.first_ts, {_components(sources)} "
-                "FROM (SELECT * FROM rollup_changed "
-                f"WHERE experiment = {exp_lit} AND minv = maxv) x "
-                f"LEFT JOIN (SELECT unit_id, name, ts, value FROM {events_view} "
-                f"WHERE name IN ({names}) "
-                f"AND ts >= {_ts_lit(low)} - INTERVAL {int(longest_pre)} HOUR) e "
-                "ON e.unit_id = x.unit_id GROUP BY x.unit_id, x.minv, x.first_ts"
+                + _unit_rows(
+                    "SELECT unit_id, minv AS variant, first_ts FROM rollup_changed "
+                    f"WHERE experiment = {exp_lit} AND minv = maxv",
+                    f"SELECT unit_id, name, ts, value FROM {events_view} "
+                    f"WHERE name IN ({names}) "
+                    f"AND ts >= {_ts_lit(low)} - INTERVAL {int(longest_pre)} HOUR",
+                    sources,
+                )
             )
             lap("recompute_changed")
         columns = [f"{p}{k}" for k, _, _, _ in sources for p in _PARTS]
-        assignments = ", ".join(f"{c} = {table}.{c} + d.{c}" for c in columns)
         not_changed = (
-            f"AND e.unit_id NOT IN (SELECT unit_id FROM rollup_changed "
+            f"AND b.unit_id NOT IN (SELECT unit_id FROM rollup_changed "
             f"WHERE experiment = {exp_lit}) "
             if low is not None
             else ""
         )
+        # Only events inside some source's window or pre-window can change a component, so
+        # the others are dropped before the wide GROUP BY, and only units with a non-zero
+        # delta are staged and updated (one set-based UPDATE ... FROM the staged table).
+        hour_us = 3_600_000_000
+        keep = f"e.off >= {-max(pre for _, _, _, pre in sources) * hour_us}"
+        windows = [window for _, _, window, _ in sources]
+        if all(w is not None for w in windows):
+            keep += f" AND e.off < {max(windows) * hour_us}"  # type: ignore[type-var]
         con.execute(
-            f"UPDATE {table} SET {assignments} "
-            f"FROM (SELECT e.unit_id, {_components(sources)} "
-            f"FROM (SELECT unit_id, name, ts, value FROM {batch} WHERE name IN ({names})) e "
-            f"JOIN {table} x ON x.unit_id = e.unit_id "
-            f"WHERE TRUE {not_changed}"
-            f"GROUP BY e.unit_id) d WHERE {table}.unit_id = d.unit_id"
+            "CREATE OR REPLACE TEMP TABLE rollup_delta AS "
+            f"SELECT e.unit_id, {_offset_components(sources)} FROM ("
+            "SELECT b.unit_id, b.name, b.value, "
+            "epoch_us(b.ts) - epoch_us(x.first_ts) AS off "
+            f"FROM (SELECT unit_id, name, ts, value FROM {batch} WHERE name IN ({names})) b "
+            f"JOIN (SELECT unit_id, first_ts FROM {table}) x ON x.unit_id = b.unit_id "
+            f"WHERE TRUE {not_changed}) e WHERE {keep} GROUP BY e.unit_id"
+        )
+        lap("stage_deltas")
+        assignments = ", ".join(f"{c} = {table}.{c} + d.{c}" for c in columns)
+        con.execute(
+            f"UPDATE {table} SET {assignments} FROM rollup_delta d "
+            f"WHERE {table}.unit_id = d.unit_id"
         )
         lap("add_deltas")
 
