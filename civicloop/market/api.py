@@ -483,9 +483,15 @@ def _phase(challenge, kind: str):
     summary="OCDS 1.1.5 release package of every published challenge",
 )
 def ocds_release_package(request: HttpRequest):
-    """Open contracting data: tenders, bid statistics, awards, contracts, party scale."""
+    """Open contracting data: tenders, bid statistics, awards, contracts, party scale.
+
+    Answers 404 until a challenge is published: OCDS packages need at least one release.
+    """
     uri = request.build_absolute_uri()
-    return JsonResponse(release_package(uri=uri), json_dumps_params={"ensure_ascii": False})
+    package = release_package(uri=uri)
+    if not package.get("releases"):
+        raise Http404("No challenge has been published yet.")
+    return JsonResponse(package, json_dumps_params={"ensure_ascii": False})
 
 
 @router.get(

@@ -73,3 +73,9 @@ def test_public_endpoint_and_export_command(world, market, tmp_path, client):
     import json
 
     assert validation_errors(json.loads(target.read_text())) == []
+
+
+def test_public_endpoint_answers_404_before_anything_is_published(db, client):
+    response = client.get("/api/v1/open-data/ocds/release-package.json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
