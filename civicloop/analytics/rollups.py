@@ -24,7 +24,9 @@ and events commit together. For each batch:
    changed first exposure minus the longest pre-window are read, which zone maps prune when
    events arrive roughly in time order);
 3. for every other exposed unit the batch's events are classified against its known first
-   exposure and *added* to its components (count, value count and value sum are additive).
+   exposure (an integer microsecond offset; events outside every window are dropped first),
+   the non-zero deltas are staged in a temp table and *added* to the components by one
+   ``UPDATE ... FROM`` (count, value count and value sum are additive).
 
 Every metric value is a function of the components, so the per-variant moments of all the
 experiment's metrics come from one ``GROUP BY variant`` scan of one row per unit, no join.
