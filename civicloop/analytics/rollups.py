@@ -103,10 +103,10 @@ def _unit_rows(units_sql: str, events_sql: str, sources: list[Source]) -> str:
     Events outside every window and pre-window are dropped in the join condition.
     """
     longest_pre = max(pre for _, _, _, pre in sources)
-    windows = [window for _, _, window, _ in sources]
+    windows = [window for _, _, window, _ in sources if window is not None]
     near = f"ev.ts >= x.first_ts - INTERVAL {int(longest_pre)} HOUR"
-    if all(w is not None for w in windows):
-        near += f" AND ev.ts < x.first_ts + INTERVAL {int(max(windows))} HOUR"  # type: ignore[type-var]
+    if len(windows) == len(sources):  # every source has a window: drop later events too
+        near += f" AND ev.ts < x.first_ts + INTERVAL {int(max(windows))} HOUR"
     return (
         f"SELECT e.unit_id, e.variant, e.first_ts, {_offset_components(sources)} FROM ("
         "SELECT x.unit_id, x.variant, x.first_ts, ev.name, ev.value, "
@@ -295,9 +295,9 @@ def apply_batch(
         # delta are staged and updated (one set-based UPDATE ... FROM the staged table).
         hour_us = 3_600_000_000
         keep = f"e.off >= {-max(pre for _, _, _, pre in sources) * hour_us}"
-        windows = [window for _, _, window, _ in sources]
-        if all(w is not None for w in windows):
-            keep += f" AND e.off < {max(windows) * hour_us}"  # type: ignore[type-var]
+        windows = [window for _, _, window, _ in sources if window is not None]
+        if len(windows) == len(sources):  # every source has a window: drop later events too
+            keep += f" AND e.off < {max(windows) * hour_us}"
         con.execute(
             "CREATE OR REPLACE TEMP TABLE rollup_delta AS "
             f"SELECT e.unit_id, {_offset_components(sources)} FROM ("
