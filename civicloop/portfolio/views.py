@@ -207,14 +207,12 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _detail_page(request: HttpRequest, problem, stage_form, status: int = 200) -> HttpResponse:
+    """The problem page; also re-rendered with the stage form's errors."""
     viewer = principal(request)
-    problem = selectors.problem_get(viewer=viewer, pk=pk)
     kpis = list(
         selectors.kpi_list(viewer=viewer, problem_id=problem.pk).prefetch_related("measurements")
     )
-    statuses = {k.pk: selectors.kpi_status(k) for k in kpis}
     return render(
         request,
         "portfolio/detail.html",
@@ -222,15 +220,22 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page_title": problem.title,
             "problem": problem,
             "kpis": kpis,
-            "statuses": statuses,
+            "statuses": {k.pk: selectors.kpi_status(k) for k in kpis},
             "transitions": selectors.problem_transitions(problem=problem),
-            "stage_form": forms.StageMoveForm(initial={"to_stage": problem.stage}),
+            "stage_form": stage_form,
             "can_edit": can(viewer, Ability.EDIT_PORTFOLIO, unit_id=problem.unit_id),
             "can_move": can(viewer, Ability.MOVE_STAGE, unit_id=problem.unit_id),
             "stage_labels": dict(Stage.choices),
             "facet_labels": dict(Facet.choices),
         },
+        status=status,
     )
+
+
+@login_required
+def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = selectors.problem_get(viewer=principal(request), pk=pk)
+    return _detail_page(request, problem, forms.StageMoveForm(initial={"to_stage": problem.stage}))
 
 
 @login_required
@@ -252,26 +257,7 @@ def problem_move_stage(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Stage changed."))
             return redirect("portfolio:detail", problem.pk)
-    kpis = list(
-        selectors.kpi_list(viewer=viewer, problem_id=problem.pk).prefetch_related("measurements")
-    )
-    return render(
-        request,
-        "portfolio/detail.html",
-        {
-            "page_title": problem.title,
-            "problem": problem,
-            "kpis": kpis,
-            "statuses": {k.pk: selectors.kpi_status(k) for k in kpis},
-            "transitions": selectors.problem_transitions(problem=problem),
-            "stage_form": form,
-            "can_edit": can(viewer, Ability.EDIT_PORTFOLIO, unit_id=problem.unit_id),
-            "can_move": True,
-            "stage_labels": dict(Stage.choices),
-            "facet_labels": dict(Facet.choices),
-        },
-        status=422,
-    )
+    return _detail_page(request, problem, form, status=422)
 
 
 @login_required

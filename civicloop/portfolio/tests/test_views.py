@@ -197,3 +197,19 @@ def test_unit_weights_change_the_ranking(world):
     assert "Effort weight: Enter a number." in text
     world.unit.refresh_from_db()
     assert world.unit.prioritisation_weights["impact"] == 2.0
+
+
+def test_skipping_a_gate_on_the_page_without_a_reason_is_refused(world):
+    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    client = world.client("staff")
+    response = client.post(f"/portfolio/{problem.pk}/stage/", {"to_stage": "scaling"})
+    assert response.status_code == 422
+    assert "This move skips a stage gate: write why." in response.content.decode()
+    problem.refresh_from_db()
+    assert problem.stage == "identified"
+    ok = client.post(
+        f"/portfolio/{problem.pk}/stage/", {"to_stage": "scaling", "rationale": "Proven"}
+    )
+    assert ok.status_code == 302
+    problem.refresh_from_db()
+    assert problem.stage == "scaling"
