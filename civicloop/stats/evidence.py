@@ -67,15 +67,31 @@ PRETREND_ALPHA = 0.05
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """A reason as a stable code and the numbers in it, so a caller can word it in any language.
+
+    The codes are part of the public contract: add new ones, never rename one. ``params`` hold
+    plain numbers and design codes, never words.
+    """
+
+    code: str
+    params: dict[str, float | int | str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceGrade:
     """Maryland SMS (1-5) and Nesta level (1-5) with the reasons that produced them.
 
     Either level is ``None`` when the result is not evidence of impact (a power calculation).
+    ``reason_codes`` run parallel to ``reasons`` (same order, same length): the English
+    sentence and its machine-readable code. ``to_dict`` leaves the codes out, so the CLI and
+    stored payloads keep their shape.
     """
 
     maryland_sms: int | None
     nesta_level: int | None
     reasons: list[str] = field(default_factory=list)
+    reason_codes: list[Reason] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -101,48 +117,86 @@ def grade_evidence(
     if design not in DESIGNS:
         raise ValueError(f"unknown design {design!r}; expected one of {', '.join(DESIGNS)}")
     reasons: list[str] = []
+    codes: list[Reason] = []
+
+    def because(code: str, text: str, **params: float | int | str | None) -> None:
+        reasons.append(text)
+        codes.append(Reason(code, params))
+
     sms: int
     if design == "rct":
         sms = 5
-        reasons.append("units were randomly assigned (SMS 5 if balance holds and no attrition)")
+        because(
+            "rct_randomised",
+            "units were randomly assigned (SMS 5 if balance holds and no attrition)",
+        )
         if srm_p_value is not None and srm_p_value < SRM_ALPHA:
             sms = 3
-            reasons.append(
+            because(
+                "rct_srm_mismatch",
                 f"sample ratio mismatch (chi-square p = {srm_p_value:.2g} < {SRM_ALPHA}): "
-                "assignment or logging is broken, so arms are only a comparison group (SMS 3)"
+                "assignment or logging is broken, so arms are only a comparison group (SMS 3)",
+                p_value=srm_p_value,
+                alpha=SRM_ALPHA,
             )
         elif srm_p_value is not None:
-            reasons.append(f"arm sizes match the designed split (SRM p = {srm_p_value:.2g})")
+            because(
+                "rct_srm_ok",
+                f"arm sizes match the designed split (SRM p = {srm_p_value:.2g})",
+                p_value=srm_p_value,
+            )
         if balance_smd is not None:
             if abs(balance_smd) > BALANCE_SMD_LIMIT:
                 sms = min(sms, 4)
-                reasons.append(
+                because(
+                    "rct_imbalance",
                     f"baseline imbalance: standardised mean difference {balance_smd:.3f} "
-                    f"exceeds {BALANCE_SMD_LIMIT} (SMS at most 4)"
+                    f"exceeds {BALANCE_SMD_LIMIT} (SMS at most 4)",
+                    smd=balance_smd,
+                    limit=BALANCE_SMD_LIMIT,
                 )
             else:
-                reasons.append(f"arms balanced on the baseline covariate (SMD {balance_smd:.3f})")
+                because(
+                    "rct_balanced",
+                    f"arms balanced on the baseline covariate (SMD {balance_smd:.3f})",
+                    smd=balance_smd,
+                )
         else:
-            reasons.append("no baseline covariate given: balance checked through SRM only")
+            because(
+                "rct_no_covariate",
+                "no baseline covariate given: balance checked through SRM only",
+            )
         if attrition is None and differential_attrition is None:
-            reasons.append(
-                "attrition not reported: assumed none because every assigned unit is analysed"
+            because(
+                "rct_attrition_unreported",
+                "attrition not reported: assumed none because every assigned unit is analysed",
             )
         else:
             overall = attrition or 0.0
             differential = differential_attrition or 0.0
             if overall > ATTRITION_LIMIT or abs(differential) > DIFFERENTIAL_ATTRITION_LIMIT:
                 sms = min(sms, 4)
-                reasons.append(
+                because(
+                    "rct_attrition_material",
                     f"attrition {overall:.0%} overall, {differential:+.0%} differential "
-                    "is material (SMS at most 4)"
+                    "is material (SMS at most 4)",
+                    overall=overall,
+                    differential=differential,
                 )
             else:
-                reasons.append(f"attrition {overall:.0%} overall is negligible")
+                because(
+                    "rct_attrition_negligible",
+                    f"attrition {overall:.0%} overall is negligible",
+                    overall=overall,
+                )
     elif design in ("rdd", "iv"):
         sms = 4
         label = "regression discontinuity" if design == "rdd" else "instrumental variables"
-        reasons.append(f"{label} exploits quasi-random variation (SMS 4)")
+        because(
+            "quasi_random",
+            f"{label} exploits quasi-random variation (SMS 4)",
+            design=design,
+        )
     elif design in ("did", "staggered_did", "synthetic_control"):
         label = {
             "did": "difference-in-differences",
@@ -151,20 +205,38 @@ def grade_evidence(
         }[design]
         if not comparison_group_justified:
             sms = 2
-            reasons.append(f"{label} without a justified comparison group (SMS 2)")
+            because(
+                "comparison_group_unjustified",
+                f"{label} without a justified comparison group (SMS 2)",
+                design=design,
+            )
         else:
             sms = 3
-            reasons.append(f"{label} with a comparison group and before/after data (SMS 3)")
+            because(
+                "comparison_group",
+                f"{label} with a comparison group and before/after data (SMS 3)",
+                design=design,
+            )
             if pretrend_p_value is None:
-                reasons.append("parallel pre-trends not tested (no pre-period contrasts)")
+                because(
+                    "pretrend_untested",
+                    "parallel pre-trends not tested (no pre-period contrasts)",
+                )
             elif pretrend_p_value < PRETREND_ALPHA:
                 sms = 2
-                reasons.append(
+                because(
+                    "pretrend_differs",
                     f"pre-trends differ (joint test p = {pretrend_p_value:.2g} < "
-                    f"{PRETREND_ALPHA}): comparison group not credible (SMS 2)"
+                    f"{PRETREND_ALPHA}): comparison group not credible (SMS 2)",
+                    p_value=pretrend_p_value,
+                    alpha=PRETREND_ALPHA,
                 )
             else:
-                reasons.append(f"no evidence of differing pre-trends (p = {pretrend_p_value:.2g})")
+                because(
+                    "pretrend_ok",
+                    f"no evidence of differing pre-trends (p = {pretrend_p_value:.2g})",
+                    p_value=pretrend_p_value,
+                )
     elif design in ("its", "before_after_controls", "cross_section_controls"):
         sms = 2
         label = {
@@ -172,27 +244,46 @@ def grade_evidence(
             "before_after_controls": "before/after comparison with controls",
             "cross_section_controls": "cross-sectional comparison with controls",
         }[design]
-        reasons.append(f"{label}, no untreated comparison group (SMS 2)")
+        because(
+            "no_comparison_group",
+            f"{label}, no untreated comparison group (SMS 2)",
+            design=design,
+        )
     else:
         sms = 1
-        reasons.append("before/after or correlation without controls (SMS 1)")
+        because(
+            "no_controls",
+            "before/after or correlation without controls (SMS 1)",
+            design=design,
+        )
 
     nesta: int
     if sms >= 3:
         nesta = 3
-        reasons.append("Nesta 3: a comparison group shows the change is caused by the work")
+        because(
+            "nesta_3",
+            "Nesta 3: a comparison group shows the change is caused by the work",
+        )
         if independent_replications >= 1:
             nesta = 4
-            reasons.append(
-                f"Nesta 4: {independent_replications} independent replication(s) reported"
+            because(
+                "nesta_4",
+                f"Nesta 4: {independent_replications} independent replication(s) reported",
+                replications=independent_replications,
             )
             if replication_system:
                 nesta = 5
-                reasons.append("Nesta 5: manuals and systems exist for replication at scale")
+                because(
+                    "nesta_5",
+                    "Nesta 5: manuals and systems exist for replication at scale",
+                )
     else:
         nesta = 2
-        reasons.append("Nesta 2: data show a change but cannot establish causality")
-    return EvidenceGrade(maryland_sms=sms, nesta_level=nesta, reasons=reasons)
+        because(
+            "nesta_2",
+            "Nesta 2: data show a change but cannot establish causality",
+        )
+    return EvidenceGrade(maryland_sms=sms, nesta_level=nesta, reasons=reasons, reason_codes=codes)
 
 
 def planning_grade() -> EvidenceGrade:
@@ -201,4 +292,5 @@ def planning_grade() -> EvidenceGrade:
         maryland_sms=None,
         nesta_level=None,
         reasons=["a power calculation plans a study; it is not evidence of impact"],
+        reason_codes=[Reason("planning_only")],
     )
