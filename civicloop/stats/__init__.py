@@ -18,6 +18,7 @@ from civicloop.stats.bayes import BayesSummary, bayes_summary
 from civicloop.stats.did import DiDResult, did_2x2, did_panel
 from civicloop.stats.evidence import EvidenceGrade, grade_evidence
 from civicloop.stats.its import ITSResult, interrupted_time_series
+from civicloop.stats.margin import MarginTestResult, margin_test
 from civicloop.stats.multiple import bh_adjust, holm_adjust
 from civicloop.stats.power import PowerResult, power_means, power_proportions
 from civicloop.stats.sequential import confidence_sequence
@@ -34,6 +35,7 @@ __all__ = [
     "Estimate",
     "EvidenceGrade",
     "ITSResult",
+    "MarginTestResult",
     "MeanStats",
     "NonInferiorityResult",
     "PowerResult",
@@ -53,6 +55,7 @@ __all__ = [
     "grade_evidence",
     "holm_adjust",
     "interrupted_time_series",
+    "margin_test",
     "non_inferiority",
     "power_means",
     "power_proportions",

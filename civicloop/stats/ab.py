@@ -69,6 +69,8 @@ class VariantResult:
 
     ``difference`` is the primary absolute effect: the always-valid confidence sequence when
     the analysis is sequential, otherwise the fixed-horizon test (kept in ``fixed_horizon``).
+    ``fixed_df`` is the Welch degrees of freedom of that test (``None``: normal reference); it
+    is not part of ``to_dict``.
     """
 
     variant: str
@@ -87,6 +89,7 @@ class VariantResult:
     p_value_holm: float
     p_value_bh: float
     non_inferiority: NonInferiorityResult | None = None
+    fixed_df: float | None = None
 
     @property
     def estimate(self) -> float:
@@ -398,6 +401,7 @@ def analyze_ab(
                 "credible_interval": (bayes.credible_low, bayes.credible_high),
                 "variance_reduction": reduction,
                 "non_inferiority": ni,
+                "fixed_df": df,
             }
         )
     p_values = [r["difference"].p_value for r in rows]  # type: ignore[attr-defined]
