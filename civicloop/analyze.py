@@ -18,15 +18,18 @@ import pandas as pd
 from civicloop.stats import (
     StatsInputError,
     SufficientStats,
+    VariantResult,
     analyze_ab,
     did_2x2,
     did_panel,
     interrupted_time_series,
+    margin_test,
     power_means,
     power_proportions,
     staggered_did,
 )
 from civicloop.stats.did import SEType
+from civicloop.stats.margin import HYPOTHESES
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -240,6 +243,33 @@ def _render_table(payload: dict[str, Any]) -> str:
             f"SRM: chi2 = {_fmt(srm['chi2'])}, p = {_fmt(srm['p_value'])}"
             + (" (MISMATCH: check assignment and logging)" if srm["flagged"] else " (ok)")
         )
+        split = payload["split"]
+        shares = ", ".join(f"{arm} {_fmt(share)}" for arm, share in split["shares"].items())
+        parts.append(
+            f"Split: {shares}"
+            + (" (designed, --split)" if split["designed"] else " (equal split assumed)")
+        )
+        tests = [(r["variant"], r["margin_test"]) for r in payload["results"] if r["margin_test"]]
+        if tests:
+            first = tests[0][1]
+            parts.append(
+                f"{first['hypothesis'].capitalize()} margin {_fmt(first['margin'])} "
+                f"({'higher' if first['higher_is_better'] else 'lower'} is better), one-sided "
+                f"alpha {_fmt(first['alpha'])}"
+            )
+            parts.append(
+                _table(
+                    ["variant", "H0 bound", "statistic", "p_value", "conf_bound", "decision"],
+                    [
+                        [
+                            v,
+                            *(t[k] for k in ("null_value", "statistic", "p_value", "bound")),
+                            t["decision"],
+                        ]
+                        for v, t in tests
+                    ],
+                )
+            )
     elif command == "did":
         parts.append(
             f"Difference-in-differences ({payload['design']}), {payload['n_obs']} rows, "
@@ -289,7 +319,73 @@ def _render_table(payload: dict[str, Any]) -> str:
 # Commands
 
 
+def _non_negative(text: str) -> float:
+    """argparse type for the margin options: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
+    return value
+
+
+def _parse_split(text: str, arms: list[str], variant_column: str) -> dict[str, float]:
+    """``--split control=1,treatment=2``: a positive relative weight for every arm."""
+    weights: dict[str, float] = {}
+    for item in text.split(","):
+        name, sep, raw = item.strip().rpartition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise InputProblem(
+                f"--split must list ARM=WEIGHT pairs separated by commas "
+                f"(e.g. control=1,treatment=1), got {item.strip()!r}"
+            )
+        if name in weights:
+            raise InputProblem(f"--split names arm '{name}' twice; give each arm once")
+        try:
+            weight = float(raw)
+        except ValueError:
+            weight = math.nan
+        if not math.isfinite(weight) or weight <= 0:
+            raise InputProblem(
+                f"--split weight for arm '{name}' must be a positive number, got {raw.strip()!r}"
+            )
+        weights[name] = weight
+    unknown = [name for name in weights if name not in arms]
+    if unknown:
+        raise InputProblem(
+            f"--split names arm '{unknown[0]}', which has no rows in column '{variant_column}' "
+            f"(arms: {', '.join(arms)})"
+        )
+    missing = [name for name in arms if name not in weights]
+    if missing:
+        raise InputProblem(
+            f"--split must give a weight to every arm; missing '{missing[0]}' "
+            f"(arms: {', '.join(arms)})"
+        )
+    return {name: weights[name] for name in arms}
+
+
+def _check_margin_options(args: argparse.Namespace) -> None:
+    has_margin = args.margin is not None or args.margin_relative is not None
+    if not has_margin:
+        if args.margin_test is not None:
+            raise InputProblem("--margin-test needs --margin or --margin-relative")
+        return
+    option = "--margin" if args.margin is not None else "--margin-relative"
+    if args.sequential:
+        raise InputProblem(
+            f"{option} cannot be combined with --sequential: the margin test is fixed-horizon "
+            "(run it once, at the planned end)"
+        )
+    value = args.margin if args.margin is not None else args.margin_relative
+    if (args.margin_test or "non-inferiority") == "non-inferiority" and value == 0:
+        raise InputProblem(f"{option} must be positive for a non-inferiority test, got 0")
+
+
 def _cmd_ab(args: argparse.Namespace) -> dict[str, Any]:
+    _check_margin_options(args)
     frame = _read_csv(args.csv)
     _require(frame, args.csv, args.variant, args.metric, args.covariate, args.denominator)
     if args.covariate and args.denominator:
@@ -316,6 +412,7 @@ def _cmd_ab(args: argparse.Namespace) -> dict[str, Any]:
         )
     if np.ptp(y) == 0:
         raise InputProblem(f"column '{args.metric}' is constant ({y[0]:g}); nothing to compare")
+    split = _parse_split(args.split, order, args.variant) if args.split is not None else None
     arms = {
         name: SufficientStats.from_array(
             y[variants == name], None if x is None else x[variants == name]
@@ -329,8 +426,46 @@ def _cmd_ab(args: argparse.Namespace) -> dict[str, Any]:
         metric_type="ratio" if args.denominator else "auto",
         alpha=args.alpha,
         sequential=args.sequential,
+        expected_split=split,
+        higher_is_better=args.higher_is_better,
     )
-    return {"command": "ab", **analysis.to_dict()}
+    out: dict[str, Any] = {"command": "ab", **analysis.to_dict()}
+    weights = split if split is not None else dict.fromkeys(order, 1.0)
+    out["split"] = {
+        "designed": split is not None,
+        "weights": weights,
+        "shares": {name: w / sum(weights.values()) for name, w in weights.items()},
+    }
+    out["higher_is_better"] = args.higher_is_better
+    for result, row in zip(analysis.results, out["results"], strict=True):
+        row["margin_test"] = _margin_row(args, result)
+    return out
+
+
+def _margin_row(args: argparse.Namespace, result: VariantResult) -> dict[str, Any] | None:
+    """The one-sided margin test of one arm (fixed-horizon difference), or None without one."""
+    if args.margin is None and args.margin_relative is None:
+        return None
+    mean_control = result.mean_control
+    if args.margin is not None:
+        margin = args.margin
+    else:
+        if mean_control == 0 or not math.isfinite(mean_control):
+            raise InputProblem(
+                f"--margin-relative needs a non-zero control mean, but the control mean of "
+                f"'{args.metric}' is {mean_control:g}; give an absolute --margin"
+            )
+        margin = args.margin_relative * abs(mean_control)
+    test = margin_test(
+        difference=result.fixed_horizon.estimate,
+        std_error=result.fixed_horizon.std_error,
+        margin=margin,
+        hypothesis=args.margin_test or "non-inferiority",
+        higher_is_better=args.higher_is_better,
+        alpha=args.alpha,
+        df=result.fixed_df,
+    )
+    return {**test.to_dict(), "margin_relative": args.margin_relative}
 
 
 def _cmd_did(args: argparse.Namespace) -> dict[str, Any]:
@@ -478,6 +613,41 @@ def build_parser() -> argparse.ArgumentParser:
     ab.add_argument("--covariate", metavar="COL", help="pre-period covariate for CUPED")
     ab.add_argument("--denominator", metavar="COL", help="ratio metric: sum(metric)/sum(COL)")
     ab.add_argument("--sequential", action="store_true", help="always-valid intervals")
+    ab.add_argument(
+        "--split",
+        metavar="ARM=W,...",
+        help="designed split as relative weights per arm, e.g. control=1,treatment=2 "
+        "(default: equal); used by the sample-ratio-mismatch check",
+    )
+    margin = ab.add_mutually_exclusive_group()
+    margin.add_argument(
+        "--margin", type=_non_negative, metavar="X", help="margin in the metric's units"
+    )
+    margin.add_argument(
+        "--margin-relative",
+        type=_non_negative,
+        metavar="R",
+        help="margin as a fraction of the control mean (0.02 = 2%%)",
+    )
+    ab.add_argument(
+        "--margin-test",
+        choices=HYPOTHESES,
+        help="one-sided test against the margin (default non-inferiority)",
+    )
+    direction = ab.add_mutually_exclusive_group()
+    direction.add_argument(
+        "--higher-is-better",
+        dest="higher_is_better",
+        action="store_true",
+        default=True,
+        help="a larger metric is better (default)",
+    )
+    direction.add_argument(
+        "--lower-is-better",
+        dest="higher_is_better",
+        action="store_false",
+        help="a smaller metric is better (e.g. days to decision)",
+    )
     common(ab)
     ab.set_defaults(handler=_cmd_ab)
 

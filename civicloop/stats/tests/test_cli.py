@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from statsmodels.stats import proportion as sm_proportion
+from statsmodels.stats.weightstats import ttest_ind as sm_ttest_ind
 
 from civicloop.analyze import main
 
@@ -187,6 +189,108 @@ def test_staggered_its_and_power(capsys, tmp_path):
 
 
 @pytest.fixture
+def split_csv(tmp_path):
+    """A 1:2 designed split, a mean metric (days, lower is better) and a 0/1 metric."""
+    rng = np.random.default_rng(31)
+    n = 3000
+    variant = rng.choice(["control", "online"], n, p=[1 / 3, 2 / 3])
+    days = rng.gamma(4, 3, n) + 0.4 * (variant == "online")
+    done = (rng.random(n) < 0.42 - 0.01 * (variant == "online")).astype(int)
+    path = tmp_path / "split.csv"
+    pd.DataFrame({"arm": variant, "days": days, "done": done}).to_csv(path, index=False)
+    return path
+
+
+def test_ab_designed_split_drives_srm_like_scipy_chisquare_with_f_exp(capsys, split_csv):
+    base = ["ab", str(split_csv), "--variant", "arm", "--metric", "days"]
+    assumed = run_json(capsys, base)
+    designed = run_json(capsys, [*base, "--split", "control=1,online=2"])
+    counts = pd.read_csv(split_csv)["arm"].value_counts()
+    observed = [counts["control"], counts["online"]]
+    total = sum(observed)
+    ref = stats.chisquare(observed, f_exp=[total / 3, 2 * total / 3])
+    assert designed["srm"]["chi2"] == pytest.approx(ref.statistic, rel=1e-12)
+    assert designed["srm"]["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+    assert designed["srm"]["flagged"] is False
+    assert designed["evidence"]["maryland_sms"] == 5
+    # Without the split the same 1:2 traffic looks like a broken assignment.
+    assert assumed["srm"]["flagged"] is True
+    assert assumed["evidence"]["maryland_sms"] == 3
+    assert designed["split"] == {
+        "designed": True,
+        "weights": {"control": 1.0, "online": 2.0},
+        "shares": {"control": pytest.approx(1 / 3), "online": pytest.approx(2 / 3)},
+    }
+    assert assumed["split"]["designed"] is False
+    assert assumed["split"]["shares"] == {"control": 0.5, "online": 0.5}
+    # The split changes the SRM check only, never the effect estimates.
+    assert designed["results"] == assumed["results"]
+    same = run_json(capsys, [*base, "--split", "online=0.5, control=0.25"])
+    assert same["srm"] == designed["srm"]  # weights are relative, order-free
+
+
+def test_ab_margin_tests_match_statsmodels(capsys, split_csv):
+    frame = pd.read_csv(split_csv)
+    base = ["ab", str(split_csv), "--variant", "arm", "--split", "control=1,online=2"]
+    online, control = frame[frame.arm == "online"], frame[frame.arm == "control"]
+
+    # Days to decision, lower is better: treatment may be at most 1 day slower.
+    slower = run_json(capsys, [*base, "--metric", "days", "--margin", "1", "--lower-is-better"])
+    test = slower["results"][0]["margin_test"]
+    t_ref, p_ref, df_ref = sm_ttest_ind(
+        online.days, control.days, alternative="smaller", usevar="unequal", value=1.0
+    )
+    assert test["hypothesis"] == "non-inferiority"
+    assert test["null_value"] == 1.0
+    assert test["statistic"] == pytest.approx(t_ref, rel=1e-9)
+    assert test["p_value"] == pytest.approx(p_ref, rel=1e-9)
+    assert test["df"] == pytest.approx(df_ref, rel=1e-9)
+    assert p_ref < 0.05
+    assert test["decision"] == "non-inferior"
+    assert slower["higher_is_better"] is False
+    assert slower["results"][0]["non_inferiority"] is None  # existing key keeps its meaning
+
+    # A relative margin is that fraction of the control mean, in the metric's units.
+    relative = run_json(
+        capsys, [*base, "--metric", "days", "--margin-relative", "0.02", "--lower-is-better"]
+    )
+    test = relative["results"][0]["margin_test"]
+    margin = 0.02 * control.days.mean()
+    _, p_ref, _ = sm_ttest_ind(
+        online.days, control.days, alternative="smaller", usevar="unequal", value=margin
+    )
+    assert test["margin"] == pytest.approx(margin, rel=1e-12)
+    assert test["margin_relative"] == 0.02
+    assert test["p_value"] == pytest.approx(p_ref, rel=1e-9)
+
+    # Superiority, higher is better, on a 0/1 metric: unpooled Wald z.
+    superior = run_json(
+        capsys, [*base, "--metric", "done", "--margin", "0.01", "--margin-test", "superiority"]
+    )
+    test = superior["results"][0]["margin_test"]
+    ref = sm_proportion.test_proportions_2indep(
+        online.done.sum(), len(online), control.done.sum(), len(control),
+        value=0.01, method="wald", compare="diff", alternative="larger",
+    )  # fmt: skip
+    assert test["df"] is None
+    assert test["statistic"] == pytest.approx(ref.statistic, rel=1e-9)
+    assert test["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+    assert test["decision"] == "not shown"  # the online arm completes slightly less
+
+    code, out, err = run(capsys, [*base, "--metric", "done", "--margin", "0.1"])
+    assert code == 0, err
+    assert "Non-inferiority margin 0.1 (higher is better)" in out
+    assert " non-inferior" in out
+    assert "(designed, --split)" in out
+
+
+def test_ab_without_the_new_options_keeps_margin_test_null(capsys, ab_csv):
+    payload = run_json(capsys, ["ab", str(ab_csv), "--variant", "variant", "--metric", "done"])
+    assert all(r["margin_test"] is None for r in payload["results"])
+    assert payload["higher_is_better"] is True
+
+
+@pytest.fixture
 def bad_files(tmp_path):
     files = {}
     files["text"] = tmp_path / "text.csv"
@@ -207,7 +311,18 @@ def bad_files(tmp_path):
     files["binary"].write_bytes(b"\x00\xff\xfe\x00garbage")
     files["empty"] = tmp_path / "empty.csv"
     files["empty"].write_text("")
+    files["two_arms"] = tmp_path / "two_arms.csv"
+    pd.DataFrame({"variant": ["a", "b"] * 4, "m": [1, 2, 3, 4, 5, 6, 7, 9]}).to_csv(
+        files["two_arms"], index=False
+    )
+    files["zero_control"] = tmp_path / "zero_control.csv"
+    pd.DataFrame({"variant": ["a", "b"] * 4, "m": [-1, 2, 1, 4, -2, 6, 2, 9]}).to_csv(
+        files["zero_control"], index=False
+    )
     return files
+
+
+AB_TWO_ARMS = ["ab", "{two_arms}", "--variant", "variant", "--metric", "m"]
 
 
 @pytest.mark.parametrize(
@@ -237,6 +352,49 @@ def bad_files(tmp_path):
         ("no such file", ["ab", "/nonexistent/x.csv", "--variant", "v", "--metric", "m"], "found"),
         ("bad option", ["ab", "{text}", "--variant", "variant"], "--metric"),
         ("bad power", ["power", "--baseline-rate", "2", "--mde-abs", "0.1"], "baseline rate"),
+        *[
+            (f"split {value!r}", [*AB_TWO_ARMS, "--split", value], needle)
+            for value, needle in [
+                ("0.5,0.5", "--split must list ARM=WEIGHT pairs"),
+                ("a=1", "--split must give a weight to every arm; missing 'b'"),
+                ("a=1,b=0", "--split weight for arm 'b' must be a positive number"),
+                ("a=1,b=x", "--split weight for arm 'b' must be a positive number"),
+                ("a=1,b=1,c=1", "--split names arm 'c', which has no rows"),
+                ("a=1,a=2,b=1", "--split names arm 'a' twice"),
+            ]
+        ],
+        ("negative margin", [*AB_TWO_ARMS, "--margin", "-1"], "--margin: must be a number >= 0"),
+        ("zero margin", [*AB_TWO_ARMS, "--margin", "0"], "--margin must be positive"),
+        (
+            "two margins",
+            [*AB_TWO_ARMS, "--margin", "1", "--margin-relative", "0.1"],
+            "--margin-relative: not allowed with argument --margin",
+        ),
+        ("margin test alone", [*AB_TWO_ARMS, "--margin-test", "superiority"], "--margin-test"),
+        (
+            "sequential margin",
+            [*AB_TWO_ARMS, "--margin", "1", "--sequential"],
+            "--margin cannot be combined with --sequential",
+        ),
+        (
+            "relative margin, zero control",
+            [
+                "ab",
+                "{zero_control}",
+                "--variant",
+                "variant",
+                "--metric",
+                "m",
+                "--margin-relative",
+                "0.1",
+            ],
+            "--margin-relative needs a non-zero control mean",
+        ),  # fmt: skip
+        (
+            "both directions",
+            [*AB_TWO_ARMS, "--higher-is-better", "--lower-is-better"],
+            "--lower-is-better: not allowed",
+        ),
     ],
 )
 def test_bad_input_prints_one_line_and_exits_2(capsys, bad_files, case, argv, needle):
