@@ -10,4 +10,6 @@ class EvidenceEvent(StrEnum):
     THEME_RECORDED = "evidence.theme_recorded"
     SHARED_LINK_CREATED = "evidence.shared_link_created"
     SHARED_LINK_REVOKED = "evidence.shared_link_revoked"
+    # Stored in `SharedLinkView`, one row per view, not in the hash-chained log.
+    SHARED_LINK_VIEWED = "evidence.shared_link_viewed"
     REPORT_EXPORTED = "evidence.report_exported"

@@ -23,7 +23,7 @@ from civicloop.evidence.models import CitizenTheme, EffectEstimate, ServiceFigur
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Problem
 from civicloop.stats._common import normal_estimate
-from civicloop.stats.evidence import grade_evidence
+from civicloop.stats.evidence import Reason, grade_evidence
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ class EffectLine:
     service_name: str
     source: str
     sample_size: int | None = None
+    # Parallel to `reasons`: stable codes that pages word in the reader's language.
+    reason_codes: tuple[Reason, ...] = ()
 
     @property
     def benefit(self) -> float:
@@ -209,6 +211,7 @@ def effect_line_from_estimate(row: EffectEstimate) -> EffectLine:
         service_name=row.service_name,
         source=row.source,
         sample_size=row.sample_size,
+        reason_codes=tuple(grade.reason_codes),
     )
 
 

@@ -159,3 +159,35 @@ class SharedReportLink(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.problem} ({self.prefix}…)"
+
+
+class LinkDocument(models.TextChoices):
+    PAGE = "page", _("Summary page")
+    PDF = "pdf", _("PDF")
+
+
+class SharedLinkView(models.Model):
+    """One opening of a shared link: which link, which report, when, and what was opened.
+
+    Deliberately no IP address, user agent, referrer or cookie: the reader has no account and
+    the owner needs only to know that, and when, the summary was read. One insert per view,
+    outside the hash-chained audit log (see docs/evidence/README.md).
+    """
+
+    link = models.ForeignKey(SharedReportLink, on_delete=models.CASCADE, related_name="views")
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="+")
+    viewed_at = models.DateTimeField()
+    document = models.CharField(max_length=4, choices=LinkDocument.choices)
+    language = models.CharField(max_length=8)
+
+    class Meta:
+        ordering = ["-viewed_at", "-pk"]
+        indexes = [models.Index(fields=["link", "-viewed_at"], name="linkview_link_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(document__in=LinkDocument.values), name="linkview_document_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.link.prefix}… {self.viewed_at:%Y-%m-%d %H:%M}"

@@ -123,6 +123,7 @@ def _effect_dict(e: EffectLine) -> dict[str, object]:
         "maryland_sms": e.maryland_sms,
         "nesta_level": e.nesta_level,
         "reasons": e.reasons,
+        "reason_codes": [{"code": r.code, "params": dict(r.params)} for r in e.reason_codes],
         "source": e.source,
     }
 

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from civicloop.core.permissions import Ability, Principal, scope_q
 from civicloop.evidence.inputs import impact_inputs_gather
-from civicloop.evidence.models import EffectEstimate, SharedReportLink
+from civicloop.evidence.models import EffectEstimate, SharedLinkView, SharedReportLink
 from civicloop.evidence.report import ImpactReport, impact_report_build
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Problem
@@ -63,3 +63,11 @@ def shared_link_get(*, viewer: Principal, pk: int) -> SharedReportLink:
     if link is None:
         raise Http404("Not found")
     return link
+
+
+def shared_link_views(
+    *, viewer: Principal, link_id: int
+) -> tuple[SharedReportLink, QuerySet[SharedLinkView]]:
+    """A link the viewer may share (404 otherwise) and its views, newest first."""
+    link = shared_link_get(viewer=viewer, pk=link_id)
+    return link, SharedLinkView.objects.filter(link=link).order_by("-viewed_at", "-pk")

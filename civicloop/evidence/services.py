@@ -20,7 +20,9 @@ from civicloop.evidence.models import (
     CitizenTheme,
     EffectEstimate,
     EffectRole,
+    LinkDocument,
     ServiceFigures,
+    SharedLinkView,
     SharedReportLink,
 )
 from civicloop.portfolio.models import Problem
@@ -291,14 +293,29 @@ class LinkGone(Exception):
     """The link existed but expired or was revoked (HTTP 410)."""
 
 
-def shared_link_open(*, token: str) -> SharedReportLink | None:
-    """The live link for a token (counting the view); None if unknown; LinkGone if dead."""
+@transaction.atomic
+def shared_link_open(
+    *, token: str, document: str = LinkDocument.PAGE, language: str = "en"
+) -> SharedReportLink | None:
+    """The live link for a token, recording the view; None if unknown; LinkGone if dead.
+
+    Each view is one row in `SharedLinkView` (link, report, time, page or PDF, language) and
+    the link's counter goes up by one. Nothing about the reader is stored.
+    """
     link = (
         SharedReportLink.objects.select_related("problem").filter(token_hash=_hash(token)).first()
     )
     if link is None:
         return None
-    if link.revoked_at is not None or link.expires_at <= timezone.now():
+    now = timezone.now()
+    if link.revoked_at is not None or link.expires_at <= now:
         raise LinkGone(link.prefix)
+    SharedLinkView.objects.create(
+        link=link,
+        problem_id=link.problem_id,
+        viewed_at=now,
+        document=document,
+        language=language if language in LANGUAGES else link.language,
+    )
     SharedReportLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1)
     return link

@@ -14,6 +14,7 @@ urlpatterns = [
     path("problems/<int:pk>/themes/new/", views.theme_create, name="theme_create"),
     path("problems/<int:pk>/share/", views.share_create, name="share_create"),
     path("links/<int:link_id>/revoke/", views.share_revoke, name="share_revoke"),
+    path("links/<int:link_id>/views/", views.share_views, name="share_views"),
     path("s/<str:token>/", views.shared_summary, name="shared"),
     path("s/<str:token>/summary.pdf", views.shared_summary_pdf, name="shared_pdf"),
 ]

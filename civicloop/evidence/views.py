@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,19 +12,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.core.audit import audit_record
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, can
-from civicloop.evidence import charts, forms, selectors, services
+from civicloop.evidence import charts, forms, labels, selectors, services
 from civicloop.evidence.events import EvidenceEvent
+from civicloop.evidence.models import LinkDocument
 from civicloop.evidence.report import ImpactReport
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Stage
-from civicloop.web.exports import json_response
+from civicloop.web.exports import csv_response, json_response
 
 
 @login_required
@@ -55,6 +57,7 @@ def _report_context(report: ImpactReport) -> dict:
         "kpi_spec": kpi_spec,
         "kpi_rows": kpi_rows,
         "stage_labels": dict(Stage.choices),
+        **labels.TEMPLATE_HELPERS,
     }
 
 
@@ -105,6 +108,7 @@ def _summary_html(
                 "pdf_url": pdf_url,
                 "stage_labels": dict(Stage.choices),
                 "language": language,
+                **labels.TEMPLATE_HELPERS,
             },
         )
 
@@ -123,6 +127,7 @@ def _summary_pdf(result: ImpactReport, *, language: str, filename: str) -> HttpR
                 "svgs": charts.summary_svgs(result),
                 "stage_labels": dict(Stage.choices),
                 "language": language,
+                **labels.TEMPLATE_HELPERS,
             },
         )
     pdf = weasyprint.HTML(string=html).write_pdf()
@@ -156,9 +161,11 @@ def summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _summary_pdf(result, language=lang, filename=f"impact-summary-{pk}-{lang}.pdf")
 
 
-def _shared(request: HttpRequest, token: str):
+def _shared(request: HttpRequest, token: str, document: str):
     try:
-        link = services.shared_link_open(token=token)
+        link = services.shared_link_open(
+            token=token, document=document, language=request.GET.get("lang", "")
+        )
     except services.LinkGone:
         return None, render(
             request,
@@ -173,7 +180,7 @@ def _shared(request: HttpRequest, token: str):
 
 def shared_summary(request: HttpRequest, token: str) -> HttpResponse:
     """The executive summary for someone without an account, through a live shared link."""
-    link, gone = _shared(request, token)
+    link, gone = _shared(request, token, LinkDocument.PAGE)
     if gone is not None:
         return gone
     result = selectors.impact_report_for_problem(problem=link.problem)
@@ -191,7 +198,7 @@ def shared_summary(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def shared_summary_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    link, gone = _shared(request, token)
+    link, gone = _shared(request, token, LinkDocument.PDF)
     if gone is not None:
         return gone
     result = selectors.impact_report_for_problem(problem=link.problem)
@@ -228,6 +235,41 @@ def share_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
     services.shared_link_revoke(actor=viewer, link=link)
     messages.success(request, _("Link revoked."))
     return redirect("evidence:report", link.problem_id)
+
+
+VIEWS_SHOWN = 500
+
+
+@login_required
+def share_views(request: HttpRequest, link_id: int) -> HttpResponse:
+    """Who opened a shared link, as far as we know it: when, and the page or the PDF."""
+    viewer = principal(request)
+    link, views = selectors.shared_link_views(viewer=viewer, link_id=link_id)
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            f"shared-link-{link.prefix}-views.csv",
+            ["viewed_at", "document", "language", "link_prefix", "problem_id"],
+            (
+                (v.viewed_at.isoformat(), v.document, v.language, link.prefix, v.problem_id)
+                for v in views.iterator()
+            ),
+        )
+    total = views.count()
+    return render(
+        request,
+        "evidence/link_views.html",
+        {
+            "page_title": _("Views of shared link %(prefix)s…") % {"prefix": link.prefix},
+            "link": link,
+            "problem": link.problem,
+            "views": list(views[:VIEWS_SHOWN]),
+            "total": total,
+            "shown": min(total, VIEWS_SHOWN),
+            "documents": dict(LinkDocument.choices),
+            "language_names": dict(settings.LANGUAGES),
+            "now": timezone.now(),
+        },
+    )
 
 
 @login_required

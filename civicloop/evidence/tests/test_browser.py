@@ -16,11 +16,15 @@ def test_report_and_shared_summary_are_accessible(live_server, page, world, evid
     page.click("button:has-text('Create link')")
     page.wait_for_load_state("networkidle")
     assert "shown only once" in page.content()
-    token = services.shared_link_create(
+    new = services.shared_link_create(
         actor=world.principal("staff"), problem=evidenced, language="es"
-    ).token
+    )
+    token = new.token
     anonymous = page.context.browser.new_context().new_page()
     anonymous.goto(f"{live_server.url}/evidence/s/{token}/")
     assert "Ahorro anual" in anonymous.content()
     assert_accessible(anonymous)
     anonymous.context.close()
+    page.goto(f"{live_server.url}/evidence/links/{new.link.pk}/views/")
+    assert "1 view" in page.locator("#view-total").inner_text()
+    assert_accessible(page)

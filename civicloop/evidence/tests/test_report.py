@@ -168,7 +168,13 @@ def test_link_lifetime_is_bounded(world, evidenced):
     ],
 )
 def test_permission_matrix_for_report_pages(world, evidenced, role, report, share):
+    link = _token(world, evidenced).link
     client = world.client(role)
+    # The view history of a shared link is for the people who may share the report.
+    history = client.get(f"/evidence/links/{link.pk}/views/")
+    assert history.status_code == (200 if role == "staff" else 404)
+    csv = client.get(f"/evidence/links/{link.pk}/views/?format=csv")
+    assert csv.status_code == (200 if role == "staff" else 404)
     assert client.get(f"/evidence/problems/{evidenced.pk}/").status_code == report
     assert client.get(f"/evidence/problems/{evidenced.pk}/summary/").status_code == report
     response = client.post(
