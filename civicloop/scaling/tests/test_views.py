@@ -302,3 +302,41 @@ def test_recording_a_replication_on_the_plan_page_raises_the_nesta_level(world, 
     page = client.get(f"/scaling/plans/{scaled['plan'].pk}/").content.decode()
     assert "Town (1 Oct 2026)" in page
     assert world.client("evaluator").post(url, {}).status_code == 404
+
+
+def test_counts_on_scaling_pages_agree_with_the_number(world, scaled):
+    # ngettext picks the form from the count, so "1 obstacle is" and "2 obstacles are" both read
+    # right (and Spanish, with its own plural rule, gets the same chance).
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicloop.scaling import services
+
+    client = world.client("staff")
+    home = client.get("/scaling/").content.decode()
+    assert "1 obstacle is past its due date." in home
+    assert "0 ratings" in home
+    services.obstacle_create(
+        actor=world.principal("staff"),
+        problem=scaled["problem"],
+        kind="capacity",
+        title="Too few nurses",
+        severity=2,
+        likelihood=2,
+        due_date=timezone.localdate() - timedelta(days=3),
+    )
+    services.assessment_score(
+        actor=world.principal("staff"),
+        assessment=scaled["assessment"],
+        assessor=world.people["staff"],
+        domain="reach",
+        score=4,
+        evidence="Survey",
+    )
+    home = client.get("/scaling/").content.decode()
+    assert "2 obstacles are past their due date." in home
+    assert "1 rating<" in home
+    assert "0 lessons" in client.get("/scaling/lessons/").content.decode()
+    plan = client.get(f"/scaling/plans/{scaled['plan'].pk}/").content.decode()
+    assert "Net benefit over 5 years" in plan
