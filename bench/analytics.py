@@ -12,7 +12,13 @@ Steps, each timed:
    (validation + durable outbox), then drained by the writer (``flush``: DuckDB append and
    incremental roll-up maintenance);
 4. incremental refresh: roll-up maintenance time spent by the writer for those events, plus
-   the statistics read afterwards; the reference SQL is rerun and compared.
+   the statistics read afterwards; the reference SQL is rerun and compared;
+5. intake through the API (``--api-events``, default 200,000; 0 skips it): the same kind of
+   batches posted as JSON bodies to ``POST /api/v1/events`` through Django's full request
+   handler (middleware, API-key authentication, JSON parsing, validation, durable outbox) in
+   ``--intake-processes`` processes, against a fresh SQLite database in the work directory.
+   Django's test client calls the WSGI handler in process, so socket and HTTP parsing by a
+   production server are not included.
 """
 
 from __future__ import annotations
@@ -145,6 +151,94 @@ def ingest(path: Path, count: int, units: int, processes: int) -> tuple[int, flo
     return sum(r[0] for r in out), max(r[2] for r in out) - min(r[1] for r in out)
 
 
+def api_worker(var_dir: str, key: str, count: int, units: int, seed: int, barrier, results):
+    """One API process: POST JSON batches of 1,000 through Django's request handler."""
+    os.environ["CIVICLOOP_VAR_DIR"] = var_dir
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["*"]
+    bodies = [
+        json.dumps(chunk).encode() for chunk in iter_batches(new_events(count, units, seed), 1000)
+    ]  # what a service's HTTP client would send
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    client.post("/api/v1/events", data=b"[]", content_type="application/json", **auth)  # warm
+    barrier.wait()
+    started, cpu = time.time(), time.process_time()
+    accepted = 0
+    for body in bodies:
+        response = client.post("/api/v1/events", data=body, content_type="application/json", **auth)
+        assert response.status_code == 202, (response.status_code, response.content[:300])
+        accepted += response.json()["accepted"]
+    results.put((accepted, started, time.time(), time.process_time() - cpu))
+
+
+def iter_batches(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def api_intake(workdir: Path, count: int, units: int, processes: int) -> tuple[int, float]:
+    """Migrate a fresh SQLite database, mint a write key for a unit, run the API workers."""
+    import subprocess
+    import sys
+
+    var_dir = workdir / "api"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "CIVICLOOP_VAR_DIR": str(var_dir),
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+    }
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, str(root / "manage.py"), "migrate", "-v0"], env=env, check=True
+    )
+    setup = (
+        "import django; django.setup()\n"
+        "from civicloop.core.models import Organization, OrganizationKind\n"
+        "from civicloop.core.services import apikey_create\n"
+        "unit = Organization.objects.create(name='Bench unit', slug='bench-unit', "
+        "kind=OrganizationKind.UNIT)\n"
+        "print(apikey_create(actor=None, organization=unit, name='bench', scope='write').secret)"
+    )
+    key = (
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-c", setup],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=root,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(processes)
+    results = ctx.Queue()
+    share = count // processes
+    workers = [
+        ctx.Process(
+            target=api_worker,
+            args=(str(var_dir), key, share, units, 100 + i, barrier, results),
+        )
+        for i in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    out = [results.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    CPU["api"] = sum(r[3] for r in out)
+    return sum(r[0] for r in out), max(r[2] for r in out) - min(r[1] for r in out)
+
+
 def compare(fast: dict, slow: dict) -> float:
     """Largest relative difference between the two result sets (0.0 when identical)."""
     worst = 0.0
@@ -179,6 +273,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument(
         "--intake-processes", type=int, default=2, help="parallel API workers calling accept"
+    )
+    parser.add_argument(
+        "--api-events", type=int, default=200_000, help="events posted through the API (0: skip)"
     )
     args = parser.parse_args()
 
@@ -258,8 +355,16 @@ def main() -> None:
         f"reference SQL after the new events: {slow_s:.3f} s; "
         f"max rel diff {compare(fast, slow):.1e}"
     )
-    print(f"load average at the end: {os.getloadavg()}")
     store.close()
+    if args.api_events:
+        accepted, api_s = api_intake(workdir, args.api_events, args.units, args.intake_processes)
+        print(
+            f"intake through the API handler: {accepted:,} events in {api_s:.2f} s = "
+            f"{accepted / api_s:,.0f} events/s (POST /api/v1/events, JSON batches of 1,000, "
+            f"{args.intake_processes} processes; {CPU['api'] / accepted * 1e6:.1f} CPU-us per "
+            "event)"
+        )
+    print(f"load average at the end: {os.getloadavg()}")
     if args.dir is None:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -150,14 +150,18 @@ def _build_experiment(con: Any, experiment: str, events_view: str) -> None:
     sources = _sources(con, experiment)
     table = f"rollup_exp_{exp_id}"
     con.execute(f"DROP TABLE IF EXISTS {table}")
+    # Rows are stored in first-exposure order: a batch of recent events can only touch units
+    # exposed shortly before (or after) them, and the zone maps on first_ts let the delta
+    # join and the UPDATE skip every other row group (see apply_batch).
     con.execute(
-        f"CREATE TABLE {table} AS "
+        f"CREATE TABLE {table} AS SELECT * FROM ("
         + _unit_rows(
             "SELECT unit_id, min_variant AS variant, first_ts FROM rollup_exposure "
             f"WHERE experiment = {_lit(experiment)} AND min_variant = max_variant",
             f"SELECT unit_id, name, ts, value FROM {events_view} WHERE name IN ({_names(sources)})",
             sources,
         )
+        + ") ORDER BY first_ts"
     )
 
 
@@ -232,25 +236,30 @@ def apply_batch(
         "LEAST(b.first_ts, COALESCE(e.first_ts, b.first_ts)) AS first_ts, "
         "LEAST(b.minv, COALESCE(e.min_variant, b.minv)) AS minv, "
         "GREATEST(b.maxv, COALESCE(e.max_variant, b.maxv)) AS maxv, "
-        "e.unit_id IS NULL AS is_new "
+        "e.unit_id IS NULL AS is_new, e.first_ts AS old_first_ts "
         "FROM bx b LEFT JOIN rollup_exposure e "
         "ON e.experiment = b.experiment AND e.unit_id = b.unit_id "
         "WHERE e.unit_id IS NULL OR b.first_ts < e.first_ts OR b.minv < e.min_variant "
         "OR b.maxv > e.max_variant"
     )
-    low_by_experiment = dict(
-        con.execute(
-            "SELECT experiment, MIN(first_ts) FROM rollup_changed GROUP BY experiment"
+    # Per experiment: earliest/latest new first exposure, earliest old one (units already
+    # known whose exposure changed), and how many such known units there are.
+    changed = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT experiment, MIN(first_ts), MAX(first_ts), MIN(old_first_ts), "
+            "COUNT(*) FILTER (WHERE NOT is_new) FROM rollup_changed GROUP BY experiment"
         ).fetchall()
-    )
+    }
     lap("exposure_diff")
-    if low_by_experiment:
-        con.execute(
-            "UPDATE rollup_exposure SET first_ts = c.first_ts, min_variant = c.minv, "
-            "max_variant = c.maxv FROM rollup_changed c WHERE NOT c.is_new "
-            "AND rollup_exposure.experiment = c.experiment "
-            "AND rollup_exposure.unit_id = c.unit_id"
-        )
+    if changed:
+        if any(known for *_, known in changed.values()):
+            con.execute(
+                "UPDATE rollup_exposure SET first_ts = c.first_ts, min_variant = c.minv, "
+                "max_variant = c.maxv FROM rollup_changed c WHERE NOT c.is_new "
+                "AND rollup_exposure.experiment = c.experiment "
+                "AND rollup_exposure.unit_id = c.unit_id"
+            )
         con.execute(
             "INSERT INTO rollup_exposure SELECT experiment, unit_id, first_ts, minv, maxv "
             "FROM rollup_changed WHERE is_new"
@@ -264,54 +273,70 @@ def apply_batch(
         table = f"rollup_exp_{exp_id}"
         exp_lit = _lit(experiment)
         names = _names(sources)
-        low = low_by_experiment.get(experiment)
-        if low is not None:
-            longest_pre = max(pre for _, _, _, pre in sources)
-            con.execute(
-                f"DELETE FROM {table} WHERE unit_id IN "
-                f"(SELECT unit_id FROM rollup_changed WHERE experiment = {exp_lit})"
-            )
+        longest_pre = max(pre for _, _, _, pre in sources)
+        windows = [window for _, _, window, _ in sources if window is not None]
+        longest_window = max(windows) if len(windows) == len(sources) else None
+        if experiment in changed:
+            low, high, old_low, known = changed[experiment]
+            if known:  # units already in the table lose their row (recomputed just below)
+                con.execute(
+                    f"DELETE FROM {table} WHERE first_ts >= {_ts_lit(old_low)} AND unit_id IN "
+                    f"(SELECT unit_id FROM rollup_changed WHERE experiment = {exp_lit} "
+                    "AND NOT is_new)"
+                )
+            near = f"ts >= {_ts_lit(low)} - INTERVAL {int(longest_pre)} HOUR"
+            if longest_window is not None:
+                near += f" AND ts < {_ts_lit(high)} + INTERVAL {int(longest_window)} HOUR"
             con.execute(
                 f"INSERT INTO {table} "
                 + _unit_rows(
                     "SELECT unit_id, minv AS variant, first_ts FROM rollup_changed "
                     f"WHERE experiment = {exp_lit} AND minv = maxv",
                     f"SELECT unit_id, name, ts, value FROM {events_view} "
-                    f"WHERE name IN ({names}) "
-                    f"AND ts >= {_ts_lit(low)} - INTERVAL {int(longest_pre)} HOUR",
+                    f"WHERE name IN ({names}) AND {near}",
                     sources,
                 )
             )
             lap("recompute_changed")
+        span = con.execute(f"SELECT MIN(ts), MAX(ts) FROM {batch} WHERE name IN ({names})")
+        first, last = span.fetchall()[0]
+        if first is None:
+            continue
+        # An event at time t can only change units first exposed in
+        # (t - longest window, t + longest pre-window]; the table is stored in first_ts
+        # order, so this range predicate skips the other row groups by their zone maps.
+        reach = f"first_ts <= {_ts_lit(last)} + INTERVAL {int(longest_pre)} HOUR"
+        if longest_window is not None:
+            reach += f" AND first_ts >= {_ts_lit(first)} - INTERVAL {int(longest_window)} HOUR"
         columns = [f"{p}{k}" for k, _, _, _ in sources for p in _PARTS]
         not_changed = (
             f"AND b.unit_id NOT IN (SELECT unit_id FROM rollup_changed "
             f"WHERE experiment = {exp_lit}) "
-            if low is not None
+            if experiment in changed
             else ""
         )
         # Only events inside some source's window or pre-window can change a component, so
         # the others are dropped before the wide GROUP BY, and only units with a non-zero
         # delta are staged and updated (one set-based UPDATE ... FROM the staged table).
         hour_us = 3_600_000_000
-        keep = f"e.off >= {-max(pre for _, _, _, pre in sources) * hour_us}"
-        windows = [window for _, _, window, _ in sources if window is not None]
-        if len(windows) == len(sources):  # every source has a window: drop later events too
-            keep += f" AND e.off < {max(windows) * hour_us}"
+        keep = f"e.off >= {-longest_pre * hour_us}"
+        if longest_window is not None:
+            keep += f" AND e.off < {longest_window * hour_us}"
         con.execute(
             "CREATE OR REPLACE TEMP TABLE rollup_delta AS "
             f"SELECT e.unit_id, {_offset_components(sources)} FROM ("
             "SELECT b.unit_id, b.name, b.value, "
             "epoch_us(b.ts) - epoch_us(x.first_ts) AS off "
             f"FROM (SELECT unit_id, name, ts, value FROM {batch} WHERE name IN ({names})) b "
-            f"JOIN (SELECT unit_id, first_ts FROM {table}) x ON x.unit_id = b.unit_id "
-            f"WHERE TRUE {not_changed}) e WHERE {keep} GROUP BY e.unit_id"
+            f"JOIN (SELECT unit_id, first_ts FROM {table} WHERE {reach}) x "
+            f"ON x.unit_id = b.unit_id WHERE TRUE {not_changed}) e WHERE {keep} "
+            "GROUP BY e.unit_id"
         )
         lap("stage_deltas")
         assignments = ", ".join(f"{c} = {table}.{c} + d.{c}" for c in columns)
         con.execute(
             f"UPDATE {table} SET {assignments} FROM rollup_delta d "
-            f"WHERE {table}.unit_id = d.unit_id"
+            f"WHERE {table}.unit_id = d.unit_id AND {reach}"
         )
         lap("add_deltas")
 

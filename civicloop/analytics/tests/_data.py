@@ -72,6 +72,20 @@ METRICS = [
         denominator=MetricDefinition(key="d", aggregation="count", event_name="visit"),
     ),
 ]
+# Every source has a window: the roll-ups then prune the per-unit table by first exposure time.
+WINDOWED_METRICS = [
+    MetricDefinition(key="visits", aggregation="count", event_name="visit", window_hours=72),
+    MetricDefinition(key="spend_7d", aggregation="sum", event_name="pay", window_hours=24 * 7),
+    MetricDefinition(key="paid", aggregation="any", event_name="pay", window_hours=48),
+    MetricDefinition(
+        key="spend_per_visit",
+        aggregation="ratio",
+        numerator=MetricDefinition(key="n", aggregation="sum", event_name="pay", window_hours=24),
+        denominator=MetricDefinition(
+            key="d", aggregation="count", event_name="visit", window_hours=72
+        ),
+    ),
+]
 PERCENTILE = MetricDefinition(
     key="p75_pay", aggregation="percentile", event_name="pay", percentile=0.75
 )

@@ -1,7 +1,10 @@
 """The roll-up path must equal the reference SQL whatever the order events arrive in."""
 
 import random
+import uuid
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -10,11 +13,31 @@ from civicloop.analytics.engine import (
     straightforward_statistics,
     variant_statistics,
 )
-from civicloop.analytics.tests._data import METRICS, as_tuples, assert_close, make_events
+from civicloop.analytics.tests._data import (
+    METRICS,
+    WINDOWED_METRICS,
+    as_tuples,
+    assert_close,
+    make_events,
+)
 
 
 def _flat(stats, key):
     return as_tuples({v: m[key] for v, m in stats.items() if key in m})
+
+
+def _arrival_order(events: list[dict], seed: int, order: str) -> list[dict]:
+    """Shuffled, or roughly by time as a live service sends them (a fifth arrive up to 30 h late)."""
+    rng = random.Random(seed)
+    if order == "shuffled":
+        rng.shuffle(events)  # exposures may land after the unit's outcomes
+        return events
+
+    def arrival(event: dict) -> datetime:
+        late = timedelta(hours=rng.uniform(0, 30)) if rng.random() < 0.2 else timedelta()
+        return datetime.fromisoformat(event["timestamp"]) + late
+
+    return [e for _, e in sorted(((arrival(e), i), e) for i, e in enumerate(events))]
 
 
 @settings(
@@ -28,29 +51,82 @@ def _flat(stats, key):
     register_after=st.integers(0, 5),
     flush_pattern=st.lists(st.booleans(), min_size=6, max_size=6),
 )
+@pytest.mark.parametrize(
+    ("order", "metrics"),
+    [("shuffled", METRICS), ("time_ordered", WINDOWED_METRICS)],
+    ids=["shuffled-unbounded-windows", "time-ordered-all-windowed"],
+)
 def test_rollups_equal_reference_after_any_interleaving(
-    tmp_path_factory, seed, cuts, register_after, flush_pattern
+    tmp_path_factory, order, metrics, seed, cuts, register_after, flush_pattern
 ):
-    events = make_events(seed, units=25)
-    random.Random(seed).shuffle(events)  # exposures may land after the unit's outcomes
+    events = _arrival_order(make_events(seed, units=25), seed, order)
     bounds = sorted({c % len(events) for c in cuts} | {0, len(events)})
     store = EventStore(tmp_path_factory.mktemp("interleave"), max_backlog=10_000)
     try:
         for step, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
             store.accept(events[lo:hi])
             if step == register_after:
-                variant_statistics(store, "exp", METRICS)  # registers roll-ups mid-stream
+                variant_statistics(store, "exp", metrics)  # registers roll-ups mid-stream
             if flush_pattern[step % len(flush_pattern)]:
                 store.flush(max_events=int(37 + seed % 90))
-                fast = variant_statistics(store, "exp", METRICS)
-                slow = straightforward_statistics(store, "exp", METRICS)
-                for metric in METRICS:
+                fast = variant_statistics(store, "exp", metrics)
+                slow = straightforward_statistics(store, "exp", metrics)
+                for metric in metrics:
                     assert_close(_flat(fast, metric.key), _flat(slow, metric.key))
         store.flush(max_events=50)
-        fast = variant_statistics(store, "exp", METRICS)
-        slow = straightforward_statistics(store, "exp", METRICS)
+        fast = variant_statistics(store, "exp", metrics)
+        slow = straightforward_statistics(store, "exp", metrics)
         assert slow  # the data has exposed units in both variants
-        for metric in METRICS:
+        for metric in metrics:
             assert_close(_flat(fast, metric.key), _flat(slow, metric.key))
+    finally:
+        store.close()
+
+
+def test_backfilled_events_before_a_stored_exposure_reach_the_covariate(tmp_path):
+    """A late batch of old events (a backfill) must still land in the pre-exposure window of
+    units whose exposure was stored earlier, and in the metric window of units exposed
+    before them, even though the table is pruned by first-exposure time."""
+    t0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+    def event(unit, name, ts, **extra):
+        return {
+            "event_id": str(uuid.uuid4()),
+            "unit_id": unit,
+            "name": name,
+            "timestamp": ts.isoformat(),
+            **extra,
+        }
+
+    def exposure(unit, variant, ts):
+        return event(unit, "$exposure", ts, properties={"experiment": "exp", "variant": variant})
+
+    store = EventStore(tmp_path, max_backlog=10_000)
+    try:
+        store.accept(
+            [
+                exposure("a", "control", t0),
+                exposure("b", "treatment", t0),
+                exposure("c", "control", t0 - timedelta(days=20)),
+                exposure("d", "treatment", t0 - timedelta(days=20)),
+            ]
+        )
+        store.flush()
+        variant_statistics(store, "exp", WINDOWED_METRICS)  # roll-ups exist before the backfill
+        store.accept(
+            [
+                event("a", "pay", t0 - timedelta(hours=10), value=12.5),  # a's pre-window
+                event("b", "visit", t0 - timedelta(hours=30)),  # b's pre-window
+                event("c", "visit", t0 - timedelta(days=20) + timedelta(hours=3)),  # c's window
+                event("d", "pay", t0 - timedelta(days=20) + timedelta(hours=1), value=4.0),
+            ]
+        )
+        store.flush()
+        fast = variant_statistics(store, "exp", WINDOWED_METRICS)
+        slow = straightforward_statistics(store, "exp", WINDOWED_METRICS)
+        for metric in WINDOWED_METRICS:
+            assert_close(_flat(fast, metric.key), _flat(slow, metric.key))
+        spend = fast["control"]["spend_7d"]
+        assert spend.n == 2 and spend.sum_x == 12.5  # a's payment is its covariate
     finally:
         store.close()
