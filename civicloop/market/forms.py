@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.core.models import SmeSize
-from civicloop.market.models import PhaseKind
+from civicloop.market.models import MilestoneStatus, PhaseKind
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -192,3 +194,108 @@ class ContractForm(forms.Form):
     signed_on = forms.DateField(label=_("Signed on"), widget=DateInput)
     starts_on = forms.DateField(label=_("Starts on"), widget=DateInput)
     ends_on = forms.DateField(label=_("Ends on"), widget=DateInput)
+
+
+def _one_newline_style(value: str) -> str:
+    # Browsers send textarea line breaks as CRLF; the stored text uses LF, so an untouched field
+    # must not look changed (a published challenge logs every change publicly).
+    return value.replace("\r\n", "\n")
+
+
+class ChallengeEditForm(forms.Form):
+    """The editable fields of a challenge (services.EDITABLE_FIELDS) and the public reason."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, min_length=5)
+    summary = forms.CharField(label=_("Summary"), max_length=500, required=False)
+    context = forms.CharField(
+        label=_("Context: the problem, not a solution"), widget=forms.Textarea
+    )
+    users_affected = forms.CharField(
+        label=_("Users affected"), widget=forms.Textarea, required=False
+    )
+    outcomes_sought = forms.CharField(
+        label=_("Outcomes sought"), widget=forms.Textarea, required=False
+    )
+    constraints = forms.CharField(label=_("Constraints"), widget=forms.Textarea, required=False)
+    data_available = forms.CharField(
+        label=_("Data available"), widget=forms.Textarea, required=False
+    )
+    eligibility = forms.CharField(label=_("Eligibility"), widget=forms.Textarea, required=False)
+    ip_terms = forms.CharField(
+        label=_("Intellectual property terms"), widget=forms.Textarea, required=False
+    )
+    timeline = forms.CharField(label=_("Timeline"), widget=forms.Textarea, required=False)
+    problem = forms.TypedChoiceField(
+        label=_("Portfolio problem"), coerce=int, required=False, empty_value=None, choices=[]
+    )
+    anonymous_evaluation = forms.BooleanField(
+        label=_("Anonymous evaluation (hide vendor identity until award)"), required=False
+    )
+    consultation_closes_at = forms.DateTimeField(
+        label=_("Market consultation closes"), required=False, widget=DateTimeInput
+    )
+    submission_deadline = forms.DateTimeField(
+        label=_("Submission deadline"), required=False, widget=DateTimeInput
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        widget=forms.Textarea,
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "Required once the challenge is published: at least 10 characters. "
+            "It is shown publicly in the challenge's change log."
+        ),
+    )
+
+    def __init__(self, *args, problems=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["problem"].choices = [("", _("None"))] + [(p.pk, p.title) for p in problems]
+
+    def clean(self):
+        data = super().clean()
+        for name, value in list(data.items()):
+            if isinstance(value, str):
+                data[name] = _one_newline_style(value)
+        return data
+
+    def changes(self) -> dict:
+        """The submitted values that differ from the challenge as it was shown."""
+        out = {}
+        for name in self.changed_data:
+            if name == "reason" or name not in self.cleaned_data:
+                continue
+            value = self.cleaned_data[name]
+            if isinstance(value, str) and value == (self.initial.get(name) or ""):
+                continue  # only the line breaks differed
+            out[name] = value
+        return out
+
+
+def change_field_label(name: str) -> str:
+    """The human label of a challenge field named in the public change log."""
+    form_field = ChallengeEditForm.base_fields.get(name)
+    return str(form_field.label) if form_field is not None else name
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    due_on = forms.DateField(label=_("Due on"), widget=DateInput)
+
+
+class MilestoneStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=MilestoneStatus.choices)
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
+    )
+    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput)
+    milestone = forms.TypedChoiceField(
+        label=_("Against milestone"), coerce=int, required=False, empty_value=None, choices=[]
+    )
+
+    def __init__(self, *args, milestones=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].choices = [("", _("None"))] + [(m.pk, m.title) for m in milestones]

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -25,9 +26,13 @@ from civicloop.market.models import (
     ConflictDeclaration,
     Contract,
     Criterion,
+    Milestone,
+    MilestoneStatus,
     Need,
     NeedStatus,
+    Payment,
     Phase,
+    PhaseKind,
     Proposal,
     ProposalFile,
     ProposalStatus,
@@ -40,6 +45,11 @@ from civicloop.market.services import rubric_for
 # Scores of one criterion diverge when the evaluators' spread reaches this share of the scale.
 DIVERGENCE_SHARE = 0.3
 COUNTED_STATUSES = [ProposalStatus.SUBMITTED, ProposalStatus.AWARDED, ProposalStatus.UNSUCCESSFUL]
+
+
+def _label(choices: type[models.TextChoices], code: str) -> str:
+    """The translated label of a stored code (the code itself if it is not a known choice)."""
+    return str(choices(code).label) if code in choices.values else code
 
 
 # --- needs -------------------------------------------------------------------------------------
@@ -305,6 +315,14 @@ class ProposalView:
     sealed: bool
     files: list[dict] = field(default_factory=list)
 
+    @property
+    def phase_label(self) -> str:
+        return _label(PhaseKind, self.phase)
+
+    @property
+    def status_label(self) -> str:
+        return _label(ProposalStatus, self.status)
+
 
 def _view(viewer: Principal, p: Proposal, files: list[ProposalFile]) -> ProposalView:
     own = p.vendor_id in viewer.organizations([Role.VENDOR])
@@ -442,6 +460,14 @@ class RankingRow:
     evaluators: int
     status: str
 
+    @property
+    def phase_label(self) -> str:
+        return _label(PhaseKind, self.phase)
+
+    @property
+    def status_label(self) -> str:
+        return _label(ProposalStatus, self.status)
+
 
 def weighted_score(criteria: list[Criterion], means: dict[int, float]) -> float:
     """Σ weight × mean/max over criteria; 100 means every evaluator gave every maximum."""
@@ -558,3 +584,50 @@ def contract_get(*, viewer: Principal, pk: int) -> Contract:
     if contract is None:
         raise Http404("Not found")
     return contract
+
+
+@dataclass(frozen=True)
+class MilestoneLine:
+    milestone: Milestone
+    paid: Decimal
+    payments: list[Payment]
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.milestone.status == MilestoneStatus.SCHEDULED
+            and self.milestone.due_on < timezone.localdate()
+        )
+
+
+@dataclass(frozen=True)
+class ContractLedger:
+    """A contract's milestones and payments with what is paid against its value."""
+
+    milestones: list[MilestoneLine]
+    payments: list[Payment]
+    paid: Decimal
+    remaining: Decimal
+    paid_share: float | None  # 0..1 of the contract value
+
+
+def contract_ledger(*, contract: Contract) -> ContractLedger:
+    """Milestones (with what was paid against each), payments and totals of a contract."""
+    milestones = list(contract.milestones.all())
+    payments = list(contract.payments.select_related("milestone"))
+    paid = sum((p.amount for p in payments), Decimal(0))
+    lines = [
+        MilestoneLine(
+            milestone=m,
+            paid=sum((p.amount for p in payments if p.milestone_id == m.pk), Decimal(0)),
+            payments=[p for p in payments if p.milestone_id == m.pk],
+        )
+        for m in milestones
+    ]
+    return ContractLedger(
+        milestones=lines,
+        payments=payments,
+        paid=paid,
+        remaining=contract.value - paid,
+        paid_share=float(paid / contract.value) if contract.value else None,
+    )

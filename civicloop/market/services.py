@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization, OrganizationKind, Role, SmeSize
@@ -308,13 +309,22 @@ def challenge_update(
     _require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({sorted(unknown)[0]: "This field cannot be changed here."})
+        raise ValidationError({sorted(unknown)[0]: gettext("This field cannot be changed here.")})
     if challenge.status in (
         ChallengeStatus.EVALUATION,
         ChallengeStatus.AWARDED,
         ChallengeStatus.CANCELLED,
     ):
-        raise ValidationError({"status": "A challenge cannot change after its deadline."})
+        raise ValidationError({"status": gettext("A challenge cannot change after its deadline.")})
+    if "title" in changes and len((changes["title"] or "").strip()) < 5:
+        raise ValidationError(
+            {"title": gettext("Give the challenge a title of at least 5 characters.")}
+        )
+    if "context" in changes and not nh3.clean(changes["context"] or "", tags=set()).strip():
+        raise ValidationError({"context": gettext("Describe the context of the problem.")})
+    problem = changes.get("problem")
+    if problem is not None and problem.unit_id != challenge.unit_id:
+        raise ValidationError({"problem": gettext("The problem belongs to another unit.")})
     before = model_snapshot(challenge)
     changed: list[tuple[str, str, str]] = []
     for name, value in changes.items():
@@ -330,8 +340,10 @@ def challenge_update(
         if len(reason.strip()) < 10:
             raise ValidationError(
                 {
-                    "reason": "A published challenge changes only with a reason "
-                    "of at least 10 characters (it is shown publicly)."
+                    "reason": gettext(
+                        "A published challenge changes only with a reason "
+                        "of at least 10 characters (it is shown publicly)."
+                    )
                 }
             )
         if (
@@ -342,7 +354,9 @@ def challenge_update(
                 or challenge.submission_deadline <= timezone.now()
             )
         ):
-            raise ValidationError({"submission_deadline": "The deadline must stay in the future."})
+            raise ValidationError(
+                {"submission_deadline": gettext("The deadline must stay in the future.")}
+            )
         for name, old, new in changed:
             ChangeLogEntry.objects.create(
                 challenge=challenge,
@@ -1097,9 +1111,10 @@ def contract_sign(
 
 @transaction.atomic
 def milestone_add(*, actor: Principal, contract: Contract, title: str, due_on: date) -> Milestone:
+    """Schedule a milestone of a contract (a deliverable with its due date)."""
     _require(actor, Ability.MANAGE_MARKET, contract.award.challenge.unit_id)
     if not title.strip():
-        raise ValidationError({"title": "Name the milestone."})
+        raise ValidationError({"title": gettext("Name the milestone.")})
     milestone = Milestone.objects.create(contract=contract, title=title.strip(), due_on=due_on)
     audit_record(
         actor=actor,
@@ -1113,9 +1128,10 @@ def milestone_add(*, actor: Principal, contract: Contract, title: str, due_on: d
 
 @transaction.atomic
 def milestone_update(*, actor: Principal, milestone: Milestone, status: str) -> Milestone:
+    """Mark a milestone scheduled, met (delivered and accepted) or not met."""
     _require(actor, Ability.MANAGE_MARKET, milestone.contract.award.challenge.unit_id)
     if status not in MilestoneStatus.values:
-        raise ValidationError({"status": "A milestone is scheduled, met or notMet."})
+        raise ValidationError({"status": gettext("A milestone is scheduled, met or notMet.")})
     before = milestone.status
     milestone.status = status
     milestone.save(update_fields=["status", "updated_at"])
@@ -1143,15 +1159,19 @@ def payment_record(
     _require(actor, Ability.MANAGE_MARKET, contract.award.challenge.unit_id)
     amount = Decimal(amount)
     if amount <= 0:
-        raise ValidationError({"amount": "A payment is a positive amount."})
+        raise ValidationError({"amount": gettext("A payment is a positive amount.")})
     if milestone is not None and milestone.contract_id != contract.pk:
-        raise ValidationError({"milestone": "The milestone belongs to another contract."})
+        raise ValidationError({"milestone": gettext("The milestone belongs to another contract.")})
+    # Lock the contract so two payments recorded at once cannot together exceed its value.
+    Contract.objects.select_for_update().filter(pk=contract.pk).first()
     paid = contract.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
     if paid + amount > contract.value:
         raise ValidationError(
             {
-                "amount": f"Payments would exceed the contract value of "
-                f"{contract.value} (already paid {paid})."
+                "amount": gettext(
+                    "Payments would exceed the contract value of %(value)s (already paid %(paid)s)."
+                )
+                % {"value": contract.value, "paid": paid}
             }
         )
     payment = Payment.objects.create(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("challenges/<int:pk>/", views.challenge_detail, name="challenge"),
     path("challenges/<int:pk>/questions/", views.question_ask, name="question_ask"),
     path("challenges/<int:pk>/manage/", views.challenge_manage, name="manage"),
+    path("challenges/<int:pk>/edit/", views.challenge_edit, name="challenge_edit"),
     path("challenges/<int:pk>/propose/", views.proposal_submit, name="propose"),
     path("challenges/<int:pk>/ranking.<str:fmt>", views.ranking_export, name="ranking_export"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),

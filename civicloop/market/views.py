@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,8 +18,8 @@ from civicloop.core.permissions import Ability
 from civicloop.market import forms, metrics, selectors, services
 from civicloop.market.charts import bar_chart
 from civicloop.market.events import MarketEvent
-from civicloop.market.models import Award, Question
-from civicloop.portfolio.selectors import problem_list
+from civicloop.market.models import Award, ChallengeStatus, Contract, Question
+from civicloop.portfolio.selectors import problem_get, problem_list
 from civicloop.web.exports import csv_response, json_response, safe_filename
 
 
@@ -65,10 +66,16 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "phases": selectors.phases_of(challenge=challenge),
             "criteria": selectors.criteria_of(challenge=challenge),
             "questions": selectors.question_list_public(challenge=challenge),
-            "changes": list(challenge.changes.all()),
+            "changes": [
+                (change, forms.change_field_label(change.field))
+                for change in challenge.changes.all()
+            ],
             "proposal_count": selectors.proposal_count(challenge=challenge),
             "vendor": vendor,
             "can_manage": challenge.unit_id in viewer.units_with(Ability.MANAGE_MARKET),
+            "contracts": list(
+                selectors.contract_list(viewer=viewer).filter(award__challenge=challenge)
+            ),
             "question_form": forms.TextForm(),
         },
     )
@@ -129,8 +136,6 @@ def need_list(request: HttpRequest) -> HttpResponse:
         agency = next(a for a in agencies if a.pk == data["agency"])
         problem = None
         if data["problem"]:
-            from civicloop.portfolio.selectors import problem_get
-
             problem = problem_get(viewer=viewer, pk=data["problem"])
         try:
             services.need_submit(
@@ -167,6 +172,8 @@ def need_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def need_merge(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
+    if not viewer.units_with(Ability.MANAGE_MARKET):
+        raise Http404("Not found")
     ids = [int(i) for i in request.POST.getlist("need") if i.isdigit()]
     needs = list(selectors.need_list(viewer=viewer).filter(pk__in=ids))
     try:
@@ -210,6 +217,74 @@ def challenge_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+EDITABLE_STATUSES = (ChallengeStatus.DRAFT, ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN)
+
+
+def _as_shown(value):
+    # What a datetime-local input shows and sends back: local time without microseconds, so an
+    # untouched deadline does not count as a change.
+    return timezone.localtime(value).replace(microsecond=0) if value else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def challenge_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a challenge through the same service as the API; once published, with a reason."""
+    viewer = principal(request)
+    challenge = selectors.challenge_get(viewer=viewer, pk=pk, ability=Ability.MANAGE_MARKET)
+    problems = [p for p in problem_list(viewer=viewer) if p.unit_id == challenge.unit_id]
+    initial = {name: getattr(challenge, name) for name in services.EDITABLE_FIELDS}
+    initial["problem"] = challenge.problem_id
+    initial["consultation_closes_at"] = _as_shown(challenge.consultation_closes_at)
+    initial["submission_deadline"] = _as_shown(challenge.submission_deadline)
+    editable = challenge.status in EDITABLE_STATUSES
+    refusal = None
+    if request.method == "POST" and not editable:
+        # The service states the rule (nothing changes after the deadline); no form to show.
+        try:
+            services.challenge_update(actor=viewer, challenge=challenge)
+        except ValidationError as error:
+            refusal = "; ".join(error.messages)
+    form = forms.ChallengeEditForm(
+        request.POST if editable and request.method == "POST" else None,
+        initial=initial,
+        problems=problems,
+    )
+    if request.method == "POST" and editable and form.is_valid():
+        changes = form.changes()
+        if "problem" in changes and changes["problem"] is not None:
+            changes["problem"] = problem_get(viewer=viewer, pk=changes["problem"])
+        logged_before = challenge.changes.count()
+        try:
+            services.challenge_update(
+                actor=viewer, challenge=challenge, reason=form.cleaned_data["reason"], **changes
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if not changes:
+                messages.info(request, _("Nothing changed."))
+            elif challenge.changes.count() > logged_before:
+                messages.success(
+                    request, _("Challenge changed; the change and its reason are public.")
+                )
+            else:
+                messages.success(request, _("Challenge changed."))
+            return redirect("market:manage", challenge.pk)
+    return render(
+        request,
+        "market/challenge_edit.html",
+        {
+            "page_title": _("Edit challenge"),
+            "challenge": challenge,
+            "form": form,
+            "editable": editable,
+            "refusal": refusal,
+        },
+        status=422 if form.errors or refusal else 200,
+    )
+
+
 def _manage_context(request: HttpRequest, challenge, **extra) -> dict:
     viewer = principal(request)
     return {
@@ -230,6 +305,8 @@ def _manage_context(request: HttpRequest, challenge, **extra) -> dict:
         "criteria_form": extra.pop("criteria_form", forms.CriteriaForm()),
         "status_form": forms.StatusForm(),
         "awards": list(Award.objects.filter(challenge=challenge).select_related("proposal")),
+        "contracts": {c.award_id: c for c in Contract.objects.filter(award__challenge=challenge)},
+        "editable": challenge.status in EDITABLE_STATUSES,
         **extra,
     }
 
@@ -543,21 +620,102 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _contract_forms(contract, ledger, data=None, action=None, milestone_pk=None) -> dict:
+    milestones = [line.milestone for line in ledger.milestones]
+    status_forms = {}
+    for m in milestones:
+        bound = action == "status" and m.pk == milestone_pk
+        status_form = forms.MilestoneStatusForm(
+            data if bound else None, prefix=f"milestone-{m.pk}", initial={"status": m.status}
+        )
+        status_form.fields["status"].label = _("Status of “%(title)s”") % {"title": m.title}
+        status_forms[m.pk] = status_form
+    return {
+        "milestone_form": forms.MilestoneForm(
+            data if action == "milestone" else None, prefix="milestone"
+        ),
+        "payment_form": forms.PaymentForm(
+            data if action == "payment" else None, prefix="payment", milestones=milestones
+        ),
+        "status_forms": status_forms,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The contract (pilot): milestones, payments and totals; the unit's staff record them."""
     viewer = principal(request)
     contract = selectors.contract_get(viewer=viewer, pk=pk)
+    challenge = contract.award.challenge
+    can_manage = challenge.unit_id in viewer.units_with(Ability.MANAGE_MARKET)
+    ledger = selectors.contract_ledger(contract=contract)
+    status = 200
+    bound_form = None
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404("Not found")
+        action = request.POST.get("action")
+        by_pk = {line.milestone.pk: line.milestone for line in ledger.milestones}
+        milestone_pk = 0
+        if action == "status":
+            try:
+                milestone_pk = int(request.POST.get("milestone") or 0)
+            except ValueError:
+                milestone_pk = 0
+            if milestone_pk not in by_pk:
+                raise Http404("Not found")
+        elif action not in ("milestone", "payment"):
+            raise Http404("Not found")
+        bound = _contract_forms(contract, ledger, request.POST, action, milestone_pk)
+        form = (
+            bound["status_forms"][milestone_pk] if action == "status" else bound[f"{action}_form"]
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "milestone":
+                    services.milestone_add(
+                        actor=viewer, contract=contract, title=data["title"], due_on=data["due_on"]
+                    )
+                    messages.success(request, _("Milestone added."))
+                elif action == "status":
+                    services.milestone_update(
+                        actor=viewer, milestone=by_pk[milestone_pk], status=data["status"]
+                    )
+                    messages.success(request, _("Milestone status saved."))
+                else:
+                    services.payment_record(
+                        actor=viewer,
+                        contract=contract,
+                        amount=data["amount"],
+                        paid_on=data["paid_on"],
+                        milestone=by_pk.get(data["milestone"]) if data["milestone"] else None,
+                    )
+                    messages.success(request, _("Payment recorded."))
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                return redirect("market:contract", contract.pk)
+        status = 422
+        bound_form = form
+        page_forms = bound
+    else:
+        page_forms = _contract_forms(contract, ledger)
     return render(
         request,
         "market/contract.html",
         {
             "page_title": contract.title,
             "contract": contract,
-            "milestones": list(contract.milestones.all()),
-            "payments": list(contract.payments.all()),
+            "challenge": challenge,
+            "ledger": ledger,
             "vendor_name": contract.award.proposal.vendor.name,
+            "can_manage": can_manage,
+            "bound_form": bound_form,
+            **(page_forms if can_manage else {}),
         },
+        status=status,
     )
 
 

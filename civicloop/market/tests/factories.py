@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from civicloop.core.models import Organization, Person, Role
 from civicloop.core.permissions import principal_for_person
 from civicloop.core.tests.factories import CompanyFactory, MembershipFactory, PersonFactory
 from civicloop.market import services
-from civicloop.market.models import Challenge, ChallengeStatus, Phase, Proposal
+from civicloop.market.models import Challenge, ChallengeStatus, Contract, Phase, Proposal
 
 CANARY = "CANARY-SEALED-7f3a9c"
 RIVAL_CANARY = "RIVAL-SEALED-41b2d8"
@@ -100,3 +101,76 @@ def close_submissions(challenge: Challenge, *, world=None) -> Challenge:
         )
         challenge.refresh_from_db()
     return challenge
+
+
+def awarded_contract(world, market) -> Contract:
+    """Close the market fixture's call, award the world vendor's proposal and sign its contract."""
+    staff = world.principal("staff")
+    close_submissions(market.challenge, world=world)
+    award = services.award_decide(
+        actor=staff,
+        proposal=market.proposal,
+        amount=Decimal("40000"),
+        rationale="The clearest plan for shopkeepers, costed in detail.",
+    )
+    today = timezone.localdate()
+    return services.contract_sign(
+        actor=staff,
+        award=award,
+        title="Online licence renewals pilot",
+        value=Decimal("40000"),
+        signed_on=today,
+        starts_on=today,
+        ends_on=today + timedelta(days=180),
+    )
+
+
+class _FormReader(HTMLParser):
+    """Collects the values a browser would submit from the first form with a given field."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, str]] = []
+        self._form: dict[str, str] | None = None
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._form = {}
+        elif self._form is None:
+            return
+        elif tag == "input" and a.get("name"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self._form[a["name"]] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self._form[a["name"]] = ""
+        elif tag == "select":
+            self._select = a["name"]
+            self._form.setdefault(a["name"], "")
+        elif tag == "option" and self._select and "selected" in a:
+            self._form[self._select] = a.get("value", "")
+
+    def handle_data(self, data):
+        if self._form is not None and self._textarea:
+            self._form[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "form" and self._form is not None:
+            self.forms.append(self._form)
+            self._form = None
+
+
+def form_values(html: str, containing: str) -> dict[str, str]:
+    """What submitting the page's form that has the field `containing` unchanged would send."""
+    reader = _FormReader()
+    reader.feed(html)
+    reader.close()
+    return next(f for f in reader.forms if containing in f)
