@@ -7,6 +7,8 @@
   (e.g. Rocks 2016, "Interval estimation for the Net Promoter Score", The American
   Statistician 70(4)); normal interval, clipped to [-100, 100].
 * SUS (Brooke 1996): odd items score - 1, even items 5 - score, sum times 2.5 (0..100).
+* Post-stratified (weighted) versions of each score: `weighted_score`, with the weights and
+  Kish effective-sample-size intervals of `civicloop.stats.weighted`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from scipy import special, stats
+
+from civicloop.stats import weighted
 
 Z95 = float(special.ndtri(0.975))
 
@@ -134,7 +138,9 @@ def representativeness(
 
     A category is flagged as under-represented when its adjusted (standardised) residual is
     below -1.96, i.e. (O - E) / sqrt(E (1 - p)) < -1.96 (Agresti 2007, 2.4.5). The
-    post-stratification weight of a category is expected share / observed share.
+    post-stratification weight of a category is expected share / observed share, the weight
+    `weighted_score` applies: a category without respondents has none (None), and the
+    others' expected shares are first rescaled to add up to 1 without it.
     """
     total_share = sum(expected_shares.values())
     shares = {k: v / total_share for k, v in expected_shares.items() if v > 0}
@@ -147,6 +153,9 @@ def representativeness(
         exp = [n * p for p in shares.values()]
         result = stats.chisquare(obs, exp)
         chi2, p_value = float(result.statistic), float(result.pvalue)
+        strata = weighted.poststratify(
+            [k for k, o in zip(shares, obs, strict=True) for _ in range(o)], shares
+        )
         for (category, p), o, e in zip(shares.items(), obs, exp, strict=True):
             residual = (o - e) / math.sqrt(e * (1 - p)) if 0 < p < 1 else 0.0
             if residual < -1.96:
@@ -158,7 +167,79 @@ def representativeness(
                     "observed_share": o / n,
                     "expected_share": p,
                     "residual": residual,
-                    "weight": (p / (o / n)) if o else None,
+                    "weight": strata.group_weights[category],
                 }
             )
     return Representativeness(dimension, n, rows, chi2, p_value, flagged)
+
+
+@dataclass(frozen=True)
+class WeightedScore:
+    """A score post-stratified to a target group's known shares along one dimension.
+
+    `n` counts the respondents weighted, `left_out` those who answered the score but could
+    not be weighted (no group given, or a group outside the target's), `empty_groups` the
+    target's groups with no respondent for this score (left out, the rest rescaled) and
+    `covered_share` the target share of the groups that remain.
+    """
+
+    key: str
+    label: str
+    kind: str
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    n_eff: float | None
+    left_out: int
+    empty_groups: list[str]
+    covered_share: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def weighted_score(
+    key: str,
+    label: str,
+    kind: str,
+    values: Sequence[float],
+    groups: Sequence[str | None],
+    shares: dict[str, float],
+    *,
+    top: Iterable[int] = (4, 5),
+) -> WeightedScore:
+    """The post-stratified version of a score: shares (Wilson on n_eff), NPS (weighted
+    multinomial on n_eff) or means (t on n_eff - 1), on the same scale as the unweighted one."""
+    strata = weighted.poststratify(groups, shares)
+    if kind == "share":
+        top_set = set(top)
+        result = weighted.weighted_proportion([v in top_set for v in values], strata.weights)
+        scale = 100.0
+    elif kind == "nps":
+        result = weighted.weighted_net_share(
+            [v >= 9 for v in values], [v <= 6 for v in values], strata.weights
+        )
+        scale = 100.0
+    elif kind == "mean":
+        result = weighted.weighted_mean(values, strata.weights)
+        scale = 1.0
+    else:
+        raise ValueError(f"kind: choose share, nps or mean, not {kind!r}")
+
+    def scaled(x: float) -> float | None:
+        return scale * x if math.isfinite(x) else None
+
+    return WeightedScore(
+        key,
+        label,
+        kind,
+        scaled(result.estimate),
+        scaled(result.ci_low),
+        scaled(result.ci_high),
+        result.n,
+        result.n_eff if result.n else None,
+        strata.left_out,
+        list(strata.empty_groups),
+        strata.covered_share,
+    )

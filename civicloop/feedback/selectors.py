@@ -103,9 +103,9 @@ def _group_value(row: dict[str, Any], by: str | None) -> str:
     return value or "(none)"
 
 
-def scores_from_rows(rows: list[dict[str, Any]]) -> list[scoring.Score]:
-    """Scores from answer rows with construct, number and response id."""
-    by_construct: dict[str, list[int]] = defaultdict(list)
+def _score_values(rows: list[dict[str, Any]]) -> list[tuple[str, str, list[tuple[int, float]]]]:
+    """(score key, kind, [(response id, value)]) per score, in the order pages show them."""
+    by_construct: dict[str, list[tuple[int, float]]] = defaultdict(list)
     sus_items: dict[int, dict[int, int]] = defaultdict(dict)
     for row in rows:
         construct, number = row["question__construct"], row["number"]
@@ -114,24 +114,39 @@ def scores_from_rows(rows: list[dict[str, Any]]) -> list[scoring.Score]:
         if construct.startswith("sus:"):
             sus_items[row["response_id"]][int(construct[4:])] = number
         else:
-            by_construct[construct].append(number)
-    scores: list[scoring.Score] = []
+            by_construct[construct].append((row["response_id"], number))
+    out: list[tuple[str, str, list[tuple[int, float]]]] = []
     for key in ("govuk", "csat"):
         if by_construct.get(key):
-            scores.append(scoring.share_score(key, _label(key), by_construct[key], top=(4, 5)))
+            out.append((key, "share", by_construct[key]))
     if by_construct.get("nps"):
-        scores.append(scoring.nps_score(by_construct["nps"], label=_label("nps")))
+        out.append(("nps", "nps", by_construct["nps"]))
     totals = [
-        scoring.sus_total([items[i] for i in range(1, 11)])
-        for items in sus_items.values()
+        (response_id, scoring.sus_total([items[i] for i in range(1, 11)]))
+        for response_id, items in sus_items.items()
         if len(items) == 10
     ]
     if totals:
-        scores.append(scoring.sus_score(totals, label=_label("sus")))
+        out.append(("sus", "mean", totals))
     for driver in CX_DRIVERS:
         key = f"cx:{driver}"
         if by_construct.get(key):
-            scores.append(scoring.share_score(key, _label(key), by_construct[key], top=(4, 5)))
+            out.append((key, "share", by_construct[key]))
+    return out
+
+
+def scores_from_rows(rows: list[dict[str, Any]]) -> list[scoring.Score]:
+    """Scores from answer rows with construct, number and response id."""
+    scores: list[scoring.Score] = []
+    for key, kind, pairs in _score_values(rows):
+        values = [value for _, value in pairs]
+        if kind == "share":
+            answers = [int(v) for v in values]
+            scores.append(scoring.share_score(key, _label(key), answers, top=(4, 5)))
+        elif kind == "nps":
+            scores.append(scoring.nps_score([int(v) for v in values], label=_label(key)))
+        else:
+            scores.append(scoring.sus_score(values, label=_label(key)))
     return scores
 
 
@@ -398,26 +413,105 @@ def service_dashboard(*, viewer: Principal, service_key: str) -> ServiceDashboar
 # --- representativeness -----------------------------------------------------------------------
 
 
-def survey_representativeness(*, survey: Survey) -> list[tuple[str, scoring.Representativeness]]:
-    """Respondents against each target group's known make-up (the survey's problem's groups)."""
+def _profile_targets(survey: Survey) -> list[ProfileTarget]:
     if survey.problem_id is None:
         return []
-    targets = ProfileTarget.objects.filter(target_group__problems=survey.problem_id).select_related(
-        "target_group"
+    return list(
+        ProfileTarget.objects.filter(target_group__problems=survey.problem_id)
+        .select_related("target_group")
+        .order_by("target_group__name", "target_group_id", "dimension")
     )
+
+
+def _representativeness(
+    target: ProfileTarget, profiles: list[dict[str, Any]]
+) -> scoring.Representativeness:
+    observed: Counter[str] = Counter(
+        str(p[target.dimension]) for p in profiles if p and p.get(target.dimension)
+    )
+    return scoring.representativeness(target.dimension, dict(observed), target.shares)
+
+
+def survey_representativeness(*, survey: Survey) -> list[tuple[str, scoring.Representativeness]]:
+    """Respondents against each target group's known make-up (the survey's problem's groups)."""
+    targets = _profile_targets(survey)
+    if not targets:
+        return []
     profiles = list(Response.objects.filter(survey=survey).values_list("profile", flat=True))
-    results = []
+    return [(t.target_group.name, _representativeness(t, profiles)) for t in targets]
+
+
+@dataclass(frozen=True)
+class WeightedScores:
+    """Every score of a survey, unweighted and post-stratified to one target's shares."""
+
+    target_group: str
+    dimension: str
+    shares: dict[str, float]
+    rows: list[tuple[scoring.Score, scoring.WeightedScore]]
+
+    @property
+    def empty_groups(self) -> list[str]:
+        """Target groups left out of at least one weighted score (no respondents there)."""
+        seen: list[str] = []
+        for _, w in self.rows:
+            seen += [g for g in w.empty_groups if g not in seen]
+        return seen
+
+    @property
+    def left_out(self) -> int:
+        """The most respondents any one score could not weight (no group given)."""
+        return max((w.left_out for _, w in self.rows), default=0)
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    """One target group and dimension: who answered against it, and the scores weighted to it."""
+
+    target_group: str
+    dimension: str
+    representativeness: scoring.Representativeness
+    weighted: WeightedScores
+
+
+def survey_target_checks(*, survey: Survey) -> list[TargetCheck]:
+    """For each target group and dimension: the representativeness check and every score
+    unweighted and post-stratified to the group's shares.
+
+    A score's weights come from the respondents who answered it (item non-response changes
+    the group mix); see `civicloop.stats.weighted` for the estimators and what is done with
+    groups that have no respondents.
+    """
+    targets = _profile_targets(survey)
+    if not targets:
+        return []
+    rows = _answer_rows(Answer.objects.filter(response__survey=survey))
+    unweighted = {score.key: score for score in scores_from_rows(rows)}
+    values = _score_values(rows)
+    profiles: dict[int, dict[str, Any]] = {
+        pk: profile or {}
+        for pk, profile in Response.objects.filter(survey=survey).values_list("pk", "profile")
+    }
+    checks = []
     for target in targets:
-        observed = Counter(
-            p.get(target.dimension) for p in profiles if p and p.get(target.dimension)
-        )
-        results.append(
-            (
-                target.target_group.name,
-                scoring.representativeness(target.dimension, dict(observed), target.shares),
+        shares = {str(k): float(v) for k, v in target.shares.items()}
+        pairs = []
+        for key, kind, answers in values:
+            groups = [profiles.get(rid, {}).get(target.dimension) or None for rid, _ in answers]
+            weighted = scoring.weighted_score(
+                key, _label(key), kind, [v for _, v in answers], groups, shares
+            )
+            pairs.append((unweighted[key], weighted))
+        name = target.target_group.name
+        checks.append(
+            TargetCheck(
+                name,
+                target.dimension,
+                _representativeness(target, list(profiles.values())),
+                WeightedScores(name, target.dimension, shares, pairs),
             )
         )
-    return results
+    return checks
 
 
 def respondent_count(*, survey: Survey) -> int:

@@ -20,6 +20,7 @@ from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, can
 from civicloop.core.selectors import units_for
 from civicloop.feedback import abuse, charts, forms, selectors, services, theming
+from civicloop.feedback.labels import Labels
 from civicloop.feedback.models import Channel, QuestionKind, Survey
 from civicloop.portfolio.models import Kpi, Problem
 
@@ -302,7 +303,9 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "overall": selectors.survey_scores(survey=survey).get("all", []),
             "by": by,
             "grouped": selectors.survey_scores(survey=survey, by=by) if by else {},
-            "representativeness": selectors.survey_representativeness(survey=survey),
+            "targets": selectors.survey_target_checks(survey=survey),
+            "labels": Labels(survey, translation.get_language() or "en"),
+            "groupings": selectors.GROUPINGS,
             "n": selectors.respondent_count(survey=survey),
             "can_manage": can_manage,
             "public_url": request.build_absolute_uri(
@@ -468,6 +471,7 @@ def survey_themes(request: HttpRequest, pk: int) -> HttpResponse:
             "comments": selectors.theme_comments(survey=survey),
             "trends": selectors.theme_trends(survey=survey, by=by),
             "trend_by": by,
+            "labels": Labels(survey, translation.get_language() or "en"),
             "run": selectors.latest_theme_run(survey=survey),
             "can_manage": can(viewer, Ability.MANAGE_FEEDBACK, unit_id=survey.unit_id),
         },

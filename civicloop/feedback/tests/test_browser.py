@@ -88,3 +88,37 @@ def test_staff_survey_and_themes_pages_are_accessible(live_server, page, world):
     ):
         page.goto(live_server.url + path)
         assert_accessible(page)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_weighted_scores_and_labels_are_accessible(live_server, page, world):
+    from civicloop.portfolio.tests.factories import ProblemFactory, TargetGroupFactory
+
+    staff = world.principal("staff")
+    group = TargetGroupFactory(unit=world.unit)
+    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem.target_groups.add(group)
+    services.profile_target_set(
+        actor=staff,
+        target_group=group,
+        dimension="age_band",
+        shares={"under_25": 20, "25_44": 35, "45_64": 25, "65_plus": 20},
+    )
+    survey = services.survey_create(
+        actor=staff,
+        unit=world.unit,
+        title="Housing",
+        templates=["govuk", "nps", "age"],
+        consent="ok",
+        problem=problem,
+    )
+    for i, (band, value) in enumerate([("under_25", 5), ("25_44", 4), ("25_44", 2), (None, 3)]):
+        answers = {"satisfaction": value, "nps": 2 * value}
+        if band:
+            answers["age_band"] = band
+        services.response_submit(survey=survey, answers=answers, channel="api", client=str(i))
+    sign_in(page, live_server.url, world.people["staff"].email)
+    page.goto(f"{live_server.url}/feedback/{survey.pk}/?by=channel")
+    assert page.locator("#weighted-scores").is_visible()
+    assert_accessible(page)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.weightstats import DescrStatsW
 
 from civicloop.feedback import scoring
 
@@ -94,3 +95,84 @@ def test_representativeness_matches_scipy_and_flags_the_missing_group():
     weighted = {k: observed[k] * weights[k] for k in observed}
     total = sum(weighted.values())
     assert {k: v / total for k, v in weighted.items()} == pytest.approx(shares)
+
+
+# --- post-stratified scores: weights by hand, estimates from statsmodels' DescrStatsW ---------
+
+AGE_SHARES = {"under_25": 0.2, "25_44": 0.35, "45_64": 0.25, "65_plus": 0.2}
+
+
+def _hand_weights(groups, shares):
+    """w_h = P_h / (n_h / n), with groups that nobody answered left out and the rest rescaled."""
+    present = {g: p for g, p in shares.items() if g in groups}
+    total = sum(present.values())
+    n = sum(1 for g in groups if g in present)
+    return np.array(
+        [present[g] / total / (groups.count(g) / n) if g in present else 0.0 for g in groups]
+    )
+
+
+def _sample(seed, n=180):
+    rng = np.random.default_rng(seed)
+    groups = list(rng.choice(list(AGE_SHARES), p=[0.45, 0.35, 0.15, 0.05], size=n))
+    return rng, groups
+
+
+def test_weighted_share_score_matches_descrstatsw_and_wilson_on_n_eff():
+    rng, groups = _sample(11)
+    values = rng.integers(1, 6, size=len(groups)).tolist()
+    w = _hand_weights(groups, AGE_SHARES)
+    satisfied = np.isin(values, [4, 5]).astype(float)
+    p = DescrStatsW(satisfied, weights=w).mean
+    n_eff = w.sum() ** 2 / (w**2).sum()
+    low, high = proportion_confint(p * n_eff, n_eff, alpha=0.05, method="wilson")
+    score = scoring.weighted_score("govuk", "x", "share", values, groups, AGE_SHARES)
+    assert score.value == pytest.approx(100 * p)
+    assert (score.ci_low, score.ci_high) == (pytest.approx(100 * low), pytest.approx(100 * high))
+    assert score.n_eff == pytest.approx(n_eff)
+    assert score.n == len(groups)
+
+
+def test_weighted_nps_is_the_weighted_multinomial_on_n_eff():
+    rng, groups = _sample(12)
+    values = rng.integers(0, 11, size=len(groups)).tolist()
+    w = _hand_weights(groups, AGE_SHARES)
+    coded = np.where(np.array(values) >= 9, 1.0, np.where(np.array(values) <= 6, -1.0, 0.0))
+    reference = DescrStatsW(coded, weights=w, ddof=0)
+    n_eff = w.sum() ** 2 / (w**2).sum()
+    half = 1.959963984540054 * math.sqrt(reference.var / n_eff)
+    score = scoring.weighted_score("nps", "NPS", "nps", values, groups, AGE_SHARES)
+    assert score.value == pytest.approx(100 * reference.mean)
+    assert score.ci_low == pytest.approx(100 * (reference.mean - half))
+    assert score.ci_high == pytest.approx(100 * (reference.mean + half))
+
+
+def test_weighted_sus_mean_matches_descrstatsw_t_interval():
+    rng, groups = _sample(13)
+    totals = (2.5 * rng.integers(8, 41, size=len(groups))).tolist()
+    w = _hand_weights(groups, AGE_SHARES)
+    n_eff = w.sum() ** 2 / (w**2).sum()
+    reference = DescrStatsW(totals, weights=w * n_eff / w.sum())  # frequencies adding to n_eff
+    low, high = reference.tconfint_mean(alpha=0.05)
+    score = scoring.weighted_score("sus", "SUS", "mean", totals, groups, AGE_SHARES)
+    assert score.value == pytest.approx(DescrStatsW(totals, weights=w).mean)
+    assert (score.ci_low, score.ci_high) == (pytest.approx(low), pytest.approx(high))
+
+
+def test_weighted_score_with_an_empty_group_leaves_it_out():
+    groups = ["under_25"] * 3 + ["25_44"] * 5 + ["45_64"] * 2 + [None] * 2
+    values = [5, 5, 1, 4, 4, 2, 2, 2, 1, 1, 5, 5]
+    score = scoring.weighted_score("csat", "CSAT", "share", values, groups, AGE_SHARES)
+    assert score.empty_groups == ["65_plus"]
+    assert score.left_out == 2
+    assert score.n == 10
+    assert score.covered_share == pytest.approx(0.8)
+    # Shares without 65+: 0.25, 0.4375, 0.3125; satisfied 2/3, 2/5, 0/2 within the groups.
+    assert score.value == pytest.approx(100 * (0.25 * 2 / 3 + 0.4375 * 2 / 5 + 0.3125 * 0))
+
+
+def test_weighted_score_with_nobody_to_weight_has_no_value():
+    score = scoring.weighted_score("csat", "CSAT", "share", [5, 4], [None, None], AGE_SHARES)
+    assert (score.value, score.ci_low, score.n, score.n_eff) == (None, None, 0, None)
+    assert score.left_out == 2
+    assert score.empty_groups == list(AGE_SHARES)
