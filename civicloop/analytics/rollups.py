@@ -242,12 +242,14 @@ def apply_batch(
         "WHERE e.unit_id IS NULL OR b.first_ts < e.first_ts OR b.minv < e.min_variant "
         "OR b.maxv > e.max_variant"
     )
-    # Per experiment: earliest/latest new first exposure, earliest old one (units already
-    # known whose exposure changed), and how many such known units there are.
+    # Per experiment: earliest/latest first exposure of the units to recompute (those left
+    # with one variant: a unit that now saw two is only dropped, whatever its age), earliest
+    # old first exposure of units already known, and how many such known units there are.
     changed = {
         row[0]: row[1:]
         for row in con.execute(
-            "SELECT experiment, MIN(first_ts), MAX(first_ts), MIN(old_first_ts), "
+            "SELECT experiment, MIN(first_ts) FILTER (WHERE minv = maxv), "
+            "MAX(first_ts) FILTER (WHERE minv = maxv), MIN(old_first_ts), "
             "COUNT(*) FILTER (WHERE NOT is_new) FROM rollup_changed GROUP BY experiment"
         ).fetchall()
     }
@@ -284,19 +286,20 @@ def apply_batch(
                     f"(SELECT unit_id FROM rollup_changed WHERE experiment = {exp_lit} "
                     "AND NOT is_new)"
                 )
-            near = f"ts >= {_ts_lit(low)} - INTERVAL {int(longest_pre)} HOUR"
-            if longest_window is not None:
-                near += f" AND ts < {_ts_lit(high)} + INTERVAL {int(longest_window)} HOUR"
-            con.execute(
-                f"INSERT INTO {table} "
-                + _unit_rows(
-                    "SELECT unit_id, minv AS variant, first_ts FROM rollup_changed "
-                    f"WHERE experiment = {exp_lit} AND minv = maxv",
-                    f"SELECT unit_id, name, ts, value FROM {events_view} "
-                    f"WHERE name IN ({names}) AND {near}",
-                    sources,
+            if low is not None:  # some unit with one variant to (re)compute
+                near = f"ts >= {_ts_lit(low)} - INTERVAL {int(longest_pre)} HOUR"
+                if longest_window is not None:
+                    near += f" AND ts < {_ts_lit(high)} + INTERVAL {int(longest_window)} HOUR"
+                con.execute(
+                    f"INSERT INTO {table} "
+                    + _unit_rows(
+                        "SELECT unit_id, minv AS variant, first_ts FROM rollup_changed "
+                        f"WHERE experiment = {exp_lit} AND minv = maxv",
+                        f"SELECT unit_id, name, ts, value FROM {events_view} "
+                        f"WHERE name IN ({names}) AND {near}",
+                        sources,
+                    )
                 )
-            )
             lap("recompute_changed")
         span = con.execute(f"SELECT MIN(ts), MAX(ts) FROM {batch} WHERE name IN ({names})")
         first, last = span.fetchall()[0]
