@@ -314,6 +314,25 @@ def _experiment_effects(module: ModuleType, experiment: Any, service_name: str) 
     return lines
 
 
+def experiment_measured_effect(experiment: Any) -> EffectLine | None:
+    """The primary effect, with its interval, of an experiment's latest successful results.
+
+    Read through `civicloop.experiments.selectors.snapshot_latest`, the way the report reads
+    it: None when the experiments app is absent, the latest refresh failed, or it has no
+    primary effect with an interval.
+    """
+    module = _optional("civicloop.experiments.selectors")
+    if module is None or not hasattr(module, "snapshot_latest"):
+        return None
+    try:
+        lines = _experiment_effects(module, experiment, "")
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        logger.warning("measured effect of experiment %s skipped: %s", experiment.pk, error)
+        return None
+    primary = [e for e in lines if e.role == "primary" and not e.group]
+    return primary[0] if primary else None
+
+
 def _experiments_adapter(
     problem: Problem,
 ) -> tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]:

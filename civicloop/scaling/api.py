@@ -314,9 +314,13 @@ class CandidateIn(Schema):
 class ReplicationIn(Schema):
     original_effect_id: int
     site: str = Field(..., min_length=1, max_length=200)
-    estimate: float
-    std_error: float = Field(..., gt=0)
-    design: str
+    # With experiment_id, the experiment's latest results give estimate, std_error and design;
+    # the figures here count only while it has none.
+    experiment_id: int | None = None
+    experiment_scale: float = Field(1.0, gt=0)
+    estimate: float | None = None
+    std_error: float | None = Field(None, gt=0)
+    design: str | None = None
     independent: bool
     completed_on: date
     jurisdiction_id: int | None = None
@@ -391,6 +395,9 @@ def replications(request: HttpRequest, problem_id: int | None = None):
                 "completed_on": r.completed_on,
                 "original_effect_id": r.original_id,
                 "original_estimate": r.original.estimate,
+                "experiment_id": r.experiment_id,
+                "experiment_scale": r.experiment_scale,
+                "measured_source": r.measured_source,
                 "difference": c.difference,
                 "p_value": c.p_value,
                 "consistent": c.consistent,
@@ -408,8 +415,14 @@ def replication_create(request: HttpRequest, payload: ReplicationIn):
     if effect is None or effect.problem.unit_id not in actor.units_with(Ability.EDIT_SCALING):
         raise Http404("Not found")
     jurisdiction = _jurisdiction(actor, data.pop("jurisdiction_id"))
+    experiment_id = data.pop("experiment_id")
+    experiment = None
+    if experiment_id is not None:
+        from civicloop.experiments.selectors import experiment_get
+
+        experiment = experiment_get(viewer=actor, pk=experiment_id)
     row = services.replication_record(
-        actor=actor, original=effect, jurisdiction=jurisdiction, **data
+        actor=actor, original=effect, jurisdiction=jurisdiction, experiment=experiment, **data
     )
     effect.refresh_from_db()
     return Status(201, {"id": row.pk, "independent_replications": effect.independent_replications})

@@ -11,6 +11,7 @@ class ScalingEvent(StrEnum):
     PLAN_CREATED = "scaling.replication_plan_created"
     CANDIDATE_ADDED = "scaling.replication_candidate_added"
     REPLICATION_RECORDED = "scaling.replication_recorded"
+    REPLICATION_REMEASURED = "scaling.replication_remeasured"
     SANDBOX_APPLIED = "scaling.sandbox_applied"
     SANDBOX_ELIGIBILITY_DECIDED = "scaling.sandbox_eligibility_decided"
     SANDBOX_STARTED = "scaling.sandbox_started"

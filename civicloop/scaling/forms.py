@@ -204,9 +204,29 @@ class SandboxLearningForm(forms.Form):
 
 class ReplicationForm(forms.Form):
     site = forms.CharField(label=_("Site"), max_length=200)
-    estimate = forms.FloatField(label=_("Effect found (same scale and sign as the original)"))
-    std_error = forms.FloatField(label=_("Standard error"), min_value=0)
-    design = forms.ChoiceField(label=_("Design"), choices=[])
+    experiment = forms.TypedChoiceField(
+        label=_("Experiment in CivicLoop that measured it (optional)"),
+        help_text=_(
+            "Its latest results give the effect, the standard error and the design; the "
+            "figures below are used only while it has no results."
+        ),
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    experiment_scale = forms.FloatField(
+        label=_("Multiply the experiment's effect by"),
+        help_text=_(
+            "To reach the original's scale: 100 turns a proportion into percentage points."
+        ),
+        initial=1.0,
+        required=False,
+    )
+    estimate = forms.FloatField(
+        label=_("Effect found (same scale and sign as the original)"), required=False
+    )
+    std_error = forms.FloatField(label=_("Standard error"), min_value=0, required=False)
+    design = forms.ChoiceField(label=_("Design"), choices=[], required=False)
     independent = forms.BooleanField(
         label=_("Run and analysed by an independent team"), required=False
     )
@@ -215,8 +235,28 @@ class ReplicationForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, experiments=(), **kwargs):
         from civicloop.evidence.models import Design
 
         super().__init__(*args, **kwargs)
-        self.fields["design"].choices = Design.choices
+        self.fields["design"].choices = [("", _("Choose a design")), *Design.choices]
+        self.fields["experiment"].choices = [("", _("None: enter the figures below"))] + [
+            (e.pk, f"{e.title} ({e.key})") for e in experiments
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("experiment"):
+            if data.get("estimate") is None and "estimate" not in self.errors:
+                self.add_error(
+                    "estimate",
+                    _("Give the effect found, or choose the experiment that measured it."),
+                )
+            if data.get("std_error") is None and "std_error" not in self.errors:
+                self.add_error("std_error", _("Give the standard error of the effect found."))
+            if not data.get("design"):
+                self.add_error("design", _("Choose the design of the replication."))
+        if data.get("experiment_scale") is None:
+            data["experiment_scale"] = 1.0
+        data["design"] = data.get("design") or None
+        return data

@@ -339,12 +339,36 @@ class Replication(TimeStampedModel):
     independent = models.BooleanField(help_text="Run and analysed by a team independent of ours")
     completed_on = models.DateField()
     notes = models.TextField(blank=True)
+    # When the replication ran as an experiment in CivicLoop, its measured primary effect (latest
+    # successful results) replaces the figures above, times `experiment_scale`.
+    experiment = models.ForeignKey(
+        "experiments.Experiment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    experiment_scale = models.FloatField(
+        default=1.0,
+        help_text="Multiply the experiment's effect by this to reach the original's scale "
+        "(100 turns a proportion into percentage points)",
+    )
+    # Where `estimate` and `std_error` come from when measured: "experiment <key>, results of …".
+    measured_source = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["problem", "completed_on"]
         constraints = [
             models.CheckConstraint(condition=Q(std_error__gt=0), name="replication_se_positive"),
+            models.CheckConstraint(
+                condition=Q(experiment_scale__gt=0), name="replication_scale_positive"
+            ),
         ]
+
+    @property
+    def measured(self) -> bool:
+        """True when the figures are an experiment's measured results, not typed in."""
+        return bool(self.measured_source)
 
 
 class LessonOutcome(models.TextChoices):

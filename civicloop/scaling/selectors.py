@@ -196,7 +196,7 @@ def plan_projection(*, plan: ReplicationPlan) -> Projection | None:
 
 def replication_list(*, viewer: Principal, problem_id: int | None = None) -> QuerySet[Replication]:
     qs = Replication.objects.filter(_problem_scope(viewer)).select_related(
-        "original", "jurisdiction"
+        "original", "jurisdiction", "experiment"
     )
     if problem_id is not None:
         qs = qs.filter(problem_id=problem_id)

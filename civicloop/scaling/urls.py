@@ -15,6 +15,11 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="plan"),
     path("plans/<int:pk>/candidates/", views.candidate_add, name="candidate_add"),
     path("plans/<int:pk>/replications/", views.replication_add, name="replication_add"),
+    path(
+        "plans/<int:pk>/replications/remeasure/",
+        views.replications_remeasure,
+        name="replications_remeasure",
+    ),
     path("sandboxes/new/", views.sandbox_apply, name="sandbox_apply"),
     path("sandboxes/<int:pk>/", views.sandbox_detail, name="sandbox"),
     path("sandboxes/<int:pk>/<str:action>/", views.sandbox_step, name="sandbox_step"),

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.core.audit import audit_record
@@ -377,6 +377,13 @@ def plan_create(request: HttpRequest, problem_id: int) -> HttpResponse:
     )
 
 
+def _visible_experiments(viewer: Principal) -> list:
+    """Experiments the viewer may see, for linking a replication to its measured results."""
+    from civicloop.experiments import selectors as experiments_selectors
+
+    return list(experiments_selectors.experiment_list(viewer=viewer)[:500])
+
+
 def _plan_page(request, plan, form, status=200, replication_form=None):
     viewer = principal(request)
     projection = selectors.plan_projection(plan=plan)
@@ -407,7 +414,8 @@ def _plan_page(request, plan, form, status=200, replication_form=None):
             else [],
             "replications": replications,
             "form": form,
-            "replication_form": replication_form or forms.ReplicationForm(),
+            "replication_form": replication_form
+            or forms.ReplicationForm(experiments=_visible_experiments(viewer)),
             "can_edit": can(viewer, Ability.EDIT_SCALING, unit_id=plan.problem.unit_id),
         },
         status=status,
@@ -449,7 +457,7 @@ def replication_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a replication of the plan's effect run elsewhere (feeds Nesta levels 4 and 5)."""
     viewer = principal(request)
     plan = selectors.plan_get(viewer=viewer, pk=pk, ability=Ability.EDIT_SCALING)
-    form = forms.ReplicationForm(request.POST)
+    form = forms.ReplicationForm(request.POST, experiments=_visible_experiments(viewer))
     if plan.effect is None:
         form.add_error(
             None,
@@ -459,14 +467,48 @@ def replication_add(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
     elif form.is_valid():
+        from civicloop.experiments import selectors as experiments_selectors
+
+        data = dict(form.cleaned_data)
+        experiment_id = data.pop("experiment")
+        experiment = (
+            experiments_selectors.experiment_get(viewer=viewer, pk=experiment_id)
+            if experiment_id
+            else None
+        )
         try:
-            services.replication_record(actor=viewer, original=plan.effect, **form.cleaned_data)
+            services.replication_record(
+                actor=viewer, original=plan.effect, experiment=experiment, **data
+            )
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
             messages.success(request, _("Replication recorded."))
             return redirect("scaling:plan", pk)
     return _plan_page(request, plan, forms.CandidateForm(), status=422, replication_form=form)
+
+
+@login_required
+@require_POST
+def replications_remeasure(request: HttpRequest, pk: int) -> HttpResponse:
+    """Re-read the results of the experiments that measured the plan's replications."""
+    viewer = principal(request)
+    plan = selectors.plan_get(viewer=viewer, pk=pk, ability=Ability.EDIT_SCALING)
+    if plan.effect is None:
+        raise Http404("Not found")
+    confirming = services.replications_remeasure(actor=viewer, original=plan.effect)
+    messages.success(
+        request,
+        ngettext(
+            "Replications updated from their experiments' latest results: %(num)d confirms "
+            "the effect.",
+            "Replications updated from their experiments' latest results: %(num)d confirm "
+            "the effect.",
+            confirming,
+        )
+        % {"num": confirming},
+    )
+    return redirect("scaling:plan", pk)
 
 
 # --- sandboxes --------------------------------------------------------------------------------

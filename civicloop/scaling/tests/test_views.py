@@ -37,6 +37,8 @@ def test_permission_matrix_for_scaling_pages(world, scaled, role):
     )
     assert score.status_code == (302 if rates else 404)
     assert AssessmentScore.objects.count() == (1 if rates else 0)
+    remeasure = client.post(f"/scaling/plans/{scaled['plan'].pk}/replications/remeasure/")
+    assert remeasure.status_code == (302 if edits else 404)
 
 
 def test_anonymous_visitors_see_the_registry_but_nothing_else(world, scaled, client):
