@@ -414,6 +414,10 @@ def stop_experiment(request: HttpRequest, experiment_id: int):
     summary="Record site outcomes (pilots, before/after, synthetic control)",
 )
 def record_sites(request: HttpRequest, experiment_id: int, payload: list[SiteObservationIn]):
+    """All rows are checked before any is written (all or none). A row for a (site, period)
+    already stored replaces it, so sending the same rows again counts nothing twice. Unit staff
+    can also upload the rows as CSV on the experiment page (`/experiments/{id}/site-observations/`).
+    """
     actor = require_write(request)
     experiment = selectors.experiment_get(viewer=actor, pk=experiment_id)
     count = services.site_observations_record(

@@ -210,3 +210,24 @@ class PowerForm(forms.Form):
     def __init__(self, *args, unit: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["metric"].queryset = Metric.objects.filter(unit=unit, source="events")  # type: ignore[attr-defined]
+
+
+class SiteObservationsUploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+
+    def __init__(self, *args, max_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+        self.fields["file"].help_text = _(
+            "Columns site, period, outcome and optionally treated; UTF-8 text, at most %(n)s MB."
+        ) % {"n": max_bytes // (1024 * 1024)}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise ValidationError(
+                _("The file is larger than %(n)s MB.") % {"n": self.max_bytes // (1024 * 1024)}
+            )
+        if not upload.name.lower().endswith(".csv"):
+            raise ValidationError(_("Upload a .csv file."))
+        return upload

@@ -156,6 +156,9 @@ class Experiment(TimeStampedModel):
     stopped_at = models.DateTimeField(null=True, blank=True)
     locked_plan = models.JSONField(null=True, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)
+    # The django-tasks result of the last "Refresh results": its status is read from the task
+    # backend (django-tasks-db), never copied here.
+    refresh_task_id = models.CharField(max_length=64, blank=True, default="")
     history = HistoricalRecords()
 
     class Meta:

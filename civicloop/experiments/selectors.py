@@ -261,3 +261,49 @@ def results_view(snapshot: ResultSnapshot | None) -> dict[str, Any]:
                 }
             )
     return {"rows": rows}
+
+
+@dataclass(frozen=True)
+class RefreshStatus:
+    """Where the last "Refresh results" of an experiment is, from the django-tasks result."""
+
+    state: str  # queued | running | finished | failed
+    at: datetime | None  # enqueued, started or finished, as the state says
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("queued", "running")
+
+
+_REFRESH_STATES = {
+    "READY": "queued",
+    "RUNNING": "running",
+    "SUCCESSFUL": "finished",
+    "FAILED": "failed",
+}
+
+
+def refresh_status(*, experiment: Experiment) -> RefreshStatus | None:
+    """The status of the experiment's last refresh task, or None when none can be looked up.
+
+    Reads the task result the backend stores (django-tasks-db in production). Backends that keep
+    no results (such as the immediate backend the tests use) answer None.
+    """
+    from django_tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
+
+    from civicloop.experiments.tasks import experiment_refresh_task
+
+    if not experiment.refresh_task_id:
+        return None
+    if not experiment_refresh_task.get_backend().supports_get_result:
+        return None
+    try:
+        result = experiment_refresh_task.get_result(experiment.refresh_task_id)
+    except (TaskResultDoesNotExist, TaskResultMismatch):
+        return None  # pruned, or an id from another backend
+    state = _REFRESH_STATES.get(str(result.status), "queued")
+    at = {
+        "queued": result.enqueued_at,
+        "running": result.started_at,
+    }.get(state, result.finished_at)
+    return RefreshStatus(state=state, at=at)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import importlib
+import io
 import math
+import re
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -12,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from civicloop.analytics.models import Metric, MetricSource
 from civicloop.core.audit import audit_record, model_snapshot
@@ -694,39 +699,337 @@ def experiment_stop(*, actor: Principal, experiment: Experiment) -> Experiment:
     return experiment
 
 
+SITE_MAX_LENGTH = 120
+
+
 @transaction.atomic
 def site_observations_record(
-    *, actor: Principal, experiment: Experiment, rows: list[dict[str, Any]]
+    *, actor: Principal, experiment: Experiment, rows: list[dict[str, Any]], source: str = "api"
 ) -> int:
-    """Record (or replace) site outcomes per period for a non-randomised experiment."""
+    """Record site outcomes per period for a non-randomised experiment.
+
+    A row for a (site, period) already stored replaces it, so sending the same rows twice
+    counts nothing twice. Every row is checked before anything is written.
+    """
     unit_id = experiment.iteration.service.unit_id
     _require(actor, Ability.MANAGE_EXPERIMENTS, unit_id=unit_id)
     if experiment.design in RANDOMISED:
         raise ValidationError(
             {"design": "Randomised experiments read events, not site observations."}
         )
+    clean: dict[tuple[str, date], tuple[float, bool]] = {}
     for i, row in enumerate(rows):
         site = str(row.get("site", "")).strip()
         if not site or not isinstance(row.get("period"), date):
             raise ValidationError({"rows": f"Row {i + 1}: give a site and a period date."})
+        if len(site) > SITE_MAX_LENGTH:
+            raise ValidationError(
+                {"rows": f"Row {i + 1}: a site name has at most {SITE_MAX_LENGTH} characters."}
+            )
         try:
             outcome = float(row["outcome"])
         except (KeyError, TypeError, ValueError):
             raise ValidationError({"rows": f"Row {i + 1}: outcome must be a number."}) from None
-        SiteObservation.objects.update_or_create(
-            experiment=experiment,
-            site=site,
-            period=row["period"],
-            defaults={"outcome": outcome, "treated": bool(row.get("treated", False))},
-        )
+        if not math.isfinite(outcome):
+            raise ValidationError({"rows": f"Row {i + 1}: outcome must be a finite number."})
+        # The last row for a (site, period) wins, as it would row by row.
+        clean[(site, row["period"])] = (outcome, bool(row.get("treated", False)))
+    stored = set(experiment.site_observations.values_list("site", "period"))
+    SiteObservation.objects.bulk_create(
+        [
+            SiteObservation(
+                experiment=experiment, site=site, period=period, outcome=outcome, treated=treated
+            )
+            for (site, period), (outcome, treated) in clean.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["experiment", "site", "period"],
+        update_fields=["outcome", "treated"],
+        batch_size=2000,
+    )
     audit_record(
         actor=actor,
         action=ExperimentsEvent.SITE_OBSERVATIONS_RECORDED,
         obj=experiment,
         organization=unit_id,
-        metadata={"rows": len(rows)},
+        metadata={
+            "rows": len(rows),
+            "replaced": len(stored & clean.keys()),
+            "source": source,
+        },
     )
     return len(rows)
+
+
+# -- site observations from a CSV file -----------------------------------------------------
+
+SITE_CSV_COLUMNS = ("site", "period", "outcome", "treated")
+SITE_CSV_REQUIRED = ("site", "period", "outcome")
+SITE_CSV_MAX_BYTES = 5 * 1024 * 1024
+SITE_CSV_MAX_ROWS = 100_000
+SITE_CSV_MAX_CELL = 200  # characters; the longest legitimate cell is a 120-character site
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_TRUE = {"true", "1", "yes", "y"}
+_FALSE = {"false", "0", "no", "n", ""}
+
+
+@dataclass(frozen=True)
+class SiteRowError:
+    """One broken rule: the spreadsheet row (the header is row 1), the column and the rule."""
+
+    row: int
+    column: str
+    rule: str
+
+
+@dataclass
+class SiteImport:
+    recorded: int = 0
+    rejected: list[SiteRowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({e.row for e in self.rejected})
+
+
+def _decode_csv(content: bytes) -> tuple[str | None, SiteRowError | None]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        row = content[: error.start].count(b"\n") + 1
+        return None, SiteRowError(
+            row,
+            "",
+            gettext(
+                "The file is not UTF-8 text (unreadable byte at position %(pos)s). "
+                "Save it as \u201cCSV UTF-8\u201d and upload it again."
+            )
+            % {"pos": error.start + 1},
+        )
+    if "\x00" in text:
+        row = text[: text.index("\x00")].count("\n") + 1
+        return None, SiteRowError(
+            row, "", gettext("The file contains NUL characters: it is not a text CSV file.")
+        )
+    return text, None
+
+
+def _header_errors(line: int, header: list[str]) -> list[SiteRowError]:
+    errors = []
+    expected = ", ".join(SITE_CSV_COLUMNS)
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            continue  # a column without a name (a trailing comma) is ignored
+        if name in seen:
+            errors.append(
+                SiteRowError(line, name, gettext("This column appears twice in the header."))
+            )
+        elif name not in SITE_CSV_COLUMNS:
+            errors.append(
+                SiteRowError(
+                    line,
+                    name[:SITE_CSV_MAX_CELL],
+                    gettext("Unknown column: the columns are %(columns)s.") % {"columns": expected},
+                )
+            )
+        seen.add(name)
+    for name in SITE_CSV_REQUIRED:
+        if name not in seen:
+            errors.append(SiteRowError(line, name, gettext("This column is required.")))
+    return errors
+
+
+def _site_cells(
+    line: int, cells: dict[str, str]
+) -> tuple[dict[str, Any] | None, list[SiteRowError]]:
+    errors = []
+    for column, value in cells.items():
+        if len(value) > SITE_CSV_MAX_CELL:
+            errors.append(
+                SiteRowError(
+                    line,
+                    column,
+                    gettext("The cell is longer than %(n)s characters.") % {"n": SITE_CSV_MAX_CELL},
+                )
+            )
+    if errors:
+        return None, errors
+    site = cells.get("site", "")
+    if not site:
+        errors.append(SiteRowError(line, "site", gettext("Required: name the site.")))
+    elif len(site) > SITE_MAX_LENGTH:
+        errors.append(
+            SiteRowError(
+                line,
+                "site",
+                gettext("A site name has at most %(n)s characters.") % {"n": SITE_MAX_LENGTH},
+            )
+        )
+    period: date | None = None
+    raw = cells.get("period", "")
+    if _DATE.fullmatch(raw):
+        try:
+            period = date.fromisoformat(raw)
+        except ValueError:
+            period = None
+    if period is None:
+        errors.append(
+            SiteRowError(
+                line,
+                "period",
+                gettext("Write the period as a date YYYY-MM-DD, e.g. 2025-01-06."),
+            )
+        )
+    raw = cells.get("outcome", "")
+    outcome = float(raw) if _NUMBER.fullmatch(raw) else None
+    if outcome is None or not math.isfinite(outcome):
+        errors.append(
+            SiteRowError(
+                line,
+                "outcome",
+                gettext(
+                    "Write a finite number with a point as the decimal separator and no "
+                    "thousands separator, e.g. 12.5."
+                ),
+            )
+        )
+    raw = cells.get("treated", "").lower()
+    if raw not in _TRUE | _FALSE:
+        errors.append(
+            SiteRowError(
+                line,
+                "treated",
+                gettext("Write true or false (or 1/0, yes/no); an empty cell means false."),
+            )
+        )
+    if errors:
+        return None, errors
+    return {"site": site, "period": period, "outcome": outcome, "treated": raw in _TRUE}, []
+
+
+def site_observations_parse_csv(content: bytes) -> tuple[list[dict[str, Any]], list[SiteRowError]]:
+    """Parse a site-observations CSV (site, period, outcome[, treated]) into rows and errors."""
+    if len(content) > SITE_CSV_MAX_BYTES:
+        limit = SITE_CSV_MAX_BYTES // (1024 * 1024)
+        return [], [
+            SiteRowError(0, "", gettext("The file is larger than %(n)s MB.") % {"n": limit})
+        ]
+    text, problem = _decode_csv(content)
+    if text is None:
+        return [], [problem] if problem else []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[dict[str, Any]] = []
+    errors: list[SiteRowError] = []
+    first_seen: dict[tuple[str, date], int] = {}
+    header: list[str] | None = None
+    line = header_line = data_rows = 0
+    try:
+        for record in reader:
+            line += 1
+            if header is None and not any(c.strip() for c in record):
+                continue  # blank lines before the header
+            if header is None:
+                header, header_line = [c.strip().lower() for c in record], line
+                errors = _header_errors(line, header)
+                if errors:
+                    return [], errors
+                continue
+            if not any(c.strip() for c in record):
+                continue  # blank lines, and rows of empty cells spreadsheets leave at the end
+            data_rows += 1
+            if data_rows > SITE_CSV_MAX_ROWS:
+                errors.append(
+                    SiteRowError(
+                        line,
+                        "",
+                        gettext("Too many rows: at most %(n)s per file.")
+                        % {"n": f"{SITE_CSV_MAX_ROWS:,}"},
+                    )
+                )
+                break
+            if len(record) > len(header):
+                errors.append(
+                    SiteRowError(
+                        line,
+                        "",
+                        gettext(
+                            "The row has %(cells)s cells but the header names %(columns)s columns."
+                        )
+                        % {"cells": len(record), "columns": len(header)},
+                    )
+                )
+                continue
+            cells = {name: value.strip() for name, value in zip(header, record, strict=False)}
+            cells.pop("", None)
+            row, row_errors = _site_cells(line, cells)
+            if row is None:
+                errors.extend(row_errors)
+                continue
+            key = (row["site"], row["period"])
+            if key in first_seen:
+                errors.append(
+                    SiteRowError(
+                        line,
+                        "period",
+                        gettext(
+                            "Site \u201c%(site)s\u201d already has a row for %(period)s "
+                            "(row %(row)s): one row per site and period."
+                        )
+                        % {
+                            "site": row["site"],
+                            "period": row["period"].isoformat(),
+                            "row": first_seen[key],
+                        },
+                    )
+                )
+                continue
+            first_seen[key] = line
+            rows.append(row)
+    except csv.Error as error:
+        errors.append(
+            SiteRowError(
+                line + 1,
+                "",
+                gettext("The row cannot be read as CSV (%(error)s).") % {"error": error},
+            )
+        )
+    if header is None:
+        errors.append(
+            SiteRowError(
+                1,
+                "",
+                gettext("The file is empty: the first row must name the columns %(columns)s.")
+                % {"columns": ", ".join(SITE_CSV_COLUMNS)},
+            )
+        )
+    elif not rows and not errors:
+        errors.append(
+            SiteRowError(
+                header_line + 1, "", gettext("The file has no data rows under the header.")
+            )
+        )
+    return rows, errors
+
+
+def site_observations_import_csv(
+    *, actor: Principal, experiment: Experiment, content: bytes
+) -> SiteImport:
+    """Record a site-observations CSV through `site_observations_record`: all rows or none."""
+    _require(actor, Ability.MANAGE_EXPERIMENTS, unit_id=experiment.iteration.service.unit_id)
+    rows, errors = site_observations_parse_csv(content)
+    report = SiteImport(rejected=errors)
+    if errors:
+        return report
+    report.recorded = site_observations_record(
+        actor=actor, experiment=experiment, rows=rows, source="csv"
+    )
+    return report
 
 
 def power_proposal(
@@ -854,7 +1157,13 @@ def experiment_refresh_enqueue(*, actor: Principal, experiment: Experiment) -> N
     from civicloop.experiments.tasks import experiment_refresh_task
 
     pk = experiment.pk
-    transaction.on_commit(lambda: experiment_refresh_task.enqueue(pk))
+
+    def enqueue() -> None:
+        result = experiment_refresh_task.enqueue(pk)
+        # Remember which task result to show on the results page (see refresh_status).
+        Experiment.objects.filter(pk=pk).update(refresh_task_id=str(result.id))
+
+    transaction.on_commit(enqueue)
 
 
 # -- decisions -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.core.http import principal
@@ -17,6 +18,7 @@ from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability, can
 from civicloop.experiments import charts, forms, selectors, services
 from civicloop.experiments.models import Design, ExperimentStatus, IterationStatus
+from civicloop.web.exports import csv_response
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -357,6 +359,7 @@ def _experiment_context(
     payload = snapshot.payload if snapshot and snapshot.ok else {}
     manage = _can_manage(request, experiment.iteration.service.unit_id)
     unit = experiment.iteration.service.unit
+    refresh = selectors.refresh_status(experiment=experiment)
     return {
         "page_title": experiment.title,
         "experiment": experiment,
@@ -387,6 +390,10 @@ def _experiment_context(
         "power": power,
         "design_label": Design(experiment.design).label,
         "decided": experiment.iteration.status == IterationStatus.DECIDED,
+        "refresh": refresh,
+        "site_observations": (
+            None if experiment.is_randomised else experiment.site_observations.count()
+        ),
     }
 
 
@@ -435,7 +442,7 @@ def experiment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
                 request,
                 _(
                     "Refresh queued: the worker (civicloop worker) recomputes the results "
-                    "in the background; reload this page in a moment."
+                    "in the background. Its status is shown under Results."
                 ),
             )
         else:
@@ -474,3 +481,100 @@ def experiment_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         _experiment_context(request, experiment, plan_form=form),
         status=422,
     )
+
+
+def _site_experiment_to_manage(request: HttpRequest, pk: int):
+    experiment = selectors.experiment_get(viewer=principal(request), pk=pk)
+    if experiment.is_randomised or not _can_manage(request, experiment.iteration.service.unit_id):
+        raise Http404("Not found")
+    return experiment
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def experiment_sites_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a CSV of site observations (non-randomised designs): all rows or none."""
+    experiment = _site_experiment_to_manage(request, pk)
+    bound = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = forms.SiteObservationsUploadForm(*bound, max_bytes=services.SITE_CSV_MAX_BYTES)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.site_observations_import_csv(
+                actor=principal(request),
+                experiment=experiment,
+                content=form.cleaned_data["file"].read(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if report.ok:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)s site observation recorded.",
+                        "%(n)s site observations recorded.",
+                        report.recorded,
+                    )
+                    % {"n": report.recorded}
+                    + " "
+                    + _("Refresh the results to analyse them."),
+                )
+                return redirect("experiments:experiment", experiment.pk)
+            form.add_error(
+                "file",
+                ngettext(
+                    "%(n)s row was rejected, so nothing was recorded: fix the rows listed "
+                    "under Rejected rows and upload the file again.",
+                    "%(n)s rows were rejected, so nothing was recorded: fix the rows listed "
+                    "under Rejected rows and upload the file again.",
+                    report.rejected_rows,
+                )
+                % {"n": report.rejected_rows},
+            )
+    stored = experiment.site_observations
+    return render(
+        request,
+        "experiments/sites_upload.html",
+        {
+            "page_title": _("Upload site observations"),
+            "experiment": experiment,
+            "form": form,
+            "report": report,
+            "shown_errors": report.rejected[:200] if report else [],
+            "stored": stored.count(),
+            "stored_sites": stored.values("site").distinct().count(),
+            "max_site_length": services.SITE_MAX_LENGTH,
+            "max_rows": services.SITE_CSV_MAX_ROWS,
+            "max_mb": services.SITE_CSV_MAX_BYTES // (1024 * 1024),
+            "metric": experiment.metric_links.select_related("metric")
+            .filter(role="primary")
+            .first(),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def experiment_sites_template(request: HttpRequest, pk: int) -> HttpResponse:
+    """The CSV to fill in: the header row of the site-observations upload."""
+    experiment = _site_experiment_to_manage(request, pk)
+    return csv_response(
+        f"site-observations-{experiment.key}.csv", list(services.SITE_CSV_COLUMNS), []
+    )
+
+
+@login_required
+def experiment_refresh_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status of the last refresh, as a fragment the results page polls (htmx)."""
+    experiment = selectors.experiment_get(viewer=principal(request), pk=pk)
+    refresh = selectors.refresh_status(experiment=experiment)
+    response = render(
+        request,
+        "experiments/_refresh_status.html",
+        {"experiment": experiment, "refresh": refresh},
+    )
+    if request.headers.get("HX-Request") and (refresh is None or not refresh.active):
+        # The poll has seen the refresh end: the results region reloads itself on this event.
+        response["HX-Trigger"] = "experiment-refreshed"
+    return response

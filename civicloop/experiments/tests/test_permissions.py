@@ -7,8 +7,10 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from civicloop.experiments import services
 from civicloop.experiments.models import ResultSnapshot
 from civicloop.experiments.tests import factories as f
 
@@ -30,7 +32,25 @@ def objects(world):
     )
     other_it = f.iteration(staff, other)
     other_exp = f.ab_experiment(staff, other_it, [(metric, "primary", None)], key="bus")
-    return {"own": own, "other": other, "it": it, "exp": exp, "snap": snap, "other_exp": other_exp}
+    site_metric = f.metric(staff, world.unit, "days", source="sites")
+    site_exp = services.experiment_create(
+        actor=staff,
+        iteration=it,
+        key="pilot",
+        title="Pilot offices",
+        design="did",
+        analysis_plan="TWFE",
+        metrics=[(site_metric, "primary", None)],
+    )
+    return {
+        "own": own,
+        "other": other,
+        "it": it,
+        "exp": exp,
+        "snap": snap,
+        "other_exp": other_exp,
+        "site_exp": site_exp,
+    }
 
 
 def _names(client) -> set[str]:
@@ -70,6 +90,8 @@ def test_pages_and_api_answer_404_outside_scope(world, objects, role, status):
         f"/experiments/services/{own.pk}/",
         f"/experiments/iterations/{it.pk}/",
         f"/experiments/{exp.pk}/",
+        f"/experiments/{exp.pk}/refresh-status/",
+        f"/experiments/{objects['site_exp'].pk}/refresh-status/",
         f"/api/v1/services/{own.pk}",
         f"/api/v1/experiments/{exp.pk}",
         f"/api/v1/experiments/{exp.pk}/results",
@@ -77,11 +99,40 @@ def test_pages_and_api_answer_404_outside_scope(world, objects, role, status):
         assert client.get(url).status_code == status, url
 
 
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("staff", 200),
+        ("official", 404),
+        ("evaluator", 404),
+        ("auditor", 404),
+        ("other_official", 404),
+        ("vendor", 404),
+        ("outsider", 404),
+    ],
+)
+def test_only_unit_staff_reach_the_site_observations_upload(world, objects, role, status):
+    """Readers of the experiment see its page but not the upload; everyone else gets 404."""
+    client = world.client(role)
+    site_exp = objects["site_exp"]
+    for url in (
+        f"/experiments/{site_exp.pk}/site-observations/",
+        f"/experiments/{site_exp.pk}/site-observations/template.csv",
+    ):
+        assert client.get(url).status_code == status, url
+    csv = SimpleUploadedFile("sites.csv", b"site,period,outcome\nA,2025-01-06,1\n")
+    r = client.post(f"/experiments/{site_exp.pk}/site-observations/", {"file": csv})
+    assert r.status_code == (302 if status == 200 else 404)
+    assert site_exp.site_observations.count() == (1 if status == 200 else 0)
+
+
 def test_vendor_sees_shared_service_but_cannot_manage_it(world, objects):
     client = world.client("vendor")
     other_exp = objects["other_exp"]
     assert client.get(f"/experiments/{other_exp.pk}/").status_code == 200
+    assert client.get(f"/experiments/{other_exp.pk}/refresh-status/").status_code == 200
     assert client.post(f"/experiments/{other_exp.pk}/start/").status_code == 404
+    assert client.post(f"/experiments/{other_exp.pk}/refresh/").status_code == 404
     r = client.post(f"/api/v1/experiments/{other_exp.pk}/start")
     assert r.status_code == 404
 
