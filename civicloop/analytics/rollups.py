@@ -48,7 +48,8 @@ ROLLUP_AGGREGATIONS = ("count", "sum", "mean", "any")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollup_exposure (
-    experiment VARCHAR NOT NULL, unit_id VARCHAR NOT NULL, first_ts TIMESTAMPTZ NOT NULL,
+    experiment VARCHAR NOT NULL, unit_id VARCHAR NOT NULL USING COMPRESSION uncompressed,
+    first_ts TIMESTAMPTZ NOT NULL,
     min_variant VARCHAR NOT NULL, max_variant VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS rollup_experiments (id INTEGER PRIMARY KEY, experiment VARCHAR);
@@ -152,9 +153,21 @@ def _build_experiment(con: Any, experiment: str, events_view: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS {table}")
     # Rows are stored in first-exposure order: a batch of recent events can only touch units
     # exposed shortly before (or after) them, and the zone maps on first_ts let the delta
-    # join and the UPDATE skip every other row group (see apply_batch).
+    # join and the UPDATE skip every other row group (see apply_batch). Unit ids are stored
+    # uncompressed (see EVENTS_SCHEMA in store/__init__.py): every maintenance step joins on them.
+    kinds = {"c": "BIGINT", "vc": "BIGINT", "vs": "DOUBLE"}
+    components = ", ".join(
+        f"{prefix}{part}{k} {kind} NOT NULL"
+        for k, _, _, _ in sources
+        for prefix in ("", "p")
+        for part, kind in kinds.items()
+    )
     con.execute(
-        f"CREATE TABLE {table} AS SELECT * FROM ("
+        f"CREATE TABLE {table} (unit_id VARCHAR NOT NULL USING COMPRESSION uncompressed, "
+        f"variant VARCHAR NOT NULL, first_ts TIMESTAMPTZ NOT NULL, {components})"
+    )
+    con.execute(
+        f"INSERT INTO {table} SELECT * FROM ("
         + _unit_rows(
             "SELECT unit_id, min_variant AS variant, first_ts FROM rollup_exposure "
             f"WHERE experiment = {_lit(experiment)} AND min_variant = max_variant",
