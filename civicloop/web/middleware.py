@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+# Larger than the largest upload any form or API accepts (10 MB), so those keep their own,
+# more specific messages; anything bigger is refused before Django reads the body.
+DEFAULT_MAX_REQUEST_BYTES = 25 * 1024 * 1024
 
 CSP = "; ".join(
     [
@@ -39,3 +45,32 @@ class SecurityHeadersMiddleware:
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose declared body is larger than ``CIVICLOOP["MAX_REQUEST_BYTES"]``.
+
+    Django spools big uploads to disk before any form can look at their size; this answers 413
+    from the Content-Length header alone, before the body is read (OWASP ASVS V12.1.1).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = int(settings.CIVICLOOP.get("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES))
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            from civicloop.core.http import problem_response
+
+            detail = _("A request is at most %(mb)s MB; this one has %(size)s bytes.") % {
+                "mb": limit // (1024 * 1024),
+                "size": length,
+            }
+            response = problem_response(request, 413, _("Request too large"), detail)
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)

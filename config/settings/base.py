@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "civicloop.web.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -220,6 +221,8 @@ CIVICLOOP = {
     "API_MAX_PAGE_SIZE": 200,
     "API_DEFAULT_PAGE_SIZE": 50,
     "EVENT_STORE_DIR": str(VAR_DIR / "events"),
+    # Any request body above this is refused with 413 before it is read (uploads are <= 10 MB).
+    "MAX_REQUEST_BYTES": int(os.environ.get("CIVICLOOP_MAX_REQUEST_BYTES", 25 * 1024 * 1024)),
 }
 
 LOGGING = {

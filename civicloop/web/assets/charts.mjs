@@ -8,8 +8,17 @@ function renderAll() {
     const source = document.getElementById(target.dataset.vegaSpec);
     if (!source) continue;
     const spec = JSON.parse(source.textContent);
-    // The interpreter keeps charts working under a Content-Security-Policy without 'unsafe-eval'.
-    embed(target, spec, { actions: false, renderer: "svg", ast: true, expr: expressionInterpreter })
+    // The interpreter keeps charts working under a Content-Security-Policy without 'unsafe-eval';
+    // no injected <style> elements either (style-src 'self'): the tooltip is styled in
+    // civicloop.scss (.vg-tooltip).
+    embed(target, spec, {
+      actions: false,
+      renderer: "svg",
+      ast: true,
+      expr: expressionInterpreter,
+      defaultStyle: false,
+      tooltip: { disableDefaultStyle: true },
+    })
       .then(() => target.setAttribute("data-rendered", "true"))
       .catch((error) => target.setAttribute("data-error", String(error)));
   }
