@@ -412,6 +412,16 @@ class MilestoneIn(Schema):
     due_on: date
 
 
+class MilestoneStatusIn(Schema):
+    status: Literal["scheduled", "met", "notMet"] = Field(
+        ...,
+        description=(
+            "`scheduled` (not yet due or not yet judged), `met` (delivered and accepted) or "
+            "`notMet` (not delivered, or delivered and not accepted)."
+        ),
+    )
+
+
 class PaymentIn(Schema):
     amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
     paid_on: date
@@ -1008,6 +1018,31 @@ def add_milestone(request: HttpRequest, contract_id: int, payload: MilestoneIn):
     actor = require_write(request)
     contract = _managed_contract(request, contract_id)
     return Status(201, services.milestone_add(actor=actor, contract=contract, **payload.dict()))
+
+
+@router.post(
+    "/market/milestones/{milestone_id}/status",
+    response=MilestoneOut,
+    summary="Mark a contract milestone scheduled, met or not met",
+    description=(
+        "Sets the status of one milestone of a contract, as the contract page's status form "
+        "does: any status may follow any other (a milestone judged met in error can go back "
+        "to `scheduled`). Only staff of the unit that runs the challenge may do this; the "
+        "change is recorded in the audit log (`market.milestone_updated`, status before and "
+        "after). Returns the milestone as it now stands.\n\n"
+        "Answers 404 when the milestone does not exist or its contract is outside what you "
+        "manage (evaluators, auditors and the contracted vendor may read the contract but not "
+        "change it), 403 for a read-only API key, and 422 naming `status` for any value other "
+        "than `scheduled`, `met` or `notMet`."
+    ),
+)
+def set_milestone_status(request: HttpRequest, milestone_id: int, payload: MilestoneStatusIn):
+    actor = require_write(request)
+    milestone = Milestone.objects.filter(pk=milestone_id).first()
+    if milestone is None:
+        raise Http404("Not found")
+    milestone.contract = _managed_contract(request, milestone.contract_id)
+    return services.milestone_update(actor=actor, milestone=milestone, status=payload.status)
 
 
 @router.post(
