@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -328,6 +329,47 @@ class ReplicationIn(Schema):
     replication_system: bool | None = None
 
 
+class ReplicationOut(Schema):
+    id: int
+    site: str
+    estimate: float = Field(..., description="On the original effect's scale and sign.")
+    std_error: float
+    design: str
+    independent: bool
+    completed_on: date
+    original_effect_id: int
+    original_estimate: float
+    experiment_id: int | None = Field(
+        ..., description="The CivicLoop experiment that measured this replication, if any."
+    )
+    experiment_scale: float
+    measured_source: str = Field(
+        ...,
+        description="Which experiment results the figures come from; empty when typed in.",
+    )
+    difference: float = Field(..., description="Replication minus original.")
+    p_value: float = Field(..., description="Two-sided test that the two effects differ.")
+    consistent: bool = Field(
+        ...,
+        description="Same sign, significant on its own and not significantly different from "
+        "the original: such a replication, if independent, counts towards Nesta level 4.",
+    )
+
+
+class RemeasureOut(Schema):
+    plan_id: int
+    original_effect_id: int
+    independent_replications: int = Field(
+        ...,
+        description="Independent replications consistent with the original, as now stored on "
+        "the effect (Nesta level 4 from one, 5 with a replication system).",
+    )
+    replication_system: bool
+    replications: list[ReplicationOut] = Field(
+        ..., description="Every replication of the plan's effect, after re-measuring."
+    )
+
+
 @router.get("/scaling/plans", response=list[PlanOut])
 @paginate(LimitOffsetPagination)
 def plans(request: HttpRequest, problem_id: int | None = None):
@@ -379,31 +421,33 @@ def projection(request: HttpRequest, pk: int):
     }
 
 
+def _replication_dict(r) -> dict[str, Any]:
+    c = selectors.replication_compare(r)
+    return {
+        "id": r.pk,
+        "site": r.site,
+        "estimate": r.estimate,
+        "std_error": r.std_error,
+        "design": r.design,
+        "independent": r.independent,
+        "completed_on": r.completed_on,
+        "original_effect_id": r.original_id,
+        "original_estimate": r.original.estimate,
+        "experiment_id": r.experiment_id,
+        "experiment_scale": r.experiment_scale,
+        "measured_source": r.measured_source,
+        "difference": c.difference,
+        "p_value": c.p_value,
+        "consistent": c.consistent,
+    }
+
+
 @router.get("/scaling/replications", response=list[dict[str, Any]])
 def replications(request: HttpRequest, problem_id: int | None = None):
-    out = []
-    for r in selectors.replication_list(viewer=principal(request), problem_id=problem_id)[:200]:
-        c = selectors.replication_compare(r)
-        out.append(
-            {
-                "id": r.pk,
-                "site": r.site,
-                "estimate": r.estimate,
-                "std_error": r.std_error,
-                "design": r.design,
-                "independent": r.independent,
-                "completed_on": r.completed_on,
-                "original_effect_id": r.original_id,
-                "original_estimate": r.original.estimate,
-                "experiment_id": r.experiment_id,
-                "experiment_scale": r.experiment_scale,
-                "measured_source": r.measured_source,
-                "difference": c.difference,
-                "p_value": c.p_value,
-                "consistent": c.consistent,
-            }
-        )
-    return out
+    return [
+        _replication_dict(r)
+        for r in selectors.replication_list(viewer=principal(request), problem_id=problem_id)[:200]
+    ]
 
 
 @router.post("/scaling/replications", response={201: dict[str, Any]})
@@ -426,6 +470,53 @@ def replication_create(request: HttpRequest, payload: ReplicationIn):
     )
     effect.refresh_from_db()
     return Status(201, {"id": row.pk, "independent_replications": effect.independent_replications})
+
+
+@router.post(
+    "/scaling/plans/{pk}/replications/remeasure",
+    response=RemeasureOut,
+    summary="Re-measure a plan's replications from their experiments' latest results",
+    description=(
+        "For every replication of the plan's effect that is linked to a CivicLoop experiment, "
+        "reads that experiment's latest successful results and, when its primary effect (times "
+        "the replication's `experiment_scale`) or interval changed, stores the new estimate, "
+        "standard error, design and source; each such change is recorded in the audit log "
+        "(`scaling.replication_remeasured`, before and after). A replication whose experiment "
+        "has no usable results keeps its last figures; replications typed in by hand are left "
+        "as they are. Then recounts the independent replications consistent with the original "
+        "and stores that count on the effect (audited as `evidence.effect_replications_updated`"
+        "), which moves its Nesta level (4, or 5 with a replication system: see "
+        "`GET /api/v1/evidence/problems/{problem_id}/report`). The same action as the plan "
+        "page's button *Update replications from their experiments' latest results*. No "
+        "request body; calling it again without new results leaves the figures as they are.\n\n"
+        "Answers 404 when the plan does not exist or you cannot edit scaling in its unit "
+        "(readers of the plan included), 403 for a read-only API key, and 422 naming "
+        "`effect_id` when the plan's benefit was typed in as figures rather than taken from a "
+        "recorded effect, so that it has no replications."
+    ),
+)
+def replications_remeasure(request: HttpRequest, pk: int):
+    actor = require_write(request)
+    plan = selectors.plan_get(viewer=actor, pk=pk, ability=Ability.EDIT_SCALING)
+    if plan.effect is None:
+        raise ValidationError(
+            {
+                "effect_id": "This plan's benefit was entered as figures, not taken from a "
+                "recorded effect: it has no replications to re-measure."
+            }
+        )
+    confirming = services.replications_remeasure(actor=actor, original=plan.effect)
+    plan.effect.refresh_from_db()
+    return {
+        "plan_id": plan.pk,
+        "original_effect_id": plan.effect.pk,
+        "independent_replications": confirming,
+        "replication_system": plan.effect.replication_system,
+        "replications": [
+            _replication_dict(r)
+            for r in selectors.replication_list(viewer=actor).filter(original=plan.effect)
+        ],
+    }
 
 
 # --- sandboxes --------------------------------------------------------------------------------
