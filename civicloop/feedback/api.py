@@ -1,5 +1,6 @@
 """Feedback API: submissions from apps and kiosks, surveys, scores and themes."""
 
+import math
 from datetime import datetime
 from typing import Any, Literal
 
@@ -88,10 +89,86 @@ class ScoreOut(Schema):
     mean: float | None
 
 
+class CategoryOut(Schema):
+    category: str
+    observed: int
+    observed_share: float
+    expected_share: float = Field(
+        ..., description="The category's share of the target group (rescaled to add up to 1)."
+    )
+    residual: float | None = Field(
+        ..., description="Adjusted residual; below -1.96 flags the category under-represented."
+    )
+    weight: float | None = Field(
+        ...,
+        description="Post-stratification weight: target share / respondent share; null when "
+        "nobody in the category answered (it is left out and the other shares rescaled).",
+    )
+
+
+class RepresentativenessOut(Schema):
+    dimension: str
+    n: int = Field(..., description="Respondents who gave a category of the target's.")
+    chi2: float | None
+    p_value: float | None
+    under_represented: list[str]
+    categories: list[CategoryOut]
+
+
+class WeightedScoreOut(Schema):
+    key: str
+    label: str
+    kind: str = Field(..., description="`share` (percent), `nps` or `mean`, as unweighted.")
+    value: float | None = Field(
+        ...,
+        description="Post-stratified value, on the unweighted score's scale; null when no "
+        "respondent who answered could be weighted.",
+    )
+    ci_low: float | None = Field(..., description="95% interval on Kish's n_eff.")
+    ci_high: float | None
+    n: int = Field(..., description="Respondents weighted.")
+    n_eff: float | None = Field(
+        ..., description="Kish's effective sample size, (sum of weights)² / sum of squares."
+    )
+    left_out: int = Field(
+        ..., description="Respondents who answered but gave no category (or one outside it)."
+    )
+    empty_groups: list[str] = Field(
+        ..., description="Target categories with no respondent for this score, left out."
+    )
+    covered_share: float = Field(
+        ..., description="Target share of the categories that remain (1 when none is empty)."
+    )
+    unweighted: ScoreOut = Field(
+        ..., description="The same score over every response, as in `groups.all`."
+    )
+
+
+class TargetWeightedOut(Schema):
+    target_group: str
+    dimension: str = Field(..., description="Profile question the target's shares are by.")
+    shares: dict[str, float] = Field(
+        ...,
+        description="The target group's known make-up, as shares adding up to 1.",
+    )
+    empty_groups: list[str] = Field(
+        ..., description="Categories left out of at least one weighted score."
+    )
+    left_out: int = Field(..., description="The most responses any one score could not weight.")
+    representativeness: RepresentativenessOut
+    scores: list[WeightedScoreOut]
+
+
 class ScoresOut(Schema):
     survey_id: int
     by: str | None
     groups: dict[str, list[ScoreOut]]
+    weighted: list[TargetWeightedOut] = Field(
+        ...,
+        description="Every score post-stratified to each target group of the survey's problem "
+        "(one entry per group and dimension), over all responses whatever `by` is; empty when "
+        "the survey has no problem or its problem's target groups have no known make-up.",
+    )
 
 
 class ThemeOut(Schema):
@@ -159,24 +236,76 @@ def list_surveys(request: HttpRequest):
     return selectors.survey_list(viewer=principal(request)).prefetch_related("questions")
 
 
+def _finite(value: float | None) -> float | None:
+    """JSON has no NaN: a statistic that cannot be computed is null."""
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _target_weighted(check: selectors.TargetCheck) -> dict[str, Any]:
+    r = check.representativeness
+    w = check.weighted
+    return {
+        "target_group": check.target_group,
+        "dimension": check.dimension,
+        "shares": w.shares,
+        "empty_groups": w.empty_groups,
+        "left_out": w.left_out,
+        "representativeness": {
+            "dimension": r.dimension,
+            "n": r.n,
+            "chi2": _finite(r.chi2),
+            "p_value": _finite(r.p_value),
+            "under_represented": r.under_represented,
+            "categories": [
+                {**c, "residual": _finite(c["residual"]), "weight": _finite(c["weight"])}
+                for c in r.categories
+            ],
+        },
+        "scores": [
+            {**weighted.to_dict(), "n_eff": _finite(weighted.n_eff), "unweighted": plain.to_dict()}
+            for plain, weighted in w.rows
+        ],
+    }
+
+
 @router.get(
     "/surveys/{survey_id}/scores",
     response=ScoresOut,
-    summary="A survey's scores with 95% intervals",
+    summary="A survey's scores with 95% intervals, unweighted and post-stratified",
+    description=(
+        "GOV.UK satisfaction and CSAT (% satisfied, Wilson interval), NPS (multinomial "
+        "variance), SUS (t interval) and the OMB A-11 CX drivers (% agree).\n\n"
+        "`groups`: unweighted scores, under `all` or, with `by`, per iteration, variant, "
+        "month, channel or language.\n\n"
+        "`weighted`: the figures of the survey page's *Who answered, against the target group* "
+        "section. For each target group of the survey's problem with a known make-up "
+        "(`shares` along a profile `dimension` such as `age_band`): the representativeness "
+        "check (chi-square, adjusted residuals, each category's weight) and every score "
+        "post-stratified to the group, next to its unweighted value. Each respondent who "
+        "answered a score is weighted by target share / respondent share of their category; "
+        "the 95% intervals use Kish's effective sample size `n_eff`. A category nobody "
+        "answered in is left out (`empty_groups`) and the others' shares rescaled "
+        "(`covered_share`); responses without a category are not weighted (`left_out`). "
+        "The weighted figures cover all responses whatever `by` is, and the list is empty "
+        "when the survey is not linked to a problem or its target groups have no make-up.\n\n"
+        "Readers of the survey only (read-only keys included); anyone else gets 404. An "
+        "unknown `by` answers 422 naming `by`."
+    ),
 )
 def survey_scores(
     request: HttpRequest,
     survey_id: int,
     by: Literal["iteration", "variant", "month", "channel", "language"] | None = None,
 ):
-    """GOV.UK satisfaction and CSAT (% satisfied, Wilson), NPS (multinomial variance), SUS
-    (t interval) and the OMB A-11 CX drivers (% agree), overall or per group."""
     survey = selectors.survey_get(viewer=principal(request), pk=survey_id)
     groups = selectors.survey_scores(survey=survey, by=by)
     return {
         "survey_id": survey.pk,
         "by": by,
         "groups": {g: [s.to_dict() for s in scores] for g, scores in groups.items()},
+        "weighted": [
+            _target_weighted(check) for check in selectors.survey_target_checks(survey=survey)
+        ],
     }
 
 
