@@ -807,7 +807,7 @@ def _decode_csv(content: bytes) -> tuple[str | None, SiteRowError | None]:
             "",
             gettext(
                 "The file is not UTF-8 text (unreadable byte at position %(pos)s). "
-                "Save it as \u201cCSV UTF-8\u201d and upload it again."
+                "Save it as “CSV UTF-8” and upload it again."
             )
             % {"pos": error.start + 1},
         )
@@ -978,7 +978,7 @@ def site_observations_parse_csv(content: bytes) -> tuple[list[dict[str, Any]], l
                         line,
                         "period",
                         gettext(
-                            "Site \u201c%(site)s\u201d already has a row for %(period)s "
+                            "Site “%(site)s” already has a row for %(period)s "
                             "(row %(row)s): one row per site and period."
                         )
                         % {

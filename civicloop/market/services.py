@@ -1131,7 +1131,7 @@ def milestone_update(*, actor: Principal, milestone: Milestone, status: str) -> 
     """Mark a milestone scheduled, met (delivered and accepted) or not met."""
     _require(actor, Ability.MANAGE_MARKET, milestone.contract.award.challenge.unit_id)
     if status not in MilestoneStatus.values:
-        raise ValidationError({"status": gettext("A milestone is scheduled, met or notMet.")})
+        raise ValidationError({"status": gettext("A milestone is scheduled, met or not met.")})
     before = milestone.status
     milestone.status = status
     milestone.save(update_fields=["status", "updated_at"])
