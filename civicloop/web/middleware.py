@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -58,7 +59,8 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = int(settings.CIVICLOOP.get("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES))
+        config: dict[str, Any] = settings.CIVICLOOP
+        limit = int(config.get("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES))
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
