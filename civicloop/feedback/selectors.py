@@ -15,8 +15,10 @@ from django.utils.translation import gettext, gettext_noop
 from civicloop.core.permissions import Ability, Principal, scope_q
 from civicloop.feedback import scoring
 from civicloop.feedback.item_banks import CX_DRIVERS
+from civicloop.feedback.labels import AGE_BANDS, LANGUAGES
 from civicloop.feedback.models import (
     Answer,
+    Channel,
     ProfileTarget,
     QuestionKind,
     Response,
@@ -413,14 +415,35 @@ def service_dashboard(*, viewer: Principal, service_key: str) -> ServiceDashboar
 # --- representativeness -----------------------------------------------------------------------
 
 
+_DIMENSION_ORDER: dict[str, list[str]] = {
+    "age_band": list(AGE_BANDS),
+    "channel": list(Channel.values),
+    "language": list(LANGUAGES),
+}
+
+
 def _profile_targets(survey: Survey) -> list[ProfileTarget]:
+    """The problem's target make-ups, each with its shares in the dimension's natural order.
+
+    PostgreSQL's jsonb does not keep key order, so the order of groups on the page (and of
+    groups named as left out) is fixed here: age bands young to old, channels and languages as
+    declared, any other codes alphabetically.
+    """
     if survey.problem_id is None:
         return []
-    return list(
+    targets = list(
         ProfileTarget.objects.filter(target_group__problems=survey.problem_id)
         .select_related("target_group")
         .order_by("target_group__name", "target_group_id", "dimension")
     )
+    for target in targets:
+        known = _DIMENSION_ORDER.get(target.dimension, [])
+        codes = sorted(
+            target.shares,
+            key=lambda c: (known.index(c), "") if c in known else (len(known), str(c)),
+        )
+        target.shares = {code: target.shares[code] for code in codes}
+    return targets
 
 
 def _representativeness(
