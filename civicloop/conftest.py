@@ -77,4 +77,44 @@ def world(db) -> World:
 
 
 # Browser fixtures (Playwright + Debian's chromium + axe), shared by every app's browser tests.
+@pytest.fixture
+def wsgi_app():
+    """Django's WSGI application for tools that call it directly (Schemathesis).
+
+    Like Django's test client, it keeps the test's database connection open across requests:
+    the request_started/finished signals would otherwise close it (on PostgreSQL, mid-test).
+    """
+    from django.core.signals import request_finished, request_started
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def run_task_worker(monkeypatch):
+    """Run django-tasks-db's worker once over the queued tasks, inside the test's transaction.
+
+    The worker calls close_old_connections() on each wake-up; inside a test's atomic block that
+    closes the connection on PostgreSQL (autocommit differs from the settings), so it is a no-op
+    here, as Django's test client makes it for requests.
+    """
+    from django.core.management import call_command
+
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+
+    def run() -> None:
+        call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+
+    return run
+
+
 from civicloop.web.tests.browser import browser, page  # noqa: E402, F401

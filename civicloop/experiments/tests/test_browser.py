@@ -62,10 +62,11 @@ def test_results_page_is_accessible_and_a_decision_can_be_recorded(live_server, 
     assert page.locator("text=Pilot offices decided 15 days faster").count() == 1
 
 
-def test_site_observations_upload_then_live_refresh_status(live_server, page, world, settings):
+def test_site_observations_upload_then_live_refresh_status(
+    live_server, page, world, settings, run_task_worker
+):
     """Upload a CSV (rejections listed, then accepted), press Refresh, and watch htmx poll the
     status until the worker finishes and the results region reloads, with no page load."""
-    from django.core.management import call_command
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     staff = world.principal("staff")
@@ -122,7 +123,7 @@ def test_site_observations_upload_then_live_refresh_status(live_server, page, wo
     assert page.locator("#experiment-results >> text=No results yet").count() == 1
     assert_accessible(page)
     page.evaluate("window.__same_page = true")
-    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    run_task_worker()
     page.wait_for_selector("#refresh-status >> text=Refresh finished", timeout=20_000)
     page.wait_for_selector("#trends-table")
     page.wait_for_selector("[data-vega-spec][data-rendered=true] svg")

@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -83,11 +82,11 @@ def test_a_running_refresh_keeps_polling(
 
 
 def test_a_finished_refresh_stops_polling_and_reloads_the_results(
-    world, experiment, database_tasks, django_capture_on_commit_callbacks
+    world, experiment, database_tasks, django_capture_on_commit_callbacks, run_task_worker
 ):
     _press_refresh(world, experiment, django_capture_on_commit_callbacks)
     assert experiment.snapshots.count() == 0
-    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    run_task_worker()
     assert experiment.snapshots.count() == 1  # the worker ran the refresh
     client = world.client("staff")
     fragment = _status(client, experiment, htmx=True)

@@ -3,7 +3,6 @@ figures keep to the documented schema (strict JSON, no NaN), refusals are proble
 
 import pytest
 import schemathesis
-from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
@@ -28,8 +27,8 @@ PATH = "/api/v1/surveys/{survey_id}/scores"
         (GenerationMode.NEGATIVE, negative_data_rejection),
     ],
 )
-def test_operation_keeps_to_its_openapi_description(world, weighted_survey, mode, check):  # noqa: F811
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+def test_operation_keeps_to_its_openapi_description(world, weighted_survey, mode, check, wsgi_app):  # noqa: F811
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
     operation = schema[PATH]["GET"]
     auth = {"Authorization": f"Bearer {world.api_key(scope='read')}"}
     path = {"survey_id": weighted_survey.pk} if mode == GenerationMode.POSITIVE else None

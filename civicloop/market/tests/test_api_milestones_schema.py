@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
@@ -33,8 +32,8 @@ PATH = "/api/v1/market/milestones/{milestone_id}/status"
         (GenerationMode.NEGATIVE, negative_data_rejection),
     ],
 )
-def test_operation_keeps_to_its_openapi_description(world, milestone, mode, check):  # noqa: F811
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+def test_operation_keeps_to_its_openapi_description(world, milestone, mode, check, wsgi_app):  # noqa: F811
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
     operation = schema[PATH]["POST"]
     auth = {"Authorization": f"Bearer {world.api_key()}"}
     statuses: set[int] = set()

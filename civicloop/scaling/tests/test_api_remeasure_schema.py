@@ -3,7 +3,6 @@ description: answered as documented, no server error, problem+json for every ref
 
 import pytest
 import schemathesis
-from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
@@ -38,9 +37,10 @@ def test_operation_keeps_to_its_openapi_description(
     linked,  # noqa: F811
     mode,
     check,
+    wsgi_app,
 ):
     _snapshot(site_experiment, -0.052, 0.016)
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
     operation = schema[PATH]["POST"]
     auth = {"Authorization": f"Bearer {world.api_key()}"}
     path = {"pk": scaled["plan"].pk} if mode == GenerationMode.POSITIVE else None
