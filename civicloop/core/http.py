@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import Field
 
 from civicloop.core.permissions import (
     ANONYMOUS,
@@ -21,6 +22,10 @@ from civicloop.core.permissions import (
 from civicloop.core.services import apikey_authenticate
 
 PROBLEM_JSON = "application/problem+json"
+
+# An object id in a request body: a positive 64-bit integer (the database's key range), so an
+# out-of-range number is a 422 naming the field instead of a database overflow.
+ObjectId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 def principal(request: HttpRequest) -> Principal:

@@ -11,7 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from civicloop.analytics.engine import assign
 from civicloop.analytics.models import Metric
-from civicloop.core.http import principal, require_write
+from civicloop.core.http import ObjectId, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability
 from civicloop.experiments import selectors, services
@@ -50,9 +50,9 @@ class ServiceIn(Schema):
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
     channels: list[ChannelName] = []
     description: str = ""
-    problem_ids: list[int] = []
-    kpi_ids: list[int] = []
-    shared_with_ids: list[int] = []
+    problem_ids: list[ObjectId] = []
+    kpi_ids: list[ObjectId] = []
+    shared_with_ids: list[ObjectId] = []
     unit_id: int | None = Field(None, description="Needed only when you belong to several units.")
 
 
@@ -182,7 +182,9 @@ class ResultsOut(Schema):
 class DecisionIn(Schema):
     kind: Literal["iterate", "pivot", "scale", "stop"]
     rationale: str = ""
-    cited_result_ids: list[int] = Field(..., description="Result snapshot ids the decision cites")
+    cited_result_ids: list[ObjectId] = Field(
+        ..., description="Result snapshot ids the decision cites"
+    )
     stop_reason: Literal["", "harm", "futility"] = ""
 
 
@@ -293,7 +295,7 @@ def create_service(request: HttpRequest, payload: ServiceIn):
 
 
 class ShareIn(Schema):
-    organization_ids: list[int] = Field(..., description="Companies that may see the service")
+    organization_ids: list[ObjectId] = Field(..., description="Companies that may see the service")
 
 
 @router.post(

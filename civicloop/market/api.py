@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from civicloop.core.http import principal, require_write
+from civicloop.core.http import ObjectId, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind, Role
 from civicloop.core.permissions import Ability
 from civicloop.market import metrics, selectors, services
@@ -72,7 +72,7 @@ class SimilarOut(Schema):
 
 
 class MergeIn(Schema):
-    need_ids: list[int] = Field(..., min_length=1)
+    need_ids: list[ObjectId] = Field(..., min_length=1)
     challenge_id: int | None = None
     title: str | None = Field(None, min_length=5, max_length=200)
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from civicloop.core.http import principal, require_write
+from civicloop.core.http import ObjectId, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability
 from civicloop.portfolio import selectors, services
@@ -89,7 +89,7 @@ class ProblemIn(Schema):
     facet: FacetName
     owner_agency_id: int
     sdg_target: str = Field("", max_length=10, pattern=r"^(\d{1,2}\.[0-9a-z]{1,2})?$")
-    target_group_ids: list[int] = []
+    target_group_ids: list[ObjectId] = []
     tags: list[str] = []
     impact: int = Field(3, ge=1, le=5)
     reach: int = Field(3, ge=1, le=5)
@@ -104,7 +104,7 @@ class ProblemPatch(Schema):
     causes: str | None = None
     facet: FacetName | None = None
     sdg_target: str | None = Field(None, max_length=10, pattern=r"^(\d{1,2}\.[0-9a-z]{1,2})?$")
-    target_group_ids: list[int] | None = None
+    target_group_ids: list[ObjectId] | None = None
     tags: list[str] | None = None
     impact: int | None = Field(None, ge=1, le=5)
     reach: int | None = Field(None, ge=1, le=5)

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from civicloop.core.http import principal, require_write
+from civicloop.core.http import ObjectId, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind, Person
 from civicloop.core.permissions import Ability
 from civicloop.evidence.selectors import effect_estimate_list
@@ -607,7 +607,7 @@ class ExitIn(Schema):
 class LearningIn(Schema):
     learning: str
     recommendation: str = ""
-    obstacle_ids: list[int] = []
+    obstacle_ids: list[ObjectId] = []
 
 
 @router.get("/scaling/registry", response=list[PublicSandboxOut], auth=None)
