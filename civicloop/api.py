@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
 from civicloop.analytics.api import router as analytics_router
-from civicloop.core.http import API_AUTH, install_problem_handlers
+from civicloop.core.http import API_AUTH, document_problems, install_problem_handlers
 from civicloop.evidence.api import router as evidence_router
 from civicloop.experiments.api import router as experiments_router
 from civicloop.feedback.api import router as feedback_router
@@ -13,7 +13,17 @@ from civicloop.market.api import router as market_router
 from civicloop.portfolio.api import router as portfolio_router
 from civicloop.scaling.api import router as scaling_router
 
-api = NinjaAPI(
+
+class CivicLoopAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI description documents every error answer as problem+json."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):  # type: ignore[no-untyped-def]
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_problems(schema)
+        return schema
+
+
+api = CivicLoopAPI(
     title="CivicLoop API",
     version="1",
     description=(

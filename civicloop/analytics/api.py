@@ -10,12 +10,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from civicloop.analytics import selectors, services
 from civicloop.analytics.engine import Backpressure, BatchTooLarge
 from civicloop.analytics.models import Metric
-from civicloop.core.http import principal, problem_response, require_write
+from civicloop.core.http import ObjectId, Pagination, principal, problem_response, require_write
 from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability
 
@@ -173,8 +173,8 @@ class MetricIn(Schema):
     window_hours: int | None = Field(None, gt=0)
     pre_window_hours: int = Field(168, ge=0)
     percentile: float | None = Field(None, gt=0, lt=1)
-    numerator_id: int | None = None
-    denominator_id: int | None = None
+    numerator_id: ObjectId | None = None
+    denominator_id: ObjectId | None = None
     custom_sql: str = ""
     higher_is_better: bool = True
     unit_label: str = Field("", max_length=30)
@@ -204,7 +204,7 @@ def _part(unit: Organization, pk: int | None, name: str) -> Metric | None:
 
 
 @router.get("/metrics", response=list[MetricOut], summary="Metric definitions")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_metrics(request: HttpRequest):
     return selectors.metric_list(viewer=principal(request))
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import Field
 
@@ -166,3 +167,50 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         return problem_response(
             request, exc.status_code, str(exc.message), str(exc.message), headers=headers
         )
+
+
+# -- OpenAPI: every error is documented as problem+json -------------------------------------------
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `errors` lists each field and the rule it broke.",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+COMMON_ERRORS = {
+    "400": "Malformed request, or a rule of the domain refused it (`errors` names the field)",
+    "401": "No valid credentials (an API key as `Authorization: Bearer ...`, or a session)",
+    "403": "Not allowed: a read-only key asked to write, or the role lacks the permission",
+    "404": "No such object, or it is outside what the caller may see",
+    "422": "Input outside the schema: each error names the field and the rule",
+}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the Problem schema and the common error answers to every operation of ``schema``.
+
+    Operations keep the error answers they document themselves (413, 429, 503, ...).
+    """
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in COMMON_ERRORS.items():
+                responses.setdefault(code, {"description": description, "content": problem})
+    return schema
+
+
+class Pagination(LimitOffsetPagination):
+    """`limit` (at most 200) and `offset`, with `offset` bounded so no database overflows."""
+
+    class Input(LimitOffsetPagination.Input):
+        offset: int = Field(0, ge=0, le=10**12, description="Number of items to skip")

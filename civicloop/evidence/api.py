@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from civicloop.core.http import principal, require_write
+from civicloop.core.http import ObjectId, Pagination, principal, require_write
 from civicloop.core.permissions import Ability
 from civicloop.evidence import selectors, services
 from civicloop.evidence.models import EffectRole
@@ -127,8 +127,8 @@ def report(request: HttpRequest, problem_id: int, service: str | None = None):
 
 
 @router.get("/evidence/effects", response=list[EffectOut])
-@paginate(LimitOffsetPagination)
-def effects(request: HttpRequest, problem_id: int | None = None):
+@paginate(Pagination)
+def effects(request: HttpRequest, problem_id: ObjectId | None = None):
     return selectors.effect_estimate_list(viewer=principal(request), problem_id=problem_id)
 
 

@@ -7,11 +7,11 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from civicloop.analytics.engine import assign
 from civicloop.analytics.models import Metric
-from civicloop.core.http import ObjectId, principal, require_write
+from civicloop.core.http import ObjectId, Pagination, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability
 from civicloop.experiments import selectors, services
@@ -254,7 +254,7 @@ def _metrics(unit_id: int, choices: list[MetricChoice]) -> list[tuple[Metric, st
 
 
 @router.get("/services", response=list[ServiceOut], summary="Services under improvement")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_services(request: HttpRequest):
     return selectors.service_list(viewer=principal(request))
 
@@ -336,7 +336,7 @@ def create_iteration(request: HttpRequest, service_id: int, payload: IterationIn
 
 
 @router.get("/experiments", response=list[ExperimentOut], summary="Experiments")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_experiments(
     request: HttpRequest, status: Literal["draft", "running", "stopped"] | None = None
 ):

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from civicloop.core.http import principal, require_write
+from civicloop.core.http import Pagination, principal, require_write
 from civicloop.core.permissions import Ability, can
 from civicloop.feedback import abuse, selectors, services
 from civicloop.feedback.models import Survey
@@ -231,7 +231,7 @@ def submit_feedback(request: HttpRequest, payload: FeedbackIn):
 
 
 @router.get("/surveys", response=list[SurveyOut], summary="List surveys")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_surveys(request: HttpRequest):
     return selectors.survey_list(viewer=principal(request)).prefetch_related("questions")
 

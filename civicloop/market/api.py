@@ -8,9 +8,9 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, File, Router, Schema, Status, UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from civicloop.core.http import ObjectId, principal, require_write
+from civicloop.core.http import ObjectId, Pagination, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind, Role
 from civicloop.core.permissions import Ability
 from civicloop.market import metrics, selectors, services
@@ -58,7 +58,7 @@ class NeedIn(Schema):
     current_cost: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
     constraints: str = ""
-    problem_id: int | None = None
+    problem_id: ObjectId | None = None
 
 
 class SimilarOut(Schema):
@@ -73,7 +73,7 @@ class SimilarOut(Schema):
 
 class MergeIn(Schema):
     need_ids: list[ObjectId] = Field(..., min_length=1)
-    challenge_id: int | None = None
+    challenge_id: ObjectId | None = None
     title: str | None = Field(None, min_length=5, max_length=200)
 
 
@@ -179,7 +179,7 @@ class ChallengeIn(Schema):
     ip_terms: str = ""
     timeline: str = ""
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
-    problem_id: int | None = None
+    problem_id: ObjectId | None = None
     anonymous_evaluation: bool = False
     consultation_closes_at: datetime | None = None
     submission_deadline: datetime | None = None
@@ -403,8 +403,8 @@ class ContractIn(Schema):
     signed_on: date
     starts_on: date
     ends_on: date
-    pilot_problem_id: int | None = None
-    pilot_service_id: int | None = None
+    pilot_problem_id: ObjectId | None = None
+    pilot_service_id: ObjectId | None = None
 
 
 class MilestoneIn(Schema):
@@ -425,7 +425,7 @@ class MilestoneStatusIn(Schema):
 class PaymentIn(Schema):
     amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
     paid_on: date
-    milestone_id: int | None = None
+    milestone_id: ObjectId | None = None
 
 
 class MetricsOut(Schema):
@@ -510,7 +510,7 @@ def ocds_release_package(request: HttpRequest):
     response=list[ChallengeSummaryOut],
     summary="Published challenges (no sign-in)",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def public_challenges(request: HttpRequest):
     return selectors.challenge_list_public()
 
@@ -529,7 +529,7 @@ def public_challenge(request: HttpRequest, challenge_id: int):
 
 
 @router.get("/market/needs", response=list[NeedOut], summary="Innovation needs you can see")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_needs(request: HttpRequest):
     return selectors.need_list(viewer=principal(request)).order_by("-created_at", "-pk")
 
@@ -598,7 +598,7 @@ def merge_needs(request: HttpRequest, payload: MergeIn):
 
 
 @router.get("/market/challenges", response=list[ChallengeSummaryOut], summary="Challenges")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_challenges(request: HttpRequest):
     return selectors.challenge_list(viewer=principal(request))
 
@@ -730,7 +730,7 @@ def register_vendor(request: HttpRequest, payload: VendorProfileIn):
 
 
 @router.get("/market/vendors", response=list[VendorProfileOut], summary="Vendor profiles")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_vendors(request: HttpRequest, verified: bool = False):
     return selectors.vendor_list(viewer=principal(request), verified_only=verified)
 
@@ -813,8 +813,8 @@ def matched_challenges(request: HttpRequest):
 
 
 @router.get("/market/proposals", response=list[ProposalOut], summary="Proposals (metadata)")
-@paginate(LimitOffsetPagination)
-def list_proposals(request: HttpRequest, challenge_id: int | None = None):
+@paginate(Pagination)
+def list_proposals(request: HttpRequest, challenge_id: ObjectId | None = None):
     return selectors.proposal_list(viewer=principal(request), challenge_id=challenge_id)
 
 
@@ -979,7 +979,7 @@ def feedback(request: HttpRequest, proposal_id: int, payload: TextIn):
 
 
 @router.get("/market/contracts", response=list[ContractOut], summary="Contracts and pilots")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_contracts(request: HttpRequest):
     return selectors.contract_list(viewer=principal(request)).prefetch_related(
         "milestones", "payments"

@@ -6,9 +6,9 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from civicloop.core.http import ObjectId, principal, require_write
+from civicloop.core.http import ObjectId, Pagination, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability
 from civicloop.portfolio import selectors, services
@@ -208,13 +208,13 @@ def _groups(unit: Organization, ids: list[int]) -> list[TargetGroup]:
 
 
 @router.get("/problems", response=list[ProblemOut], summary="List the portfolio's problems")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_problems(
     request: HttpRequest,
     stage: StageName | None = None,
     facet: FacetName | None = None,
-    agency: int | None = None,
-    target_group: int | None = None,
+    agency: ObjectId | None = None,
+    target_group: ObjectId | None = None,
     tag: str | None = None,
     off_track: bool | None = None,
     sort: Literal["priority", "title", "updated"] = "priority",
@@ -310,7 +310,7 @@ def list_stage_history(request: HttpRequest, problem_id: int):
 
 
 @router.get("/target-groups", response=list[TargetGroupOut], summary="List target groups")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_target_groups(request: HttpRequest):
     return selectors.target_group_list(viewer=principal(request)).distinct().order_by("name")
 
@@ -331,8 +331,8 @@ def create_target_group(request: HttpRequest, payload: TargetGroupIn):
 
 
 @router.get("/kpis", response=list[KpiOut], summary="List KPIs")
-@paginate(LimitOffsetPagination)
-def list_kpis(request: HttpRequest, problem_id: int | None = None):
+@paginate(Pagination)
+def list_kpis(request: HttpRequest, problem_id: ObjectId | None = None):
     return selectors.kpi_list(viewer=principal(request), problem_id=problem_id)
 
 
@@ -364,7 +364,7 @@ def get_kpi(request: HttpRequest, kpi_id: int):
 @router.get(
     "/kpis/{kpi_id}/measurements", response=list[MeasurementOut], summary="A KPI's measurements"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_measurements(request: HttpRequest, kpi_id: int):
     kpi = selectors.kpi_get(viewer=principal(request), pk=kpi_id)
     return selectors.measurement_list(viewer=principal(request), kpi_id=kpi.pk)

@@ -8,9 +8,9 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from civicloop.core.http import ObjectId, principal, require_write
+from civicloop.core.http import ObjectId, Pagination, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind, Person
 from civicloop.core.permissions import Ability
 from civicloop.evidence.selectors import effect_estimate_list
@@ -106,8 +106,8 @@ def _assessment_dict(assessment) -> dict[str, Any]:
 
 
 @router.get("/scaling/assessments", response=list[AssessmentOut])
-@paginate(LimitOffsetPagination)
-def assessments(request: HttpRequest, problem_id: int | None = None):
+@paginate(Pagination)
+def assessments(request: HttpRequest, problem_id: ObjectId | None = None):
     return selectors.assessment_list(viewer=principal(request), problem_id=problem_id)
 
 
@@ -156,9 +156,9 @@ class ObstacleIn(Schema):
     mitigation: str = ""
     status: StatusName = "open"
     due_date: date | None = None
-    jurisdiction_id: int | None = None
-    sandbox_id: int | None = None
-    service_id: int | None = None
+    jurisdiction_id: ObjectId | None = None
+    sandbox_id: ObjectId | None = None
+    service_id: ObjectId | None = None
     proposed_rule_change: str = ""
 
 
@@ -202,10 +202,10 @@ class ObstacleOut(Schema):
 
 
 @router.get("/scaling/obstacles", response=list[ObstacleOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def obstacles(
     request: HttpRequest,
-    problem_id: int | None = None,
+    problem_id: ObjectId | None = None,
     kind: KindName | None = None,
     status: StatusName | None = None,
     overdue: bool = False,
@@ -217,7 +217,7 @@ def obstacles(
 
 
 @router.get("/scaling/obstacles/heatmap", response=dict[str, Any])
-def obstacle_heatmap(request: HttpRequest, problem_id: int | None = None):
+def obstacle_heatmap(request: HttpRequest, problem_id: ObjectId | None = None):
     """Open obstacles per severity × likelihood cell, and how many are overdue."""
     viewer = principal(request)
     rows = selectors.obstacle_list(
@@ -274,7 +274,7 @@ def obstacle_update(request: HttpRequest, pk: int, payload: ObstaclePatch):
 
 class PlanIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
-    effect_id: int | None = None
+    effect_id: ObjectId | None = None
     benefit: float | None = None
     benefit_std_error: float | None = Field(None, ge=0)
     outcome_scale: float = Field(1.0, gt=0)
@@ -302,7 +302,7 @@ class PlanOut(Schema):
 
 class CandidateIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
-    organization_id: int | None = None
+    organization_id: ObjectId | None = None
     population: int | None = Field(None, ge=0)
     annual_volume: int = Field(..., ge=0)
     cost_per_transaction: Decimal = Field(..., ge=0)
@@ -317,14 +317,14 @@ class ReplicationIn(Schema):
     site: str = Field(..., min_length=1, max_length=200)
     # With experiment_id, the experiment's latest results give estimate, std_error and design;
     # the figures here count only while it has none.
-    experiment_id: int | None = None
+    experiment_id: ObjectId | None = None
     experiment_scale: float = Field(1.0, gt=0)
     estimate: float | None = None
     std_error: float | None = Field(None, gt=0)
     design: str | None = None
     independent: bool
     completed_on: date
-    jurisdiction_id: int | None = None
+    jurisdiction_id: ObjectId | None = None
     notes: str = ""
     replication_system: bool | None = None
 
@@ -371,8 +371,8 @@ class RemeasureOut(Schema):
 
 
 @router.get("/scaling/plans", response=list[PlanOut])
-@paginate(LimitOffsetPagination)
-def plans(request: HttpRequest, problem_id: int | None = None):
+@paginate(Pagination)
+def plans(request: HttpRequest, problem_id: ObjectId | None = None):
     return selectors.plan_list(viewer=principal(request), problem_id=problem_id)
 
 
@@ -443,7 +443,7 @@ def _replication_dict(r) -> dict[str, Any]:
 
 
 @router.get("/scaling/replications", response=list[dict[str, Any]])
-def replications(request: HttpRequest, problem_id: int | None = None):
+def replications(request: HttpRequest, problem_id: ObjectId | None = None):
     return [
         _replication_dict(r)
         for r in selectors.replication_list(viewer=principal(request), problem_id=problem_id)[:200]
@@ -550,7 +550,7 @@ class SandboxIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     public_summary: str = Field(..., min_length=1)
     regulator: str = Field(..., min_length=1, max_length=200)
-    problem_id: int | None = None
+    problem_id: ObjectId | None = None
     published: bool = True
 
 
@@ -611,7 +611,7 @@ class LearningIn(Schema):
 
 
 @router.get("/scaling/registry", response=list[PublicSandboxOut], auth=None)
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def registry(request: HttpRequest):
     """The public registry of regulatory sandboxes (no sign-in; no personal data)."""
     return selectors.sandbox_public_list()
@@ -623,7 +623,7 @@ def registry_detail(request: HttpRequest, slug: str):
 
 
 @router.get("/scaling/sandboxes", response=list[SandboxOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def sandboxes(request: HttpRequest):
     return (
         selectors.sandbox_list(viewer=principal(request))
@@ -710,7 +710,7 @@ class LessonIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     what_we_learnt: str = Field(..., min_length=1)
     outcome: OutcomeName
-    problem_id: int | None = None
+    problem_id: ObjectId | None = None
     iteration_label: str = ""
     context: str = ""
     tags: str = ""
@@ -734,7 +734,7 @@ class LessonOut(Schema):
 
 
 @router.get("/scaling/lessons", response=list[LessonOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def lessons(request: HttpRequest, q: str = "", outcome: OutcomeName | None = None):
     """Search the archive: every word of `q` must appear in some text field."""
     return selectors.lesson_search(viewer=principal(request), query=q[:200], outcome=outcome)

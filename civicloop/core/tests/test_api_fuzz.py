@@ -11,8 +11,10 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +59,10 @@ def sweep(operation, auth, mode):
         suppress_health_check=list(HealthCheck),
     )
     def call(case):
-        response = case.call(headers=auth)
+        response = case.call_and_validate(
+            headers=auth,
+            checks=[not_a_server_error, status_code_conformance, content_type_conformance],
+        )
         assert response.status_code < 500, (case.as_curl_command(), response.text[:500])
         if response.status_code >= 400:
             assert response.headers["content-type"][0].startswith("application/problem+json"), (
@@ -77,3 +82,35 @@ def settings_store(settings, tmp_path):
     services.event_store_close()
     yield
     services.event_store_close()
+
+
+def test_every_operation_documents_its_errors_as_problem_json(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert schema["components"]["schemas"]["Problem"]["required"] == [
+        "type",
+        "title",
+        "status",
+        "detail",
+    ]
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for code in ("400", "401", "403", "404", "422"):
+                content = operation["responses"][code]["content"]
+                assert content["application/problem+json"]["schema"] == {
+                    "$ref": "#/components/schemas/Problem"
+                }, (method, path, code)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/scaling/obstacles?problem_id=9223372036854775808",
+        "/api/v1/market/challenges?offset=782129705588030066130944",
+    ],
+)
+def test_out_of_range_numbers_are_refused_naming_the_parameter(world, url):
+    response = world.client("staff").get(url)
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    name = url.split("?")[1].split("=")[0]
+    assert name in response.content.decode()
