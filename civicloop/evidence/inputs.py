@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -26,6 +27,37 @@ from civicloop.stats._common import normal_estimate
 from civicloop.stats.evidence import Reason, grade_evidence
 
 logger = logging.getLogger(__name__)
+
+# Where an adapter's figures come from, as stable English: the report JSON returns it and a
+# measured replication stores it (`scaling.Replication.measured_source`). Pages word it in the
+# reader's language (`labels.source_text`), reading the code and parameters back with
+# `source_code`; a source typed in by hand is content and is shown as typed.
+SERVICE_RECORD_SOURCE = "experiments: service record"
+_SOURCE_PATTERNS = (
+    (
+        "experiment_results",
+        re.compile(r"experiment (?P<key>[-\w]+), results of (?P<date>\d{4}-\d{2}-\d{2})"),
+    ),
+    ("feedback_survey", re.compile(r"feedback survey (?P<slug>[-\w]+)")),
+    ("service_record", re.compile(re.escape(SERVICE_RECORD_SOURCE))),
+)
+
+
+def experiment_source(key: str, computed_at: date) -> str:
+    return f"experiment {key}, results of {computed_at:%Y-%m-%d}"
+
+
+def survey_source(slug: str) -> str:
+    return f"feedback survey {slug}"
+
+
+def source_code(source: str) -> tuple[str, dict[str, str]] | None:
+    """The code and parameters of a source an adapter wrote; None for anything else."""
+    for code, pattern in _SOURCE_PATTERNS:
+        match = pattern.fullmatch(source)
+        if match:
+            return code, match.groupdict()
+    return None
 
 
 @dataclass(frozen=True)
@@ -268,7 +300,7 @@ def _experiment_effects(module: ModuleType, experiment: Any, service_name: str) 
         "service_name": service_name,
         "srm_p_value": srm.get("p_value"),
         "pretrend_p_value": payload.get("pretrend_p_value"),
-        "source": f"experiment {experiment.key}, results of {snapshot.computed_at:%Y-%m-%d}",
+        "source": experiment_source(experiment.key, snapshot.computed_at),
     }
     z = float(special.ndtri(1 - (experiment.alpha or 0.05) / 2))
     lines = []
@@ -354,7 +386,7 @@ def _experiments_adapter(
                 one_off_cost=0.0,
                 annual_running_cost=0.0,
                 currency=service.currency,
-                source="experiments: service record",
+                source=SERVICE_RECORD_SOURCE,
             )
         )
         for iteration in service.iterations.all():
@@ -380,7 +412,7 @@ def _feedback_adapter(
                     mentions=int(theme.size),
                     sentiment=None,
                     summary=f"“{quotes[0]}”" if quotes else "",
-                    source=f"feedback survey {survey.slug}",
+                    source=survey_source(survey.slug),
                 )
             )
     themes.sort(key=lambda t: -t.mentions)
@@ -437,7 +469,7 @@ def _feedback_scores(problem: Problem) -> list[ScoreLine]:
                             score.ci_low,
                             score.ci_high,
                             int(score.n),
-                            f"feedback survey {survey.slug}",
+                            survey_source(survey.slug),
                         )
                     )
     except (AttributeError, TypeError, ValueError) as error:

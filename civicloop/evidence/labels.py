@@ -9,14 +9,16 @@ goes through gettext with its numbers interpolated after translation.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from civicloop.evidence.inputs import EffectLine
+from civicloop.evidence.inputs import EffectLine, source_code
 from civicloop.evidence.models import Design, EffectRole
 from civicloop.stats.evidence import Reason
+from civicloop.web.jinja import datefmt
 
 SOURCES = {
     "portfolio": gettext_lazy("portfolio KPIs"),
@@ -40,6 +42,38 @@ def role_label(code: str) -> str:
 def source_label(code: str) -> str:
     label = SOURCES.get(code)
     return str(label) if label is not None else code
+
+
+def _day(text: str) -> str:
+    """An ISO date in the active language's format (the text itself if it is not a date)."""
+    try:
+        return datefmt(date.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+# One translatable sentence per source an adapter of `civicloop.evidence.inputs` writes.
+SOURCE_WORDING: dict[str, Callable[[Mapping[str, str]], str]] = {
+    "experiment_results": lambda p: (
+        _("Experiment %(key)s, results of %(date)s") % {"key": p["key"], "date": _day(p["date"])}
+    ),
+    "feedback_survey": lambda p: _("Feedback survey %(slug)s") % {"slug": p["slug"]},
+    "service_record": lambda p: _("Service record in the experiments app"),
+}
+
+
+def source_text(source: str) -> str:
+    """Where a figure comes from, in the active language.
+
+    A service known to the experiments app and completed by hand carries both sources joined
+    by "; "; each part an adapter wrote is translated, anything typed in is shown as typed.
+    """
+    parts = []
+    for part in source.split("; "):
+        found = source_code(part)
+        wording = SOURCE_WORDING.get(found[0]) if found else None
+        parts.append(wording(found[1]) if wording is not None and found else part)
+    return "; ".join(parts)
 
 
 def _num(value: object, spec: str) -> str:
@@ -173,5 +207,6 @@ TEMPLATE_HELPERS = {
     "design_label": design_label,
     "role_label": role_label,
     "source_label": source_label,
+    "source_text": source_text,
     "reason_texts": reason_texts,
 }

@@ -91,6 +91,7 @@ def _assessment_dict(assessment) -> dict[str, Any]:
             "weak_domains": r.weak_domains,
             "disputed_domains": r.disputed_domains,
             "reasons": r.reasons,
+            "reason_codes": [{"code": c.code, "params": dict(c.params)} for c in r.reason_codes],
         },
         "scores": [
             {

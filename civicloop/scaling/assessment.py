@@ -13,13 +13,18 @@ The readiness rule (documented in docs/scaling/README.md):
 
 Whatever the verdict, domains where assessors disagree by 2 points or more are listed for a
 moderation discussion before the decision (ISAT is meant to be completed by consensus).
+
+Each reason comes twice, in parallel: an English sentence (`reasons`, returned by the API) and a
+stable code with its numbers and domain codes (`reason_codes`), which pages word in the reader's
+language (`civicloop/scaling/labels.py`). Codes are a contract: add new ones, never rename one.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import cast
 
 DOMAINS = (
@@ -52,11 +57,49 @@ class DomainSummary:
 
 
 @dataclass(frozen=True)
+class ReadinessReason:
+    """A reason as a stable code and its parameters (numbers and domain codes, never words).
+
+    too_few_assessors (complete, needed) · mean_below (threshold, domains) ·
+    all_strong (threshold, effectiveness) · effectiveness_below (effectiveness, threshold)
+    """
+
+    code: str
+    params: Mapping[str, float | int | tuple[str, ...]] = field(default_factory=dict)
+
+    def english(self) -> str:
+        """The sentence the API has always returned for this reason."""
+        p = self.params
+        if self.code == "too_few_assessors":
+            return (
+                f"{p['complete']} assessor(s) rated all ten domains; at least {p['needed']} needed"
+            )
+        if self.code == "mean_below":
+            return f"mean below {p['threshold']} in: {', '.join(cast(tuple, p['domains']))}"
+        if self.code == "all_strong":
+            return (
+                f"every domain mean at least {p['threshold']}; "
+                f"effectiveness {cast(float, p['effectiveness']):.2f}"
+            )
+        if self.code == "effectiveness_below":
+            return (
+                f"evidence of effectiveness {cast(float, p['effectiveness']):.2f} "
+                f"< {p['threshold']}"
+            )
+        return self.code
+
+
+@dataclass(frozen=True)
 class Readiness:
     verdict: str  # incomplete | not_ready | conditional | ready
     weak_domains: list[str]
     disputed_domains: list[str]
-    reasons: list[str]
+    reason_codes: list[ReadinessReason]
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in English, in the order of `reason_codes` (the API's stable form)."""
+        return [r.english() for r in self.reason_codes]
 
 
 def summarise(scores: list[tuple[str, str, int]]) -> list[DomainSummary]:
@@ -97,14 +140,21 @@ def readiness(scores: list[tuple[str, str, int]]) -> Readiness:
             "incomplete",
             [],
             disputed,
-            [f"{len(complete)} assessor(s) rated all ten domains; at least {MIN_ASSESSORS} needed"],
+            [
+                ReadinessReason(
+                    "too_few_assessors", {"complete": len(complete), "needed": MIN_ASSESSORS}
+                )
+            ],
         )
     # At least MIN_ASSESSORS rated every domain, so every domain has a mean.
     means = {s.domain: cast(float, s.mean) for s in summary}
     weak = [d for d, mean in means.items() if mean < NOT_READY_BELOW]
     if weak:
         return Readiness(
-            "not_ready", weak, disputed, [f"mean below {NOT_READY_BELOW} in: {', '.join(weak)}"]
+            "not_ready",
+            weak,
+            disputed,
+            [ReadinessReason("mean_below", {"threshold": NOT_READY_BELOW, "domains": tuple(weak)})],
         )
     below = [d for d, mean in means.items() if mean < READY_AT]
     effectiveness = means["effectiveness"]
@@ -113,13 +163,24 @@ def readiness(scores: list[tuple[str, str, int]]) -> Readiness:
             "ready",
             [],
             disputed,
-            [f"every domain mean at least {READY_AT}; effectiveness {effectiveness:.2f}"],
+            [
+                ReadinessReason(
+                    "all_strong", {"threshold": READY_AT, "effectiveness": effectiveness}
+                )
+            ],
         )
     reasons = []
     if below:
-        reasons.append(f"mean below {READY_AT} in: {', '.join(below)}")
+        reasons.append(
+            ReadinessReason("mean_below", {"threshold": READY_AT, "domains": tuple(below)})
+        )
     if effectiveness < EFFECTIVENESS_READY_AT:
-        reasons.append(f"evidence of effectiveness {effectiveness:.2f} < {EFFECTIVENESS_READY_AT}")
+        reasons.append(
+            ReadinessReason(
+                "effectiveness_below",
+                {"effectiveness": effectiveness, "threshold": EFFECTIVENESS_READY_AT},
+            )
+        )
         if "effectiveness" not in below:
             below.append("effectiveness")
     return Readiness("conditional", below, disputed, reasons)

@@ -18,10 +18,11 @@ from civicloop.core.http import principal
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability, Principal, can
 from civicloop.core.selectors import units_for
+from civicloop.evidence import labels as evidence_labels
 from civicloop.evidence.selectors import effect_estimate_list
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Problem, Stage
-from civicloop.scaling import charts, forms, selectors, services
+from civicloop.scaling import charts, forms, labels, selectors, services
 from civicloop.scaling.events import ScalingEvent
 from civicloop.scaling.models import (
     Domain,
@@ -136,10 +137,10 @@ def assessment_create(request: HttpRequest) -> HttpResponse:
 def _assessment_page(request, assessment, form, status=200):
     viewer = principal(request)
     result = selectors.assessment_result(assessment=assessment)
-    labels = dict(Domain.choices)
+    domain_labels = dict(Domain.choices)
     rows = [
         [
-            str(labels[s.domain]),
+            str(domain_labels[s.domain]),
             number(s.mean, 2),
             number(s.sd, 2),
             f"{s.low}–{s.high}" if s.low is not None else "–",
@@ -154,10 +155,11 @@ def _assessment_page(request, assessment, form, status=200):
             "page_title": assessment.title,
             "assessment": assessment,
             "result": result,
-            "labels": labels,
-            "radar": charts.radar_chart(result.summaries, labels),
+            "labels": domain_labels,
+            "radar": charts.radar_chart(result.summaries, domain_labels),
             "radar_rows": rows,
             "verdict": _(VERDICTS[result.readiness.verdict]),
+            "reasons": labels.readiness_texts(result.readiness),
             "form": form,
             "can_score": can(
                 viewer, Ability.ASSESS_SCALABILITY, unit_id=assessment.problem.unit_id
@@ -413,6 +415,7 @@ def _plan_page(request, plan, form, status=200, replication_form=None):
             if projection
             else [],
             "replications": replications,
+            "source_text": evidence_labels.source_text,
             "form": form,
             "replication_form": replication_form
             or forms.ReplicationForm(experiments=_visible_experiments(viewer)),

@@ -1,11 +1,17 @@
 """Codes on evidence pages are shown as words in the reader's language, reasons included."""
 
-import pytest
-from django.utils import translation
+from decimal import Decimal
 
-from civicloop.evidence import labels
+import pytest
+from django.utils import timezone, translation
+
+from civicloop.evidence import labels, services
 from civicloop.evidence.inputs import effect_line_from_estimate
 from civicloop.evidence.models import Design, EffectEstimate
+from civicloop.experiments.models import ResultSnapshot
+from civicloop.experiments.tests import factories as exp
+from civicloop.feedback import services as feedback_services
+from civicloop.portfolio.tests.factories import ProblemFactory
 from civicloop.stats.evidence import grade_evidence, planning_grade
 
 # Every branch of the grader, so every reason code it can emit is met at least once.
@@ -107,3 +113,89 @@ def test_report_json_keeps_the_english_reasons_and_adds_their_codes(world, evide
     assert primary["reasons"][0].startswith("units were randomly assigned")
     assert [c["code"] for c in primary["reason_codes"]][:2] == ["rct_randomised", "rct_srm_ok"]
     assert primary["reason_codes"][1]["params"] == {"p_value": 0.41}
+
+
+def test_sources_the_adapters_write_are_worded_in_the_readers_language():
+    with translation.override("es"):
+        assert (
+            labels.source_text("experiment pa-calls, results of 2026-03-05")
+            == "Experimento pa-calls, resultados del 5 Mar 2026"
+        )
+        assert labels.source_text("feedback survey rem-1") == "Encuesta de opinión ciudadana rem-1"
+        # Figures completed by hand keep the analyst's words beside the translated part.
+        assert (
+            labels.source_text("experiments: service record; Finance")
+            == "Ficha del servicio en el módulo de experimentos; Finance"
+        )
+        assert labels.source_text("Trial") == "Trial"  # typed in: content, shown as typed
+        # Not a real date: the date is shown as written, never an error.
+        assert labels.source_text("experiment x, results of 2026-13-45") == (
+            "Experimento x, resultados del 2026-13-45"
+        )
+    assert (
+        labels.source_text("experiment pa-calls, results of 2026-03-05")
+        == "Experiment pa-calls, results of 5 Mar 2026"
+    )
+
+
+@pytest.mark.django_db
+def test_spanish_report_page_shows_sources_as_spanish_sentences(world):
+    staff = world.principal("staff")
+    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    svc = exp.service(staff, world.unit, world.agency, name="Licence renewals", problems=[problem])
+    renewed = exp.metric(staff, world.unit, key="renewed", name="Renewed on time")
+    experiment = exp.ab_experiment(staff, exp.iteration(staff, svc), [(renewed, "primary", None)])
+    snapshot = ResultSnapshot.objects.create(
+        experiment=experiment,
+        computed_at=timezone.now(),
+        ok=True,
+        payload={
+            "srm": {"p_value": 0.52},
+            "metrics": {
+                "renewed": {
+                    "name": "Renewed on time",
+                    "role": "primary",
+                    "higher_is_better": True,
+                    "variants": [
+                        {"variant": "sms", "estimate": 0.084, "ci_low": 0.062, "ci_high": 0.106}
+                    ],
+                }
+            },
+        },
+    )
+    services.service_figures_set(
+        actor=staff,
+        problem=problem,
+        service_name="Licence renewals",
+        annual_volume=1,
+        cost_per_transaction=Decimal("1"),
+        value_per_outcome_unit=Decimal("30"),
+        source="Finance",
+    )
+    survey = feedback_services.survey_create(
+        actor=staff,
+        unit=world.unit,
+        title={"en": "Renewals"},
+        templates=["govuk"],
+        consent={"en": "Anonymous."},
+        problem=problem,
+    )
+    for i, value in enumerate([5, 4, 2]):
+        feedback_services.response_submit(
+            survey=survey, answers={"satisfaction": value}, channel="hosted", respondent_id=f"r{i}"
+        )
+    client = world.client("staff")
+    url = f"/evidence/problems/{problem.pk}/"
+    spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    with translation.override("es"):
+        day = labels.datefmt(snapshot.computed_at.date())
+    assert f"Experimento {experiment.key}, resultados del {day}" in spanish
+    assert "Ficha del servicio en el módulo de experimentos; Finance" in spanish
+    assert f"Encuesta de opinión ciudadana {survey.slug}" in spanish
+    for english in ("results of", "feedback survey", "service record"):
+        assert english not in spanish
+    # The JSON is a contract: it keeps the stable English.
+    data = client.get(url + "?format=json", HTTP_ACCEPT_LANGUAGE="es").json()
+    assert data["primary_effect"]["source"].startswith(f"experiment {experiment.key}, results of")
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Feedback survey {survey.slug}" in english

@@ -233,3 +233,23 @@ def test_an_experiment_outside_the_callers_scope_cannot_be_linked(world, scaled)
     )
     assert api.status_code == 404
     assert not Replication.objects.exists()
+
+
+def test_plan_page_words_the_measured_source_in_the_readers_language(
+    world, scaled, site_experiment
+):
+    _snapshot(site_experiment, -0.052, 0.016)
+    row = _record(world, scaled, experiment=site_experiment, experiment_scale=100)
+    # Stored (and returned by the API) in stable English; the page translates it.
+    assert row.measured_source.startswith("experiment pa-calls, results of ")
+    day = date.fromisoformat(row.measured_source.rsplit(" ", 1)[1])
+    client = world.client("staff")
+    url = f"/scaling/plans/{scaled['plan'].pk}/"
+    spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    month = ["Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic"]
+    assert f"Experimento pa-calls, resultados del {day.day} {month[day.month - 1]} {day.year}" in (
+        spanish
+    )
+    assert "results of" not in spanish
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Experiment pa-calls, results of {day:%-d %b %Y}" in english
