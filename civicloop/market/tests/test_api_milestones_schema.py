@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
     negative_data_rejection,
     positive_data_acceptance,
     response_schema_conformance,
 )
 
+from civicloop.core.tests.api_schema import drive
 from civicloop.market.models import MilestoneStatus
 from civicloop.market.tests.test_api_milestones import milestone  # noqa: F401
 
@@ -34,33 +32,16 @@ PATH = "/api/v1/market/milestones/{milestone_id}/status"
 )
 def test_operation_keeps_to_its_openapi_description(world, milestone, mode, check, wsgi_app):  # noqa: F811
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
-    operation = schema[PATH]["POST"]
-    auth = {"Authorization": f"Bearer {world.api_key()}"}
-    statuses: set[int] = set()
-
-    @given(case=operation.as_strategy(mode, path_parameters={"milestone_id": milestone.pk}))
-    @settings(
+    statuses = drive(
+        schema,
+        PATH,
+        "POST",
+        mode=mode,
+        headers={"Authorization": f"Bearer {world.api_key()}"},
+        path_parameters={"milestone_id": milestone.pk},
+        checks=[response_schema_conformance, check],
         max_examples=40,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
     )
-    def call(case):
-        response = case.call_and_validate(
-            headers=auth,
-            checks=[
-                not_a_server_error,
-                response_schema_conformance,
-                content_type_conformance,
-                check,
-            ],
-        )
-        if response.status_code >= 400:
-            assert response.headers["content-type"] == ["application/problem+json"]
-        statuses.add(response.status_code)
-
-    call()
     if mode == GenerationMode.POSITIVE:
         assert statuses == {200}
     else:
