@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "civicloop.web.middleware.SecurityHeadersMiddleware",
+    "civicloop.web.middleware.NulCharacterMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
