@@ -15,7 +15,14 @@ from ninja.pagination import paginate
 from civicloop.analytics import selectors, services
 from civicloop.analytics.engine import Backpressure, BatchTooLarge
 from civicloop.analytics.models import Metric
-from civicloop.core.http import ObjectId, Pagination, principal, problem_response, require_write
+from civicloop.core.http import (
+    InputSchema,
+    ObjectId,
+    Pagination,
+    principal,
+    problem_response,
+    require_write,
+)
 from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability
 
@@ -163,7 +170,7 @@ class MetricOut(Schema):
     unit_label: str
 
 
-class MetricIn(Schema):
+class MetricIn(InputSchema):
     key: str = Field(..., pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")
     name: str = Field(..., min_length=1, max_length=200)
     description: str = ""

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from civicloop.core.permissions import (
     ANONYMOUS,
@@ -23,6 +24,40 @@ from civicloop.core.permissions import (
 from civicloop.core.services import apikey_authenticate
 
 PROBLEM_JSON = "application/problem+json"
+
+NUL_RULE = "must not contain the NUL character (U+0000)"
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+class InputSchema(Schema):
+    """Base of request bodies: no declared field may hold U+0000 (PostgreSQL text cannot store
+    it, SQLite would keep it silently; the OpenAPI description says so with a pattern on every
+    string, see ``document_problems``), and date-times with an offset are turned to UTC.
+    Unknown properties are ignored, as before."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _holds_nul(value):
+            raise ValueError(NUL_RULE)
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            # Any RFC 3339 offset is accepted and stored as UTC (PostgreSQL refuses offsets
+            # beyond 15:59, such as -16:16).
+            try:
+                return value.astimezone(UTC)
+            except (OverflowError, ValueError) as error:
+                raise ValueError("date and time out of range once converted to UTC") from error
+        return value
+
 
 # An object id in a request body: a positive 64-bit integer (the database's key range), so an
 # out-of-range number is a 422 naming the field instead of a database overflow.
@@ -199,7 +234,14 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
 
     Operations keep the error answers they document themselves (413, 429, 503, ...).
     """
-    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for component in components.values():
+        _no_nul_pattern(component)
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                _no_nul_pattern(parameter.get("schema", {}))
+    components["Problem"] = PROBLEM_SCHEMA
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for item in schema.get("paths", {}).values():
         for operation in item.values():
@@ -214,3 +256,18 @@ class Pagination(LimitOffsetPagination):
 
     class Input(LimitOffsetPagination.Input):
         offset: int = Field(0, ge=0, le=10**12, description="Number of items to skip")
+
+
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def _no_nul_pattern(node: Any) -> None:
+    """Document the no-U+0000 rule: a pattern on every free string of a schema (in place)."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not {"pattern", "enum", "format", "const"} & set(node):
+            node["pattern"] = NO_NUL_PATTERN
+        for value in node.values():
+            _no_nul_pattern(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul_pattern(value)

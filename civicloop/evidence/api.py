@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from civicloop.core.http import ObjectId, Pagination, principal, require_write
+from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, require_write
 from civicloop.core.permissions import Ability
 from civicloop.evidence import selectors, services
 from civicloop.evidence.models import EffectRole
@@ -37,7 +37,7 @@ assert set(DesignName.__args__) == set(DESIGNS)  # type: ignore[attr-defined]  #
 assert set(RoleName.__args__) == set(EffectRole.values)  # type: ignore[attr-defined]  # noqa: S101
 
 
-class EffectIn(Schema):
+class EffectIn(InputSchema):
     outcome: str = Field(..., min_length=1, max_length=200)
     unit: str = Field(..., max_length=30)
     estimate: float
@@ -74,7 +74,7 @@ class EffectOut(Schema):
     created_at: datetime
 
 
-class ServiceFiguresIn(Schema):
+class ServiceFiguresIn(InputSchema):
     service_name: str = Field(..., min_length=1, max_length=200)
     annual_volume: int = Field(..., ge=0)
     cost_per_transaction: Decimal = Field(..., ge=0)
@@ -87,7 +87,7 @@ class ServiceFiguresIn(Schema):
     source: str = Field(..., min_length=1, max_length=300)
 
 
-class ThemeIn(Schema):
+class ThemeIn(InputSchema):
     label: str = Field(..., min_length=1, max_length=200)
     mentions: int = Field(0, ge=0)
     sentiment: float = Field(0.0, ge=-1, le=1)
@@ -95,7 +95,7 @@ class ThemeIn(Schema):
     source: str = Field(..., min_length=1, max_length=300)
 
 
-class LinkIn(Schema):
+class LinkIn(InputSchema):
     days: int = Field(30, ge=1, le=services.MAX_LINK_DAYS)
     language: Literal["en", "es"] = "en"
     label: str = Field("", max_length=200)

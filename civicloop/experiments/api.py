@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 
 from civicloop.analytics.engine import assign
 from civicloop.analytics.models import Metric
-from civicloop.core.http import ObjectId, Pagination, principal, require_write
+from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability
 from civicloop.experiments import selectors, services
@@ -42,7 +42,7 @@ class ServiceOut(Schema):
         return [p.pk for p in obj.problems.all()]
 
 
-class ServiceIn(Schema):
+class ServiceIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=200)
     owner_agency_id: int
     annual_volume: int = Field(..., ge=0)
@@ -56,7 +56,7 @@ class ServiceIn(Schema):
     unit_id: int | None = Field(None, description="Needed only when you belong to several units.")
 
 
-class IterationIn(Schema):
+class IterationIn(InputSchema):
     title: str = Field(..., min_length=1, max_length=200)
     what_changes: str = Field(..., min_length=1)
     hypothesis_change: str = Field(..., description="If we …")
@@ -82,18 +82,18 @@ class IterationOut(Schema):
     status: str
 
 
-class MetricChoice(Schema):
+class MetricChoice(InputSchema):
     metric_id: int
     role: Literal["primary", "secondary", "guardrail"]
     non_inferiority_margin: float | None = Field(None, gt=0)
 
 
-class VariantIn(Schema):
+class VariantIn(InputSchema):
     key: str = Field(..., min_length=1, max_length=64)
     weight: int = Field(1, ge=0)
 
 
-class ExperimentIn(Schema):
+class ExperimentIn(InputSchema):
     iteration_id: int
     key: str = Field(..., pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")
     title: str = Field(..., min_length=1, max_length=200)
@@ -110,7 +110,7 @@ class ExperimentIn(Schema):
     min_units_per_variant: int = Field(100, ge=1)
 
 
-class ExperimentPatch(Schema):
+class ExperimentPatch(InputSchema):
     reason: str = Field("", description="Required when the plan is locked (a deviation).")
     title: str | None = None
     analysis_plan: str | None = None
@@ -179,7 +179,7 @@ class ResultsOut(Schema):
     deviations: list[DeviationOut]
 
 
-class DecisionIn(Schema):
+class DecisionIn(InputSchema):
     kind: Literal["iterate", "pivot", "scale", "stop"]
     rationale: str = ""
     cited_result_ids: list[ObjectId] = Field(
@@ -209,14 +209,14 @@ class AssignmentOut(Schema):
     in_experiment: bool
 
 
-class SiteObservationIn(Schema):
+class SiteObservationIn(InputSchema):
     site: str = Field(..., min_length=1, max_length=120)
     period: date
     outcome: float
     treated: bool = False
 
 
-class PowerIn(Schema):
+class PowerIn(InputSchema):
     metric_id: int
     baseline: float
     mde_rel: float = Field(..., gt=0)
@@ -294,7 +294,7 @@ def create_service(request: HttpRequest, payload: ServiceIn):
     return Status(201, selectors.service_get(viewer=actor, pk=service.pk))
 
 
-class ShareIn(Schema):
+class ShareIn(InputSchema):
     organization_ids: list[ObjectId] = Field(..., description="Companies that may see the service")
 
 
@@ -538,7 +538,7 @@ def decide(request: HttpRequest, iteration_id: int, payload: DecisionIn):
     )
 
 
-class IterationPatch(Schema):
+class IterationPatch(InputSchema):
     reason: str = Field("", description="Required to change a pre-registered hypothesis")
     title: str | None = None
     what_changes: str | None = None

@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from civicloop.core.http import Pagination, principal, require_write
+from civicloop.core.http import InputSchema, Pagination, principal, require_write
 from civicloop.core.permissions import Ability, can
 from civicloop.feedback import abuse, selectors, services
 from civicloop.feedback.models import Survey
@@ -21,7 +21,7 @@ MAX_BODY_BYTES = 32 * 1024
 API_RATE_LIMIT = 600  # submissions per API key per window
 
 
-class FeedbackIn(Schema):
+class FeedbackIn(InputSchema):
     survey_id: int
     answers: dict[str, int | str | None] = Field(
         ...,

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
-from civicloop.core.http import ObjectId, Pagination, principal, require_write
+from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind, Role
 from civicloop.core.permissions import Ability
 from civicloop.market import metrics, selectors, services
@@ -50,7 +50,7 @@ class NeedOut(Schema):
     created_at: datetime
 
 
-class NeedIn(Schema):
+class NeedIn(InputSchema):
     agency_id: int
     title: str = Field(..., min_length=5, max_length=200)
     what_is_wrong: str = Field(..., min_length=20)
@@ -71,7 +71,7 @@ class SimilarOut(Schema):
     similarity: float
 
 
-class MergeIn(Schema):
+class MergeIn(InputSchema):
     need_ids: list[ObjectId] = Field(..., min_length=1)
     challenge_id: ObjectId | None = None
     title: str | None = Field(None, min_length=5, max_length=200)
@@ -167,7 +167,7 @@ class ChallengeSummaryOut(Schema):
     proposal_count: int
 
 
-class ChallengeIn(Schema):
+class ChallengeIn(InputSchema):
     title: str = Field(..., min_length=5, max_length=200)
     context: str = Field(..., min_length=1)
     summary: str = Field("", max_length=500)
@@ -186,7 +186,7 @@ class ChallengeIn(Schema):
     unit_id: int | None = Field(None, description="Needed only when you belong to several units.")
 
 
-class ChallengePatch(Schema):
+class ChallengePatch(InputSchema):
     reason: str = Field("", description="Required once published; shown in the public change log.")
     title: str | None = Field(None, min_length=5, max_length=200)
     summary: str | None = Field(None, max_length=500)
@@ -203,7 +203,7 @@ class ChallengePatch(Schema):
     submission_deadline: datetime | None = None
 
 
-class PhaseIn(Schema):
+class PhaseIn(InputSchema):
     kind: PhaseName
     budget: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
     awards_count: int = Field(1, ge=1, le=100)
@@ -211,27 +211,27 @@ class PhaseIn(Schema):
     ends_on: date | None = None
 
 
-class CriterionIn(Schema):
+class CriterionIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=120)
     weight: int = Field(..., ge=1, le=100)
     max_score: int = Field(10, ge=1, le=100)
     description: str = ""
 
 
-class CriteriaIn(Schema):
+class CriteriaIn(InputSchema):
     phase: PhaseName | None = Field(None, description="Criteria of one phase (else challenge-wide)")
     criteria: list[CriterionIn] = Field(..., min_length=1)
 
 
-class StatusIn(Schema):
+class StatusIn(InputSchema):
     to_status: StatusName
 
 
-class TextIn(Schema):
+class TextIn(InputSchema):
     text: str = Field(..., min_length=1, max_length=20000)
 
 
-class AnswerIn(Schema):
+class AnswerIn(InputSchema):
     answer: str = Field(..., min_length=1, max_length=20000)
 
 
@@ -249,7 +249,7 @@ class VendorProfileOut(Schema):
     verified: bool = Field(..., alias="is_verified")
 
 
-class VendorProfileIn(Schema):
+class VendorProfileIn(InputSchema):
     founding_year: int = Field(..., ge=1800, le=2100)
     sme_size: Literal["micro", "small", "medium", "large"]
     capabilities: str = Field(..., min_length=20)
@@ -271,7 +271,7 @@ class ChallengeMatchOut(Schema):
     invited: bool
 
 
-class InviteIn(Schema):
+class InviteIn(InputSchema):
     vendor_id: int
     message: str = ""
 
@@ -301,7 +301,7 @@ class ProposalOut(Schema):
     files: list[FileOut]
 
 
-class ProposalIn(Schema):
+class ProposalIn(InputSchema):
     phase: PhaseName
     content: str = Field(..., min_length=50, max_length=200000)
     price: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
@@ -314,12 +314,12 @@ class ContentOut(Schema):
     content: str
 
 
-class DeclarationIn(Schema):
+class DeclarationIn(InputSchema):
     has_conflict: bool
     note: str = ""
 
 
-class ScoreIn(Schema):
+class ScoreIn(InputSchema):
     criterion_id: int
     score: int
     justification: str
@@ -352,7 +352,7 @@ class DivergenceOut(Schema):
     divergent: bool
 
 
-class AwardIn(Schema):
+class AwardIn(InputSchema):
     amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
     rationale: str = Field(..., min_length=1)
 
@@ -397,7 +397,7 @@ class ContractOut(Schema):
         return sum((p.amount for p in obj.payments.all()), Decimal(0))
 
 
-class ContractIn(Schema):
+class ContractIn(InputSchema):
     title: str = Field("", max_length=200)
     value: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
     signed_on: date
@@ -407,12 +407,12 @@ class ContractIn(Schema):
     pilot_service_id: ObjectId | None = None
 
 
-class MilestoneIn(Schema):
+class MilestoneIn(InputSchema):
     title: str = Field(..., min_length=1, max_length=200)
     due_on: date
 
 
-class MilestoneStatusIn(Schema):
+class MilestoneStatusIn(InputSchema):
     status: Literal["scheduled", "met", "notMet"] = Field(
         ...,
         description=(
@@ -422,7 +422,7 @@ class MilestoneStatusIn(Schema):
     )
 
 
-class PaymentIn(Schema):
+class PaymentIn(InputSchema):
     amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
     paid_on: date
     milestone_id: ObjectId | None = None

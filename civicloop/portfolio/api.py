@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from civicloop.core.http import ObjectId, Pagination, principal, require_write
+from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability
 from civicloop.portfolio import selectors, services
@@ -43,7 +43,7 @@ class TargetGroupOut(Schema):
     how_reached: str
 
 
-class TargetGroupIn(Schema):
+class TargetGroupIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=200)
     estimated_size: int | None = Field(None, ge=0)
     description: str = ""
@@ -82,7 +82,7 @@ class ProblemOut(Schema):
         return list(obj.target_groups.all())
 
 
-class ProblemIn(Schema):
+class ProblemIn(InputSchema):
     title: str = Field(..., min_length=3, max_length=200)
     statement: str = Field(..., min_length=10)
     causes: str = ""
@@ -98,7 +98,7 @@ class ProblemIn(Schema):
     unit_id: int | None = Field(None, description="Needed only when you belong to several units.")
 
 
-class ProblemPatch(Schema):
+class ProblemPatch(InputSchema):
     title: str | None = Field(None, min_length=3, max_length=200)
     statement: str | None = Field(None, min_length=10)
     causes: str | None = None
@@ -112,7 +112,7 @@ class ProblemPatch(Schema):
     effort: int | None = Field(None, ge=1, le=5)
 
 
-class StageMoveIn(Schema):
+class StageMoveIn(InputSchema):
     to_stage: StageName
     rationale: str = ""
 
@@ -148,7 +148,7 @@ class KpiOut(Schema):
         return services.kpi_target_warning(obj)
 
 
-class KpiIn(Schema):
+class KpiIn(InputSchema):
     template: TemplateName | None = Field(None, description="Start from a built-in KPI template.")
     name: str | None = Field(None, min_length=1, max_length=200)
     category: CategoryName | None = None
@@ -172,7 +172,7 @@ class MeasurementOut(Schema):
     note: str
 
 
-class MeasurementIn(Schema):
+class MeasurementIn(InputSchema):
     date: date
     value: Decimal = Field(..., max_digits=18, decimal_places=4)
     source: str = Field("", max_length=300)

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from civicloop.core.http import ObjectId, Pagination, principal, require_write
+from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, require_write
 from civicloop.core.models import Organization, OrganizationKind, Person
 from civicloop.core.permissions import Ability
 from civicloop.evidence.selectors import effect_estimate_list
@@ -57,7 +57,7 @@ def _jurisdiction(actor, pk: int | None) -> Organization | None:
 # --- assessments ------------------------------------------------------------------------------
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(InputSchema):
     problem_id: int
     title: str = Field(..., min_length=1, max_length=200)
     scope: str = ""
@@ -71,7 +71,7 @@ class AssessmentOut(Schema):
     created_at: datetime
 
 
-class ScoreIn(Schema):
+class ScoreIn(InputSchema):
     domain: DomainName
     score: int = Field(..., ge=1, le=5)
     evidence: str = Field(..., min_length=1)
@@ -146,7 +146,7 @@ def assessment_score(request: HttpRequest, pk: int, payload: ScoreIn):
 # --- obstacles --------------------------------------------------------------------------------
 
 
-class ObstacleIn(Schema):
+class ObstacleIn(InputSchema):
     problem_id: int
     kind: KindName
     title: str = Field(..., min_length=1, max_length=200)
@@ -163,7 +163,7 @@ class ObstacleIn(Schema):
     proposed_rule_change: str = ""
 
 
-class ObstaclePatch(Schema):
+class ObstaclePatch(InputSchema):
     status: StatusName | None = None
     mitigation: str | None = None
     owner_label: str | None = None
@@ -273,7 +273,7 @@ def obstacle_update(request: HttpRequest, pk: int, payload: ObstaclePatch):
 # --- replication ------------------------------------------------------------------------------
 
 
-class PlanIn(Schema):
+class PlanIn(InputSchema):
     title: str = Field(..., min_length=1, max_length=200)
     effect_id: ObjectId | None = None
     benefit: float | None = None
@@ -301,7 +301,7 @@ class PlanOut(Schema):
     currency: str
 
 
-class CandidateIn(Schema):
+class CandidateIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=200)
     organization_id: ObjectId | None = None
     population: int | None = Field(None, ge=0)
@@ -313,7 +313,7 @@ class CandidateIn(Schema):
     annual_running_cost: Decimal = Field(Decimal(0), ge=0)
 
 
-class ReplicationIn(Schema):
+class ReplicationIn(InputSchema):
     original_effect_id: int
     site: str = Field(..., min_length=1, max_length=200)
     # With experiment_id, the experiment's latest results give estimate, std_error and design;
@@ -547,7 +547,7 @@ class PublicSandboxOut(Schema):
         return [x.learning for x in obj.learnings.all()]
 
 
-class SandboxIn(Schema):
+class SandboxIn(InputSchema):
     title: str = Field(..., min_length=1, max_length=200)
     public_summary: str = Field(..., min_length=1)
     regulator: str = Field(..., min_length=1, max_length=200)
@@ -567,7 +567,7 @@ class SandboxOut(PublicSandboxOut):
     published: bool
 
 
-class EligibilityIn(Schema):
+class EligibilityIn(InputSchema):
     in_scope: bool
     genuine_innovation: bool
     citizen_benefit: bool
@@ -576,7 +576,7 @@ class EligibilityIn(Schema):
     notes: dict[str, str]
 
 
-class StartIn(Schema):
+class StartIn(InputSchema):
     rule_waived: str
     relaxation: str = ""
     safeguards: str
@@ -587,12 +587,12 @@ class StartIn(Schema):
     participant_limit: int | None = Field(None, ge=1)
 
 
-class ExtendIn(Schema):
+class ExtendIn(InputSchema):
     until: date
     reason: str
 
 
-class ReportIn(Schema):
+class ReportIn(InputSchema):
     period_end: date
     participants: int = Field(..., ge=0)
     incidents: int = Field(0, ge=0)
@@ -600,12 +600,12 @@ class ReportIn(Schema):
     summary: str
 
 
-class ExitIn(Schema):
+class ExitIn(InputSchema):
     exit_report: str
     exited_on: date
 
 
-class LearningIn(Schema):
+class LearningIn(InputSchema):
     learning: str
     recommendation: str = ""
     obstacle_ids: list[ObjectId] = []
@@ -707,7 +707,7 @@ def sandbox_learning(request: HttpRequest, pk: int, payload: LearningIn):
 # --- lessons ----------------------------------------------------------------------------------
 
 
-class LessonIn(Schema):
+class LessonIn(InputSchema):
     title: str = Field(..., min_length=1, max_length=200)
     what_we_learnt: str = Field(..., min_length=1)
     outcome: OutcomeName
