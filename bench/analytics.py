@@ -132,23 +132,29 @@ def intake_worker(path: str, count: int, units: int, seed: int, barrier, results
     store.close()
 
 
-def ingest(path: Path, count: int, units: int, processes: int) -> tuple[int, float]:
-    """Run ``processes`` intake processes in parallel; return (accepted, wall seconds)."""
+def run_parallel(label: str, target, args: list[tuple]) -> tuple[int, float]:
+    """Start one spawned process per ``args`` entry running ``target(*entry, barrier, results)``;
+    each puts (accepted, started, ended, CPU seconds). Return (accepted, wall seconds from the
+    first start to the last end) and record the CPU seconds in ``CPU[label]``."""
     ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(processes)
+    barrier = ctx.Barrier(len(args))
     results = ctx.Queue()
-    share = count // processes
-    workers = [
-        ctx.Process(target=intake_worker, args=(str(path), share, units, 1 + i, barrier, results))
-        for i in range(processes)
-    ]
+    workers = [ctx.Process(target=target, args=(*entry, barrier, results)) for entry in args]
     for worker in workers:
         worker.start()
     out = [results.get() for _ in workers]
     for worker in workers:
         worker.join()
-    CPU["accept"] = sum(r[3] for r in out)
+    CPU[label] = sum(r[3] for r in out)
     return sum(r[0] for r in out), max(r[2] for r in out) - min(r[1] for r in out)
+
+
+def ingest(path: Path, count: int, units: int, processes: int) -> tuple[int, float]:
+    """Run ``processes`` intake processes in parallel; return (accepted, wall seconds)."""
+    share = count // processes
+    return run_parallel(
+        "accept", intake_worker, [(str(path), share, units, 1 + i) for i in range(processes)]
+    )
 
 
 def api_worker(var_dir: str, key: str, count: int, units: int, seed: int, barrier, results):
@@ -219,24 +225,10 @@ def api_intake(workdir: Path, count: int, units: int, processes: int) -> tuple[i
         .stdout.strip()
         .splitlines()[-1]
     )
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(processes)
-    results = ctx.Queue()
     share = count // processes
-    workers = [
-        ctx.Process(
-            target=api_worker,
-            args=(str(var_dir), key, share, units, 100 + i, barrier, results),
-        )
-        for i in range(processes)
-    ]
-    for worker in workers:
-        worker.start()
-    out = [results.get() for _ in workers]
-    for worker in workers:
-        worker.join()
-    CPU["api"] = sum(r[3] for r in out)
-    return sum(r[0] for r in out), max(r[2] for r in out) - min(r[1] for r in out)
+    return run_parallel(
+        "api", api_worker, [(str(var_dir), key, share, units, 100 + i) for i in range(processes)]
+    )
 
 
 def compare(fast: dict, slow: dict) -> float:

@@ -155,12 +155,10 @@ def _build_experiment(con: Any, experiment: str, events_view: str) -> None:
     # exposed shortly before (or after) them, and the zone maps on first_ts let the delta
     # join and the UPDATE skip every other row group (see apply_batch). Unit ids are stored
     # uncompressed (see EVENTS_SCHEMA in store/__init__.py): every maintenance step joins on them.
-    kinds = {"c": "BIGINT", "vc": "BIGINT", "vs": "DOUBLE"}
     components = ", ".join(
-        f"{prefix}{part}{k} {kind} NOT NULL"
+        f"{part}{k} {'DOUBLE' if part.endswith('vs') else 'BIGINT'} NOT NULL"
         for k, _, _, _ in sources
-        for prefix in ("", "p")
-        for part, kind in kinds.items()
+        for part in _PARTS  # the column order of _offset_components
     )
     con.execute(
         f"CREATE TABLE {table} (unit_id VARCHAR NOT NULL USING COMPRESSION uncompressed, "

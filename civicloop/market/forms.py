@@ -43,7 +43,9 @@ class NeedForm(forms.Form):
         self.fields["problem"].choices = [("", _("None"))] + [(p.pk, p.title) for p in problems]
 
 
-class ChallengeForm(forms.Form):
+class ChallengeTextForm(forms.Form):
+    """The challenge's descriptive fields, shared by the create and edit forms."""
+
     title = forms.CharField(label=_("Title"), max_length=200, min_length=5)
     summary = forms.CharField(label=_("Summary"), max_length=500, required=False)
     context = forms.CharField(
@@ -64,6 +66,9 @@ class ChallengeForm(forms.Form):
         label=_("Intellectual property terms"), widget=forms.Textarea, required=False
     )
     timeline = forms.CharField(label=_("Timeline"), widget=forms.Textarea, required=False)
+
+
+class ChallengeForm(ChallengeTextForm):
     anonymous_evaluation = forms.BooleanField(
         label=_("Anonymous evaluation (hide vendor identity until award)"), required=False
     )
@@ -202,29 +207,9 @@ def _one_newline_style(value: str) -> str:
     return value.replace("\r\n", "\n")
 
 
-class ChallengeEditForm(forms.Form):
+class ChallengeEditForm(ChallengeTextForm):
     """The editable fields of a challenge (services.EDITABLE_FIELDS) and the public reason."""
 
-    title = forms.CharField(label=_("Title"), max_length=200, min_length=5)
-    summary = forms.CharField(label=_("Summary"), max_length=500, required=False)
-    context = forms.CharField(
-        label=_("Context: the problem, not a solution"), widget=forms.Textarea
-    )
-    users_affected = forms.CharField(
-        label=_("Users affected"), widget=forms.Textarea, required=False
-    )
-    outcomes_sought = forms.CharField(
-        label=_("Outcomes sought"), widget=forms.Textarea, required=False
-    )
-    constraints = forms.CharField(label=_("Constraints"), widget=forms.Textarea, required=False)
-    data_available = forms.CharField(
-        label=_("Data available"), widget=forms.Textarea, required=False
-    )
-    eligibility = forms.CharField(label=_("Eligibility"), widget=forms.Textarea, required=False)
-    ip_terms = forms.CharField(
-        label=_("Intellectual property terms"), widget=forms.Textarea, required=False
-    )
-    timeline = forms.CharField(label=_("Timeline"), widget=forms.Textarea, required=False)
     problem = forms.TypedChoiceField(
         label=_("Portfolio problem"), coerce=int, required=False, empty_value=None, choices=[]
     )

@@ -11,13 +11,14 @@ from civicloop.experiments.tests import factories as f
 from civicloop.web.tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+WEEKS = [date(2025, 1, 6) + timedelta(weeks=i) for i in range(12)]
 
 
-def test_results_page_is_accessible_and_a_decision_can_be_recorded(live_server, page, world):
+def _started_pilot(world):
+    """A running difference-in-differences pilot on sites, changed from week 6 on."""
     staff = world.principal("staff")
     it = f.iteration(staff, f.service(staff, world.unit, world.agency))
     metric = f.metric(staff, world.unit, "days", source="sites", higher_is_better=False)
-    weeks = [date(2025, 1, 6) + timedelta(weeks=i) for i in range(12)]
     exp = services.experiment_create(
         actor=staff,
         iteration=it,
@@ -26,10 +27,15 @@ def test_results_page_is_accessible_and_a_decision_can_be_recorded(live_server, 
         design="did",
         analysis_plan="TWFE, clustered by office",
         metrics=[(metric, "primary", None)],
-        intervention_date=weeks[6],
+        intervention_date=WEEKS[6],
     )
     services.experiment_start(actor=staff, experiment=exp)
-    rows = [
+    return staff, exp
+
+
+def _pilot_rows() -> list[dict]:
+    """Six offices over twelve weeks; offices 0 and 1 improve by 15 days from week 6."""
+    return [
         {
             "site": f"office {s}",
             "period": w,
@@ -37,8 +43,13 @@ def test_results_page_is_accessible_and_a_decision_can_be_recorded(live_server, 
             "outcome": 140 + s - 0.5 * i - (15 if s < 2 and i >= 6 else 0) + (s * i % 3),
         }
         for s in range(6)
-        for i, w in enumerate(weeks)
+        for i, w in enumerate(WEEKS)
     ]
+
+
+def test_results_page_is_accessible_and_a_decision_can_be_recorded(live_server, page, world):
+    staff, exp = _started_pilot(world)
+    rows = _pilot_rows()
     services.site_observations_record(actor=staff, experiment=exp, rows=rows)
     services.experiment_refresh(experiment=exp)
 
@@ -69,27 +80,10 @@ def test_site_observations_upload_then_live_refresh_status(
     status until the worker finishes and the results region reloads, with no page load."""
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    staff = world.principal("staff")
-    it = f.iteration(staff, f.service(staff, world.unit, world.agency))
-    metric = f.metric(staff, world.unit, "days", source="sites", higher_is_better=False)
-    weeks = [date(2025, 1, 6) + timedelta(weeks=i) for i in range(12)]
-    exp = services.experiment_create(
-        actor=staff,
-        iteration=it,
-        key="pilot",
-        title="Triage pilot",
-        design="did",
-        analysis_plan="TWFE, clustered by office",
-        metrics=[(metric, "primary", None)],
-        intervention_date=weeks[6],
-    )
-    services.experiment_start(actor=staff, experiment=exp)
+    staff, exp = _started_pilot(world)
     lines = ["site,period,outcome,treated"] + [
-        f"office {s},{w.isoformat()},"
-        f"{140 + s - 0.5 * i - (15 if s < 2 and i >= 6 else 0) + (s * i % 3)},"
-        f"{'true' if s < 2 and i >= 6 else 'false'}"
-        for s in range(6)
-        for i, w in enumerate(weeks)
+        f"{r['site']},{r['period'].isoformat()},{r['outcome']},{str(r['treated']).lower()}"
+        for r in _pilot_rows()
     ]
     good = ("\n".join(lines) + "\n").encode()
     bad = good.replace(b"office 3,2025-01-06,143.0", b"office 3,2025-01-06,lots")
