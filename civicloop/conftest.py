@@ -77,6 +77,18 @@ def world(db) -> World:
 
 
 # Browser fixtures (Playwright + Debian's chromium + axe), shared by every app's browser tests.
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. LocaleMiddleware activates a request's
+    language for the thread and leaves it active, so a Spanish page in one test would otherwise
+    make the next test's gettext Spanish (order-dependent under xdist)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def wsgi_app():
     """Django's WSGI application for tools that call it directly (Schemathesis).
