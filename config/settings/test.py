@@ -1,6 +1,9 @@
 """Test settings: SQLite in memory unless DATABASE_URL points at PostgreSQL."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import database_config
@@ -17,3 +20,10 @@ STORAGES = {
 }
 AXES_ENABLED = True
 LANGUAGE_CODE = "en"
+
+# One event store per test process (each xdist worker, each concurrent run): DuckDB lets one
+# process hold a store, so a shared var/events made tests that refresh results without their own
+# store fail when another process had it open. Removed when the process exits.
+_EVENTS_DIR = tempfile.mkdtemp(prefix="civicloop-test-events-")
+atexit.register(shutil.rmtree, _EVENTS_DIR, True)
+CIVICLOOP = {**CIVICLOOP, "EVENT_STORE_DIR": _EVENTS_DIR}  # noqa: F405
