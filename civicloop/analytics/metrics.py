@@ -27,8 +27,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, cast
 
-import sqlglot
 from sqlglot import exp
+
+from civicloop.analytics.metric_language import CheckedQuery, MetricLanguageError, check_custom_sql
 
 Aggregation = Literal["count", "sum", "mean", "any", "percentile", "ratio"]
 EXPOSURE_EVENT = "$exposure"
@@ -72,7 +73,7 @@ class MetricDefinition:
         ):
             raise ValueError("percentile must be strictly between 0 and 1")
         if self.custom_sql is not None:
-            _check_custom_sql(self.custom_sql)
+            _check_custom_sql(self.custom_sql, self.aggregation)
 
     @classmethod
     def days(cls, key: str, aggregation: Aggregation, event_name: str, days: int, **kw):
@@ -112,16 +113,14 @@ class RatioStats:
     num_den_sum: float
 
 
-def _check_custom_sql(sql: str) -> None:
-    try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
-    except sqlglot.errors.ParseError as error:
-        raise ValueError(f"custom_sql does not parse: {error}") from error
-    if not isinstance(tree, exp.Select | exp.Union):
-        raise ValueError("custom_sql must be a single SELECT returning unit_id, ts, value")
-    for node in tree.walk():
-        if isinstance(node, exp.Insert | exp.Update | exp.Delete | exp.Drop | exp.Create):
-            raise ValueError("custom_sql must only read data")
+def _check_custom_sql(sql: str, aggregation: str) -> CheckedQuery:
+    """The metric language's checked query (raises MetricLanguageError naming the refusal)."""
+    checked = check_custom_sql(sql)
+    if aggregation in ("sum", "mean", "percentile") and "value" not in checked.columns:
+        raise MetricLanguageError(
+            f"a {aggregation} metric needs the SELECT to return a column named value"
+        )
+    return checked
 
 
 def _lit(value: str) -> str:
@@ -162,7 +161,8 @@ def _unit_value(metric: MetricDefinition, condition: str, alias: str, *, covaria
 
 def _source_sql(metric: MetricDefinition, events_table: str) -> str:
     if metric.custom_sql is not None:
-        return metric.custom_sql
+        # Re-emitted from the checked tree: the analyst's string itself never runs.
+        return _check_custom_sql(metric.custom_sql, metric.aggregation).sql(events_table)
     # __post_init__ requires exactly one of event_name and custom_sql.
     event_name = cast(str, metric.event_name)
     return f"SELECT unit_id, ts, value FROM {events_table} WHERE name = {_lit(event_name)}"

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import Http404
 
 from civicloop.analytics.engine import AcceptResult, EventStore, ImportResult
+from civicloop.analytics.metric_language import MetricLanguageError
 from civicloop.analytics.models import Aggregation, Metric, MetricSource
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization
@@ -111,6 +112,21 @@ def events_flush() -> int:
     return event_store().flush()
 
 
+def metric_definition_check(metric: Metric, *, field: str, name_metric: bool = False) -> None:
+    """Raise ValidationError if the metric no longer compiles; custom SQL names ``custom_sql``.
+
+    Used when a metric is saved and again before an experiment's results are refreshed, so a
+    stored ``custom_sql`` that the metric language now refuses gets the same 422 as a new one.
+    """
+    prefix = f"metric {metric.key!r}: " if name_metric else ""
+    try:
+        metric.definition()
+    except MetricLanguageError as error:
+        raise ValidationError({"custom_sql": prefix + error.reason}) from error
+    except ValueError as error:
+        raise ValidationError({field: prefix + str(error)}) from error
+
+
 def _metric_check(metric: Metric) -> None:
     if metric.source == MetricSource.SITES:
         metric.aggregation = ""
@@ -148,10 +164,7 @@ def _metric_check(metric: Metric) -> None:
             raise ValidationError(
                 {"custom_sql": "Give either an event name or custom SQL, not both."}
             )
-        try:
-            metric.definition()
-        except ValueError as error:
-            raise ValidationError({"aggregation": str(error)}) from error
+        metric_definition_check(metric, field="aggregation")
     metric.full_clean(validate_unique=True, validate_constraints=True)
 
 

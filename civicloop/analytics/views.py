@@ -41,6 +41,16 @@ class MetricForm(forms.Form):
         choices=[("", "–"), *Aggregation.choices],
     )
     event_name = forms.CharField(label=gettext_lazy("Event name"), required=False, max_length=128)
+    custom_sql = forms.CharField(
+        label=gettext_lazy("Custom query (instead of an event name)"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
+        help_text=gettext_lazy(
+            "For analysts: one SELECT over events returning unit_id, ts and value, in "
+            "CivicLoop's metric language (see the analytics guide, custom metrics)."
+        ),
+    )
     window_hours = forms.IntegerField(
         label=gettext_lazy("Window after first exposure (hours)"), required=False, min_value=1
     )
@@ -116,6 +126,7 @@ def metric_create(request: HttpRequest) -> HttpResponse:
                 source=data["source"],
                 aggregation=data["aggregation"] or "",
                 event_name=data["event_name"],
+                custom_sql=data["custom_sql"],
                 window_hours=data["window_hours"],
                 numerator=data["numerator"],
                 denominator=data["denominator"],

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from civicloop.analytics.models import Metric, MetricSource
+from civicloop.analytics.services import metric_definition_check
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability, Principal, can
@@ -1151,9 +1152,20 @@ def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultS
     )
 
 
+def _metrics_compile_check(experiment: Experiment) -> None:
+    """Refuse (422) a refresh whose event metrics no longer compile, e.g. stored custom SQL
+    that the metric language refuses, instead of failing in the worker."""
+    for link in experiment.metric_links.select_related(
+        "metric", "metric__numerator", "metric__denominator"
+    ):
+        if link.metric.is_event_metric:
+            metric_definition_check(link.metric, field="metrics", name_metric=True)
+
+
 def experiment_refresh_enqueue(*, actor: Principal, experiment: Experiment) -> None:
     """Ask the worker to refresh the results once the current transaction commits."""
     _require(actor, Ability.MANAGE_EXPERIMENTS, unit_id=experiment.iteration.service.unit_id)
+    _metrics_compile_check(experiment)
     from civicloop.experiments.tasks import experiment_refresh_task
 
     pk = experiment.pk

@@ -98,8 +98,10 @@ class EventStore:
         max_backlog: int = 2_000_000,
         drain_rate_per_second: float = 100_000.0,
         clock: Callable[[], datetime] | None = None,
+        duckdb_threads: int | None = None,
     ) -> None:
         self.path = Path(path)
+        self.duckdb_threads = duckdb_threads
         self.path.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(self.path / "outbox.sqlite")
         self.max_backlog = max_backlog
@@ -177,10 +179,7 @@ class EventStore:
     def connection(self) -> Any:
         """The writer's DuckDB connection (opened on first use, with recovery)."""
         if self._duck is None:
-            import duckdb
-
-            con = duckdb.connect(str(self.path / "events.duckdb"))
-            con.execute("SET TimeZone = 'UTC'")
+            con = _connect(self.path, threads=self.duckdb_threads)
             con.execute(EVENTS_SCHEMA)
             rollups.schema_create(con)
             self._duck = con
@@ -353,6 +352,32 @@ class EventStore:
             self._duck.close()
             self._duck = None
         self.outbox.close()
+
+
+def _connect(path: Path, *, threads: int | None = None) -> Any:
+    """Open ``<path>/events.duckdb`` locked down: no files outside the store, no network, no
+    extensions to install or load, and a configuration that no later statement can change.
+
+    External access stays off for everything but the store's own Parquet partitions (written by
+    ``compact`` and read by the ``all_events`` view); DuckDB adds the database file and its
+    temporary directory itself. Settings the store needs are made before the lock.
+    """
+    import duckdb
+
+    config: dict[str, Any] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
+    if threads:
+        config["threads"] = int(threads)
+    con = duckdb.connect(str(path / "events.duckdb"), config=config)
+    parquet = (path / "parquet").resolve()
+    # DuckDB accepts these two only once the database is running, so they follow the connect.
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET allowed_directories = ?", [[f"{parquet}/"]])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
 
 
 def _quote(path: Path) -> str:
