@@ -113,9 +113,17 @@ def _summary_html(
         )
 
 
-def _summary_pdf(result: ImpactReport, *, language: str, filename: str) -> HttpResponse:
+def pdf_from_html(html: str) -> bytes:
+    """Render HTML to PDF without fetching anything: the report is self-contained (inline SVG,
+    system fonts), so no URL in it (``file://``, ``http://``...) may reach the disk or network."""
     import weasyprint  # imported here: only PDF requests pay for it
+    from weasyprint.urls import URLFetcher
 
+    fetcher = URLFetcher(allowed_protocols=("data",))
+    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+
+
+def _summary_pdf(result: ImpactReport, *, language: str, filename: str) -> HttpResponse:
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
 
@@ -130,7 +138,7 @@ def _summary_pdf(result: ImpactReport, *, language: str, filename: str) -> HttpR
                 **labels.TEMPLATE_HELPERS,
             },
         )
-    pdf = weasyprint.HTML(string=html).write_pdf()
+    pdf = pdf_from_html(html)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
