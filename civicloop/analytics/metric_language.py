@@ -26,6 +26,8 @@ _RELATION_ALIASES = frozenset({"events", "all_events"})
 COLUMNS = ("unit_id", "name", "ts", "value", "experiment", "variant", "properties")
 MAX_LENGTH = 20_000
 MAX_DEPTH = 60
+# Each reference to a relation is a scan (a join of many is a denial of service on the writer).
+MAX_RELATIONS = 6
 
 # Functions an analyst may call, by sqlglot node type, with the name shown in messages.
 FUNCTIONS: dict[type[exp.Expr], str] = {
@@ -357,6 +359,9 @@ def check_custom_sql(sql: str) -> CheckedQuery:
     for node in nodes:
         if type(node) not in _NODES and type(node) not in FUNCTIONS:
             raise _construct_refusal(node.key.upper())
+    relations = sum(1 for n in nodes if isinstance(n, exp.Table))
+    if relations > MAX_RELATIONS:
+        raise _refuse(f"reads {relations} relations; at most {MAX_RELATIONS} are allowed")
     aliases = {
         str(n.alias).lower()
         for n in nodes

@@ -188,6 +188,7 @@ def test_events_is_bound_to_the_given_relation_and_nothing_else():
         ("SELECT unit_id, ts FROM events WHERE", "does not parse"),
         ("SELECT unit_id, ts, date_trunc('d; x', ts) AS value FROM events", "time unit"),
         ("SELECT unit_id, ts FROM main.events", "DB in TABLE"),
+        ("SELECT a.unit_id, a.ts FROM " + ", ".join(["events"] * 7), "at most 6"),
         # a CTE name is visible only inside its WITH, never a table of the store
         (
             "SELECT unit_id, ts FROM (WITH writer_state AS (SELECT * FROM events) "
