@@ -279,7 +279,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 COMMON_ERRORS = {
     "400": "Malformed request, or a rule of the domain refused it (`errors` names the field)",
     "401": "No valid credentials (an API key as `Authorization: Bearer ...`, or a session)",
-    "403": "Not allowed: a read-only key asked to write, or the role lacks the permission",
+    "403": (
+        "Not allowed: a read-only key asked to write, the role lacks the permission, a browser "
+        "session sent no valid CSRF token (`X-CSRFToken`), or its person must first set up "
+        "two-factor authentication"
+    ),
     "404": "No such object, or it is outside what the caller may see",
     "422": "Input outside the schema: each error names the field and the rule",
 }
