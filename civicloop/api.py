@@ -29,8 +29,10 @@ api = CivicLoopAPI(
     description=(
         "Problem → Solutions → Experiments → Evidence → Scale. Authenticate machines with "
         "`Authorization: Bearer <API key>` (keys are scoped to one organisation and to read or "
-        "write); browsers use their session. Errors are RFC 9457 `application/problem+json` "
-        "naming the field and the rule. Lists take `limit` (at most 200) and `offset`."
+        "write); browsers use their session and send the `X-CSRFToken` header (the CSRF "
+        "cookie's value) with every POST, PUT, PATCH and DELETE. Errors are RFC 9457 "
+        "`application/problem+json` naming the field and the rule. Lists take `limit` (at most "
+        "200) and `offset`."
     ),
     auth=API_AUTH,
     urls_namespace="api",

@@ -1,8 +1,29 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import include, path
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from civicloop.api import api
 from civicloop.core import views as core_views
+
+
+def _admin_signed_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """/admin/login/ for someone already signed in as staff: on to `next` or the admin index.
+
+    Django's own password form is never shown: signing in goes through allauth (MFA included)
+    and allauth's ``secure_admin_login`` sends everyone else there with ``next``.
+    """
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "admin:index"
+    return redirect(target)
+
+
+admin.site.login = secure_admin_login(_admin_signed_in)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import reverse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -15,6 +17,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import Field, field_validator
 
+from civicloop.core.mfa import session_needs_enrolment
 from civicloop.core.permissions import (
     ANONYMOUS,
     Principal,
@@ -93,18 +96,67 @@ class ApiKeyAuth(HttpBearer):
         return principal_for_api_key(key)
 
 
+class AuthPolicyRefused(PermissionError):
+    """A session may not make this request: answered 403 problem+json with ``title``."""
+
+    title = "Forbidden"
+
+
+class CsrfRefused(AuthPolicyRefused):
+    title = "CSRF check failed"
+
+
+class EnrolmentRequired(AuthPolicyRefused):
+    title = "Two-factor authentication required"
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    """Django's own CSRF check (token, and Origin/Referer under HTTPS), raising its reason."""
+
+    def _reject(self, request: HttpRequest, reason: str) -> NoReturn:  # type: ignore[override]
+        raise CsrfRefused(
+            f"CSRF token missing or incorrect ({reason.rstrip('.')}). A browser session must "
+            "send the X-CSRFToken header with the value of the CSRF cookie on every "
+            "POST, PUT, PATCH and DELETE; API keys (Authorization: Bearer) need no token."
+        )
+
+
+def csrf_check(request: HttpRequest) -> None:
+    """Refuse an unsafe request without a valid CSRF token, whatever its content type."""
+    check = _CsrfCheck(lambda _request: HttpResponse())
+    request.csrf_processing_done = False  # type: ignore[attr-defined]
+    check.process_request(request)
+    check.process_view(request, _api_view, (), {})
+
+
+def _api_view(request: HttpRequest) -> HttpResponse:  # pragma: no cover - never called
+    """Stands for the API operation in Django's check (which looks for ``csrf_exempt``)."""
+    return HttpResponse()
+
+
 class SessionAuth(APIKeyCookie):
-    """A signed-in browser session; unsafe methods need the CSRF token."""
+    """A signed-in browser session. Unsafe methods need the CSRF token (ASVS V4.2.2), and a
+    person whose role requires two-factor authentication must have enrolled."""
 
     param_name = "sessionid"
 
     def _get_key(self, request: HttpRequest) -> str | None:  # type: ignore[override]
+        # django-ninja runs its CSRF check in this method; ours runs in ``authenticate``, once
+        # the request is known to carry a signed-in session (an anonymous call answers 401).
         return request.COOKIES.get(settings.SESSION_COOKIE_NAME)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False):
+            csrf_check(request)
+        if session_needs_enrolment(request):
+            raise EnrolmentRequired(
+                "Your role requires two-factor authentication: set up an authenticator app at "
+                f"{reverse('mfa_activate_totp')} before using the API with your session. "
+                "API keys are not affected."
+            )
         return principal_for_person(user)
 
 
@@ -192,6 +244,10 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             headers={"WWW-Authenticate": 'Bearer realm="civicloop"'},
         )
 
+    @api.exception_handler(AuthPolicyRefused)
+    def _policy(request: HttpRequest, exc: AuthPolicyRefused) -> HttpResponse:
+        return problem_response(request, 403, exc.title, str(exc))
+
     @api.exception_handler(PermissionError)
     def _forbidden(request: HttpRequest, exc: PermissionError) -> HttpResponse:
         return problem_response(request, 403, "Forbidden", str(exc) or "Not allowed.")
@@ -223,7 +279,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 COMMON_ERRORS = {
     "400": "Malformed request, or a rule of the domain refused it (`errors` names the field)",
     "401": "No valid credentials (an API key as `Authorization: Bearer ...`, or a session)",
-    "403": "Not allowed: a read-only key asked to write, or the role lacks the permission",
+    "403": (
+        "Not allowed: a read-only key asked to write, the role lacks the permission, a browser "
+        "session sent no valid CSRF token (`X-CSRFToken`), or its person must first set up "
+        "two-factor authentication"
+    ),
     "404": "No such object, or it is outside what the caller may see",
     "422": "Input outside the schema: each error names the field and the rule",
 }

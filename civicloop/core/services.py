@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.events import CoreEvent
+from civicloop.core.mfa import may_create_api_key
 from civicloop.core.models import (
     ApiKey,
     ApiKeyScope,
@@ -127,6 +128,12 @@ def apikey_create(
         and not can(actor, Ability.MANAGE_API_KEYS, unit_id=organization.pk)
     ):
         raise PermissionError("not allowed to manage API keys for this organisation")
+    if actor is not None and actor.person is not None and not may_create_api_key(actor.person):
+        # A key outlives the session: minting one needs a person who has a second factor.
+        raise PermissionError(
+            "Set up two-factor authentication (Account > Two-factor authentication) before "
+            "creating an API key."
+        )
     if not name.strip():
         raise ValidationError({"name": "Give the key a name so you can recognise it later."})
     prefix = secrets.token_hex(6)

@@ -17,6 +17,7 @@ from civicloop.core.audit import audit_record, audit_verify
 from civicloop.core.events import CoreEvent
 from civicloop.core.forms import ApiKeyForm, PrioritisationWeightsForm
 from civicloop.core.http import principal
+from civicloop.core.mfa import may_create_api_key
 from civicloop.core.permissions import Ability
 from civicloop.web.exports import csv_response
 
@@ -55,7 +56,11 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         raise Http404("Not found")
     form = ApiKeyForm(request.POST or None)
     created = None
-    if request.method == "POST" and form.is_valid():
+    can_create = may_create_api_key(request.user)  # type: ignore[arg-type]
+    status = 200
+    if request.method == "POST" and not can_create:
+        status = 403
+    elif request.method == "POST" and form.is_valid():
         unit = next((u for u in units if str(u.pk) == request.POST.get("unit")), units[0])
         try:
             created = services.apikey_create(
@@ -78,8 +83,9 @@ def api_keys(request: HttpRequest) -> HttpResponse:
             "created": created,
             "units": units,
             "keys": selectors.apikey_list(viewer=viewer),
+            "can_create": can_create,
         },
-        status=201 if created else 200,
+        status=201 if created else status,
     )
 
 

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "civicloop.core.mfa.MfaPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "civicloop.web.middleware.SecurityHeadersMiddleware",
     "civicloop.web.middleware.NulCharacterMiddleware",
@@ -175,6 +176,14 @@ LOGIN_REDIRECT_URL = "/portfolio/"
 LOGIN_URL = "/accounts/login/"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CivicLoop"
+# People in these roles must set up TOTP at their next sign-in before doing anything else
+# ("admin": is_staff or is_superuser; the others are core.models.Role values). See
+# civicloop/core/mfa.py and docs/operations.md.
+CIVICLOOP_MFA_REQUIRED_ROLES = env_list(
+    "CIVICLOOP_MFA_REQUIRED_ROLES", "unit_staff,evaluator,auditor,admin"
+)
+# E-mail patterns exempt from that rule: set only by config.settings.dev (the demo accounts).
+CIVICLOOP_MFA_EXEMPT_EMAILS: list[str] = []
 
 # django-axes: lock an account+address pair after 5 failures for 30 minutes.
 AXES_FAILURE_LIMIT = 5

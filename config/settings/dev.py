@@ -4,3 +4,6 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import env_bool
 
 DEBUG = env_bool("DEBUG", True)
+
+# The demo accounts (`civicloop demo`) sign in with a password alone; production empties this.
+CIVICLOOP_MFA_EXEMPT_EMAILS = ["*@demo.civicloop.test"]

@@ -16,3 +16,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Nobody is exempt from CIVICLOOP_MFA_REQUIRED_ROLES in production, whatever else is configured.
+CIVICLOOP_MFA_EXEMPT_EMAILS = []

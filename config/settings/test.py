@@ -19,6 +19,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
+# Tests sign people in with force_login; the MFA enrolment tests (civicloop/security_tests/
+# test_mfa.py) turn the base default back on, and one asserts that default.
+CIVICLOOP_MFA_REQUIRED_ROLES = []
 LANGUAGE_CODE = "en"
 
 # One event store per test process (each xdist worker, each concurrent run): DuckDB lets one
