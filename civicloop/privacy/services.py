@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civicloop.core.audit import audit_record
@@ -19,13 +20,25 @@ from civicloop.scaling import services as scaling_services
 @transaction.atomic
 def person_erasure_run(*, actor: Principal, person_id: int, confirm_email: str) -> ErasureReport:
     """Erase a person of the actor's unit, after the actor typed the person's e-mail again."""
-    from django.core.exceptions import ValidationError
-
     person = selectors.erasable_person_get(viewer=actor, pk=person_id)
     if confirm_email.strip().lower() != person.email.lower():
         raise ValidationError(
             {"confirm_email": "Type the person's e-mail address exactly to confirm the erasure."}
         )
+    return _erase(actor=actor, person=person)
+
+
+@transaction.atomic
+def person_erasure_run_by_operator(*, email: str) -> ErasureReport:
+    """The operator's erasure (`manage.py erase_person`) of anyone, vendors and people of
+    several units included: the cases no single unit's staff may decide (ADR 0012)."""
+    person = Person.objects.filter(email__iexact=email.strip()).first()
+    if person is None:
+        raise ValidationError({"email": "No person has this e-mail address."})
+    return _erase(actor=None, person=person)
+
+
+def _erase(*, actor: Principal | None, person: Person) -> ErasureReport:
     units = sorted(
         {
             m.organization.unit_id or m.organization_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -16,7 +17,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import models
 from django.test import Client
 from django.utils import timezone
@@ -233,3 +234,13 @@ def test_signin_logs_past_retention_are_purged(world, settings):
     assert not AccessFailureLog.objects.exists()
     event = AuditEvent.objects.get(action="core.signin_logs_purged")
     assert event.metadata["rows"] >= 3
+
+
+def test_the_operator_erases_a_vendor_by_command(world):
+    vendor = world.people["vendor"]
+    out = StringIO()
+    call_command("erase_person", "VENDOR@example.org", "--yes", stdout=out)
+    assert f"Erased person #{vendor.pk}" in out.getvalue()
+    assert rows_naming("vendor@example.org") == []
+    with pytest.raises(CommandError, match="No person"):
+        call_command("erase_person", "nobody@example.org", "--yes")
