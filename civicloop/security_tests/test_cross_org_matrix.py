@@ -629,6 +629,11 @@ def test_another_organisation_gets_404_on_every_operation_and_page(demo_world):
         for role in ("staff", "vendor", "evaluator", "official", "auditor")
     ]
     b = _b_principals(people, keys)
+    # The CSRF token the sessions send is accepted (else every unsafe probe would be a 403
+    # that says nothing): a page and an API write of B's own get past the CSRF check.
+    bstaff = b[0]
+    assert _call(bstaff, "POST", "/settings/data-subject-requests/", "form", {}).status_code == 200
+    assert _call(bstaff, "POST", "/api/v1/problems", "json", {}).status_code == 422
     failures = Failures()
     schema = api.get_openapi_schema()
     probes = _check_api(schema, a_people, b, a_rows, failures)
