@@ -38,6 +38,7 @@ urlpatterns = [
     path("feedback/", include("civicloop.feedback.urls")),
     path("evidence/", include("civicloop.evidence.urls")),
     path("scaling/", include("civicloop.scaling.urls")),
+    path("", include("civicloop.privacy.urls")),
     path("admin/", admin.site.urls),
     path("", include("civicloop.core.urls")),
 ]

@@ -10,5 +10,7 @@ class CoreEvent(StrEnum):
     API_KEY_CREATED = "core.api_key_created"
     API_KEY_REVOKED = "core.api_key_revoked"
     PERSON_ERASED = "core.person_erased"
+    PERSONAL_DATA_EXPORTED = "core.personal_data_exported"
+    SIGNIN_LOGS_PURGED = "core.signin_logs_purged"
     SETTINGS_CHANGED = "core.settings_changed"
     AUDIT_LOG_EXPORTED = "core.audit_log_exported"

@@ -71,6 +71,10 @@ class Organization(TimeStampedModel):
         return self.name
 
 
+# Erased people keep their row under `erased-<id>@invalid.example` (RFC 2606: never delivered).
+ERASED_DOMAIN = "invalid.example"
+
+
 class PersonManager(UserManager["Person"]):
     def _create_user(self, username, email, password, **extra_fields):  # type: ignore[override]
         email = self.normalize_email(email or username)
@@ -107,10 +111,16 @@ class Person(AbstractUser):
         ordering = ["email"]
 
     def __str__(self) -> str:
-        return self.full_name or self.email
+        return self.display_name
+
+    @property
+    def is_erased(self) -> bool:
+        return self.email == f"erased-{self.pk}@{ERASED_DOMAIN}"
 
     @property
     def display_name(self) -> str:
+        if self.is_erased:
+            return f"Erased person #{self.pk}"
         return self.full_name or self.email
 
 

@@ -42,6 +42,8 @@ class Ability(enum.StrEnum):
     # experiments (issue 5) and the events API (issue 4): unit staff only
     MANAGE_EXPERIMENTS = "manage_experiments"
     SEND_EVENTS = "send_events"
+    # data subject requests (GDPR Art. 17): erase a person of the unit; unit staff only
+    MANAGE_DATA_SUBJECTS = "manage_data_subjects"
 
 
 # What each role may do on objects of the unit it belongs to.

@@ -5,10 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -16,6 +21,7 @@ from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.events import CoreEvent
 from civicloop.core.mfa import may_create_api_key
 from civicloop.core.models import (
+    ERASED_DOMAIN,
     ApiKey,
     ApiKeyScope,
     Membership,
@@ -193,21 +199,199 @@ def apikey_authenticate(secret: str) -> ApiKey | None:
     return key
 
 
+@dataclass(frozen=True)
+class ErasureLine:
+    """One line of an erasure report: what was done to which records, and why."""
+
+    what: str
+    count: int
+    outcome: str  # "removed", "pseudonymised" or "kept"
+    why: str
+
+
+@dataclass
+class ErasureReport:
+    person_id: int
+    pseudonym: str
+    lines: list[ErasureLine] = field(default_factory=list)
+
+    def add(self, what: str, count: int, outcome: str, why: str) -> None:
+        if count:
+            self.lines.append(ErasureLine(what, count, outcome, why))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person_id,
+            "pseudonym": self.pseudonym,
+            "lines": [asdict(line) for line in self.lines],
+        }
+
+
+def person_pseudonym(person: Person) -> str:
+    """The stable name an erased person is shown under: it names no one."""
+    return f"Erased person #{person.pk}"  # the same as Person.display_name once erased
+
+
+def _names_of(person: Person) -> set[str]:
+    return {n for n in (person.email, person.username) if n}
+
+
+def _signin_log_filter(names: set[str]) -> Q:
+    condition = Q(pk__in=[])
+    for name in names:
+        condition |= Q(username__iexact=name)
+    return condition
+
+
+def _sessions_of(person: Person) -> list[str]:
+    from django.contrib.sessions.models import Session
+
+    keys = []
+    for session in Session.objects.iterator():
+        try:
+            data = session.get_decoded()
+        except Exception:  # noqa: BLE001, S112 - an unreadable session names nobody we can tell
+            continue
+        if str(data.get("_auth_user_id", "")) == str(person.pk):
+            keys.append(session.session_key)
+    return keys
+
+
+def _referencing_rows(person: Person) -> list[tuple[str, int]]:
+    """Rows of every installed model that point at the person (kept, now under the pseudonym)."""
+    skip = {"core.membership", "account.emailaddress", "mfa.authenticator", "admin.logentry"}
+    found: list[tuple[str, int]] = []
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if label in skip:
+            continue
+        for f in model._meta.concrete_fields:
+            if f.is_relation and f.related_model is Person:
+                count = model._default_manager.filter(**{f.name: person}).count()
+                if count:
+                    found.append((f"{model._meta.verbose_name_plural} ({f.verbose_name})", count))
+    return found
+
+
+# Why records that name a person by reference are kept (GDPR Art. 17(3)(b) and (e)).
+RETENTION_REASON = (
+    "kept for legal retention of public records (procurement, decisions, audit trail); "
+    "the person now appears under the pseudonym"
+)
+
+
 @transaction.atomic
-def person_erase(*, actor: Principal, person: Person) -> Person:
-    """Right to erasure: remove personal data but keep the row so audit links stay intact."""
+def person_erase(
+    *,
+    actor: Principal | None,
+    person: Person,
+    organization: Organization | int | None = None,
+    extra: list[ErasureLine] | None = None,
+) -> ErasureReport:
+    """Right to erasure: remove a person's personal data everywhere it is stored, keep the row
+    (under a pseudonym) so that procurement records and the audit chain stay intact, and return
+    a report of what was removed, pseudonymised or kept and why."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.sessions.models import Session
+
+    report = ErasureReport(person_id=person.pk, pseudonym=person_pseudonym(person))
+    names = _names_of(person)
     before = {"email_domain": person.email.split("@")[-1]}
-    person.email = f"erased-{person.pk}@invalid.example"
+
+    by_name = _signin_log_filter(names)
+    attempts = AccessAttempt.objects.filter(by_name)
+    for name in names:
+        attempts = attempts | AccessAttempt.objects.filter(post_data__icontains=name)
+        attempts = attempts | AccessAttempt.objects.filter(get_data__icontains=name)
+    report.add(
+        "failed sign-in attempts (lockout records)",
+        attempts.distinct().delete()[1].get("axes.AccessAttempt", 0),
+        "removed",
+        "they name the person by e-mail",
+    )
+    report.add(
+        "sign-in history entries",
+        AccessLog.objects.filter(by_name).delete()[0],
+        "removed",
+        "they name the person by e-mail, with address and browser",
+    )
+    report.add(
+        "failed sign-in log entries",
+        AccessFailureLog.objects.filter(by_name).delete()[0],
+        "removed",
+        "they name the person by e-mail, with address and browser",
+    )
+    report.add(
+        "sessions",
+        Session.objects.filter(session_key__in=_sessions_of(person)).delete()[0],
+        "removed",
+        "the person is signed out everywhere",
+    )
+    report.add(
+        "e-mail addresses of the sign-in account",
+        EmailAddress.objects.filter(user=person).delete()[0],
+        "removed",
+        "personal contact data",
+    )
+    report.add(
+        "two-factor authenticators",
+        Authenticator.objects.filter(user=person).delete()[0],
+        "removed",
+        "sign-in secrets of the person",
+    )
+    person_type = ContentType.objects.get_for_model(Person)
+    admin_entries = LogEntry.objects.filter(content_type=person_type, object_id=str(person.pk))
+    report.add(
+        "admin-site history entries about the account",
+        admin_entries.update(object_repr=report.pseudonym, change_message=""),
+        "pseudonymised",
+        "the entry is kept, its description named the person",
+    )
+    report.add(
+        "admin-site actions by the person",
+        LogEntry.objects.filter(user=person).count(),
+        "kept",
+        RETENTION_REASON,
+    )
+    memberships = person.memberships.count()
+    person.memberships.all().delete()
+    report.add("roles in organisations", memberships, "removed", "the person no longer acts")
+    for line in extra or []:
+        report.lines.append(line)
+    for what, count in _referencing_rows(person):
+        report.add(what, count, "kept", RETENTION_REASON)
+
+    person.email = f"erased-{person.pk}@{ERASED_DOMAIN}"
     person.username = person.email
     person.full_name = ""
     person.first_name = ""
     person.last_name = ""
+    person.preferred_language = "en"
     person.is_active = False
     person.set_unusable_password()
     person.save()
-    person.memberships.all().delete()
-    audit_record(actor=actor, action=CoreEvent.PERSON_ERASED, obj=person, before=before)
-    return person
+    report.lines.insert(
+        0,
+        ErasureLine(
+            "account (name, e-mail, password)",
+            1,
+            "pseudonymised",
+            "the row stays so that kept records point at the pseudonym",
+        ),
+    )
+    audit_record(
+        actor=actor,
+        action=CoreEvent.PERSON_ERASED,
+        obj=person,
+        organization=organization,
+        before=before,
+        metadata={"report": [[line.what, line.count, line.outcome] for line in report.lines]},
+    )
+    return report
 
 
 @transaction.atomic
@@ -239,3 +423,22 @@ def unit_weights_update(
         after={"prioritisation_weights": clean},
     )
     return unit
+
+
+@transaction.atomic
+def signin_logs_purge(*, now: datetime | None = None, days: int | None = None) -> int:
+    """Delete sign-in records (django-axes) older than the retention period; returns how many."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    days = settings.CIVICLOOP_SIGNIN_LOG_RETENTION_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    total = 0
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        total += model.objects.filter(attempt_time__lt=cutoff).delete()[1].get(model._meta.label, 0)
+    if total:
+        audit_record(
+            actor=None,
+            action=CoreEvent.SIGNIN_LOGS_PURGED,
+            metadata={"rows": total, "cutoff": cutoff.isoformat()},
+        )
+    return total

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from civicloop.core.audit import audit_record
-from civicloop.core.models import Organization, Role
+from civicloop.core.models import Organization, Person, Role
 from civicloop.core.permissions import Ability, Principal
 from civicloop.market import sealing, similarity, uploads
 from civicloop.market.events import MarketEvent
@@ -359,6 +359,17 @@ def proposal_list(*, viewer: Principal, challenge_id: int | None = None) -> list
     )
     if challenge_id is not None:
         qs = qs.filter(challenge_id=challenge_id)
+    return [_view(viewer, p, list(p.files.all())) for p in qs.order_by("challenge_id", "code")]
+
+
+def proposal_list_submitted_by(*, viewer: Principal, person: Person) -> list[ProposalView]:
+    """Proposals `person` submitted that the viewer may know of, as metadata (never content)."""
+    qs = (
+        _visible_proposals(viewer)
+        .filter(submitted_by=person)
+        .select_related("challenge", "phase", "vendor")
+        .prefetch_related("files")
+    )
     return [_view(viewer, p, list(p.files.all())) for p in qs.order_by("challenge_id", "code")]
 
 

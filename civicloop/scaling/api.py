@@ -192,6 +192,10 @@ class ObstacleOut(Schema):
     overdue: bool = False
 
     @staticmethod
+    def resolve_owner_label(obj) -> str:
+        return obj.owner_name
+
+    @staticmethod
     def resolve_overdue(obj) -> bool:
         from django.utils import timezone
 

@@ -242,6 +242,14 @@ class Obstacle(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def owner_name(self) -> str:
+        """The label typed in, else the owner's name read live: never copied into the row, so
+        erasing the person leaves no copy of their name here or in the audit trail."""
+        if self.owner_label:
+            return self.owner_label
+        return self.owner.display_name if self.owner is not None else ""
+
 
 class SandboxLearning(TimeStampedModel):
     """What the sandbox taught about the rules, and the obstacles it addresses."""

@@ -172,7 +172,7 @@ def obstacle_create(
         likelihood=likelihood,
         description=description,
         owner=owner,
-        owner_label=owner_label or (owner.display_name if owner else ""),
+        owner_label=owner_label,
         mitigation=mitigation,
         status=status,
         due_date=due_date,
@@ -796,3 +796,18 @@ def lesson_record(
         after=model_snapshot(row),
     )
     return row
+
+
+@transaction.atomic
+def obstacle_owner_labels_erase(*, person: Person, names: set[str], pseudonym: str) -> int:
+    """Erasure of a person: obstacle owner labels that name them now show the pseudonym.
+
+    Recorded by the person's erasure event, which the caller writes."""
+    rows = Obstacle.objects.filter(owner=person).exclude(owner_label="")
+    count = 0
+    for row in rows:
+        if row.owner_label.strip().lower() in {n.strip().lower() for n in names if n}:
+            row.owner_label = pseudonym
+            row.save(update_fields=["owner_label", "updated_at"])
+            count += 1
+    return count

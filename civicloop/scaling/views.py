@@ -233,7 +233,7 @@ def obstacle_list(request: HttpRequest) -> HttpResponse:
                 "severity": o.severity,
                 "likelihood": o.likelihood,
                 "status": o.status,
-                "owner": o.owner_label,
+                "owner": o.owner_name,
                 "due_date": o.due_date,
                 "mitigation": o.mitigation,
                 "jurisdiction": o.jurisdiction.name if o.jurisdiction else "",

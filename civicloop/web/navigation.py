@@ -30,6 +30,13 @@ MENU: list[tuple[str, str, str, Ability | None]] = [
     ("scaling:home", "Scaling", "/scaling/", Ability.VIEW_PORTFOLIO),
     ("core:api_keys", "API keys", "/settings/api-keys/", Ability.MANAGE_API_KEYS),
     ("core:audit_log", "Audit log", "/audit/", Ability.VIEW_AUDIT),
+    (
+        "privacy:requests",
+        "Data subject requests",
+        "/settings/data-subject-requests/",
+        Ability.MANAGE_DATA_SUBJECTS,
+    ),
+    ("privacy:my_data", "Your data", "/settings/my-data/", None),
 ]
 
 
@@ -37,6 +44,8 @@ def main_nav(request: HttpRequest) -> list[NavItem]:
     viewer = principal(request)
     items = []
     for name, label, prefix, ability in MENU:
+        if prefix.startswith("/settings/") and not viewer.is_authenticated:
+            continue
         if ability is not None and not (
             viewer.units_with(ability) or viewer.agencies_with(ability)
         ):

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "civicloop.feedback",
     "civicloop.evidence",
     "civicloop.scaling",
+    "civicloop.privacy",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = None
 AXES_LOCKOUT_CALLABLE = "civicloop.core.auth.lockout_response"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# How long sign-in records (axes attempts, access and failure logs: e-mail, address, browser)
+# are kept; `manage.py purge_signin_logs` (scheduled daily) deletes older ones.
+CIVICLOOP_SIGNIN_LOG_RETENTION_DAYS = int(
+    os.environ.get("CIVICLOOP_SIGNIN_LOG_RETENTION_DAYS", "90")
+)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -263,4 +269,5 @@ CIVICLOOP_SCHEDULE = [
     (3600, "civicloop.experiments.tasks.running_experiments_refresh_task"),
     (6 * 3600, "civicloop.feedback.tasks.feed_satisfaction_kpis"),
     (24 * 3600, "civicloop.feedback.tasks.purge_expired_feedback"),
+    (24 * 3600, "civicloop.core.tasks.purge_signin_logs"),
 ]
