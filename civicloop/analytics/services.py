@@ -193,7 +193,10 @@ def events_adopt_legacy(
     _event_unit(organization)
     if not event_stores().legacy_present():
         raise ValidationError({"store": "There is no legacy event store to adopt."})
-    result = event_stores().adopt_legacy(organization.pk)
+    try:
+        result = event_stores().adopt_legacy(organization.pk)
+    except ValueError as error:
+        raise ValidationError({"store": str(error)}) from error
     audit_record(
         actor=None,
         action=AnalyticsEvent.EVENTS_ADOPTED,
