@@ -23,7 +23,8 @@ Server:
 Data:
   apikey create [--org SLUG] --scope read|write   print a new API key on the last line
   import-measurements FILE.csv  import KPI measurements (all rows or none)
-  import-events FILE            import service events (CSV, JSON lines, Parquet)
+  import-events FILE --org SLUG import a unit's service events (CSV, JSON lines, Parquet)
+  events status|adopt-legacy    per-organisation event stores; adopt a pre-organisation store
   export ocds FILE              write the OCDS 1.1.5 release package
   audit verify                  check the audit log's hash chain
 

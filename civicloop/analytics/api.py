@@ -89,13 +89,16 @@ def _maybe_enqueue_flush() -> None:
         }
     },
 )
-def post_events(request: HttpRequest):
+def post_events(request: HttpRequest, organization_id: int | None = None):
     """Up to 1,000 events or 1 MB per batch, as a JSON array (or `{"events": [...]}`).
 
-    Answers 202 with counts of accepted and duplicate events and the rejected ones (index,
-    reason). Storage is idempotent by `event_id`: re-sending a batch adds nothing. 413 for an
-    oversized batch; 429 (writer behind) or 503 (store unavailable) with `Retry-After`: send the
-    same batch again after that many seconds.
+    Events are stored for the organisation of the API key (a signed-in person in several
+    units names one with `organization_id`); duplicates, exposures and results are counted
+    within that organisation only. Answers 202 with counts of accepted and duplicate events
+    and the rejected ones (index, reason). Storage is idempotent by `event_id` within the
+    organisation: re-sending a batch adds nothing. 413 for an oversized batch; 429 (writer
+    behind) or 503 (store unavailable) with `Retry-After`: send the same batch again after that
+    many seconds.
     """
     actor = require_write(request)
     if not actor.units_with(Ability.SEND_EVENTS):
@@ -116,7 +119,9 @@ def post_events(request: HttpRequest):
     if isinstance(body, dict) and "events" in body:
         body = body["events"]
     try:
-        result = services.events_accept(actor=actor, events=body, body_bytes=len(raw))
+        result = services.events_accept(
+            actor=actor, events=body, body_bytes=len(raw), organization_id=organization_id
+        )
     except BatchTooLarge as error:
         status = 413 if isinstance(body, list) else 400
         return problem_response(request, status, "Batch refused", str(error))

@@ -135,7 +135,7 @@ def load(ctx: dict) -> None:
     ctx["metrics"] = _metrics(actor, orgs.unit)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     events = simulate_sms_service(now=now)
-    store = services.event_store()
+    store = services.event_store(organization_id=orgs.unit.pk)
     accepted = 0
     for first in range(0, len(events), 1000):
         accepted += store.accept(events[first : first + 1000]).accepted

@@ -1,8 +1,11 @@
-"""Writes of the analytics app: metrics, and event intake into the process-wide EventStore.
+"""Writes of the analytics app: metrics, and event intake into the organisations' stores.
 
-The web process only ever *accepts* events (into the SQLite outbox); the single writer (the
-worker running ``analytics.tasks.events_flush``, or a management command) flushes them into
-DuckDB and computes statistics, so the DuckDB file is never opened by two processes.
+Every organisation (transformation unit) has its own event store (``TenantStores``): events
+go to the store of the unit that sent them, and an experiment's results read its unit's store
+only (docs/adr/0005-event-store-per-organisation.md). The web process only ever *accepts*
+events (into a SQLite outbox); the single writer (the worker running
+``analytics.tasks.events_flush``, or a management command) flushes them into DuckDB and computes
+statistics, so a DuckDB file is never opened by two processes.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from django.http import Http404
 from civicloop.analytics.engine import AcceptResult, EventStore, ImportResult
 from civicloop.analytics.metric_language import MetricLanguageError
 from civicloop.analytics.models import Aggregation, Metric, MetricSource
+from civicloop.analytics.store.tenants import AdoptResult, TenantStores
 from civicloop.core.audit import audit_record, model_snapshot
-from civicloop.core.models import Organization
+from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability, Principal, can
 
 
@@ -29,6 +33,7 @@ class AnalyticsEvent(StrEnum):
     METRIC_CREATED = "analytics.metric_created"
     METRIC_UPDATED = "analytics.metric_updated"
     EVENTS_IMPORTED = "analytics.events_imported"
+    EVENTS_ADOPTED = "analytics.events_adopted"
 
 
 METRIC_FIELDS = [
@@ -49,32 +54,37 @@ METRIC_FIELDS = [
 ]
 
 _store_lock = threading.Lock()
-_store: EventStore | None = None
+_stores: TenantStores | None = None
 
 
-def event_store() -> EventStore:
-    """The one EventStore of this process, at ``settings.CIVICLOOP["EVENT_STORE_DIR"]``."""
-    global _store
+def event_stores() -> TenantStores:
+    """This process's per-organisation stores under ``settings.CIVICLOOP["EVENT_STORE_DIR"]``."""
+    global _stores
     config: dict[str, Any] = settings.CIVICLOOP
     with _store_lock:
         wanted = Path(config["EVENT_STORE_DIR"])
-        if _store is None or _store.path != wanted:
-            if _store is not None:
-                _store.close()
-            _store = EventStore(
+        if _stores is None or _stores.root != wanted:
+            if _stores is not None:
+                _stores.close()
+            _stores = TenantStores(
                 wanted,
                 max_backlog=int(config.get("EVENT_STORE_MAX_BACKLOG", 2_000_000)),
             )
-        return _store
+        return _stores
+
+
+def event_store(*, organization_id: int) -> EventStore:
+    """The event store of one organisation: its events, duplicate ledger and roll-ups only."""
+    return event_stores().get(organization_id)
 
 
 def event_store_close() -> None:
-    """Close the process's store (releases the DuckDB file for another writer process)."""
-    global _store
+    """Close the process's stores (releases the DuckDB files for another writer process)."""
+    global _stores
     with _store_lock:
-        if _store is not None:
-            _store.close()
-            _store = None
+        if _stores is not None:
+            _stores.close()
+            _stores = None
 
 
 def _require_unit(actor: Principal, ability: Ability, unit_id: int) -> None:
@@ -82,21 +92,74 @@ def _require_unit(actor: Principal, ability: Ability, unit_id: int) -> None:
         raise Http404("Not found")
 
 
-def events_accept(*, actor: Principal, events: Any, body_bytes: int | None = None) -> AcceptResult:
-    """Validate a batch and store its new events durably; raises BatchTooLarge/Backpressure."""
-    if not actor.units_with(Ability.SEND_EVENTS):
+def events_sending_unit(*, actor: Principal, organization_id: int | None = None) -> int:
+    """The unit whose store the actor's events go to.
+
+    An API key sends for its own organisation; a person for the unit they name, or for their
+    only unit with the right to send events (never the first of several silently).
+    """
+    units = sorted(actor.units_with(Ability.SEND_EVENTS))
+    if not units:
         raise PermissionError("Sending events needs a write API key of a transformation unit.")
-    return event_store().accept(events, body_bytes=body_bytes)
+    if organization_id is not None:
+        if organization_id not in units:
+            raise ValidationError(
+                {"organization_id": f"You cannot send events for organisation {organization_id}."}
+            )
+        return organization_id
+    if len(units) > 1:
+        raise ValidationError(
+            {
+                "organization_id": "You send events for several units: say which one "
+                "(organization_id)."
+            }
+        )
+    return units[0]
+
+
+def events_accept(
+    *,
+    actor: Principal,
+    events: Any,
+    body_bytes: int | None = None,
+    organization_id: int | None = None,
+) -> AcceptResult:
+    """Validate a batch and store its new events durably in the sending unit's store.
+
+    Raises BatchTooLarge/Backpressure (nothing stored). Duplicates are detected within the
+    sending unit's events only.
+    """
+    unit_id = events_sending_unit(actor=actor, organization_id=organization_id)
+    return event_store(organization_id=unit_id).accept(events, body_bytes=body_bytes)
+
+
+def _event_unit(organization: Organization) -> None:
+    if organization.kind != OrganizationKind.UNIT:
+        raise ValidationError(
+            {
+                "organization": f"'{organization.slug}' is not a transformation unit: only units "
+                "have events."
+            }
+        )
 
 
 def events_import(
-    *, path: str | Path, progress=None, actor: Principal | None = None
+    *,
+    path: str | Path,
+    organization: Organization,
+    progress=None,
+    actor: Principal | None = None,
 ) -> ImportResult:
-    """Import a CSV, JSON-lines or Parquet file of events (the writer's side: flushes)."""
-    result = event_store().import_file(path, progress=progress)
+    """Import a CSV, JSON-lines or Parquet file into one unit's store (the writer's side)."""
+    _event_unit(organization)
+    if actor is not None and actor.is_authenticated:
+        _require_unit(actor, Ability.SEND_EVENTS, organization.pk)
+    store = event_store(organization_id=organization.pk)
+    result = store.import_file(path, progress=progress)
     audit_record(
         actor=actor,
         action=AnalyticsEvent.EVENTS_IMPORTED,
+        organization=organization,
         metadata={
             "file": Path(path).name,
             "accepted": result.accepted,
@@ -107,9 +170,46 @@ def events_import(
     return result
 
 
-def events_flush() -> int:
-    """Move the outbox into DuckDB and update the roll-ups; returns events written."""
-    return event_store().flush()
+def events_flush(*, organization_id: int | None = None) -> int:
+    """Move outboxes into DuckDB and update the roll-ups (one unit's, or every unit's)."""
+    if organization_id is not None:
+        return event_store(organization_id=organization_id).flush()
+    return event_stores().flush_all()
+
+
+def events_legacy_exposures() -> dict[str, int] | None:
+    """{experiment key: exposures} of the legacy store (events without an organisation), or
+    None when there is none."""
+    stores = event_stores()
+    if not stores.legacy_present():
+        return None
+    return stores.legacy_exposures()
+
+
+def events_adopt_legacy(
+    *, organization: Organization, foreign_keys: list[str] | None = None
+) -> AdoptResult:
+    """Give the legacy store to one unit (the caller decided it is theirs; see
+    ``experiments.services.event_store_adopt_legacy``)."""
+    _event_unit(organization)
+    if not event_stores().legacy_present():
+        raise ValidationError({"store": "There is no legacy event store to adopt."})
+    try:
+        result = event_stores().adopt_legacy(organization.pk)
+    except ValueError as error:
+        raise ValidationError({"store": str(error)}) from error
+    audit_record(
+        actor=None,
+        action=AnalyticsEvent.EVENTS_ADOPTED,
+        organization=organization,
+        metadata={
+            "events": result.events,
+            "moved": result.moved,
+            "duplicates": result.duplicates,
+            "foreign_keys": foreign_keys or [],
+        },
+    )
+    return result
 
 
 def metric_definition_check(metric: Metric, *, field: str, name_metric: bool = False) -> None:

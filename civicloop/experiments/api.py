@@ -494,10 +494,14 @@ def power(request: HttpRequest, experiment_id: int, payload: PowerIn):
     response=AssignmentOut,
     summary="The variant a unit sees (same function as the SDK)",
 )
-def assignment(request: HttpRequest, key: str, unit_id: str):
+def assignment(request: HttpRequest, key: str, unit_id: str, organization_id: int | None = None):
     """`civicloop.analytics.assignment.assign` on the experiment's configuration: no database
-    write, deterministic. A draft or stopped experiment assigns nobody."""
-    experiment = selectors.experiment_get_by_key(viewer=principal(request), key=key)
+    write, deterministic. A draft or stopped experiment assigns nobody. Keys are unique per
+    organisation: the key is looked up among your organisation's experiments (a person in
+    several units may name one with `organization_id`)."""
+    experiment = selectors.experiment_get_by_key(
+        viewer=principal(request), key=key, organization_id=organization_id
+    )
     if not experiment.is_randomised:
         raise ValidationError({"key": "Only randomised experiments assign units."})
     if not unit_id:

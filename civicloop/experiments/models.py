@@ -127,8 +127,12 @@ class ExperimentStatus(models.TextChoices):
 
 class Experiment(TimeStampedModel):
     iteration = models.ForeignKey(Iteration, on_delete=models.CASCADE, related_name="experiments")
+    # The service's unit, copied here so that keys are unique per organisation in the database
+    # (events name experiments by key within the sending unit's own store).
+    unit = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="experiments")
     key = models.SlugField(
-        max_length=64, unique=True, help_text="Used by the SDK, the events and the assignment API"
+        max_length=64,
+        help_text="Used by the SDK, the events and the assignment API (unique per unit)",
     )
     title = models.CharField(max_length=200)
     design = models.CharField(max_length=10, choices=Design.choices)
@@ -164,6 +168,7 @@ class Experiment(TimeStampedModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            models.UniqueConstraint(fields=["unit", "key"], name="experiment_unique_key_per_unit"),
             models.CheckConstraint(
                 condition=Q(design__in=Design.values), name="experiment_design_valid"
             ),

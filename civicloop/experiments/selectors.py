@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -91,11 +92,24 @@ def experiment_get(*, viewer: Principal, pk: int) -> Experiment:
     return experiment
 
 
-def experiment_get_by_key(*, viewer: Principal, key: str) -> Experiment:
-    experiment = experiment_list(viewer=viewer).filter(key=key).first()
-    if experiment is None:
+def experiment_get_by_key(
+    *, viewer: Principal, key: str, organization_id: int | None = None
+) -> Experiment:
+    """The experiment with this key among the viewer's (keys are unique per unit only)."""
+    qs = experiment_list(viewer=viewer).filter(key=key)
+    if organization_id is not None:
+        qs = qs.filter(unit_id=organization_id)
+    found = list(qs[:2])
+    if not found:
         raise Http404("Not found")
-    return experiment
+    if len(found) > 1:
+        raise ValidationError(
+            {
+                "organization_id": "Several of your units have an experiment with this key: "
+                "say which."
+            }
+        )
+    return found[0]
 
 
 def snapshot_latest(*, experiment: Experiment) -> ResultSnapshot | None:

@@ -511,9 +511,16 @@ def experiment_create(
         )
     clean_variants = _check_variants(design, variants or [], control_variant)
     _check_metrics(design, unit_id, metrics)
+    key = key.strip()
+    # Only the unit's own keys are looked at: another unit's keys are never revealed.
+    if key and Experiment.objects.filter(unit_id=unit_id, key=key).exists():
+        raise ValidationError(
+            {"key": f"Your unit already has an experiment with the key '{key}'; choose another."}
+        )
     experiment = Experiment(
         iteration=iteration,
-        key=key.strip(),
+        unit_id=unit_id,
+        key=key,
         title=title.strip(),
         design=design,
         variants=clean_variants,
@@ -1106,7 +1113,8 @@ def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultS
     running = experiment.status == ExperimentStatus.RUNNING
     try:
         if experiment.is_randomised:
-            store = event_store()
+            # The experiment's unit's own store: no other organisation's event is in it.
+            store = event_store(organization_id=experiment.unit_id)
             if flush:
                 store.flush()
             outcome = analysis.analyse_randomised(
@@ -1160,6 +1168,73 @@ def _metrics_compile_check(experiment: Experiment) -> None:
     ):
         if link.metric.is_event_metric:
             metric_definition_check(link.metric, field="metrics", name_metric=True)
+
+
+@dataclass
+class LegacyStoreReport:
+    """Whose experiments the exposures of the legacy event store (no organisation) name."""
+
+    exposures: dict[str, int]  # experiment key -> exposure events
+    owners: dict[str, list[int]]  # experiment key -> units with an experiment of that key
+
+    @property
+    def owning_units(self) -> set[int]:
+        return {unit for units in self.owners.values() for unit in units}
+
+    @property
+    def unknown_keys(self) -> list[str]:
+        return sorted(k for k in self.exposures if not self.owners.get(k))
+
+
+def event_store_legacy_report() -> LegacyStoreReport | None:
+    """The legacy store's exposures and the units owning their experiments (None: no store)."""
+    from civicloop.analytics.services import events_legacy_exposures
+
+    exposures = events_legacy_exposures()
+    if exposures is None:
+        return None
+    owners: dict[str, list[int]] = {}
+    for key, unit_id in (
+        Experiment.objects.filter(key__in=list(exposures))
+        .order_by("key", "unit_id")
+        .values_list("key", "unit_id")
+    ):
+        owners.setdefault(key, []).append(unit_id)
+    return LegacyStoreReport(exposures, owners)
+
+
+def event_store_adopt_legacy(
+    *, organization: Organization | None = None, force: bool = False
+) -> tuple[Any, LegacyStoreReport]:
+    """Give the legacy event store to one unit: the one named, or the only unit whose
+    experiments its exposures name. Refuses when that is ambiguous, or (unless ``force``)
+    when the exposures name experiments of other units. Operators only (the CLI)."""
+    from civicloop.analytics.services import events_adopt_legacy
+
+    report = event_store_legacy_report()
+    if report is None:
+        raise ValidationError({"store": "There is no legacy event store to adopt."})
+    owners = report.owning_units
+    if organization is None:
+        if len(owners) != 1:
+            found = "units " + ", ".join(map(str, sorted(owners))) if owners else "no unit"
+            raise ValidationError(
+                {
+                    "organization": "The legacy store's exposures name experiments of "
+                    f"{found}: name the unit its events belong to (--org SLUG)."
+                }
+            )
+        organization = Organization.objects.get(pk=next(iter(owners)))
+    foreign = sorted(k for k, units in report.owners.items() if organization.pk not in units)
+    if foreign and not force:
+        raise ValidationError(
+            {
+                "organization": "The legacy store has exposures of other units' experiments "
+                f"({', '.join(foreign)}); they would count for '{organization.slug}'. "
+                "Use --force if these events are this unit's all the same."
+            }
+        )
+    return events_adopt_legacy(organization=organization, foreign_keys=foreign), report
 
 
 def experiment_refresh_enqueue(*, actor: Principal, experiment: Experiment) -> None:

@@ -60,7 +60,7 @@ def test_batch_answers_202_with_counts_and_resending_adds_nothing(world, store_d
     assert r.json() == {"accepted": 5, "duplicates": 0, "rejected": []}
     r = _post(client, key, {"events": batch + [_event()]})
     assert r.json() == {"accepted": 1, "duplicates": 5, "rejected": []}
-    store = services.event_store()
+    store = services.event_store(organization_id=world.unit.pk)
     store.flush()
     assert store.count() == 6
 
@@ -102,8 +102,8 @@ def test_oversized_batches_are_refused_whole(world, store_dir, client):
     big = [_event(properties={"note": "x" * 30_000}) for _ in range(40)]
     r = _post(client, key, big)
     assert r.status_code == 413
-    services.event_store().flush()
-    assert services.event_store().count() == 0
+    services.event_store(organization_id=world.unit.pk).flush()
+    assert services.event_store(organization_id=world.unit.pk).count() == 0
 
 
 def test_malformed_json_is_a_400_problem(world, store_dir, client):
@@ -122,8 +122,10 @@ def test_backpressure_answers_429_with_retry_after_and_stores_nothing(
     r = _post(client, key, [_event() for _ in range(5)])
     assert r.status_code == 429
     assert int(r["Retry-After"]) >= 1
-    assert services.event_store().outbox.backlog() == 8
-    services.event_store().flush()  # the writer catches up: the same batch now goes in
+    assert services.event_store(organization_id=world.unit.pk).outbox.backlog() == 8
+    services.event_store(
+        organization_id=world.unit.pk
+    ).flush()  # the writer catches up: the same batch now goes in
     assert _post(client, key, [_event() for _ in range(5)]).status_code == 202
 
 
@@ -222,8 +224,8 @@ def test_import_events_command_is_idempotent(world, store_dir, tmp_path, capsys)
     path = tmp_path / "log.jsonl"
     rows = [_event(unit_id=f"p{i}") for i in range(30)] + [_event(event_id="bad")]
     path.write_text("\n".join(json.dumps(r) for r in rows))
-    call_command("import_events", str(path), "--no-progress")
+    call_command("import_events", str(path), "--org", world.unit.slug, "--no-progress")
     assert "accepted 30, duplicates 0, rejected 1" in capsys.readouterr().out
-    call_command("import_events", str(path), "--no-progress")
+    call_command("import_events", str(path), "--org", world.unit.slug, "--no-progress")
     assert "accepted 0, duplicates 30, rejected 1" in capsys.readouterr().out
-    assert services.event_store().count() == 30
+    assert services.event_store(organization_id=world.unit.pk).count() == 30

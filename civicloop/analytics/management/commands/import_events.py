@@ -1,27 +1,39 @@
 from pathlib import Path
 from typing import TextIO, cast
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from civicloop.analytics import services
+from civicloop.core.models import Organization
 
 
 class Command(BaseCommand):
     help = (
         "Import service events from CSV (.csv), JSON lines (.jsonl, .ndjson) or Parquet "
         "(.parquet) with the API's fields (event_id, unit_id, name, timestamp, value, "
-        "properties). Idempotent by event_id: importing a file twice adds nothing. Run it "
-        "where the worker runs (it writes the event store)."
+        "properties) into the event store of the unit named by --org. Idempotent by event_id "
+        "within that unit: importing a file twice adds nothing. Run it where the worker runs "
+        "(it writes the event store)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
+        parser.add_argument(
+            "--org",
+            required=True,
+            metavar="SLUG",
+            help="slug of the transformation unit the events belong to",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def handle(self, *args, file: str, no_progress: bool = False, **options):
+    def handle(self, *args, file: str, org: str, no_progress: bool = False, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"FILE: '{file}' does not exist or is not a file.")
+        organization = Organization.objects.filter(slug=org).first()
+        if organization is None:
+            raise CommandError(f"--org: no organisation with slug '{org}'.")
         from tqdm import tqdm
 
         # OutputWrapper forwards _out via __getattr__, so the stubs type it as a callable.
@@ -34,13 +46,15 @@ class Command(BaseCommand):
             bar.update(done - bar.n)
 
         try:
-            result = services.events_import(path=path, progress=progress)
+            result = services.events_import(path=path, organization=organization, progress=progress)
+        except ValidationError as error:
+            raise CommandError(f"--org: {' '.join(error.messages)}") from error
         except ValueError as error:
             raise CommandError(str(error)) from error
         finally:
             bar.close()
         self.stdout.write(
-            f"accepted {result.accepted}, duplicates {result.duplicates}, "
+            f"{organization.slug}: accepted {result.accepted}, duplicates {result.duplicates}, "
             f"rejected {result.rejected_count}"
         )
         for row, reason in result.rejected[:20]:
