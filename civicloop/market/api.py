@@ -319,13 +319,13 @@ class DeclarationIn(InputSchema):
     note: str = ""
 
 
-class ScoreIn(InputSchema):
+class ProposalScoreIn(InputSchema):
     criterion_id: int
     score: int
     justification: str
 
 
-class ScoreOut(Schema):
+class ProposalScoreOut(Schema):
     id: int
     criterion_id: int
     score: int
@@ -910,10 +910,10 @@ def declare(request: HttpRequest, proposal_id: int, payload: DeclarationIn):
 
 @router.post(
     "/market/proposals/{proposal_id}/scores",
-    response={201: ScoreOut},
+    response={201: ProposalScoreOut},
     summary="Score one criterion with a justification",
 )
-def score(request: HttpRequest, proposal_id: int, payload: ScoreIn):
+def score(request: HttpRequest, proposal_id: int, payload: ProposalScoreIn):
     actor = require_write(request)
     proposal = selectors.proposal_get(viewer=actor, pk=proposal_id)
     criterion = proposal.challenge.criteria.filter(pk=payload.criterion_id).first()
