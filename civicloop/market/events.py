@@ -32,3 +32,6 @@ class MarketEvent(StrEnum):
     PAYMENT_RECORDED = "market.payment_recorded"
     RANKING_EXPORTED = "market.ranking_exported"
     OCDS_EXPORTED = "market.ocds_exported"
+    # `civicloop keys rotate`: one event per unit whose sealed objects were re-sealed, one overall
+    SEALED_RESEALED = "market.sealed_resealed"
+    SEALING_KEYS_ROTATED = "market.sealing_keys_rotated"

@@ -15,7 +15,7 @@ from civicloop.core.audit import audit_record
 from civicloop.core.http import principal
 from civicloop.core.models import Organization, OrganizationKind, Role
 from civicloop.core.permissions import Ability
-from civicloop.market import forms, metrics, selectors, services
+from civicloop.market import forms, metrics, sealing, selectors, services
 from civicloop.market.charts import bar_chart
 from civicloop.market.events import MarketEvent
 from civicloop.market.models import Award, ChallengeStatus, Contract, Question
@@ -519,6 +519,8 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         content = selectors.proposal_content_open(viewer=viewer, pk=proposal.pk)
     except selectors.SealedError as error:
         sealed_message = error.messages[0]
+    except sealing.SealingKeyUnavailable as error:
+        sealed_message = str(error)
     except Http404:
         sealed_message = _("You cannot read this proposal's content.")
     declaration = selectors.my_declaration(viewer=viewer, proposal=proposal)
@@ -548,6 +550,8 @@ def file_download(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except selectors.SealedError as error:
         return HttpResponse(error.messages[0], status=403, content_type="text/plain")
+    except sealing.SealingKeyUnavailable as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain")
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
