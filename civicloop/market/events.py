@@ -16,6 +16,7 @@ class MarketEvent(StrEnum):
     QUESTION_ANSWERED = "market.question_answered"
     VENDOR_REGISTERED = "market.vendor_registered"
     VENDOR_VERIFIED = "market.vendor_verified"
+    VENDOR_VERIFICATION_RESET = "market.vendor_verification_reset"
     VENDOR_INVITED = "market.vendor_invited"
     PROPOSAL_SUBMITTED = "market.proposal_submitted"
     PROPOSAL_REVISED = "market.proposal_revised"

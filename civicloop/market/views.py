@@ -564,7 +564,7 @@ def vendor_profile(request: HttpRequest) -> HttpResponse:
     vendor = _vendor(request)
     if vendor is None:
         raise Http404("Not found")
-    profile = getattr(vendor, "vendor_profile", None)
+    profile = selectors.vendor_list(viewer=viewer).filter(organization=vendor).first()
     initial = {}
     if profile is not None:
         initial = {
@@ -608,10 +608,19 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
     if not viewer.units_with(Ability.VIEW_MARKET):
         raise Http404("Not found")
+    managed = sorted(viewer.units_with(Ability.MANAGE_MARKET))
     if request.method == "POST":
         profile = selectors.vendor_get(viewer=viewer, pk=int(request.POST.get("profile") or 0))
-        services.vendor_verify(actor=viewer, profile=profile)
-        messages.success(request, _("Vendor verified."))
+        unit_id = request.POST.get("unit") or ""
+        unit = Organization.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+        try:
+            services.vendor_verify(
+                actor=viewer, profile=profile, unit=unit, note=request.POST.get("note", "")
+            )
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+        else:
+            messages.success(request, _("Vendor verified for your unit."))
         return redirect("market:vendors")
     return render(
         request,
@@ -619,7 +628,10 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
         {
             "page_title": _("Vendors"),
             "profiles": selectors.vendor_list(viewer=viewer),
-            "can_verify": bool(viewer.units_with(Ability.MANAGE_MARKET)),
+            "can_verify": bool(managed),
+            "verifying_units": Organization.objects.filter(pk__in=managed).order_by("name")
+            if len(managed) > 1
+            else [],
         },
     )
 
