@@ -277,7 +277,7 @@ class VendorProfileOut(Schema):
 
 class VendorVerifyIn(InputSchema):
     note: str = Field("", max_length=1000, description="The evidence checked")
-    unit_id: int | None = Field(None, description="Needed only if you act for several units.")
+    unit_id: ObjectId | None = Field(None, description="Needed only if you act for several units.")
 
 
 class VendorProfileIn(InputSchema):

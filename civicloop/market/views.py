@@ -612,7 +612,11 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         profile = selectors.vendor_get(viewer=viewer, pk=int(request.POST.get("profile") or 0))
         unit_id = request.POST.get("unit") or ""
-        unit = Organization.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+        unit = (
+            Organization.objects.filter(pk=int(unit_id)).first()
+            if unit_id.isdigit() and len(unit_id) < 19
+            else None
+        )
         try:
             services.vendor_verify(
                 actor=viewer, profile=profile, unit=unit, note=request.POST.get("note", "")
