@@ -1,15 +1,21 @@
 """The CivicLoop HTTP API, assembled from each app's router."""
 
 from django.db import connection
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 
 from civicloop.analytics.api import router as analytics_router
-from civicloop.core.http import API_AUTH, document_problems, install_problem_handlers
+from civicloop.core.http import (
+    API_AUTH,
+    document_problems,
+    install_problem_handlers,
+    problem_response,
+)
 from civicloop.evidence.api import router as evidence_router
 from civicloop.experiments.api import router as experiments_router
 from civicloop.feedback.api import router as feedback_router
 from civicloop.market.api import router as market_router
+from civicloop.market.sealing import SealingKeyUnavailable
 from civicloop.portfolio.api import router as portfolio_router
 from civicloop.privacy.api import router as privacy_router
 from civicloop.scaling.api import router as scaling_router
@@ -40,6 +46,11 @@ api = CivicLoopAPI(
     docs_url="/docs",
 )
 install_problem_handlers(api)
+
+
+@api.exception_handler(SealingKeyUnavailable)
+def _sealing_key_unavailable(request: HttpRequest, exc: SealingKeyUnavailable) -> HttpResponse:
+    return problem_response(request, 503, "Sealed content cannot be opened", str(exc))
 
 
 class Health(Schema):

@@ -27,6 +27,9 @@ Data:
   events status|adopt-legacy    per-organisation event stores; adopt a pre-organisation store
   export ocds FILE              write the OCDS 1.1.5 release package
   audit verify                  check the audit log's hash chain
+  keys generate                 print a new sealing key (no settings or database needed)
+  keys list                     sealing key ids, roles and what each sealed
+  keys rotate                   re-seal every proposal and attachment with the primary key
 
 Analysis (no database needed):
   analyze ab|did|staggered|its|power …   see `civicloop analyze --help`
@@ -83,6 +86,17 @@ def main(argv: list[str] | None = None) -> int:
 
         module = importlib.import_module(FILE_TOOLS[command])
         return int(module.main(rest) or 0)
+    if command == "keys" and rest == ["generate"]:
+        # Works before any setting exists (production settings refuse to start without a key).
+        from civicloop.market.sealing import generate_key, key_id
+
+        key = generate_key()
+        print(
+            f"New sealing key {key_id(key)}: put it first in CIVICLOOP_SEALING_KEYS.",
+            file=sys.stderr,
+        )
+        print(key)
+        return 0
     if command == "serve":
         port, host, with_worker = "8000", "127.0.0.1", True
         i = 0

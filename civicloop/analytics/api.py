@@ -22,6 +22,7 @@ from civicloop.core.http import (
     principal,
     problem_response,
     require_write,
+    schema_ref,
 )
 from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability
@@ -81,7 +82,7 @@ def _maybe_enqueue_flush() -> None:
                     "schema": {
                         "type": "array",
                         "maxItems": 1000,
-                        "items": {"$ref": "#/components/schemas/EventIn"},
+                        "items": schema_ref(EventIn),
                     }
                 }
             },

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, NoReturn
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -13,7 +14,9 @@ from django.urls import reverse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import REF_TEMPLATE
 from ninja.pagination import LimitOffsetPagination
+from ninja.schema import NinjaGenerateJsonSchema
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import Field, field_validator
 
@@ -289,12 +292,40 @@ COMMON_ERRORS = {
 }
 
 
+# Schemas that an operation names by hand in its `openapi_extra` (a body parsed by the view
+# itself); `document_problems` adds them to the components so that every `$ref` resolves.
+_REFERENCED_SCHEMAS: dict[str, type[Schema]] = {}
+
+
+def schema_ref(schema_class: type[Schema]) -> dict[str, str]:
+    """A `$ref` to ``schema_class`` for hand-written OpenAPI; the component is published too."""
+    name = schema_class.__name__
+    known = _REFERENCED_SCHEMAS.setdefault(name, schema_class)
+    if known is not schema_class:
+        raise ImproperlyConfigured(
+            f"OpenAPI component name '{name}' is taken by {known.__module__}.{known.__qualname__}"
+            f"; rename {schema_class.__module__}.{schema_class.__qualname__}."
+        )
+    return {"$ref": REF_TEMPLATE.format(model=name)}
+
+
+def referenced_schemas() -> list[type[Schema]]:
+    """The schema classes named through `schema_ref` (the OpenAPI tests check their names)."""
+    return list(_REFERENCED_SCHEMAS.values())
+
+
 def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     """Add the Problem schema and the common error answers to every operation of ``schema``.
 
     Operations keep the error answers they document themselves (413, 429, 503, ...).
     """
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema_class in _REFERENCED_SCHEMAS.items():
+        definition = schema_class.model_json_schema(
+            ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema
+        )
+        components.update(definition.pop("$defs", {}))
+        components[name] = definition
     for component in components.values():
         _no_nul_pattern(component)
     for item in schema.get("paths", {}).values():

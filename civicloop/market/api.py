@@ -3,7 +3,7 @@ contracts, programme metrics and the public OCDS release package. Thin: parse, c
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -235,6 +235,19 @@ class AnswerIn(InputSchema):
     answer: str = Field(..., min_length=1, max_length=20000)
 
 
+class VendorVerificationOut(Schema):
+    organization_id: int
+    organization_name: str = Field(..., alias="organization.name")
+    verified_by: str | None = Field(None, description="Who verified (name or e-mail)")
+    verified_at: datetime
+    note: str
+
+    @staticmethod
+    def resolve_verified_by(obj: Any) -> str | None:
+        person = obj.verified_by
+        return (person.full_name or person.email) if person is not None else None
+
+
 class VendorProfileOut(Schema):
     id: int
     organization_id: int
@@ -246,7 +259,25 @@ class VendorProfileOut(Schema):
     countries: list[str]
     references: str
     website: str
-    verified: bool = Field(..., alias="is_verified")
+    verified: bool = Field(
+        ..., description="Verified by your own unit (another unit's verification does not count)"
+    )
+    verifications: list[VendorVerificationOut] = Field(
+        ..., description="Your unit's verification; a vendor sees every unit's verification"
+    )
+
+    @staticmethod
+    def resolve_verified(obj: Any) -> bool:
+        return bool(obj.visible_verifications)
+
+    @staticmethod
+    def resolve_verifications(obj: Any) -> list[Any]:
+        return list(obj.visible_verifications)
+
+
+class VendorVerifyIn(InputSchema):
+    note: str = Field("", max_length=1000, description="The evidence checked")
+    unit_id: ObjectId | None = Field(None, description="Needed only if you act for several units.")
 
 
 class VendorProfileIn(InputSchema):
@@ -319,13 +350,13 @@ class DeclarationIn(InputSchema):
     note: str = ""
 
 
-class ScoreIn(InputSchema):
+class ProposalScoreIn(InputSchema):
     criterion_id: int
     score: int
     justification: str
 
 
-class ScoreOut(Schema):
+class ProposalScoreOut(Schema):
     id: int
     criterion_id: int
     score: int
@@ -726,7 +757,8 @@ def register_vendor(request: HttpRequest, payload: VendorProfileIn):
     org = vendor_org(request, payload.organization_id)
     data = payload.dict()
     data.pop("organization_id")
-    return services.vendor_register(actor=actor, organization=org, **data)
+    profile = services.vendor_register(actor=actor, organization=org, **data)
+    return selectors.vendor_get(viewer=actor, pk=profile.pk)
 
 
 @router.get("/market/vendors", response=list[VendorProfileOut], summary="Vendor profiles")
@@ -738,12 +770,21 @@ def list_vendors(request: HttpRequest, verified: bool = False):
 @router.post(
     "/market/vendors/{profile_id}/verify", response=VendorProfileOut, summary="Verify a vendor"
 )
-def verify_vendor(request: HttpRequest, profile_id: int):
+def verify_vendor(request: HttpRequest, profile_id: int, payload: VendorVerifyIn | None = None):
+    """Your unit verifies the vendor (for your unit only); a body with an evidence note is
+    optional."""
     actor = require_write(request)
     if not actor.units_with(Ability.MANAGE_MARKET):
         raise Http404("Not found")
+    payload = payload or VendorVerifyIn(note="", unit_id=None)
     profile = selectors.vendor_get(viewer=actor, pk=profile_id)
-    return services.vendor_verify(actor=actor, profile=profile)
+    unit = None
+    if payload.unit_id is not None:
+        unit = Organization.objects.filter(pk=payload.unit_id).first()
+        if unit is None:
+            raise ValidationError({"unit_id": "You do not manage the market of that unit."})
+    services.vendor_verify(actor=actor, profile=profile, unit=unit, note=payload.note)
+    return selectors.vendor_get(viewer=actor, pk=profile_id)
 
 
 @router.get(
@@ -910,10 +951,10 @@ def declare(request: HttpRequest, proposal_id: int, payload: DeclarationIn):
 
 @router.post(
     "/market/proposals/{proposal_id}/scores",
-    response={201: ScoreOut},
+    response={201: ProposalScoreOut},
     summary="Score one criterion with a justification",
 )
-def score(request: HttpRequest, proposal_id: int, payload: ScoreIn):
+def score(request: HttpRequest, proposal_id: int, payload: ProposalScoreIn):
     actor = require_write(request)
     proposal = selectors.proposal_get(viewer=actor, pk=proposal_id)
     criterion = proposal.challenge.criteria.filter(pk=payload.criterion_id).first()

@@ -16,6 +16,7 @@ class MarketEvent(StrEnum):
     QUESTION_ANSWERED = "market.question_answered"
     VENDOR_REGISTERED = "market.vendor_registered"
     VENDOR_VERIFIED = "market.vendor_verified"
+    VENDOR_VERIFICATION_RESET = "market.vendor_verification_reset"
     VENDOR_INVITED = "market.vendor_invited"
     PROPOSAL_SUBMITTED = "market.proposal_submitted"
     PROPOSAL_REVISED = "market.proposal_revised"
@@ -32,3 +33,6 @@ class MarketEvent(StrEnum):
     PAYMENT_RECORDED = "market.payment_recorded"
     RANKING_EXPORTED = "market.ranking_exported"
     OCDS_EXPORTED = "market.ocds_exported"
+    # `civicloop keys rotate`: one event per unit whose sealed objects were re-sealed, one overall
+    SEALED_RESEALED = "market.sealed_resealed"
+    SEALING_KEYS_ROTATED = "market.sealing_keys_rotated"

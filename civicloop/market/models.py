@@ -227,6 +227,8 @@ class VendorProfile(TimeStampedModel):
     countries = models.JSONField(default=list, blank=True)
     references = models.TextField(blank=True)
     website = models.URLField(blank=True)
+    # Superseded by VendorVerification (one per verifying unit, issue 12); neither read nor
+    # written any more, dropped by a later migration (expand/contract).
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -238,9 +240,34 @@ class VendorProfile(TimeStampedModel):
     def __str__(self) -> str:
         return self.organization.name
 
-    @property
-    def is_verified(self) -> bool:
-        return self.verified_at is not None
+
+class VendorVerification(TimeStampedModel):
+    """One unit's confirmation that a company exists and its size class is right.
+
+    Each unit verifies for itself: another unit's verification changes nothing it sees. A change
+    to the vendor's profile removes every verification of it.
+    """
+
+    profile = models.ForeignKey(
+        VendorProfile, on_delete=models.CASCADE, related_name="verifications"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    verified_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField()
+    note = models.TextField(blank=True, help_text="The evidence checked, e.g. a register entry.")
+
+    class Meta:
+        ordering = ["organization__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "organization"], name="vendor_verification_one_per_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} verified by {self.organization}"
 
 
 class Invitation(TimeStampedModel):

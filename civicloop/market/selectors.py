@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -39,6 +39,7 @@ from civicloop.market.models import (
     Question,
     Score,
     VendorProfile,
+    VendorVerification,
 )
 from civicloop.market.services import rubric_for
 
@@ -176,14 +177,31 @@ def proposal_count(*, challenge: Challenge) -> int:
 # --- vendors -----------------------------------------------------------------------------------
 
 
-def vendor_list(*, viewer: Principal, verified_only: bool = False) -> QuerySet[VendorProfile]:
-    """Vendor profiles: the unit sees all; a vendor sees its own."""
+def vendor_list(
+    *, viewer: Principal, verified_only: bool = False, unit_id: int | None = None
+) -> QuerySet[VendorProfile]:
+    """Vendor profiles: the unit sees all; a vendor sees its own.
+
+    Each profile carries `visible_verifications`: those of the viewer's own units (of `unit_id`
+    alone, when given), or every unit's for the vendor itself. `verified_only` keeps profiles
+    that one of those units verified; another unit's verification counts for nothing.
+    """
+    units = viewer.units_with(Ability.VIEW_MARKET)
+    if unit_id is not None:
+        units = units & {unit_id}
+    own = viewer.organizations([Role.VENDOR])
     qs = VendorProfile.objects.select_related("organization")
     if not viewer.units_with(Ability.VIEW_MARKET):
-        qs = qs.filter(organization_id__in=sorted(viewer.organizations([Role.VENDOR])))
+        qs = qs.filter(organization_id__in=sorted(own))
+    visible = Q(organization_id__in=sorted(units)) | Q(profile__organization_id__in=sorted(own))
     if verified_only:
-        qs = qs.filter(verified_at__isnull=False)
-    return qs.order_by("organization__name")
+        qs = qs.filter(verifications__organization_id__in=sorted(units)).distinct()
+    verifications = VendorVerification.objects.filter(visible).select_related(
+        "organization", "verified_by"
+    )
+    return qs.prefetch_related(
+        Prefetch("verifications", queryset=verifications, to_attr="visible_verifications")
+    ).order_by("organization__name")
 
 
 def vendor_get(*, viewer: Principal, pk: int) -> VendorProfile:
@@ -205,6 +223,7 @@ def _vendor_text(p: VendorProfile) -> str:
 class VendorMatch:
     profile: VendorProfile
     similarity: float
+    verified: bool  # by the challenge's unit
 
 
 def vendor_matches(
@@ -218,7 +237,9 @@ def vendor_matches(
     """Vendors whose profile reads like the challenge, after the filters, best first."""
     if challenge.unit_id not in viewer.units_with(Ability.MANAGE_MARKET):
         raise Http404("Not found")
-    profiles = list(vendor_list(viewer=viewer, verified_only=verified_only))
+    profiles = list(
+        vendor_list(viewer=viewer, verified_only=verified_only, unit_id=challenge.unit_id)
+    )
     if sme_only:
         profiles = [p for p in profiles if p.organization.sme_size in ("micro", "small", "medium")]
     if country:
@@ -226,7 +247,10 @@ def vendor_matches(
     scores = similarity.rank_against(
         _challenge_text(challenge), [_vendor_text(p) for p in profiles]
     )
-    matches = [VendorMatch(p, round(s, 3)) for p, s in zip(profiles, scores, strict=True)]
+    matches = [
+        VendorMatch(p, round(s, 3), bool(p.visible_verifications))  # type: ignore[attr-defined]
+        for p, s in zip(profiles, scores, strict=True)
+    ]
     return sorted(matches, key=lambda m: (-m.similarity, m.profile.organization.name))
 
 

@@ -50,6 +50,7 @@ from civicloop.market.models import (
     Score,
     SealedContent,
     VendorProfile,
+    VendorVerification,
 )
 from civicloop.portfolio.models import Problem
 
@@ -651,7 +652,7 @@ def vendor_register(
     references: str = "",
     website: str = "",
 ) -> VendorProfile:
-    """A company registers or updates its vendor profile (verification is reset on change)."""
+    """A company registers or updates its vendor profile; a change voids every verification."""
     _vendor_of(actor, organization)
     if sme_size not in SmeSize.values:
         raise ValidationError({"sme_size": "Choose micro, small, medium or large (EU definition)."})
@@ -662,21 +663,25 @@ def vendor_register(
         raise ValidationError(
             {"capabilities": "Describe your capabilities in at least 20 characters."}
         )
+    fields = {
+        "founding_year": int(founding_year),
+        "capabilities": capabilities.strip(),
+        "sectors": _clean_list(sectors, "sectors"),
+        "countries": _clean_list(countries, "countries", upper=True),
+        "references": references.strip(),
+        "website": website.strip(),
+    }
+    existing = VendorProfile.objects.filter(organization=organization).first()
+    changed = (
+        existing is None
+        or organization.sme_size != sme_size
+        or any(getattr(existing, name) != value for name, value in fields.items())
+    )
     if organization.sme_size != sme_size:
         organization.sme_size = sme_size
         organization.save(update_fields=["sme_size", "updated_at"])
     profile, created = VendorProfile.objects.update_or_create(
-        organization=organization,
-        defaults={
-            "founding_year": int(founding_year),
-            "capabilities": capabilities.strip(),
-            "sectors": _clean_list(sectors, "sectors"),
-            "countries": _clean_list(countries, "countries", upper=True),
-            "references": references.strip(),
-            "website": website.strip(),
-            "verified_at": None,
-            "verified_by": None,
-        },
+        organization=organization, defaults=fields
     )
     audit_record(
         actor=actor,
@@ -685,24 +690,64 @@ def vendor_register(
         organization=organization,
         after=model_snapshot(profile),
     )
+    if changed:
+        # What a unit verified no longer stands: each verifying unit is told in its audit log.
+        for verification in VendorVerification.objects.filter(profile=profile):
+            audit_record(
+                actor=actor,
+                action=MarketEvent.VENDOR_VERIFICATION_RESET,
+                obj=profile,
+                organization=verification.organization_id,
+                before=model_snapshot(verification, ["verified_by", "verified_at", "note"]),
+                metadata={"reason": "the vendor changed its profile"},
+            )
+            verification.delete()
     return profile
 
 
+MAX_VERIFICATION_NOTE = 1000
+
+
 @transaction.atomic
-def vendor_verify(*, actor: Principal, profile: VendorProfile) -> VendorProfile:
-    """The unit confirms the company exists and its size class is right."""
-    if not actor.units_with(Ability.MANAGE_MARKET):
+def vendor_verify(
+    *,
+    actor: Principal,
+    profile: VendorProfile,
+    unit: Organization | None = None,
+    note: str = "",
+) -> VendorVerification:
+    """A unit confirms, for itself, that the company exists and its size class is right."""
+    managed = actor.units_with(Ability.MANAGE_MARKET)
+    if not managed:
         raise Http404("Not found")
-    profile.verified_at = timezone.now()
-    profile.verified_by = actor.person
-    profile.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    if unit is not None:
+        if unit.pk not in managed:
+            raise ValidationError({"unit_id": "You do not manage the market of that unit."})
+        unit_id = unit.pk
+    elif len(managed) == 1:
+        (unit_id,) = managed
+    else:
+        raise ValidationError(
+            {"unit_id": "You manage the market of several units: say which unit verifies."}
+        )
+    note = note.strip()
+    if len(note) > MAX_VERIFICATION_NOTE:
+        raise ValidationError(
+            {"note": f"The evidence note is at most {MAX_VERIFICATION_NOTE} characters."}
+        )
+    verification, _ = VendorVerification.objects.update_or_create(
+        profile=profile,
+        organization_id=unit_id,
+        defaults={"verified_by": actor.person, "verified_at": timezone.now(), "note": note},
+    )
     audit_record(
         actor=actor,
         action=MarketEvent.VENDOR_VERIFIED,
         obj=profile,
-        organization=sorted(actor.units_with(Ability.MANAGE_MARKET))[0],
+        organization=unit_id,
+        after=model_snapshot(verification, ["verified_by", "verified_at", "note"]),
     )
-    return profile
+    return verification
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from civicloop.core.audit import audit_record
 from civicloop.core.http import principal
 from civicloop.core.models import Organization, OrganizationKind, Role
 from civicloop.core.permissions import Ability
-from civicloop.market import forms, metrics, selectors, services
+from civicloop.market import forms, metrics, sealing, selectors, services
 from civicloop.market.charts import bar_chart
 from civicloop.market.events import MarketEvent
 from civicloop.market.models import Award, ChallengeStatus, Contract, Question
@@ -519,6 +519,8 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         content = selectors.proposal_content_open(viewer=viewer, pk=proposal.pk)
     except selectors.SealedError as error:
         sealed_message = error.messages[0]
+    except sealing.SealingKeyUnavailable as error:
+        sealed_message = str(error)
     except Http404:
         sealed_message = _("You cannot read this proposal's content.")
     declaration = selectors.my_declaration(viewer=viewer, proposal=proposal)
@@ -548,6 +550,8 @@ def file_download(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except selectors.SealedError as error:
         return HttpResponse(error.messages[0], status=403, content_type="text/plain")
+    except sealing.SealingKeyUnavailable as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain")
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -560,7 +564,7 @@ def vendor_profile(request: HttpRequest) -> HttpResponse:
     vendor = _vendor(request)
     if vendor is None:
         raise Http404("Not found")
-    profile = getattr(vendor, "vendor_profile", None)
+    profile = selectors.vendor_list(viewer=viewer).filter(organization=vendor).first()
     initial = {}
     if profile is not None:
         initial = {
@@ -604,10 +608,23 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
     if not viewer.units_with(Ability.VIEW_MARKET):
         raise Http404("Not found")
+    managed = sorted(viewer.units_with(Ability.MANAGE_MARKET))
     if request.method == "POST":
         profile = selectors.vendor_get(viewer=viewer, pk=int(request.POST.get("profile") or 0))
-        services.vendor_verify(actor=viewer, profile=profile)
-        messages.success(request, _("Vendor verified."))
+        unit_id = request.POST.get("unit") or ""
+        unit = (
+            Organization.objects.filter(pk=int(unit_id)).first()
+            if unit_id.isdigit() and len(unit_id) < 19
+            else None
+        )
+        try:
+            services.vendor_verify(
+                actor=viewer, profile=profile, unit=unit, note=request.POST.get("note", "")
+            )
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+        else:
+            messages.success(request, _("Vendor verified for your unit."))
         return redirect("market:vendors")
     return render(
         request,
@@ -615,7 +632,10 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
         {
             "page_title": _("Vendors"),
             "profiles": selectors.vendor_list(viewer=viewer),
-            "can_verify": bool(viewer.units_with(Ability.MANAGE_MARKET)),
+            "can_verify": bool(managed),
+            "verifying_units": Organization.objects.filter(pk__in=managed).order_by("name")
+            if len(managed) > 1
+            else [],
         },
     )
 

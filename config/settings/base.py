@@ -36,6 +36,32 @@ else:
         _dev_key_file.write_text(secrets.token_urlsafe(50))
     SECRET_KEY = _dev_key_file.read_text().strip()
 
+# Sealed proposals are encrypted under their own keys, never under SECRET_KEY: a comma-separated
+# list of Fernet keys, the first sealing, every one opening (docs/operations.md, "Sealing keys").
+# Development and test settings keep a generated key in the var dir; production requires it.
+CIVICLOOP_SEALING_KEYS = env_list("CIVICLOOP_SEALING_KEYS", "")
+
+
+def dev_sealing_keys() -> list[str]:
+    """The checkout's development sealing key, generated once into the var dir."""
+    key_file = VAR_DIR / "dev-sealing-keys"
+    if not key_file.exists():
+        import tempfile
+
+        from cryptography.fernet import Fernet
+
+        # Written aside, then linked into place: parallel test processes all read one key.
+        with tempfile.NamedTemporaryFile("w", dir=VAR_DIR, delete=False) as handle:
+            handle.write(Fernet.generate_key().decode())
+        try:
+            os.link(handle.name, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(handle.name)
+    return [k.strip() for k in key_file.read_text().split(",") if k.strip()]
+
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

@@ -1,9 +1,10 @@
 """Local development and `make run`: the embedded SQLite database, debug pages on."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env_bool
+from config.settings.base import dev_sealing_keys, env_bool
 
 DEBUG = env_bool("DEBUG", True)
 
 # The demo accounts (`civicloop demo`) sign in with a password alone; production empties this.
 CIVICLOOP_MFA_EXEMPT_EMAILS = ["*@demo.civicloop.test"]
+CIVICLOOP_SEALING_KEYS = CIVICLOOP_SEALING_KEYS or dev_sealing_keys()  # noqa: F405

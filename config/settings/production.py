@@ -2,11 +2,21 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env_bool
+from config.settings.base import env_bool, env_list
 
 DEBUG = False
 SECRET_KEY = os.environ["SECRET_KEY"]
+CIVICLOOP_SEALING_KEYS = env_list("CIVICLOOP_SEALING_KEYS", "")
+if not CIVICLOOP_SEALING_KEYS:
+    raise ImproperlyConfigured(
+        "CIVICLOOP_SEALING_KEYS is not set. Sealed proposals are encrypted with their own keys, "
+        "not SECRET_KEY: generate one with `civicloop keys generate`, store it with your other "
+        "secrets and set CIVICLOOP_SEALING_KEYS=<key> (comma-separated when rotating, the new "
+        "key first). See docs/operations.md, 'Sealing keys'."
+    )
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))

@@ -6,7 +6,7 @@ import shutil
 import tempfile
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import database_config
+from config.settings.base import database_config, dev_sealing_keys
 
 DEBUG = False
 DATABASES = {"default": database_config(os.environ.get("DATABASE_URL", "sqlite://:memory:"))}
@@ -22,6 +22,7 @@ AXES_ENABLED = True
 # Tests sign people in with force_login; the MFA enrolment tests (civicloop/security_tests/
 # test_mfa.py) turn the base default back on, and one asserts that default.
 CIVICLOOP_MFA_REQUIRED_ROLES = []
+CIVICLOOP_SEALING_KEYS = CIVICLOOP_SEALING_KEYS or dev_sealing_keys()  # noqa: F405
 LANGUAGE_CODE = "en"
 
 # One event store per test process (each xdist worker, each concurrent run): DuckDB lets one

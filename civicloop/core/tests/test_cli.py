@@ -2,6 +2,7 @@ import io
 import subprocess
 import sys
 
+from cryptography.fernet import Fernet
 from django.core.management import call_command
 
 from civicloop.cli import main
@@ -67,6 +68,8 @@ def test_cli_help_lists_the_commands(capsys):
         "apikey create",
         "import-measurements",
         "audit verify",
+        "keys generate",
+        "keys rotate",
         "analyze",
     ):
         assert command in text
@@ -92,6 +95,8 @@ def test_production_settings_pass_the_deploy_check():
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "x" * 20 + "a-long-random-looking-secret-key-value-123456",
         "ALLOWED_HOSTS": "civicloop.example.gov",
+        # production refuses to start without its sealing keys (docs/operations.md)
+        "CIVICLOOP_SEALING_KEYS": Fernet.generate_key().decode(),
     }
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
