@@ -135,6 +135,8 @@ def _strip_pdf(data: bytes) -> tuple[bytes, list[str]]:
                 authors += 1
     if authors:
         removed.append(gettext("authors of comments and annotations"))
+    # Removed dictionaries would otherwise still be written as unreferenced objects.
+    writer.compress_identical_objects()  # also drops unreferenced objects
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue(), removed
