@@ -1023,9 +1023,9 @@ def proposal_submit(
 def attachment_limits() -> tuple[int, int]:
     """(most attachments per proposal, most bytes of attachments per proposal), from settings."""
     conf = settings.CIVICLOOP
-    return int(conf.get("MAX_PROPOSAL_FILES", 5)), int(
-        conf.get("MAX_PROPOSAL_FILES_BYTES", 25 * 1024 * 1024)
-    )
+    most_files = conf.get("MAX_PROPOSAL_FILES", 5)
+    most_bytes = conf.get("MAX_PROPOSAL_FILES_BYTES", 25 * 1024 * 1024)
+    return int(str(most_files)), int(str(most_bytes))
 
 
 def _check_attachment_limits(proposal: Proposal, adding: int) -> None:
@@ -1051,15 +1051,15 @@ def _check_attachment_limits(proposal: Proposal, adding: int) -> None:
                     "(%(size)s MB) would bring them to %(total)s MB."
                 )
                 % {
-                    "most": _mb(most_bytes),
-                    "size": _mb(adding),
-                    "total": _mb(stored + adding),
+                    "most": format_mb(most_bytes),
+                    "size": format_mb(adding),
+                    "total": format_mb(stored + adding),
                 }
             }
         )
 
 
-def _mb(size: int) -> str:
+def format_mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
 
 

@@ -78,6 +78,8 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 selectors.contract_list(viewer=viewer).filter(award__challenge=challenge)
             ),
             "question_form": forms.TextForm(),
+            "attachment_files": services.attachment_limits()[0],
+            "attachment_mb": services.format_mb(services.attachment_limits()[1]),
         },
     )
 
@@ -462,7 +464,7 @@ def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
         phases=phases,
         anonymous=challenge.anonymous_evaluation,
         most_files=most_files,
-        most_mb=services._mb(most_bytes),
+        most_mb=services.format_mb(most_bytes),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
