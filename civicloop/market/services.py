@@ -311,7 +311,8 @@ def _check_deadline_change(challenge: Challenge, new: datetime | None, now: date
     if not challenge.is_public:
         return
     lifts = challenge.seal_lifts_at
-    if lifts is not None and now >= lifts:
+    # In consultation no proposal can exist yet, so a lapsed date may still be moved (later).
+    if lifts is not None and now >= lifts and challenge.status != ChallengeStatus.CONSULTATION:
         raise ValidationError(
             {
                 "submission_deadline": gettext(
@@ -667,12 +668,26 @@ def _cancellation_notices(
         )
         if not emails:
             continue
-        body = gettext(
-            "The call “%(title)s” was cancelled before its submission deadline.\n\n"
-            "Reason given: %(reason)s\n\n"
-            "Your proposal %(code)s is void: it will never be opened or evaluated. If the call "
-            "is re-published, you may submit again.\n\n— %(site)s"
-        ) % {"title": challenge.title, "reason": reason, "code": proposal.code, "site": site}
+        if challenge.voided_by_cancellation:
+            text = gettext(
+                "The call “%(title)s” was cancelled before its submission deadline.\n\n"
+                "Reason given: %(reason)s\n\n"
+                "Your proposal %(code)s is void: it will never be opened or evaluated. If the "
+                "call is re-published, you may submit again.\n\n— %(site)s"
+            )
+        else:
+            text = gettext(
+                "The call “%(title)s” was cancelled during evaluation.\n\n"
+                "Reason given: %(reason)s\n\n"
+                "Your proposal %(code)s is void: it will not be evaluated further or awarded. "
+                "If the call is re-published, you may submit again.\n\n— %(site)s"
+            )
+        body = text % {
+            "title": challenge.title,
+            "reason": reason,
+            "code": proposal.code,
+            "site": site,
+        }
         out.append((subject, body, emails))
     return out
 
