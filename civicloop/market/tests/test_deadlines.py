@@ -113,3 +113,25 @@ def test_a_cancelled_draft_needs_no_reason_and_sends_nothing(world):
     services.challenge_move(actor=staff, challenge=challenge, to_status=ChallengeStatus.CANCELLED)
     assert not challenge.changes.exists()
     assert mail.outbox == []
+
+
+def test_cancel_and_republish_from_the_manage_page(world, market):
+    staff = world.client("staff")
+    url = f"/market/challenges/{market.challenge.pk}/manage/"
+    page = staff.get(url).content.decode()
+    assert "Reason (needed to cancel a published call)" in page
+    staff.post(url, {"action": "status", "to_status": "cancelled"})
+    assert Challenge.objects.get(pk=market.challenge.pk).status == ChallengeStatus.OPEN
+    staff.post(
+        url, {"action": "status", "to_status": "cancelled", "reason": "The scope must change."}
+    )
+    assert Challenge.objects.get(pk=market.challenge.pk).status == ChallengeStatus.CANCELLED
+    assert "Re-publish as a new call" in staff.get(url).content.decode()
+    response = staff.post(url, {"action": "republish", "submission_deadline": ""})
+    copy = Challenge.objects.exclude(pk=market.challenge.pk).get()
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/market/challenges/{copy.pk}/manage/")
+    assert (copy.status, copy.title) == (ChallengeStatus.DRAFT, market.challenge.title)
+    public = world.client(None).get(f"/market/challenges/{market.challenge.pk}/").content.decode()
+    assert "The scope must change." in public
+    assert "Re-published as call" in public
