@@ -225,6 +225,18 @@ class CriteriaIn(InputSchema):
 
 class StatusIn(InputSchema):
     to_status: StatusName
+    reason: str = Field(
+        "",
+        max_length=2000,
+        description="Required to cancel a published call (at least 10 characters): shown in "
+        "the public change log and sent to every bidder, whose proposals are voided unopened.",
+    )
+
+
+class RepublishIn(InputSchema):
+    submission_deadline: datetime | None = Field(
+        None, description="The new call's deadline (it starts as a draft; publish it as usual)."
+    )
 
 
 class TextIn(InputSchema):
@@ -311,6 +323,11 @@ class FileOut(Schema):
     id: int
     name: str
     size: int
+    metadata_removed: list[str] = Field(
+        default_factory=list,
+        description="Anonymous calls: the identifying metadata removed from the file on upload "
+        "(the stored bytes are the cleaned ones).",
+    )
 
 
 class ProposalOut(Schema):
@@ -701,8 +718,29 @@ def move_challenge(request: HttpRequest, challenge_id: int, payload: StatusIn):
     challenge = selectors.challenge_get(
         viewer=actor, pk=challenge_id, ability=Ability.MANAGE_MARKET
     )
-    services.challenge_move(actor=actor, challenge=challenge, to_status=payload.to_status)
+    services.challenge_move(
+        actor=actor, challenge=challenge, to_status=payload.to_status, reason=payload.reason
+    )
     return selectors.challenge_get(viewer=actor, pk=challenge_id)
+
+
+@router.post(
+    "/market/challenges/{challenge_id}/republish",
+    response={201: ChallengeOut},
+    summary="Re-publish a cancelled call as a new draft",
+    description="The way to an earlier deadline than one already published: cancel the call "
+    "(its proposals are voided unopened and the bidders told), then re-publish it. The new "
+    "challenge copies the statement, phases and criteria; its bids are new.",
+)
+def republish_challenge(request: HttpRequest, challenge_id: int, payload: RepublishIn):
+    actor = require_write(request)
+    challenge = selectors.challenge_get(
+        viewer=actor, pk=challenge_id, ability=Ability.MANAGE_MARKET
+    )
+    copy = services.challenge_republish(
+        actor=actor, challenge=challenge, submission_deadline=payload.submission_deadline
+    )
+    return Status(201, selectors.challenge_get(viewer=actor, pk=copy.pk))
 
 
 # --- consultation ------------------------------------------------------------------------------
@@ -900,12 +938,19 @@ def proposal_content(request: HttpRequest, proposal_id: int):
     "/market/proposals/{proposal_id}/files",
     response={201: FileOut},
     summary=f"Attach a PDF, ODT, DOCX, CSV or XLSX (≤ {MAX_UPLOAD_BYTES // 1048576} MB)",
+    description="Each file at most 10 MB; per proposal at most `CIVICLOOP['MAX_PROPOSAL_FILES']` "
+    "files (default 5) adding up to `CIVICLOOP['MAX_PROPOSAL_FILES_BYTES']` (default 25 MB); "
+    "over a limit: 422 naming `file`, nothing stored. For an anonymous call the file's "
+    "identifying metadata (document properties, authors of comments, image EXIF) is removed "
+    "before it is sealed; `metadata_removed` says what.",
 )
 def upload_file(request: HttpRequest, proposal_id: int, file: UploadedFile = File(...)):  # noqa: B008
     actor = require_write(request)
     proposal = selectors.proposal_get(viewer=actor, pk=proposal_id)
     if file.size and file.size > MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": "The file is larger than the limit of 10 MB."})
+        raise ValidationError(
+            {"file": f"The file is larger than the limit of {MAX_UPLOAD_BYTES // 1048576} MB."}
+        )
     record = services.proposal_file_add(
         actor=actor, proposal=proposal, name=file.name or "", data=file.read()
     )
@@ -915,8 +960,21 @@ def upload_file(request: HttpRequest, proposal_id: int, file: UploadedFile = Fil
             "id": record.pk,
             "name": selectors.download_name(actor, record, proposal),
             "size": record.size,
+            "metadata_removed": record.metadata_removed,
         },
     )
+
+
+@router.delete(
+    "/market/proposal-files/{file_id}",
+    response={204: None},
+    summary="Remove an attachment of your own proposal (before the deadline)",
+)
+def delete_file(request: HttpRequest, file_id: int):
+    actor = require_write(request)
+    record = selectors.own_proposal_file(viewer=actor, file_id=file_id)
+    services.proposal_file_remove(actor=actor, file=record)
+    return Status(204, None)
 
 
 @router.get(

@@ -187,9 +187,12 @@ def load(ctx: dict) -> None:
             content=text,
             price=Decimal(prices[key]),
         )
-    # Time passes: the deadline is behind us (as it would be by now).
+    # Time passes: the deadline is behind us (as it would be by now). The demo dates the whole
+    # call back, the high-water mark of its published deadline included (ADR 0007).
+    closed_at = timezone.now() - timedelta(days=40)
     Challenge.objects.filter(pk=awarded.pk).update(
-        submission_deadline=timezone.now() - timedelta(days=40),
+        submission_deadline=closed_at,
+        sealed_until=closed_at,
         published_at=timezone.now() - timedelta(days=75),
     )
     awarded.refresh_from_db()

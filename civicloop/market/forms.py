@@ -121,6 +121,22 @@ class StatusForm(forms.Form):
             ("cancelled", _("Cancelled")),
         ],
     )
+    reason = forms.CharField(
+        label=_("Reason (needed to cancel a published call)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "Cancelling voids every proposal unopened and tells each bidder; the reason is "
+            "public. To set an earlier deadline, cancel and re-publish the call."
+        ),
+    )
+
+
+class RepublishForm(forms.Form):
+    submission_deadline = forms.DateTimeField(
+        label=_("Deadline of the new call"), required=False, widget=DateTimeInput
+    )
 
 
 class TextForm(forms.Form):
@@ -166,9 +182,21 @@ class ProposalForm(forms.Form):
         label=_("Attachment (PDF, ODT, DOCX, CSV or XLSX, up to 10 MB)"), required=False
     )
 
-    def __init__(self, *args, phases=(), **kwargs):
+    def __init__(self, *args, phases=(), anonymous=False, most_files=5, most_mb="25", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phase"].choices = [(p.kind, p.get_kind_display()) for p in phases]
+        limits = _(
+            "At most %(files)s attachments per proposal, %(mb)s MB in all; each submission "
+            "adds the file chosen here."
+        ) % {"files": most_files, "mb": most_mb}
+        if anonymous:
+            limits += " " + _(
+                "This call is evaluated anonymously: before your file is sealed we remove its "
+                "identifying metadata (document properties such as author, company and title; "
+                "authors of comments and tracked changes; EXIF data of embedded images). The "
+                "text you write in it is not changed, so do not name your company there."
+            )
+        self.fields["file"].help_text = limits
 
 
 class DeclarationForm(forms.Form):
@@ -260,7 +288,9 @@ class ChallengeEditForm(ChallengeTextForm):
 def change_field_label(name: str) -> str:
     """The human label of a challenge field named in the public change log."""
     form_field = ChallengeEditForm.base_fields.get(name)
-    return str(form_field.label) if form_field is not None else name
+    if form_field is not None:
+        return str(form_field.label)
+    return str({"status": _("Status"), "republished_as": _("Re-published as call")}.get(name, name))
 
 
 class MilestoneForm(forms.Form):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.core.models import Organization, Person, TimeStampedModel
@@ -105,11 +107,31 @@ class Challenge(TimeStampedModel):
     anonymous_evaluation = models.BooleanField(default=False)
     consultation_closes_at = models.DateTimeField(null=True, blank=True)
     submission_deadline = models.DateTimeField(null=True, blank=True)
+    # The latest submission deadline ever published (ADR 0007). Set when a challenge with a
+    # deadline is published and raised with every later deadline; it never goes down, and sealed
+    # content opens only once it has passed. Once set, the deadline must equal it (constraint),
+    # so no write can move the deadline without moving the mark, and no service lowers the mark.
+    sealed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the call was cancelled; bids of a call cancelled before `sealed_until` never open.
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sealed_until__isnull=True)
+                | Q(submission_deadline__isnull=False, submission_deadline=F("sealed_until")),
+                name="challenge_deadline_is_sealed_until",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | Q(submission_deadline__isnull=True)
+                | Q(sealed_until__isnull=False),
+                name="challenge_published_deadline_sealed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -117,6 +139,23 @@ class Challenge(TimeStampedModel):
     @property
     def is_public(self) -> bool:
         return self.status in PUBLIC_STATUSES
+
+    @property
+    def seal_lifts_at(self) -> datetime | None:
+        """When sealed content may open: the latest deadline ever published, never earlier."""
+        candidates = [d for d in (self.sealed_until, self.submission_deadline) if d is not None]
+        return max(candidates) if candidates else None
+
+    @property
+    def voided_by_cancellation(self) -> bool:
+        """Cancelled before its bids could open: they are void and never opened."""
+        lifts = self.seal_lifts_at
+        return self.cancelled_at is not None and (lifts is None or self.cancelled_at < lifts)
+
+    def seal_lifted(self, now: datetime) -> bool:
+        """Whether anyone but the vendor may read the bids' content, price and files."""
+        lifts = self.seal_lifts_at
+        return lifts is not None and now >= lifts and not self.voided_by_cancellation
 
 
 class PhaseKind(models.TextChoices):
@@ -287,6 +326,7 @@ class ProposalStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     AWARDED = "awarded", _("Awarded")
     UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
+    VOIDED = "voided", _("Void: the call was cancelled")
 
 
 class Proposal(TimeStampedModel):
@@ -339,6 +379,8 @@ class ProposalFile(TimeStampedModel):
     original_name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+    # What was stripped on upload to an anonymous call (e.g. "PDF document information: Author").
+    metadata_removed = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["pk"]

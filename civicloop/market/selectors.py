@@ -289,8 +289,9 @@ def vendor_invitations(*, vendor: Organization) -> list[int]:
 
 
 def deadline_passed(challenge: Challenge, now: datetime | None = None) -> bool:
-    deadline = challenge.submission_deadline
-    return deadline is not None and (now or timezone.now()) >= deadline
+    """Whether the seal has lifted: the latest deadline ever published has passed and the call
+    was not cancelled before it (then its bids stay sealed for good). ADR 0007."""
+    return challenge.seal_lifted(now or timezone.now())
 
 
 def _conflicted_ids(viewer: Principal) -> set[int]:
@@ -368,7 +369,15 @@ def _view(viewer: Principal, p: Proposal, files: list[ProposalFile]) -> Proposal
         currency=p.currency,
         is_own=own,
         sealed=sealed,
-        files=[{"id": f.pk, "name": download_name(viewer, f, p), "size": f.size} for f in files]
+        files=[
+            {
+                "id": f.pk,
+                "name": download_name(viewer, f, p),
+                "size": f.size,
+                "metadata_removed": f.metadata_removed,
+            }
+            for f in files
+        ]
         if (own or not sealed)
         else [],
     )
@@ -415,6 +424,21 @@ def proposal_view(*, viewer: Principal, pk: int) -> ProposalView:
     return _view(viewer, proposal, list(proposal.files.all()))
 
 
+@dataclass(frozen=True)
+class CancellationNotice:
+    cancelled_at: datetime
+    reason: str
+
+
+def cancellation_notice(*, viewer: Principal, proposal: Proposal) -> CancellationNotice | None:
+    """For a proposal voided by the cancellation of its call: when, and the public reason."""
+    challenge = proposal.challenge
+    if proposal.status != ProposalStatus.VOIDED or challenge.cancelled_at is None:
+        return None
+    entry = challenge.changes.filter(field="status", after=ChallengeStatus.CANCELLED).last()
+    return CancellationNotice(challenge.cancelled_at, entry.reason if entry else "")
+
+
 class SealedError(ValidationError):
     """Content asked for before the deadline."""
 
@@ -425,11 +449,20 @@ def _may_open(viewer: Principal, proposal: Proposal) -> bool:
         return True
     if proposal.challenge.unit_id not in viewer.units_with(Ability.OPEN_PROPOSALS):
         return False
-    if not deadline_passed(proposal.challenge):
+    challenge = proposal.challenge
+    if challenge.voided_by_cancellation:
         raise SealedError(
             {
-                "proposal": "Proposals are sealed until the submission deadline "
-                f"({proposal.challenge.submission_deadline:%Y-%m-%d %H:%M %Z})."
+                "proposal": "The call was cancelled before its deadline: its proposals are "
+                "void and are never opened."
+            }
+        )
+    if not deadline_passed(challenge):
+        lifts = challenge.seal_lifts_at
+        raise SealedError(
+            {
+                "proposal": "Proposals are sealed until the submission deadline"
+                + (f" ({timezone.localtime(lifts):%Y-%m-%d %H:%M %Z})." if lifts else ".")
             }
         )
     return True
@@ -458,6 +491,18 @@ def download_name(viewer: Principal, f: ProposalFile, proposal: Proposal) -> str
         stem = "".join(c for c in f.original_name.rsplit(".", 1)[0] if c.isalnum() or c in "-_")
         return f"{stem[:60] or 'attachment'}.{f.extension}"
     return f"{proposal.code}-attachment-{f.pk}.{f.extension}"
+
+
+def own_proposal_file(*, viewer: Principal, file_id: int) -> ProposalFile:
+    """An attachment of one of the viewer's own companies' proposals; 404 for anyone else."""
+    record = (
+        ProposalFile.objects.select_related("proposal")
+        .filter(pk=file_id, proposal__vendor_id__in=sorted(viewer.organizations([Role.VENDOR])))
+        .first()
+    )
+    if record is None:
+        raise Http404("Not found")
+    return record
 
 
 def proposal_file_open(*, viewer: Principal, file_id: int) -> tuple[str, bytes, str]:

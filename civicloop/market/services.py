@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import cast
 
 import nh3
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
 from django.http import Http404
@@ -21,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from civicloop.core.audit import audit_record, model_snapshot
-from civicloop.core.models import Organization, OrganizationKind, Role, SmeSize
+from civicloop.core.models import Membership, Organization, OrganizationKind, Role, SmeSize
 from civicloop.core.permissions import Ability, Principal, can
-from civicloop.market import sealing, uploads
+from civicloop.market import scrub, sealing, uploads
 from civicloop.market.events import MarketEvent
 from civicloop.market.models import (
     PHASE_ORDER,
@@ -53,6 +55,8 @@ from civicloop.market.models import (
     VendorVerification,
 )
 from civicloop.portfolio.models import Problem
+
+logger = logging.getLogger(__name__)
 
 RICH_TEXT_FIELDS = (
     "context",
@@ -302,12 +306,60 @@ def challenge_create(
     return challenge
 
 
+def _check_deadline_change(challenge: Challenge, new: datetime | None, now: datetime) -> None:
+    """The deadline rule of a published call (ADR 0007): it moves only later, never after it
+    passed, and never below the latest deadline ever published."""
+    if not challenge.is_public:
+        return
+    lifts = challenge.seal_lifts_at
+    # In consultation no proposal can exist yet, so a lapsed date may still be moved (later).
+    if lifts is not None and now >= lifts and challenge.status != ChallengeStatus.CONSULTATION:
+        raise ValidationError(
+            {
+                "submission_deadline": gettext(
+                    "The submission deadline has passed; it can no longer change "
+                    "(proposals may already have been opened)."
+                )
+            }
+        )
+    if new is None:
+        raise ValidationError(
+            {"submission_deadline": gettext("A published call's deadline cannot be removed.")}
+        )
+    if new <= now:
+        raise ValidationError(
+            {"submission_deadline": gettext("The deadline must stay in the future.")}
+        )
+    if lifts is not None and new < lifts:
+        raise ValidationError(
+            {
+                "submission_deadline": gettext(
+                    "A published deadline can only move later (it is %(deadline)s). For an "
+                    "earlier date, cancel the call (its proposals are voided unopened) and "
+                    "re-publish it."
+                )
+                % {"deadline": timezone.localtime(lifts).strftime("%Y-%m-%d %H:%M %Z")}
+            }
+        )
+
+
+def _raise_seal(challenge: Challenge) -> None:
+    """Keep the high-water mark: the latest deadline ever published, never lower."""
+    if challenge.is_public and challenge.submission_deadline is not None:
+        challenge.sealed_until = max(
+            d for d in (challenge.sealed_until, challenge.submission_deadline) if d is not None
+        )
+
+
 @transaction.atomic
 def challenge_update(
     *, actor: Principal, challenge: Challenge, reason: str = "", **changes
 ) -> Challenge:
     """Change a challenge; once public, every change is logged with the reason (consultation)."""
     _require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
+    # Lock the row and work from what is stored (the caller's copy may be stale).
+    Challenge.objects.select_for_update().filter(pk=challenge.pk).first()
+    challenge.refresh_from_db()
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: gettext("This field cannot be changed here.")})
@@ -326,6 +378,24 @@ def challenge_update(
     problem = changes.get("problem")
     if problem is not None and problem.unit_id != challenge.unit_id:
         raise ValidationError({"problem": gettext("The problem belongs to another unit.")})
+    if (
+        challenge.is_public
+        and "anonymous_evaluation" in changes
+        and bool(changes["anonymous_evaluation"]) != challenge.anonymous_evaluation
+    ):
+        raise ValidationError(
+            {
+                "anonymous_evaluation": gettext(
+                    "Anonymous evaluation is fixed once the challenge is published "
+                    "(vendors bid on that promise)."
+                )
+            }
+        )
+    if (
+        "submission_deadline" in changes
+        and changes["submission_deadline"] != challenge.submission_deadline
+    ):
+        _check_deadline_change(challenge, changes["submission_deadline"], timezone.now())
     before = model_snapshot(challenge)
     changed: list[tuple[str, str, str]] = []
     for name, value in changes.items():
@@ -347,17 +417,6 @@ def challenge_update(
                     )
                 }
             )
-        if (
-            "submission_deadline" in changes
-            and challenge.status == ChallengeStatus.OPEN
-            and (
-                challenge.submission_deadline is None
-                or challenge.submission_deadline <= timezone.now()
-            )
-        ):
-            raise ValidationError(
-                {"submission_deadline": gettext("The deadline must stay in the future.")}
-            )
         for name, old, new in changed:
             ChangeLogEntry.objects.create(
                 challenge=challenge,
@@ -367,6 +426,7 @@ def challenge_update(
                 reason=reason.strip(),
                 changed_by=actor.person,
             )
+    _raise_seal(challenge)
     challenge.save()
     audit_record(
         actor=actor,
@@ -505,9 +565,13 @@ ALLOWED_MOVES: dict[str, set[str]] = {
 
 
 @transaction.atomic
-def challenge_move(*, actor: Principal, challenge: Challenge, to_status: str) -> Challenge:
+def challenge_move(
+    *, actor: Principal, challenge: Challenge, to_status: str, reason: str = ""
+) -> Challenge:
     """Publish for consultation, open the call, close it for evaluation, or cancel."""
     _require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
+    Challenge.objects.select_for_update().filter(pk=challenge.pk).first()
+    challenge.refresh_from_db()
     if to_status not in ALLOWED_MOVES.get(challenge.status, set()):
         raise ValidationError(
             {"status": f"A {challenge.status} challenge cannot move to '{to_status}'."}
@@ -529,20 +593,50 @@ def challenge_move(*, actor: Principal, challenge: Challenge, to_status: str) ->
                 "before opening the call."
             }
         )
-    if (
-        to_status == ChallengeStatus.EVALUATION
-        # Only an open challenge moves to evaluation, and opening required a deadline.
-        and cast(datetime, challenge.submission_deadline) > now
-    ):
+    if to_status == ChallengeStatus.EVALUATION and not challenge.seal_lifted(now):
         raise ValidationError({"status": "Evaluation starts only after the submission deadline."})
+    cancelling = to_status == ChallengeStatus.CANCELLED
+    if cancelling and challenge.is_public and len(reason.strip()) < 10:
+        raise ValidationError(
+            {
+                "reason": gettext(
+                    "Cancelling a published call needs a reason of at least 10 characters "
+                    "(it is shown publicly and sent to every bidder)."
+                )
+            }
+        )
     before = challenge.status
+    was_public = challenge.is_public
     challenge.status = to_status
     if challenge.published_at is None and to_status in (
         ChallengeStatus.CONSULTATION,
         ChallengeStatus.OPEN,
     ):
         challenge.published_at = now
-    challenge.save(update_fields=["status", "published_at", "updated_at"])
+    _raise_seal(challenge)
+    voided: list[Proposal] = []
+    if cancelling:
+        challenge.cancelled_at = now
+        voided = list(
+            Proposal.objects.filter(
+                challenge=challenge, status=ProposalStatus.SUBMITTED
+            ).select_related("vendor")
+        )
+        Proposal.objects.filter(pk__in=[p.pk for p in voided]).update(
+            status=ProposalStatus.VOIDED, updated_at=now
+        )
+        if was_public:
+            ChangeLogEntry.objects.create(
+                challenge=challenge,
+                field="status",
+                before=before,
+                after=to_status,
+                reason=reason.strip(),
+                changed_by=actor.person,
+            )
+    challenge.save(
+        update_fields=["status", "published_at", "sealed_until", "cancelled_at", "updated_at"]
+    )
     audit_record(
         actor=actor,
         action=MarketEvent.CHALLENGE_STATUS_CHANGED,
@@ -550,8 +644,126 @@ def challenge_move(*, actor: Principal, challenge: Challenge, to_status: str) ->
         organization=challenge.unit_id,
         before={"status": before},
         after={"status": to_status},
+        metadata={"reason": reason.strip(), "voided": [p.code for p in voided]}
+        if cancelling
+        else None,
     )
+    if voided:
+        notices = _cancellation_notices(challenge, voided, reason.strip())
+        transaction.on_commit(lambda: _send_notices(notices))
     return challenge
+
+
+def _cancellation_notices(
+    challenge: Challenge, voided: Sequence[Proposal], reason: str
+) -> list[tuple[str, str, list[str]]]:
+    """One message per bidding vendor (never a shared recipient list: bidders stay private)."""
+    site = settings.CIVICLOOP.get("SITE_NAME", "CivicLoop")
+    subject = gettext("Call cancelled: %(title)s") % {"title": challenge.title}
+    out = []
+    for proposal in voided:
+        emails = sorted(
+            Membership.objects.filter(
+                organization_id=proposal.vendor_id, role=Role.VENDOR, person__is_active=True
+            ).values_list("person__email", flat=True)
+        )
+        if not emails:
+            continue
+        if challenge.voided_by_cancellation:
+            text = gettext(
+                "The call “%(title)s” was cancelled before its submission deadline.\n\n"
+                "Reason given: %(reason)s\n\n"
+                "Your proposal %(code)s is void: it will never be opened or evaluated. If the "
+                "call is re-published, you may submit again.\n\n— %(site)s"
+            )
+        else:
+            text = gettext(
+                "The call “%(title)s” was cancelled during evaluation.\n\n"
+                "Reason given: %(reason)s\n\n"
+                "Your proposal %(code)s is void: it will not be evaluated further or awarded. "
+                "If the call is re-published, you may submit again.\n\n— %(site)s"
+            )
+        body = text % {
+            "title": challenge.title,
+            "reason": reason,
+            "code": proposal.code,
+            "site": site,
+        }
+        out.append((subject, body, emails))
+    return out
+
+
+def _send_notices(notices: Sequence[tuple[str, str, list[str]]]) -> None:
+    for subject, body, emails in notices:
+        try:
+            send_mail(subject, body, None, emails)
+        except Exception:  # a mail outage must not undo or fail the cancellation
+            logger.exception("could not e-mail a cancellation notice to %s", emails)
+
+
+@transaction.atomic
+def challenge_republish(
+    *, actor: Principal, challenge: Challenge, submission_deadline: datetime | None = None
+) -> Challenge:
+    """A cancelled call as a new draft (same statement, phases and criteria, a new deadline)."""
+    _require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
+    if challenge.status != ChallengeStatus.CANCELLED:
+        raise ValidationError(
+            {"status": gettext("Only a cancelled call can be re-published as a new one.")}
+        )
+    copy = challenge_create(
+        actor=actor,
+        unit=challenge.unit,
+        title=challenge.title,
+        context=challenge.context,
+        users_affected=challenge.users_affected,
+        outcomes_sought=challenge.outcomes_sought,
+        constraints=challenge.constraints,
+        data_available=challenge.data_available,
+        eligibility=challenge.eligibility,
+        ip_terms=challenge.ip_terms,
+        timeline=challenge.timeline,
+        summary=challenge.summary,
+        currency=challenge.currency,
+        problem=challenge.problem,
+        anonymous_evaluation=challenge.anonymous_evaluation,
+        submission_deadline=submission_deadline,
+    )
+    phases = {}
+    for phase in challenge.phases.all():
+        phases[phase.pk] = Phase.objects.create(
+            challenge=copy,
+            kind=phase.kind,
+            budget=phase.budget,
+            awards_count=phase.awards_count,
+            starts_on=phase.starts_on,
+            ends_on=phase.ends_on,
+        )
+    for criterion in challenge.criteria.all():
+        Criterion.objects.create(
+            challenge=copy,
+            phase=phases.get(criterion.phase_id) if criterion.phase_id else None,
+            name=criterion.name,
+            description=criterion.description,
+            weight=criterion.weight,
+            max_score=criterion.max_score,
+        )
+    ChangeLogEntry.objects.create(
+        challenge=challenge,
+        field="republished_as",
+        before="",
+        after=str(copy.pk),
+        reason=gettext("Re-published as a new call."),
+        changed_by=actor.person,
+    )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.CHALLENGE_REPUBLISHED,
+        obj=copy,
+        organization=challenge.unit_id,
+        metadata={"cancelled_challenge": challenge.pk},
+    )
+    return copy
 
 
 # --- consultation ------------------------------------------------------------------------------
@@ -868,45 +1080,127 @@ def proposal_submit(
     return proposal
 
 
+def attachment_limits() -> tuple[int, int]:
+    """(most attachments per proposal, most bytes of attachments per proposal), from settings."""
+    conf = settings.CIVICLOOP
+    most_files = conf.get("MAX_PROPOSAL_FILES", 5)
+    most_bytes = conf.get("MAX_PROPOSAL_FILES_BYTES", 25 * 1024 * 1024)
+    return int(str(most_files)), int(str(most_bytes))
+
+
+def _check_attachment_limits(proposal: Proposal, adding: int) -> None:
+    most_files, most_bytes = attachment_limits()
+    files = ProposalFile.objects.filter(proposal=proposal)
+    count = files.count()
+    if count >= most_files:
+        raise ValidationError(
+            {
+                "file": gettext(
+                    "A proposal has at most %(most)d attachments and this one already has "
+                    "%(count)d: remove one before adding another."
+                )
+                % {"most": most_files, "count": count}
+            }
+        )
+    stored = files.aggregate(total=Sum("size"))["total"] or 0
+    if stored + adding > most_bytes:
+        raise ValidationError(
+            {
+                "file": gettext(
+                    "A proposal's attachments may add up to at most %(most)s MB; this file "
+                    "(%(size)s MB) would bring them to %(total)s MB."
+                )
+                % {
+                    "most": format_mb(most_bytes),
+                    "size": format_mb(adding),
+                    "total": format_mb(stored + adding),
+                }
+            }
+        )
+
+
+def format_mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
 @transaction.atomic
 def proposal_file_add(
     *, actor: Principal, proposal: Proposal, name: str, data: bytes
 ) -> ProposalFile:
-    """Attach a PDF, ODT, DOCX, CSV or XLSX file to the own proposal before the deadline."""
+    """Attach a PDF, ODT, DOCX, CSV or XLSX file to the own proposal before the deadline.
+
+    For an anonymous call the file's identifying metadata is removed first; the record says
+    what was removed. Count and total size per proposal are limited (settings)."""
     _vendor_of(actor, proposal.vendor)
-    proposal.challenge = Challenge.objects.get(pk=proposal.challenge_id)
+    proposal.challenge = Challenge.objects.select_for_update().get(pk=proposal.challenge_id)
     _before_deadline(proposal.challenge, timezone.now())
+    # One upload at a time per proposal, so two concurrent ones cannot both pass the limits.
+    Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
+    if proposal.status != ProposalStatus.SUBMITTED:
+        raise ValidationError({"file": gettext("This proposal no longer takes attachments.")})
     extension = uploads.check_upload(name, data)
+    removed: list[str] = []
+    if proposal.challenge.anonymous_evaluation:
+        data, removed = scrub.strip_metadata(extension, data)
+    _check_attachment_limits(proposal, len(data))
     storage_name = f"market/sealed/{uuid.uuid4().hex}.bin"
     saved = default_storage.save(storage_name, ContentFile(sealing.seal(data)))
-    record = ProposalFile.objects.create(
-        proposal=proposal,
-        storage_name=saved,
-        extension=extension,
-        original_name=name[:200],
-        size=len(data),
-        sha256=sealing.digest(data),
-    )
+    # The bytes are on disk before the row exists: remove them if recording fails.
+    try:
+        record = ProposalFile.objects.create(
+            proposal=proposal,
+            storage_name=saved,
+            extension=extension,
+            original_name=name[:200],
+            size=len(data),
+            sha256=sealing.digest(data),
+            metadata_removed=removed,
+        )
+        audit_record(
+            actor=actor,
+            action=MarketEvent.PROPOSAL_FILE_ADDED,
+            obj=record,
+            organization=_submission_audit_org(proposal.challenge, proposal.vendor),
+            metadata={
+                "proposal": proposal.code,
+                "sha256": record.sha256,
+                "size": record.size,
+                "extension": extension,
+                "metadata_removed": removed,
+            },
+        )
+    except BaseException:
+        default_storage.delete(saved)
+        raise
+    return record
+
+
+@transaction.atomic
+def proposal_file_remove(*, actor: Principal, file: ProposalFile) -> None:
+    """The vendor removes one of its own attachments before the deadline."""
+    proposal = Proposal.objects.select_related("vendor").get(pk=file.proposal_id)
+    _vendor_of(actor, proposal.vendor)
+    challenge = Challenge.objects.select_for_update().get(pk=proposal.challenge_id)
+    _before_deadline(challenge, timezone.now())
+    if proposal.status != ProposalStatus.SUBMITTED:
+        raise ValidationError({"file": gettext("This proposal no longer changes.")})
+    storage_name = file.storage_name
     audit_record(
         actor=actor,
-        action=MarketEvent.PROPOSAL_FILE_ADDED,
-        obj=record,
-        organization=_submission_audit_org(proposal.challenge, proposal.vendor),
-        metadata={
-            "proposal": proposal.code,
-            "sha256": record.sha256,
-            "size": record.size,
-            "extension": extension,
-        },
+        action=MarketEvent.PROPOSAL_FILE_REMOVED,
+        obj=file,
+        organization=_submission_audit_org(challenge, proposal.vendor),
+        metadata={"proposal": proposal.code, "sha256": file.sha256},
     )
-    return record
+    file.delete()
+    transaction.on_commit(lambda: default_storage.delete(storage_name))
 
 
 # --- evaluation --------------------------------------------------------------------------------
 
 
 def _after_deadline(challenge: Challenge) -> None:
-    if challenge.submission_deadline is None or timezone.now() < challenge.submission_deadline:
+    if not challenge.seal_lifted(timezone.now()):
         raise ValidationError({"challenge": "Evaluation starts after the submission deadline."})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -77,6 +78,8 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 selectors.contract_list(viewer=viewer).filter(award__challenge=challenge)
             ),
             "question_form": forms.TextForm(),
+            "attachment_files": services.attachment_limits()[0],
+            "attachment_mb": services.format_mb(services.attachment_limits()[1]),
         },
     )
 
@@ -304,6 +307,8 @@ def _manage_context(request: HttpRequest, challenge, **extra) -> dict:
         "phase_form": extra.pop("phase_form", forms.PhaseForm()),
         "criteria_form": extra.pop("criteria_form", forms.CriteriaForm()),
         "status_form": forms.StatusForm(),
+        "republish_form": forms.RepublishForm(),
+        "republished_as": challenge.changes.filter(field="republished_as").last(),
         "awards": list(Award.objects.filter(challenge=challenge).select_related("proposal")),
         "contracts": {c.award_id: c for c in Contract.objects.filter(award__challenge=challenge)},
         "editable": challenge.status in EDITABLE_STATUSES,
@@ -335,8 +340,26 @@ def challenge_manage(request: HttpRequest, pk: int) -> HttpResponse:
                     )
             elif action == "status":
                 services.challenge_move(
-                    actor=viewer, challenge=challenge, to_status=request.POST.get("to_status", "")
+                    actor=viewer,
+                    challenge=challenge,
+                    to_status=request.POST.get("to_status", ""),
+                    reason=request.POST.get("reason", ""),
                 )
+            elif action == "republish":
+                republish_form = forms.RepublishForm(request.POST)
+                if not republish_form.is_valid():
+                    raise ValidationError(
+                        {"submission_deadline": republish_form.errors["submission_deadline"]}
+                    )
+                copy = services.challenge_republish(
+                    actor=viewer,
+                    challenge=challenge,
+                    submission_deadline=republish_form.cleaned_data["submission_deadline"],
+                )
+                messages.success(
+                    request, _("Re-published as a new draft: check it and publish it.")
+                )
+                return redirect("market:manage", copy.pk)
             elif action == "answer":
                 question = Question.objects.filter(
                     challenge=challenge, pk=request.POST.get("question") or 0
@@ -419,6 +442,12 @@ def ranking_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return csv_response(name, headers, [list(d.values()) for d in data])
 
 
+def _removed_message(removed: list[str]) -> str:
+    return _("Identifying metadata was removed from your attachment: %(what)s.") % {
+        "what": "; ".join(removed)
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -428,28 +457,42 @@ def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
     if vendor is None:
         raise Http404("Not found")
     phases = selectors.phases_of(challenge=challenge)
-    form = forms.ProposalForm(request.POST or None, request.FILES or None, phases=phases)
+    most_files, most_bytes = services.attachment_limits()
+    form = forms.ProposalForm(
+        request.POST or None,
+        request.FILES or None,
+        phases=phases,
+        anonymous=challenge.anonymous_evaluation,
+        most_files=most_files,
+        most_mb=services.format_mb(most_bytes),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         phase = next(p for p in phases if p.kind == data["phase"])
         try:
-            proposal = services.proposal_submit(
-                actor=viewer,
-                challenge=challenge,
-                phase=phase,
-                vendor=vendor,
-                content=data["content"],
-                price=data["price"],
-            )
-            upload = data.get("file")
-            if upload is not None:
-                services.proposal_file_add(
-                    actor=viewer, proposal=proposal, name=upload.name, data=upload.read()
+            # Proposal and attachment together or not at all: a refused file leaves no
+            # half-submitted revision behind.
+            with transaction.atomic():
+                proposal = services.proposal_submit(
+                    actor=viewer,
+                    challenge=challenge,
+                    phase=phase,
+                    vendor=vendor,
+                    content=data["content"],
+                    price=data["price"],
                 )
+                upload = data.get("file")
+                record = None
+                if upload is not None:
+                    record = services.proposal_file_add(
+                        actor=viewer, proposal=proposal, name=upload.name, data=upload.read()
+                    )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             messages.success(request, _("Proposal sealed. You can revise it until the deadline."))
+            if record is not None and record.metadata_removed:
+                messages.info(request, _removed_message(record.metadata_removed))
             return redirect("market:proposal", proposal.pk)
     return render(
         request,
@@ -477,7 +520,14 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "declare" and evaluator:
+            if action == "remove_file":
+                record = selectors.own_proposal_file(
+                    viewer=viewer, file_id=int(request.POST.get("file") or 0)
+                )
+                if record.proposal_id != proposal.pk:
+                    raise Http404("Not found")
+                services.proposal_file_remove(actor=viewer, file=record)
+            elif action == "declare" and evaluator:
                 services.conflict_declare(
                     actor=viewer,
                     proposal=proposal,
@@ -538,6 +588,10 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "declaration": declaration,
             "criteria": criteria,
             "scores": selectors.my_scores(viewer=viewer, proposal=proposal),
+            "cancellation": selectors.cancellation_notice(viewer=viewer, proposal=proposal),
+            "can_change": proposal.vendor_id in viewer.organizations([Role.VENDOR])
+            and challenge.status == ChallengeStatus.OPEN
+            and not selectors.deadline_passed(challenge),
         },
     )
 

@@ -265,7 +265,22 @@ CIVICLOOP = {
     "EVENT_STORE_DIR": str(VAR_DIR / "events"),
     # Any request body above this is refused with 413 before it is read (uploads are <= 10 MB).
     "MAX_REQUEST_BYTES": int(os.environ.get("CIVICLOOP_MAX_REQUEST_BYTES", 25 * 1024 * 1024)),
+    # Attachments of one sealed proposal: how many, and how many bytes in all (each file is
+    # also limited to 10 MB). Over either: 422 naming `file`, nothing stored.
+    "MAX_PROPOSAL_FILES": int(os.environ.get("CIVICLOOP_MAX_PROPOSAL_FILES", 5)),
+    "MAX_PROPOSAL_FILES_BYTES": int(
+        os.environ.get("CIVICLOOP_MAX_PROPOSAL_FILES_BYTES", 25 * 1024 * 1024)
+    ),
 }
+
+# Outgoing mail (e.g. the notice to bidders when a call is cancelled), sent after commit.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "civicloop@localhost")
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,7 @@
 """Local development and `make run`: the embedded SQLite database, debug pages on."""
 
+import os
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import dev_sealing_keys, env_bool
 
@@ -8,3 +10,5 @@ DEBUG = env_bool("DEBUG", True)
 # The demo accounts (`civicloop demo`) sign in with a password alone; production empties this.
 CIVICLOOP_MFA_EXEMPT_EMAILS = ["*@demo.civicloop.test"]
 CIVICLOOP_SEALING_KEYS = CIVICLOOP_SEALING_KEYS or dev_sealing_keys()  # noqa: F405
+# Mail is printed to the console unless an SMTP server is configured.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

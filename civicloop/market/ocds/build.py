@@ -132,8 +132,7 @@ def challenge_release(challenge) -> dict[str, Any]:
         "buyer": {"id": f"civicloop-org-{challenge.unit_id}", "name": challenge.unit.name},
         "tender": tender,
     }
-    deadline = challenge.submission_deadline
-    if deadline is not None and timezone.now() >= deadline:
+    if challenge.seal_lifted(timezone.now()):
         # Counts only after the deadline: before it, even the number could steer bidders.
         tender["numberOfTenderers"] = len(proposals)
         sme_bids = sum(1 for p in proposals if p.vendor.sme_size in ("micro", "small", "medium"))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from civicloop.core.models import Organization, Person, Role
 from civicloop.core.permissions import principal_for_person
@@ -17,7 +19,19 @@ from civicloop.market.models import Challenge, ChallengeStatus, Contract, Phase,
 
 CANARY = "CANARY-SEALED-7f3a9c"
 RIVAL_CANARY = "RIVAL-SEALED-41b2d8"
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _tiny_pdf() -> bytes:
+    # A real one-page PDF: anonymous calls rewrite attachments (metadata removal), which needs
+    # a file a PDF reader can open.
+    out = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF_BYTES = _tiny_pdf()
 
 
 def open_challenge(
@@ -88,10 +102,12 @@ def submit(
 
 
 def close_submissions(challenge: Challenge, *, world=None) -> Challenge:
-    """Move the deadline into the past (as time would) and start evaluation."""
-    Challenge.objects.filter(pk=challenge.pk).update(
-        submission_deadline=timezone.now() - timedelta(minutes=1)
-    )
+    """Let time pass the deadline and start evaluation.
+
+    Tests move time by dating the published deadline (and with it the high-water mark
+    `sealed_until`, which must equal it) into the past, as if it had always been there."""
+    past = timezone.now() - timedelta(minutes=1)
+    Challenge.objects.filter(pk=challenge.pk).update(submission_deadline=past, sealed_until=past)
     challenge.refresh_from_db()
     if world is not None:
         services.challenge_move(
