@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a database outage anywhere below (sessions, auth, axes, views) answers 503.
+    "civicloop.web.failure.FailureMiddleware",
     "civicloop.web.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -222,16 +224,46 @@ CIVICLOOP = {
     "API_MAX_PAGE_SIZE": 200,
     "API_DEFAULT_PAGE_SIZE": 50,
     "EVENT_STORE_DIR": str(VAR_DIR / "events"),
-    # Any request body above this is refused with 413 before it is read (uploads are <= 10 MB).
+    # Any request body above this is refused with 413 before it is read (uploads are <= 10 MB);
+    # a body that is not multipart is limited to DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) as well.
     "MAX_REQUEST_BYTES": int(os.environ.get("CIVICLOOP_MAX_REQUEST_BYTES", 25 * 1024 * 1024)),
+    # Seconds a client is told to wait (Retry-After) when the database is unavailable (503).
+    "UNAVAILABLE_RETRY_AFTER_SECONDS": int(os.environ.get("CIVICLOOP_RETRY_AFTER_SECONDS", 30)),
 }
 
+# Every handler redacts query strings (`?unit=[redacted]`): they may hold e-mails and what people
+# typed. Django's own loggers are redefined so none keeps a handler without the filter.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_query_strings": {"()": "civicloop.web.access_log.RedactQueryStrings"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_query_strings"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_query_strings"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["redact_query_strings"],
+            "level": "INFO",
+            "propagate": False,
+        },
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
