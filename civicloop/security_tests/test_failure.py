@@ -7,8 +7,7 @@
   is required, bodies over the limit) answer 4xx problem+json, under the real server too.
 * ``civicloop serve`` runs with DEBUG off unless ``--dev`` is given.
 * No log line the server writes holds a query string's values.
-
-The worker's survival of a real PostgreSQL outage is in ``test_failure_worker.py``.
+* The worker outlives a real PostgreSQL outage and runs what was queued (PostgreSQL only).
 """
 
 from __future__ import annotations
@@ -28,8 +27,6 @@ from pathlib import Path
 import pytest
 from django.db import OperationalError, connections
 from django.test import Client
-
-from civicloop.cli import serve_environment
 
 PROBLEM = "application/problem+json"
 # Pages that read the database (the home and sign-in pages need none and keep answering).
@@ -67,7 +64,8 @@ def _assert_unavailable_page(response) -> None:
     assert response["Content-Type"].startswith("text/html")
     assert int(response["Retry-After"]) > 0
     text = response.content.decode()
-    assert "Traceback" not in text and "OperationalError" not in text
+    assert "Traceback" not in text
+    assert "OperationalError" not in text
     assert "unavailable" in text.lower()
 
 
@@ -76,7 +74,8 @@ def _assert_unavailable_problem(response) -> None:
     assert response["Content-Type"] == PROBLEM
     assert int(response["Retry-After"]) > 0
     body = response.json()
-    assert body["status"] == 503 and "Traceback" not in json.dumps(body)
+    assert body["status"] == 503
+    assert "Traceback" not in json.dumps(body)
 
 
 # -- 1. the database is down ------------------------------------------------------------------
@@ -156,13 +155,16 @@ def test_healthz_names_what_is_down_with_retry_after(settings, monkeypatch, tmp_
     settings.CIVICLOOP = {**settings.CIVICLOOP, "EVENT_STORE_DIR": str(tmp_path / "events")}
     up = Client(raise_request_exception=False).get("/healthz")
     assert up.status_code == 200, up.content
-    assert up.json()["database"] == "ok" and up.json()["task_queue"] == "ok"
+    assert up.json()["database"] == "ok"
+    assert up.json()["task_queue"] == "ok"
     with database_down(monkeypatch):
         down = Client(raise_request_exception=False).get("/healthz")
         api = Client(raise_request_exception=False).get("/api/v1/health")
-    assert down.status_code == 503 and int(down["Retry-After"]) > 0
+    assert down.status_code == 503
+    assert int(down["Retry-After"]) > 0
     body = down.json()
-    assert body["database"] == "unavailable" and body["task_queue"] == "unavailable"
+    assert body["database"] == "unavailable"
+    assert body["task_queue"] == "unavailable"
     assert body["event_store"] == "ok"
     assert set(body["unavailable"]) == {"database", "task_queue"}
     _assert_unavailable_problem(api)
@@ -236,7 +238,8 @@ def test_deep_events_properties_are_refused_whole(world, settings, tmp_path):
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {world.api_key()}",
     )
-    assert response.status_code == 400 and response["Content-Type"] == PROBLEM
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
     assert "64 levels" in response.json()["detail"]
 
 
@@ -279,7 +282,9 @@ def test_null_for_a_required_obstacle_text_is_a_422_naming_the_field(world):
         assert response["Content-Type"] == PROBLEM
         assert response.json()["errors"][0]["field"] == field
     cleared = client.patch(
-        f"/api/v1/scaling/obstacles/{obstacle.pk}", {"due_date": None}, content_type="application/json"
+        f"/api/v1/scaling/obstacles/{obstacle.pk}",
+        {"due_date": None},
+        content_type="application/json",
     )
     assert cleared.status_code == 200, cleared.content  # a nullable column may be cleared
 
@@ -326,11 +331,13 @@ def test_bodies_over_the_limit_are_413_problem_for_the_api_and_a_page_elsewhere(
     api = Client(HTTP_AUTHORIZATION=f"Bearer {world.api_key()}").post(
         "/api/v1/problems", big, content_type="application/json"
     )
-    assert api.status_code == 413 and api["Content-Type"] == PROBLEM, api.content[:200]
+    assert api.status_code == 413, api.content[:200]
+    assert api["Content-Type"] == PROBLEM, api.content[:200]
     page = world.client("staff").post(
         "/portfolio/", "title=" + "x" * 10_000, content_type="application/x-www-form-urlencoded"
     )
-    assert page.status_code == 413 and page["Content-Type"].startswith("text/html")
+    assert page.status_code == 413
+    assert page["Content-Type"].startswith("text/html")
 
 
 # -- 3 and 4 under the real server -----------------------------------------------------------
@@ -403,17 +410,21 @@ def test_real_server_with_postgresql_down_answers_503_and_413_and_logs_no_query(
     env = _server_env(tmp_path, f"postgres://postgres@127.0.0.1:{CLOSED_PORT}/civicloop")
     with real_server(tmp_path, env=env) as (port, log):
         status, headers, body = _request(port, "GET", "/market/?unit=zorro@example.org")
-        assert status == 503 and int(headers["Retry-After"]) > 0
-        assert headers["Content-Type"].startswith("text/html") and b"Traceback" not in body
+        assert status == 503
+        assert int(headers["Retry-After"]) > 0
+        assert headers["Content-Type"].startswith("text/html")
+        assert b"Traceback" not in body
         status, headers, body = _request(
             port,
             "GET",
             "/api/v1/problems?q=zorro@example.org",
             headers={"Authorization": "Bearer clk_any"},
         )
-        assert status == 503 and headers["Content-Type"] == PROBLEM, body[:300]
+        assert status == 503, body[:300]
+        assert headers["Content-Type"] == PROBLEM, body[:300]
         status, headers, body = _request(port, "GET", "/healthz")
-        assert status == 503 and "database" in json.loads(body)["unavailable"]
+        assert status == 503
+        assert "database" in json.loads(body)["unavailable"]
         status, headers, body = _request(
             port,
             "POST",
@@ -421,7 +432,8 @@ def test_real_server_with_postgresql_down_answers_503_and_413_and_logs_no_query(
             body=b"{" + b" " * (26 * 1024 * 1024) + b"}",
             headers={"Content-Type": "application/json"},
         )
-        assert status == 413 and headers["Content-Type"] == PROBLEM, body[:300]
+        assert status == 413, body[:300]
+        assert headers["Content-Type"] == PROBLEM, body[:300]
         status, headers, body = _request(
             port,
             "POST",
@@ -429,9 +441,11 @@ def test_real_server_with_postgresql_down_answers_503_and_413_and_logs_no_query(
             body=json.dumps({"context": "x" * 3_000_000}).encode(),
             headers={"Content-Type": "application/json"},
         )
-        assert status == 413 and headers["Content-Type"] == PROBLEM, body[:300]
+        assert status == 413, body[:300]
+        assert headers["Content-Type"] == PROBLEM, body[:300]
         status, headers, body = _request(port, "GET", "/no-such-page/")
-        assert status == 404 and b"Traceback" not in body
+        assert status == 404
+        assert b"Traceback" not in body
     written = log.read_text()
     assert "/market/?unit=[redacted]" in written, written[-2000:]
     assert "zorro" not in written
@@ -442,7 +456,8 @@ def test_serve_dev_flag_alone_turns_debug_on(tmp_path):
     env = _server_env(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
     with real_server(tmp_path, env=env, args=("--dev",)) as (port, _log):
         status, _headers, body = _request(port, "GET", "/no-such-page/")
-    assert status == 404 and b"Django tried these URL patterns" in body  # DEBUG's 404 page
+    assert status == 404
+    assert b"Django tried these URL patterns" in body
 
 
 # -- 4. civicloop serve: DEBUG off unless --dev ------------------------------------------------
@@ -476,6 +491,8 @@ def _debug_under(env: dict[str, str]) -> str:
     ids=["default", "debug-exported", "dev-settings", "--dev"],
 )
 def test_serve_runs_with_debug_off_unless_dev_is_given(tmp_path, environ, dev, debug):
+    from civicloop.cli import serve_environment
+
     base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
     base["CIVICLOOP_VAR_DIR"] = str(tmp_path)
     env = serve_environment({**base, **environ}, dev=dev)
@@ -509,7 +526,8 @@ def test_the_development_server_access_log_redacts_query_strings(caplog):
         handler.log_message('"%s" %s %s', handler.requestline, "404", "0")
     finally:
         server_logger.removeHandler(capture)
-    assert records and all("zorro" not in line for line in records), records
+    assert records, records
+    assert all("zorro" not in line for line in records), records
     assert "/feedback/s/licence-renewal/?unit=[redacted]" in records[0]
 
 
@@ -533,3 +551,99 @@ def test_the_gunicorn_access_log_leaves_query_strings_out():
     log_format = str(namespace["access_log_format"])
     for atom in ("%(r)s", "%(q)s", "%(f)s", "{query_string}"):
         assert atom not in log_format
+
+
+# -- 2. the worker survives a real PostgreSQL outage -------------------------------------------
+
+
+def _on_postgresql() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+@contextmanager
+def _postgres_admin():
+    """A connection to the server's maintenance database, outside Django and the test DB."""
+    import psycopg
+
+    params = connections["default"].get_connection_params()
+    params = {k: v for k, v in params.items() if k in {"host", "port", "user", "password"}}
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        yield admin
+
+
+def _outage(admin, name: str, *, down: bool) -> None:
+    from psycopg import sql
+
+    allow = sql.SQL("false" if down else "true")
+    admin.execute(
+        sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS {}").format(sql.Identifier(name), allow)
+    )
+    if down:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+
+
+def _wait_for(predicate, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.skipif(not _on_postgresql(), reason="needs DATABASE_URL on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_survives_a_postgresql_outage_and_runs_queued_tasks(settings, tmp_path):
+    from django_tasks_db.models import DBTaskResult
+
+    from civicloop.analytics.tasks import events_flush
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    name = connections["default"].settings_dict["NAME"]
+    params = connections["default"].get_connection_params()
+    url = f"postgres://{params['user']}@{params['host']}:{params.get('port', 5432)}/{name}"
+    env = _server_env(tmp_path, url)
+    env["DEBUG"] = "0"
+
+    def finished(result_id) -> bool:
+        try:
+            return DBTaskResult.objects.get(pk=result_id).status == "SUCCESSFUL"
+        except Exception:  # noqa: BLE001 - the database may still be coming back
+            connections.close_all()
+            return False
+
+    before = events_flush.enqueue()
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "civicloop.cli", "worker", "--no-schedule", "--interval", "0.2"]
+            + ["--no-startup-delay"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for(lambda: finished(before.id), 60, "the first task")
+            connections.close_all()
+            with _postgres_admin() as admin:
+                _outage(admin, name, down=True)
+                try:
+                    time.sleep(4)
+                    assert worker.poll() is None, log.read_text()
+                finally:
+                    _outage(admin, name, down=False)
+            after = events_flush.enqueue()  # queued once the database is back
+            _wait_for(lambda: finished(after.id), 90, "the task queued after recovery")
+            assert worker.poll() is None, log.read_text()
+        finally:
+            worker.terminate()
+            worker.wait(timeout=20)
+    written = log.read_text()
+    assert "database unavailable, worker waiting to reconnect" in written, written[-3000:]
+    assert "worker resumes" in written, written[-3000:]
