@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -69,7 +70,7 @@ NULL_RULE = "must not be null (leave the field out to keep its current value)"
 
 def _refuse_null_in_schema(schema: dict[str, Any], cls: Any) -> None:
     """OpenAPI: a field that refuses null is documented without the null alternative."""
-    nullable = getattr(cls, "nullable", frozenset())
+    nullable: frozenset[str] = getattr(cls, "nullable", frozenset())
     for name, prop in schema.get("properties", {}).items():
         options = prop.get("anyOf")
         if name in nullable or not options:
@@ -119,7 +120,7 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     while stack:
         node, depth = stack.pop()
         if isinstance(node, dict):
-            children = node.values()
+            children: Iterable[Any] = node.values()
         elif isinstance(node, list):
             children = node
         else:
