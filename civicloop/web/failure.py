@@ -101,7 +101,13 @@ def static_page(status: int, title: str, detail: str, **headers: str) -> HttpRes
     response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
+    # Outside SecurityHeadersMiddleware (this page may be built by the outermost middleware).
+    from civicloop.web.middleware import CSP
+
     response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "DENY"
     return response
 
 
