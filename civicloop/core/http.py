@@ -251,7 +251,7 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         headers = getattr(exc, "headers", None)
         cause = exc.__cause__
         if isinstance(cause, MalformedJSON):
-            return problem_response(request, 400, "Malformed JSON", str(cause), headers=headers)
+            return problem_response(request, 400, str(exc.message), str(cause), headers=headers)
         return problem_response(
             request, exc.status_code, str(exc.message), str(exc.message), headers=headers
         )
