@@ -7,6 +7,7 @@ from ninja import NinjaAPI, Schema
 from civicloop.analytics.api import router as analytics_router
 from civicloop.core.http import (
     API_AUTH,
+    JsonParser,
     document_problems,
     install_problem_handlers,
     problem_response,
@@ -44,6 +45,7 @@ api = CivicLoopAPI(
     auth=API_AUTH,
     urls_namespace="api",
     docs_url="/docs",
+    parser=JsonParser(),
 )
 install_problem_handlers(api)
 
@@ -56,13 +58,44 @@ def _sealing_key_unavailable(request: HttpRequest, exc: SealingKeyUnavailable) -
 class Health(Schema):
     status: str
     database: str
+    task_queue: str = "ok"
+    event_store: str = "ok"
 
 
-@api.get("/health", auth=None, response=Health, tags=["meta"], summary="Liveness and database")
+@api.get(
+    "/health",
+    auth=None,
+    response=Health,
+    tags=["meta"],
+    summary="Liveness: the database, the task queue and the event store",
+    openapi_extra={
+        "responses": {
+            "503": {
+                "description": "Something is unavailable (`errors` names it); see `Retry-After`",
+                "content": {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
+            }
+        }
+    },
+)
 def health(request: HttpRequest):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return {"status": "ok", "database": connection.vendor}
+    """200 when everything answers; 503 with `Retry-After` naming what is unavailable."""
+    from civicloop.core.views import health_report
+    from civicloop.web.failure import retry_after_seconds
+
+    report = health_report()
+    down = [name for name, state in report.items() if state != "ok"]
+    if down:
+        return problem_response(
+            request,
+            503,
+            "Service temporarily unavailable",
+            "Unavailable: " + ", ".join(down) + ".",
+            errors=[{"field": name, "message": "unavailable"} for name in down],
+            headers={"Retry-After": str(retry_after_seconds())},
+        )
+    return {**report, "status": "ok", "database": connection.vendor}
 
 
 api.add_router("/", portfolio_router)

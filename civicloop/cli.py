@@ -7,13 +7,18 @@ everything else is a Django management command (anything unknown is passed to ma
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import threading
+import time
+from collections.abc import Mapping
 
 USAGE = """usage: civicloop COMMAND [ARGS]
 
 Server:
-  serve [--port N] [--host H] [--no-worker]
-                                serve CivicLoop (default http://127.0.0.1:8000) with a worker
+  serve [--port N] [--host H] [--no-worker] [--dev]
+                                serve CivicLoop (default http://127.0.0.1:8000) with a worker;
+                                DEBUG is off (no tracebacks) unless --dev is given
   worker                        run background tasks and enqueue the scheduled ones
   migrate                       create or update the database schema
   demo                          load demo data into an empty database
@@ -53,24 +58,100 @@ def _django(argv: list[str]) -> int:
     return 0
 
 
-def _serve(host: str, port: str, *, with_worker: bool) -> int:
-    """Serve the web app; unless told not to, run a background worker beside it."""
-    import subprocess
+def serve_environment(environ: Mapping[str, str], *, dev: bool) -> dict[str, str]:
+    """The environment `civicloop serve` runs the server and its worker with.
 
-    worker = None
-    if with_worker:
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "civicloop.cli", "worker"], env=os.environ.copy()
-        )
-    try:
-        return _django(["runserver", f"{host}:{port}", "--noreload"])
-    finally:
-        if worker is not None:
-            worker.terminate()
+    DEBUG is off (error pages never show a traceback) unless ``--dev`` is given, whatever the
+    environment says; the settings module stays the operator's choice (dev settings by default,
+    which keep the embedded SQLite database and the generated development key).
+    """
+    env = dict(environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    env["DEBUG"] = "1" if dev else "0"
+    return env
+
+
+class WorkerSupervisor:
+    """Runs `civicloop worker` beside the server and restarts it whenever it exits.
+
+    A worker that dies (a crash, an out-of-memory kill) is reaped at once, so it never stays
+    defunct, and started again after a back-off that doubles from one second to a minute (it
+    resets once a worker has run for a minute), each restart logged loudly on stderr.
+    """
+
+    FIRST_DELAY = 1.0
+    MAX_DELAY = 60.0
+    STABLE_SECONDS = 60.0
+
+    def __init__(self, command: list[str], env: dict[str, str]):
+        self.command = command
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._watch, name="civicloop-worker", daemon=True)
+
+    def start(self) -> None:
+        self._spawn()
+        self._thread.start()
+
+    def _spawn(self) -> None:
+        with self._lock:
+            if not self._stop.is_set():
+                self.process = subprocess.Popen(self.command, env=self.env)  # noqa: S603
+
+    def _watch(self) -> None:
+        delay = self.FIRST_DELAY
+        while not self._stop.is_set():
+            process = self.process
+            if process is None:
+                return
+            started = time.monotonic()
+            code = process.wait()  # reaps it: a dead worker never stays <defunct>
+            if self._stop.is_set():
+                return
+            if time.monotonic() - started >= self.STABLE_SECONDS:
+                delay = self.FIRST_DELAY
+            print(
+                f"civicloop serve: the worker exited with code {code}; "
+                f"restarting it in {delay:g} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            if self._stop.wait(delay):
+                return
+            delay = min(delay * 2, self.MAX_DELAY)
+            self.restarts += 1
+            self._spawn()
+
+    def stop(self, timeout: float = 10) -> None:
+        with self._lock:
+            self._stop.set()
+            process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
             try:
-                worker.wait(timeout=10)
+                process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                worker.kill()
+                process.kill()
+                process.wait()
+        self._thread.join(timeout=timeout)
+
+
+def _serve(host: str, port: str, *, with_worker: bool, dev: bool) -> int:
+    """Serve the web app; unless told not to, run a supervised background worker beside it."""
+    env = serve_environment(os.environ, dev=dev)
+    os.environ.update(env)
+    supervisor = None
+    if with_worker:
+        supervisor = WorkerSupervisor([sys.executable, "-m", "civicloop.cli", "worker"], env)
+        supervisor.start()
+    try:
+        return _django(["webserver", f"{host}:{port}", "--noreload"])
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,11 +179,12 @@ def main(argv: list[str] | None = None) -> int:
         print(key)
         return 0
     if command == "serve":
-        port, host, with_worker = "8000", "127.0.0.1", True
+        port, host, with_worker, dev = "8000", "127.0.0.1", True, False
         i = 0
         while i < len(rest):
-            if rest[i] == "--no-worker":
-                with_worker = False
+            if rest[i] in {"--no-worker", "--dev"}:
+                with_worker = with_worker and rest[i] != "--no-worker"
+                dev = dev or rest[i] == "--dev"
                 i += 1
                 continue
             if rest[i] == "--port" and i + 1 < len(rest):
@@ -114,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"civicloop serve: unknown option '{rest[i]}'", file=sys.stderr)
                 return 2
-        return _serve(host, port, with_worker=with_worker)
+        return _serve(host, port, with_worker=with_worker, dev=dev)
     if command == "import-measurements":
         return _django(["import_measurements", *rest])
     if command == "import-events":

@@ -42,3 +42,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("civicloop.core.urls")),
 ]
+
+# API paths answer problem+json; a database outage answers 503 (civicloop/web/failure.py).
+handler400 = "civicloop.web.failure.bad_request"
+handler404 = "civicloop.web.failure.page_not_found"
+handler500 = "civicloop.web.failure.server_error"

@@ -1,6 +1,5 @@
 """Analytics API: the events intake and metric definitions."""
 
-import json
 import sqlite3
 import threading
 import time
@@ -17,8 +16,10 @@ from civicloop.analytics.engine import Backpressure, BatchTooLarge
 from civicloop.analytics.models import Metric
 from civicloop.core.http import (
     InputSchema,
+    MalformedJSON,
     ObjectId,
     Pagination,
+    parse_json,
     principal,
     problem_response,
     require_write,
@@ -114,9 +115,9 @@ def post_events(request: HttpRequest, organization_id: int | None = None):
         )
     raw = request.body
     try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as error:
-        return problem_response(request, 400, "Malformed JSON", f"The body is not JSON: {error}")
+        body = parse_json(raw or b"null")
+    except MalformedJSON as error:
+        return problem_response(request, 400, "Malformed JSON", str(error))
     if isinstance(body, dict) and "events" in body:
         body = body["events"]
     try:

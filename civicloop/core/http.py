@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, ClassVar, NoReturn
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import BadRequest, ImproperlyConfigured, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from ninja import NinjaAPI, Schema
@@ -16,9 +20,10 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import REF_TEMPLATE
 from ninja.pagination import LimitOffsetPagination
+from ninja.parser import Parser
 from ninja.schema import NinjaGenerateJsonSchema
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from civicloop.core.mfa import session_needs_enrolment
 from civicloop.core.permissions import (
@@ -63,6 +68,94 @@ class InputSchema(Schema):
             except (OverflowError, ValueError) as error:
                 raise ValueError("date and time out of range once converted to UTC") from error
         return value
+
+
+NULL_RULE = "must not be null (leave the field out to keep its current value)"
+
+
+def _refuse_null_in_schema(schema: dict[str, Any], cls: Any) -> None:
+    """OpenAPI: a field that refuses null is documented without the null alternative."""
+    nullable: frozenset[str] = getattr(cls, "nullable", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        options = prop.get("anyOf")
+        if name in nullable or not options:
+            continue
+        kept = [o for o in options if o.get("type") != "null"]
+        if len(kept) == len(options):
+            continue
+        prop.pop("anyOf")
+        if len(kept) == 1:
+            prop.update(kept[0])
+        else:
+            prop["anyOf"] = kept
+        if prop.get("default", "") is None:
+            prop.pop("default")
+
+
+class PatchSchema(InputSchema):
+    """Base of PATCH (and partial PUT) bodies: a field left out keeps its value, and ``null``
+    is refused with 422 naming the field, unless the field is listed in ``nullable`` (the
+    column accepts NULL, e.g. an optional date). Fields are declared ``T | None = None`` so they
+    may be left out; ``null`` itself never reaches a NOT NULL column."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+    model_config = ConfigDict(json_schema_extra=_refuse_null_in_schema)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.nullable:
+            raise ValueError(NULL_RULE)
+        return value
+
+
+# -- JSON bodies: bounded nesting ------------------------------------------------------------------
+
+MAX_JSON_DEPTH = 64
+JSON_DEPTH_RULE = f"JSON may nest at most {MAX_JSON_DEPTH} levels of arrays and objects"
+
+
+class MalformedJSON(ValueError):
+    """The body is not JSON, or is JSON nested deeper than ``MAX_JSON_DEPTH``."""
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether arrays and objects in ``value`` nest deeper than ``limit`` (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Iterable[Any] = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """Parse a request body, refusing one nested deeper than ``MAX_JSON_DEPTH``, so that
+    neither Python's parser nor anything after it (validation, audit, the event store) recurses
+    without bound: a 3,000-level array is a 400, not a RecursionError."""
+    try:
+        value = json.loads(raw)
+    except RecursionError as error:
+        raise MalformedJSON(f"The body is refused: {JSON_DEPTH_RULE}.") from error
+    except (ValueError, UnicodeDecodeError) as error:
+        raise MalformedJSON(f"The body is not JSON: {error}") from error
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise MalformedJSON(f"The body is refused: {JSON_DEPTH_RULE}.")
+    return value
+
+
+class JsonParser(Parser):
+    """django-ninja's parser with bounded nesting (a 3,000-level array is a 400, not a 500)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return parse_json(request.body)
 
 
 # An object id in a request body: a positive 64-bit integer (the database's key range), so an
@@ -205,6 +298,41 @@ def _field_of(loc: list[Any]) -> str:
 
 
 def install_problem_handlers(api: NinjaAPI) -> None:
+    from civicloop.web import failure
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        headers = getattr(exc, "headers", None)
+        cause = exc.__cause__
+        if isinstance(cause, MalformedJSON):
+            return problem_response(request, 400, str(exc.message), str(cause), headers=headers)
+        return problem_response(
+            request, exc.status_code, str(exc.message), str(exc.message), headers=headers
+        )
+
+    @api.exception_handler(SuspiciousOperation)
+    def _request_refused(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # RequestDataTooBig (413), too many fields or files (400), ...
+        return failure.request_error_response(request, exc) or problem_response(
+            request, 400, "Bad request", "The request was refused as malformed."
+        )
+
+    @api.exception_handler(MultiPartParserError)
+    def _multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return problem_response(
+            request, 400, "Malformed multipart body", f"The body cannot be read: {exc}"
+        )
+
+    @api.exception_handler(BadRequest)
+    def _bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
+        return problem_response(request, 400, "Bad request", str(exc) or "Malformed request.")
+
+    @api.exception_handler(DatabaseError)
+    def _database(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+        if failure.database_unavailable(exc):
+            return failure.unavailable_response(request)
+        raise exc  # a bug, not an outage: Django's 500 handler answers and logs it
+
     @api.exception_handler(NinjaValidationError)
     def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = [
@@ -254,13 +382,6 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(PermissionError)
     def _forbidden(request: HttpRequest, exc: PermissionError) -> HttpResponse:
         return problem_response(request, 403, "Forbidden", str(exc) or "Not allowed.")
-
-    @api.exception_handler(HttpError)
-    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        headers = getattr(exc, "headers", None)
-        return problem_response(
-            request, exc.status_code, str(exc.message), str(exc.message), headers=headers
-        )
 
 
 # -- OpenAPI: every error is documented as problem+json -------------------------------------------

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,10 @@ def run_schedule(stop: threading.Event, schedule: list[tuple[int, str]] | None =
                     import_string(path).enqueue()
                 except Exception:  # a failed enqueue must not stop the others
                     logger.exception("could not enqueue scheduled task %s", path)
+                    # Drop a connection the database closed (an outage, a restart) so the
+                    # next enqueue reconnects instead of failing on the dead one for ever.
+                    with contextlib.suppress(Exception):
+                        close_old_connections()
                 next_run[path] = now + seconds
         stop.wait(1.0)
 

@@ -11,7 +11,14 @@ from ninja.pagination import paginate
 
 from civicloop.analytics.engine import assign
 from civicloop.analytics.models import Metric
-from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, require_write
+from civicloop.core.http import (
+    InputSchema,
+    ObjectId,
+    Pagination,
+    PatchSchema,
+    principal,
+    require_write,
+)
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability
 from civicloop.experiments import selectors, services
@@ -110,7 +117,9 @@ class ExperimentIn(InputSchema):
     min_units_per_variant: int = Field(100, ge=1)
 
 
-class ExperimentPatch(InputSchema):
+class ExperimentPatch(PatchSchema):
+    nullable = frozenset({"intervention_date"})
+
     reason: str = Field("", description="Required when the plan is locked (a deviation).")
     title: str | None = None
     analysis_plan: str | None = None
@@ -542,7 +551,7 @@ def decide(request: HttpRequest, iteration_id: int, payload: DecisionIn):
     )
 
 
-class IterationPatch(InputSchema):
+class IterationPatch(PatchSchema):
     reason: str = Field("", description="Required to change a pre-registered hypothesis")
     title: str | None = None
     what_changes: str | None = None

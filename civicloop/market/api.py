@@ -10,7 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
-from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, require_write
+from civicloop.core.http import (
+    InputSchema,
+    ObjectId,
+    Pagination,
+    PatchSchema,
+    principal,
+    require_write,
+)
 from civicloop.core.models import Organization, OrganizationKind, Role
 from civicloop.core.permissions import Ability
 from civicloop.market import metrics, selectors, services
@@ -186,7 +193,9 @@ class ChallengeIn(InputSchema):
     unit_id: int | None = Field(None, description="Needed only when you belong to several units.")
 
 
-class ChallengePatch(InputSchema):
+class ChallengePatch(PatchSchema):
+    nullable = frozenset({"consultation_closes_at", "submission_deadline"})
+
     reason: str = Field("", description="Required once published; shown in the public change log.")
     title: str | None = Field(None, min_length=5, max_length=200)
     summary: str | None = Field(None, max_length=500)

@@ -8,7 +8,14 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, require_write
+from civicloop.core.http import (
+    InputSchema,
+    ObjectId,
+    Pagination,
+    PatchSchema,
+    principal,
+    require_write,
+)
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability
 from civicloop.portfolio import selectors, services
@@ -98,7 +105,7 @@ class ProblemIn(InputSchema):
     unit_id: int | None = Field(None, description="Needed only when you belong to several units.")
 
 
-class ProblemPatch(InputSchema):
+class ProblemPatch(PatchSchema):
     title: str | None = Field(None, min_length=3, max_length=200)
     statement: str | None = Field(None, min_length=10)
     causes: str | None = None

@@ -10,7 +10,14 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, require_write
+from civicloop.core.http import (
+    InputSchema,
+    ObjectId,
+    Pagination,
+    PatchSchema,
+    principal,
+    require_write,
+)
 from civicloop.core.models import Organization, OrganizationKind, Person
 from civicloop.core.permissions import Ability
 from civicloop.evidence.selectors import effect_estimate_list
@@ -163,7 +170,9 @@ class ObstacleIn(InputSchema):
     proposed_rule_change: str = ""
 
 
-class ObstaclePatch(InputSchema):
+class ObstaclePatch(PatchSchema):
+    nullable = frozenset({"due_date"})
+
     status: StatusName | None = None
     mitigation: str | None = None
     owner_label: str | None = None

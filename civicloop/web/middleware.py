@@ -49,33 +49,51 @@ class SecurityHeadersMiddleware:
 
 
 class RequestSizeLimitMiddleware:
-    """Refuse a request whose declared body is larger than ``CIVICLOOP["MAX_REQUEST_BYTES"]``.
+    """Refuse a request whose declared body is larger than it may be, with 413.
 
-    Django spools big uploads to disk before any form can look at their size; this answers 413
-    from the Content-Length header alone, before the body is read (OWASP ASVS V12.1.1).
+    Multipart bodies (uploads) may reach ``CIVICLOOP["MAX_REQUEST_BYTES"]``: Django spools big
+    uploads to disk before any form can look at their size. Any other body (JSON, a form) is
+    read into memory whole, so it may reach ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django refuses a
+    larger one with ``RequestDataTooBig`` when it is read). Both are answered from the
+    Content-Length header alone, before the body is read (OWASP ASVS V12.1.1): problem+json
+    under ``/api/``, a page elsewhere. No hop-by-hop header is set (WSGI servers refuse them;
+    wsgiref answered such a response with a 500).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        config: dict[str, Any] = settings.CIVICLOOP
-        limit = int(config.get("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES))
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
+        limit = self.limit_for(request)
         if length > limit:
-            from civicloop.core.http import problem_response
+            from civicloop.web.failure import too_large_response
 
-            detail = _("A request is at most %(mb)s MB; this one has %(size)s bytes.") % {
-                "mb": limit // (1024 * 1024),
-                "size": length,
-            }
-            response = problem_response(request, 413, _("Request too large"), detail)
-            response["Connection"] = "close"
-            return response
+            if limit >= 1024 * 1024:
+                detail = _("A request is at most %(mb)s MB; this one has %(size)s bytes.") % {
+                    "mb": limit // (1024 * 1024),
+                    "size": length,
+                }
+            else:
+                detail = _("A request is at most %(limit)s bytes; this one has %(size)s bytes.") % {
+                    "limit": limit,
+                    "size": length,
+                }
+            return too_large_response(request, detail)
         return self.get_response(request)
+
+    @staticmethod
+    def limit_for(request: HttpRequest) -> int:
+        config: dict[str, Any] = settings.CIVICLOOP
+        limit = int(config.get("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES))
+        content_type = request.META.get("CONTENT_TYPE", "")
+        in_memory = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if not content_type.startswith("multipart/") and in_memory is not None:
+            limit = min(limit, int(in_memory))
+        return limit
 
 
 class NulCharacterMiddleware:

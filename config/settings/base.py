@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a database outage anywhere below (sessions, auth, axes, views) answers 503.
+    "civicloop.web.failure.FailureMiddleware",
     "civicloop.web.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -263,7 +265,8 @@ CIVICLOOP = {
     "API_MAX_PAGE_SIZE": 200,
     "API_DEFAULT_PAGE_SIZE": 50,
     "EVENT_STORE_DIR": str(VAR_DIR / "events"),
-    # Any request body above this is refused with 413 before it is read (uploads are <= 10 MB).
+    # Any request body above this is refused with 413 before it is read (uploads are <= 10 MB);
+    # a body that is not multipart is limited to DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) as well.
     "MAX_REQUEST_BYTES": int(os.environ.get("CIVICLOOP_MAX_REQUEST_BYTES", 25 * 1024 * 1024)),
     # Attachments of one sealed proposal: how many, and how many bytes in all (each file is
     # also limited to 10 MB). Over either: 422 naming `file`, nothing stored.
@@ -271,6 +274,8 @@ CIVICLOOP = {
     "MAX_PROPOSAL_FILES_BYTES": int(
         os.environ.get("CIVICLOOP_MAX_PROPOSAL_FILES_BYTES", 25 * 1024 * 1024)
     ),
+    # Seconds a client is told to wait (Retry-After) when the database is unavailable (503).
+    "UNAVAILABLE_RETRY_AFTER_SECONDS": int(os.environ.get("CIVICLOOP_RETRY_AFTER_SECONDS", 30)),
 }
 
 # Outgoing mail (e.g. the notice to bidders when a call is cancelled), sent after commit.
@@ -282,12 +287,39 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "civicloop@localhost")
 
+# Every handler redacts query strings (`?unit=[redacted]`): they may hold e-mails and what people
+# typed. Django's own loggers are redefined so none keeps a handler without the filter.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_query_strings": {"()": "civicloop.web.access_log.RedactQueryStrings"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_query_strings"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_query_strings"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["redact_query_strings"],
+            "level": "INFO",
+            "propagate": False,
+        },
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
