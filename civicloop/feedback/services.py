@@ -22,6 +22,8 @@ from django.utils.text import slugify
 from civicloop.core.audit import audit_record
 from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability, Principal, can, principal_for_person
+from civicloop.experiments import selectors as experiments_selectors
+from civicloop.experiments.models import Iteration, Service
 from civicloop.feedback.events import FeedbackEvent
 from civicloop.feedback.item_banks import TEMPLATES, template_questions
 from civicloop.feedback.models import (
@@ -58,6 +60,27 @@ def _require(actor: Principal | None, ability: Ability, survey_or_unit: Survey |
         allowed = can(actor, ability, unit_id=survey_or_unit.pk)
     if not allowed:
         raise Http404("Not found")
+
+
+def _links(
+    unit_id: int, service_key: str, iteration_key: str
+) -> tuple[Service | None, Iteration | None]:
+    """The service and iteration OF THIS UNIT that the tags name; None where none or several do.
+
+    Only the unit's own services count: another organisation's service of the same name is
+    never linked (ADR 0011). The tags themselves are kept as sent.
+    """
+    iteration = service = None
+    if iteration_key:
+        found = experiments_selectors.iterations_tagged(unit_id=unit_id, tag=iteration_key)
+        if len(found) == 1:
+            iteration = found[0]
+            service = iteration.service
+    if service_key and service is None:
+        services = experiments_selectors.services_tagged(unit_id=unit_id, tag=service_key)
+        if len(services) == 1:
+            service = services[0]
+    return service, iteration
 
 
 def _i18n(value: dict[str, str] | str | None, field_name: str, *, required: bool) -> dict:
@@ -99,6 +122,10 @@ def survey_create(
         raise ValidationError({"retention_days": "Keep responses between 1 and 3650 days."})
     languages = [lang for lang in (languages or list(LANGUAGES)) if lang in LANGUAGES] or ["en"]
     title_map = _i18n(title, "title", required=True)
+    service_key, iteration_key = service_key.strip(), iteration_key.strip()
+    variant = variant.strip()
+    _check_tags(service_key=service_key, iteration_key=iteration_key, variant=variant)
+    service, iteration = _links(unit.pk, service_key, iteration_key)
     base = slugify(slug or title_map["en"])[:28] or "survey"
     final_slug = (
         base
@@ -117,6 +144,8 @@ def survey_create(
         service_key=service_key.strip(),
         iteration_key=iteration_key.strip(),
         variant=variant.strip(),
+        service=service,
+        iteration=iteration,
         retention_days=int(retention_days),
         templates=list(templates),
         created_by=actor.person if actor else None,
@@ -414,13 +443,21 @@ def response_submit(
         for kind, count in (p.get("counts") or {}).items():
             if count:
                 counts[kind] = counts.get(kind, 0) + count
+    service_key = (service_key or survey.service_key)[:100]
+    iteration_key = (iteration_key or survey.iteration_key)[:100]
+    if (service_key, iteration_key) == (survey.service_key, survey.iteration_key):
+        linked_service, linked_iteration = survey.service, survey.iteration
+    else:
+        linked_service, linked_iteration = _links(survey.unit_id, service_key, iteration_key)
     response = Response.objects.create(
         survey=survey,
         submitted_at=when,
         channel=channel,
         language=language,
-        service_key=(service_key or survey.service_key)[:100],
-        iteration_key=(iteration_key or survey.iteration_key)[:100],
+        service_key=service_key,
+        iteration_key=iteration_key,
+        service=linked_service,
+        iteration=linked_iteration,
         variant=(variant or survey.variant)[:60],
         page=_clean_page(page),
         respondent_id=respondent_id,
