@@ -11,7 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,6 +24,7 @@ from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability, Principal, can, principal_for_person
 from civicloop.experiments import selectors as experiments_selectors
 from civicloop.experiments.models import Iteration, Service
+from civicloop.feedback import respondents
 from civicloop.feedback.events import FeedbackEvent
 from civicloop.feedback.item_banks import TEMPLATES, template_questions
 from civicloop.feedback.models import (
@@ -398,17 +399,25 @@ def response_submit(
     client: str = "",
     submitted_at: datetime | None = None,
     actor: Principal | None = None,
+    personal_respondent_id: Literal["refuse", "hash"] = "refuse",
 ) -> SubmitResult:
     """Store one response; free text is redacted before anything is written.
 
     A response whose redacted answers match one from the same client (hashed address, API key
     or respondent id) in the last 24 hours is a duplicate: the first one is returned instead.
+    A respondent id that is a personal identifier (national id, phone, IBAN, e-mail) is refused,
+    or, for the citizen-facing page and widget (`"hash"`), replaced by its keyed hash.
     """
     if survey.status != SurveyStatus.OPEN:
         raise ValidationError({"survey": "This survey is closed."})
     if channel not in Channel.values:
         raise ValidationError({"channel": f"Choose one of: {', '.join(Channel.values)}."})
     language = language if language in survey.languages or language in LANGUAGES else "en"
+    found = respondents.personal_identifier(respondent_id)
+    if found is not None:
+        if personal_respondent_id != "hash":
+            raise ValidationError({"respondent_id": respondents.refusal(found)})
+        respondent_id = respondents.pseudonym(found)
     if respondent_id and not RESPONDENT_ID_RE.match(respondent_id):
         raise ValidationError(
             {
@@ -634,9 +643,14 @@ def responses_purge_expired(*, now: datetime | None = None) -> int:
 def respondent_erase(*, actor: Principal, unit: Organization, respondent_id: str) -> int:
     """Right to erasure: delete every response carrying a pseudonymous id in the unit."""
     _require(actor, Ability.MANAGE_FEEDBACK, unit)
-    if not respondent_id or not RESPONDENT_ID_RE.match(respondent_id):
+    respondent_id = (respondent_id or "").strip()
+    found = respondents.personal_identifier(respondent_id)
+    if found is None and not RESPONDENT_ID_RE.match(respondent_id):
         raise ValidationError({"respondent_id": "Give the pseudonymous id to erase."})
-    _, per_model = Response.objects.filter(survey__unit=unit, respondent_id=respondent_id).delete()
+    # Given a personal identifier, erase what the survey pages stored under its keyed hash
+    # (and any row kept in clear from before ids were checked).
+    ids = [respondent_id] if found is None else [respondent_id, respondents.pseudonym(found)]
+    _, per_model = Response.objects.filter(survey__unit=unit, respondent_id__in=ids).delete()
     count = per_model.get("feedback.Response", 0)
     # The id itself is not recorded: only that an erasure happened and how much it removed.
     audit_record(

@@ -224,6 +224,15 @@ CIVICLOOP = {
     "EVENT_STORE_DIR": str(VAR_DIR / "events"),
     # Any request body above this is refused with 413 before it is read (uploads are <= 10 MB).
     "MAX_REQUEST_BYTES": int(os.environ.get("CIVICLOOP_MAX_REQUEST_BYTES", 25 * 1024 * 1024)),
+    # Feedback respondent ids (docs/feedback/README.md "Respondent ids"): regions whose national
+    # phone numbers count as personal identifiers, and the key of the hash that citizen pages
+    # apply to an id that looks personal (empty: derived from SECRET_KEY).
+    "PHONE_REGIONS": [
+        r.strip().upper()
+        for r in os.environ.get("CIVICLOOP_PHONE_REGIONS", "ES").split(",")
+        if r.strip()
+    ],
+    "RESPONDENT_ID_KEY": os.environ.get("CIVICLOOP_RESPONDENT_ID_KEY", ""),
 }
 
 LOGGING = {
