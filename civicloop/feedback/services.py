@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -454,7 +455,10 @@ def response_submit(
                 counts[kind] = counts.get(kind, 0) + count
     service_key = (service_key or survey.service_key)[:100]
     iteration_key = (iteration_key or survey.iteration_key)[:100]
-    if (service_key, iteration_key) == (survey.service_key, survey.iteration_key):
+    survey_linked = survey.iteration_id is not None or (
+        survey.service_id is not None and not iteration_key
+    )
+    if survey_linked and (service_key, iteration_key) == (survey.service_key, survey.iteration_key):
         linked_service, linked_iteration = survey.service, survey.iteration
     else:
         linked_service, linked_iteration = _links(survey.unit_id, service_key, iteration_key)
@@ -637,6 +641,56 @@ def responses_purge_expired(*, now: datetime | None = None) -> int:
                 metadata={"responses": count, "cutoff": cutoff.isoformat()},
             )
     return total
+
+
+@transaction.atomic
+def responses_link_pending() -> int:
+    """Link responses whose tags named no service or iteration of their unit when they arrived.
+
+    A service's pages may send feedback before its iteration is recorded; the scheduled task
+    links them once it exists (within the survey's unit only, as on arrival). Returns how many.
+    """
+    pending = (
+        (
+            Response.objects.filter(Q(iteration__isnull=True) & ~Q(iteration_key=""))
+            | Response.objects.filter(Q(service__isnull=True) & ~Q(service_key=""))
+        )
+        .values_list("survey__unit_id", "service_key", "iteration_key")
+        .distinct()
+    )
+    linked: dict[int, int] = {}
+    surveys = Survey.objects.filter(
+        (Q(iteration__isnull=True) & ~Q(iteration_key=""))
+        | (Q(service__isnull=True) & ~Q(service_key=""))
+    )
+    for survey in surveys:
+        service, iteration = _links(survey.unit_id, survey.service_key, survey.iteration_key)
+        if (service, iteration) != (survey.service, survey.iteration):
+            survey.service, survey.iteration = service, iteration
+            survey.save(update_fields=["service", "iteration", "updated_at"])
+    for unit_id, service_key, iteration_key in pending:
+        if unit_id is None:  # the survey's unit is required; this keeps the type checker honest
+            continue
+        service, iteration = _links(unit_id, service_key, iteration_key)
+        if service is None and iteration is None:
+            continue
+        rows = Response.objects.filter(
+            survey__unit_id=unit_id, service_key=service_key, iteration_key=iteration_key
+        )
+        if iteration is not None:
+            count = rows.filter(iteration__isnull=True).update(iteration=iteration, service=service)
+        else:
+            count = rows.filter(service__isnull=True).update(service=service)
+        if count:
+            linked[unit_id] = linked.get(unit_id, 0) + count
+    for unit_id, count in linked.items():
+        audit_record(
+            actor=None,
+            action=FeedbackEvent.RESPONSES_LINKED,
+            organization=unit_id,
+            metadata={"responses": count},
+        )
+    return sum(linked.values())
 
 
 @transaction.atomic

@@ -261,6 +261,7 @@ DEMO_LOADERS = [
 CIVICLOOP_SCHEDULE = [
     (60, "civicloop.analytics.tasks.events_flush"),
     (3600, "civicloop.experiments.tasks.running_experiments_refresh_task"),
+    (3600, "civicloop.feedback.tasks.link_pending_feedback"),
     (6 * 3600, "civicloop.feedback.tasks.feed_satisfaction_kpis"),
     (24 * 3600, "civicloop.feedback.tasks.purge_expired_feedback"),
 ]
