@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from civicloop.core.models import ApiKey, ApiKeyScope, Membership, Person, Role
+from civicloop.core.models import (
+    ApiKey,
+    ApiKeyScope,
+    Membership,
+    OrganizationKind,
+    Person,
+    Role,
+)
 
 
 class Ability(enum.StrEnum):
@@ -79,6 +86,48 @@ UNIT_ROLE_ABILITIES[Role.AUDITOR] = UNIT_ROLE_ABILITIES[Role.AUDITOR] | {
 AGENCY_OFFICIAL_ABILITIES = AGENCY_OFFICIAL_ABILITIES | {Ability.SUBMIT_NEED}
 READ_ABILITIES = READ_ABILITIES | {Ability.VIEW_MARKET}
 
+# --- organisations that are not units: jurisdictions and research bodies (issue 12, F18) -----
+# A principal acts with a role that fits the kind of organisation it acts for. People of a
+# jurisdiction or a research or civil-society body, and their API keys, act with the role of
+# that kind, whatever role their membership names: a unit role (staff, evaluator, auditor) means
+# something only inside a unit, so an "auditor" of a jurisdiction is not an auditor of anything.
+JURISDICTION = "jurisdiction"
+RESEARCH_BODY = "research_body"
+# Least privilege: no unit data at all. A jurisdiction reads what is published (the public
+# portal: open calls, published problems and results, awards, the sandbox registry, open data);
+# a research body reads that and what a unit shares with it (report share links, which carry
+# their own right). Neither reads vendor profiles, programme metrics, surveys, experiments or
+# any list of a unit's objects; writes they may make are none.
+UNIT_ROLE_ABILITIES[JURISDICTION] = frozenset()
+UNIT_ROLE_ABILITIES[RESEARCH_BODY] = frozenset()
+# The roles that mean something in each kind of organisation; a membership with another role
+# there acts as `NO_ROLE` (nothing), so a misfiled membership never grants unit abilities.
+NO_ROLE = "none"
+UNIT_ROLE_ABILITIES[NO_ROLE] = frozenset()
+ROLES_BY_KIND: dict[str, frozenset[str]] = {
+    OrganizationKind.UNIT: frozenset({Role.UNIT_STAFF, Role.EVALUATOR, Role.AUDITOR}),
+    OrganizationKind.AGENCY: frozenset({Role.AGENCY_OFFICIAL}),
+    OrganizationKind.COMPANY: frozenset({Role.VENDOR}),
+    OrganizationKind.JURISDICTION: frozenset({JURISDICTION}),
+    OrganizationKind.RESEARCH: frozenset({RESEARCH_BODY}),
+}
+# The role an organisation's API key, or a membership in an organisation whose people all act
+# alike (jurisdictions, research bodies), acts with.
+KIND_ROLE: dict[str, str] = {
+    OrganizationKind.UNIT: Role.UNIT_STAFF,
+    OrganizationKind.AGENCY: Role.AGENCY_OFFICIAL,
+    OrganizationKind.COMPANY: Role.VENDOR,
+    OrganizationKind.JURISDICTION: JURISDICTION,
+    OrganizationKind.RESEARCH: RESEARCH_BODY,
+}
+
+
+def role_in(kind: str, role: str) -> str:
+    """The role a membership with `role` in an organisation of `kind` acts with."""
+    if kind in (OrganizationKind.JURISDICTION, OrganizationKind.RESEARCH):
+        return KIND_ROLE[kind]
+    return role if role in ROLES_BY_KIND.get(kind, frozenset()) else NO_ROLE
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -128,18 +177,15 @@ ANONYMOUS = Principal()
 def principal_for_person(person: Person | None) -> Principal:
     if person is None or not person.is_authenticated or not person.is_active:
         return ANONYMOUS
-    roles = frozenset(
-        Membership.objects.filter(person=person).values_list("organization_id", "role")
+    memberships = Membership.objects.filter(person=person).values_list(
+        "organization_id", "organization__kind", "role"
     )
+    roles = frozenset((org, role_in(kind, role)) for org, kind, role in memberships)
     return Principal(person=person, roles=roles)
 
 
 def principal_for_api_key(key: ApiKey) -> Principal:
-    role = {
-        "unit": Role.UNIT_STAFF,
-        "agency": Role.AGENCY_OFFICIAL,
-        "company": Role.VENDOR,
-    }.get(key.organization.kind, Role.AUDITOR)
+    role = KIND_ROLE.get(key.organization.kind, NO_ROLE)
     return Principal(
         api_key=key,
         roles=frozenset({(key.organization_id, role)}),

@@ -2,31 +2,30 @@
 
 `impact_inputs_gather` asks, in order: the portfolio (KPIs against baseline and target), the
 experiments app (services, effects) and the feedback app (themes, CX scores) through their
-selectors when those modules import and expose the functions used, and finally the figures an
-analyst entered by hand in this app (`EffectEstimate`, `ServiceFigures`, `CitizenTheme`). Each
-line names where it came from, so a reader can tell a computed effect from a typed-in one.
+selectors, imported plainly (ADR 0011: no optional-app adapters, so a broken link fails loudly
+in the tests instead of silently dropping or mixing data), and finally the figures an analyst
+entered by hand in this app (`EffectEstimate`, `ServiceFigures`, `CitizenTheme`). Each line
+names where it came from, so a reader can tell a computed effect from a typed-in one.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from types import ModuleType
 from typing import Any
 
 from scipy import special
 
+from civicloop.core.permissions import Principal
 from civicloop.evidence.models import CitizenTheme, EffectEstimate, ServiceFigures
+from civicloop.experiments import selectors as experiments_selectors
+from civicloop.experiments.models import Experiment
+from civicloop.feedback import selectors as feedback_selectors
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Problem
 from civicloop.stats._common import normal_estimate
 from civicloop.stats.evidence import Reason, grade_evidence
-
-logger = logging.getLogger(__name__)
 
 # Where an adapter's figures come from, as stable English: the report JSON returns it and a
 # measured replication stores it (`scaling.Replication.measured_source`). Pages word it in the
@@ -180,13 +179,6 @@ class ImpactInputs:
         )
 
 
-def _optional(module: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 def _kpis(problem: Problem) -> list[KpiLine]:
     lines = []
     for kpi in problem.kpis.prefetch_related("measurements").order_by("name"):
@@ -271,11 +263,6 @@ def _manual(problem: Problem) -> tuple[list[EffectLine], list[ServiceLine], list
     return effects, services, themes
 
 
-# Adapters for apps built alongside this one. Each takes the problem and returns what it found
-# (effects, services, themes); anything missing or of an unexpected shape is skipped, logged.
-Adapter = Callable[[Problem], tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]]
-
-
 # Experiments' designs in the stats engine's vocabulary.
 EXPERIMENT_DESIGNS = {
     "ab": "rct",
@@ -288,8 +275,8 @@ EXPERIMENT_DESIGNS = {
 ROLE_FROM_METRIC = {"primary": "primary", "secondary": "other"}
 
 
-def _experiment_effects(module: ModuleType, experiment: Any, service_name: str) -> list[EffectLine]:
-    snapshot = module.snapshot_latest(experiment=experiment)
+def _experiment_effects(experiment: Experiment, service_name: str) -> list[EffectLine]:
+    snapshot = experiments_selectors.snapshot_latest(experiment=experiment)
     if snapshot is None or not snapshot.ok:
         return []
     payload = snapshot.payload or {}
@@ -346,35 +333,22 @@ def _experiment_effects(module: ModuleType, experiment: Any, service_name: str) 
     return lines
 
 
-def experiment_measured_effect(experiment: Any) -> EffectLine | None:
+def experiment_measured_effect(experiment: Experiment) -> EffectLine | None:
     """The primary effect, with its interval, of an experiment's latest successful results.
 
     Read through `civicloop.experiments.selectors.snapshot_latest`, the way the report reads
-    it: None when the experiments app is absent, the latest refresh failed, or it has no
-    primary effect with an interval.
+    it: None when the latest refresh failed or it has no primary effect with an interval.
     """
-    module = _optional("civicloop.experiments.selectors")
-    if module is None or not hasattr(module, "snapshot_latest"):
-        return None
-    try:
-        lines = _experiment_effects(module, experiment, "")
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        logger.warning("measured effect of experiment %s skipped: %s", experiment.pk, error)
-        return None
+    lines = _experiment_effects(experiment, "")
     primary = [e for e in lines if e.role == "primary" and not e.group]
     return primary[0] if primary else None
 
 
-def _experiments_adapter(
-    problem: Problem,
-) -> tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]:
-    """Services linked to the problem and the latest results of their experiments."""
-    module = _optional("civicloop.experiments.selectors")
-    if module is None or not hasattr(module, "snapshot_latest") or not hasattr(problem, "services"):
-        return [], [], []
+def _experiments_lines(problem: Problem) -> tuple[list[EffectLine], list[ServiceLine]]:
+    """Services linked to the problem (of its own unit) and their experiments' latest results."""
     effects: list[EffectLine] = []
     services: list[ServiceLine] = []
-    for service in problem.services.prefetch_related("iterations__experiments"):
+    for service in experiments_selectors.problem_services(problem=problem):
         services.append(
             ServiceLine(
                 name=service.name,
@@ -391,20 +365,15 @@ def _experiments_adapter(
         )
         for iteration in service.iterations.all():
             for experiment in iteration.experiments.all():
-                effects += _experiment_effects(module, experiment, service.name)
-    return effects, services, []
+                effects += _experiment_effects(experiment, service.name)
+    return effects, services
 
 
-def _feedback_adapter(
-    problem: Problem,
-) -> tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]:
+def _feedback_themes(problem: Problem, viewer: Principal | None) -> list[ThemeLine]:
     """Themes of the surveys linked to the problem (already redacted, human-reviewed)."""
-    module = _optional("civicloop.feedback.selectors")
-    if module is None or not hasattr(module, "survey_themes") or not hasattr(problem, "surveys"):
-        return [], [], []
     themes = []
-    for survey in problem.surveys.all():
-        for theme in module.survey_themes(survey=survey):
+    for survey in feedback_selectors.problem_surveys(viewer=viewer, problem=problem):
+        for theme in feedback_selectors.survey_themes(survey=survey):
             quotes = list(theme.quotes or [])
             themes.append(
                 ThemeLine(
@@ -416,7 +385,7 @@ def _feedback_adapter(
                 )
             )
     themes.sort(key=lambda t: -t.mentions)
-    return [], [], themes
+    return themes
 
 
 def _as_mapping(item: Any) -> dict[str, Any]:
@@ -445,56 +414,39 @@ def _effect_from_mapping(item: Any) -> EffectLine:
     return effect_line_from_estimate(row)
 
 
-ADAPTERS: list[tuple[str, Adapter]] = [
-    ("experiments", _experiments_adapter),
-    ("feedback", _feedback_adapter),
-]
-
-
-def _feedback_scores(problem: Problem) -> list[ScoreLine]:
+def _feedback_scores(problem: Problem, viewer: Principal | None) -> list[ScoreLine]:
     """Overall CX scores (GOV.UK satisfaction, CSAT, NPS, …) of the problem's surveys."""
-    module = _optional("civicloop.feedback.selectors")
-    if module is None or not hasattr(module, "survey_scores") or not hasattr(problem, "surveys"):
-        return []
     lines = []
-    try:
-        for survey in problem.surveys.all():
-            for groups in module.survey_scores(survey=survey).values():
-                for score in groups:
-                    lines.append(
-                        ScoreLine(
-                            str(score.label),
-                            str(score.kind),
-                            score.value,
-                            score.ci_low,
-                            score.ci_high,
-                            int(score.n),
-                            survey_source(survey.slug),
-                        )
+    for survey in feedback_selectors.problem_surveys(viewer=viewer, problem=problem):
+        for groups in feedback_selectors.survey_scores(survey=survey).values():
+            for score in groups:
+                lines.append(
+                    ScoreLine(
+                        str(score.label),
+                        str(score.kind),
+                        score.value,
+                        score.ci_low,
+                        score.ci_high,
+                        int(score.n),
+                        survey_source(survey.slug),
                     )
-    except (AttributeError, TypeError, ValueError) as error:
-        logger.warning("impact inputs: feedback scores skipped: %s", error)
-        return []
+                )
     return lines
 
 
-def impact_inputs_gather(*, problem: Problem) -> ImpactInputs:
-    """Everything a report on `problem` needs; the caller has already checked access."""
-    effects: list[EffectLine] = []
-    services: list[ServiceLine] = []
-    themes: list[ThemeLine] = []
+def impact_inputs_gather(*, problem: Problem, viewer: Principal | None = None) -> ImpactInputs:
+    """Everything a report on `problem` needs; the caller has already checked access.
+
+    With `viewer`, feedback counts only from surveys they may read; without one (a report share
+    link, which carries its own right) only the problem's own surveys in its own unit.
+    """
     sources = ["portfolio"]
-    for name, adapter in ADAPTERS:
-        try:
-            found = adapter(problem)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            logger.warning("impact inputs: %s adapter skipped: %s", name, error)
-            continue
-        if any(found):
-            sources.append(name)
-        effects += found[0]
-        services += found[1]
-        themes += found[2]
+    effects, services = _experiments_lines(problem)
+    if effects or services:
+        sources.append("experiments")
+    themes = _feedback_themes(problem, viewer)
+    if themes:
+        sources.append("feedback")
     manual_effects, manual_services, manual_themes = _manual(problem)
     if manual_effects or manual_services or manual_themes:
         sources.append("entered by hand")
@@ -516,7 +468,7 @@ def impact_inputs_gather(*, problem: Problem) -> ImpactInputs:
             services.append(manual)
     effects += manual_effects
     themes += manual_themes if not themes else []
-    scores = _feedback_scores(problem)
+    scores = _feedback_scores(problem, viewer)
     if scores and "feedback" not in sources:
         sources.append("feedback")
     return ImpactInputs(

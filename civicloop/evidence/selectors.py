@@ -18,12 +18,15 @@ def impact_report_get(
 ) -> ImpactReport:
     """The impact report of a problem the viewer may see (404 otherwise)."""
     problem = portfolio_selectors.problem_get(viewer=viewer, pk=problem_id)
-    return impact_report_for_problem(problem=problem, service=service)
+    return impact_report_for_problem(problem=problem, service=service, viewer=viewer)
 
 
-def impact_report_for_problem(*, problem: Problem, service: str | None = None) -> ImpactReport:
-    """The report without an access check: for shared links, which carry their own right."""
-    inputs = impact_inputs_gather(problem=problem)
+def impact_report_for_problem(
+    *, problem: Problem, service: str | None = None, viewer: Principal | None = None
+) -> ImpactReport:
+    """The report without an access check on the problem: for shared links, which carry their
+    own right (no viewer), and for `impact_report_get`, which checked it (its viewer)."""
+    inputs = impact_inputs_gather(problem=problem, viewer=viewer)
     if service is not None:
         if service not in {s.name for s in inputs.services}:
             raise Http404("Not found")

@@ -7,6 +7,7 @@ else answers 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from civicloop.core.models import Role
@@ -28,6 +30,7 @@ from civicloop.experiments.models import (
     ResultSnapshot,
     Service,
 )
+from civicloop.portfolio.models import Problem
 
 
 def _service_scope(viewer: Principal, prefix: str = "") -> Q:
@@ -112,6 +115,80 @@ def experiment_get_by_key(
     return found[0]
 
 
+def problem_services(*, problem: Problem) -> QuerySet[Service]:
+    """The services of the problem's own unit linked to it, with iterations and experiments.
+
+    For reports on a problem the caller may already read (the evidence app).
+    """
+    return (
+        problem.services.filter(unit_id=problem.unit_id)
+        .prefetch_related("iterations__experiments")
+        .order_by("name")
+    )
+
+
+# --- tags that services and surveys carry --------------------------------------------------
+
+
+def service_tag(service: Service) -> str:
+    """The `service_key` a service's pages send with feedback: its slugified name."""
+    return slugify(service.name)
+
+
+def iteration_tag(iteration: Iteration) -> str:
+    """The `iteration_key` a service's pages send with feedback: "<service tag>-<number>"."""
+    return f"{service_tag(iteration.service)}-{iteration.number}"
+
+
+def services_tagged(*, unit_id: int, tag: str) -> list[Service]:
+    """The services of ONE unit whose tag is `tag` (two names can slugify alike).
+
+    For resolving a tag that arrived with a citizen's response to a survey of that unit: the
+    survey's unit is the scope, never another organisation's services of the same name.
+    """
+    if not tag:
+        return []
+    return [s for s in Service.objects.filter(unit_id=unit_id) if service_tag(s) == tag]
+
+
+def iterations_tagged(*, unit_id: int, tag: str) -> list[Iteration]:
+    """The iterations of ONE unit whose tag is `tag` ("<service tag>-<number>")."""
+    head, _sep, number = tag.rpartition("-")
+    if not head or not number.isdigit():
+        return []
+    return list(
+        Iteration.objects.filter(
+            service__in=services_tagged(unit_id=unit_id, tag=head), number=int(number)
+        ).select_related("service")
+    )
+
+
+# --- citizen feedback on an iteration, contributed by the feedback app -----------------------
+# feedback depends on experiments (ARCHITECTURE.md), so this app never imports it: the feedback
+# app registers its reader here when Django starts (FeedbackConfig.ready, ADR 0011). A reader
+# takes the viewer and the iteration and returns a JSON-able summary, or None when it has none.
+IterationFeedbackReader = Callable[..., dict[str, Any] | None]
+_ITERATION_FEEDBACK_READERS: dict[str, IterationFeedbackReader] = {}
+
+
+def iteration_feedback_register(name: str, reader: IterationFeedbackReader) -> None:
+    _ITERATION_FEEDBACK_READERS[name] = reader
+
+
+def iteration_feedback(*, viewer: Principal, iteration: Iteration) -> Any:
+    """Citizen feedback on an iteration as the viewer may read it.
+
+    From a registered reader (the feedback app: responses linked to this iteration by foreign
+    key, in surveys the viewer may read) when it has responses; otherwise the iteration's own
+    `feedback_summary` (filled by hand or by an import).
+    """
+    for reader in _ITERATION_FEEDBACK_READERS.values():
+        summary = reader(viewer=viewer, iteration=iteration)
+        if summary:
+            return summary
+    return iteration.feedback_summary
+
+
 def snapshot_latest(*, experiment: Experiment) -> ResultSnapshot | None:
     return experiment.snapshots.order_by("-computed_at", "-pk").first()
 
@@ -185,7 +262,8 @@ def service_timeline(*, service: Service) -> list[TimelineEntry]:
                         it,
                     )
                 )
-        decision = getattr(it, "decision", None) if hasattr(it, "decision") else None
+        # A reverse one-to-one with no row raises RelatedObjectDoesNotExist (an AttributeError).
+        decision = getattr(it, "decision", None)
         if decision is not None:
             entries.append(
                 TimelineEntry(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import math
 import re
@@ -23,7 +22,7 @@ from civicloop.analytics.services import metric_definition_check
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability, Principal, can
-from civicloop.experiments import analysis
+from civicloop.experiments import analysis, selectors
 from civicloop.experiments.events import ExperimentsEvent
 from civicloop.experiments.models import (
     RANDOMISED,
@@ -364,25 +363,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     return value
-
-
-def iteration_feedback_summary(*, iteration: Iteration) -> Any:
-    """Citizen feedback for an iteration, from the feedback app when it has responses.
-
-    Uses ``civicloop.feedback.selectors.feedback_summary_for(iteration=...)`` (responses whose
-    ``iteration_key`` is ``"<slugified service name>-<number>"``); otherwise the iteration's own
-    ``feedback_summary`` field (filled by hand or by an import) is used.
-    """
-    try:
-        module = importlib.import_module("civicloop.feedback.selectors")
-    except ImportError:
-        module = None
-    provider = getattr(module, "feedback_summary_for", None)
-    if provider is not None:
-        summary = provider(iteration=iteration)
-        if summary.n:
-            return _json_safe(summary.to_dict())
-    return iteration.feedback_summary
 
 
 # -- experiments ---------------------------------------------------------------------------
@@ -1331,7 +1311,9 @@ def decision_record(
         stop_reason=stop_reason,
         rationale=rationale,
         evidence_summary=evidence,
-        feedback_summary=iteration_feedback_summary(iteration=iteration),
+        feedback_summary=_json_safe(
+            selectors.iteration_feedback(viewer=actor, iteration=iteration)
+        ),
         decided_at=now,
         decided_by=actor.person,
         decided_by_label=actor.label,

@@ -162,7 +162,7 @@ def _iteration_context(request: HttpRequest, iteration, decision_form=None) -> d
         "experiments": experiments,
         "decision": decision,
         "can_manage": manage,
-        "feedback": services.iteration_feedback_summary(iteration=iteration),
+        "feedback": selectors.iteration_feedback(viewer=principal(request), iteration=iteration),
         "decision_form": decision_form
         or (forms.DecisionForm(snapshots=snapshots) if manage and decision is None else None),
     }

@@ -10,6 +10,7 @@ class FeedbackEvent(StrEnum):
     RESPONSE_SUBMITTED = "feedback.response_submitted"
     RESPONSES_IMPORTED = "feedback.responses_imported"
     RESPONSES_PURGED = "feedback.responses_purged"
+    RESPONSES_LINKED = "feedback.responses_linked"
     RESPONDENT_ERASED = "feedback.respondent_erased"
     THEMES_REFRESHED = "feedback.themes_refreshed"
     THEME_EDITED = "feedback.theme_edited"

@@ -1,8 +1,10 @@
 """Surveys, responses (free text stored only after redaction), themes and profile targets.
 
-Links to the experiments app are plain strings (`service_key`, `iteration_key`, `variant`):
-the experiments models did not exist when this app was written, and strings keep feedback
-working whether or not an experiment is set up. See docs/feedback/README.md ("Linking").
+A survey and each response link to the experiments app's service and iteration by foreign key
+(`service`, `iteration`), resolved within the survey's own unit when the response arrives; the
+tags a service's page sends (`service_key`, `iteration_key`, `variant`) are kept as sent. Every
+read joins on the foreign keys, never on the tags, so two units with a service of the same name
+never share feedback (ADR 0011, docs/feedback/README.md "Linking").
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.core.models import Organization, Person, TimeStampedModel
+from civicloop.experiments.models import Iteration, Service
 from civicloop.portfolio.models import Kpi, Problem, TargetGroup
 
 
@@ -37,6 +40,17 @@ class Survey(TimeStampedModel):
     service_key = models.CharField(max_length=100, blank=True)
     iteration_key = models.CharField(max_length=100, blank=True)
     variant = models.CharField(max_length=60, blank=True)
+    # The service and iteration of the survey's unit the tags above name (None: none or several).
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback_surveys"
+    )
+    iteration = models.ForeignKey(
+        Iteration,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_surveys",
+    )
     retention_days = models.PositiveIntegerField(default=365)
     status = models.CharField(max_length=10, choices=SurveyStatus.choices, default="open")
     templates = models.JSONField(default=list, blank=True)
@@ -144,6 +158,21 @@ class Response(models.Model):
     service_key = models.CharField(max_length=100, blank=True, db_index=True)
     iteration_key = models.CharField(max_length=100, blank=True, db_index=True)
     variant = models.CharField(max_length=60, blank=True)
+    # Resolved from the tags within the survey's unit; readers join on these, never on the tags.
+    service = models.ForeignKey(
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_responses",
+    )
+    iteration = models.ForeignKey(
+        Iteration,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_responses",
+    )
     page = models.CharField(max_length=300, blank=True, help_text="Path only, no query string")
     respondent_id = models.CharField(
         max_length=128,

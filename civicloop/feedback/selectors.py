@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,10 +10,11 @@ from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
-from django.utils.text import slugify
 from django.utils.translation import gettext, gettext_noop
 
 from civicloop.core.permissions import Ability, Principal, scope_q
+from civicloop.experiments import selectors as experiments_selectors
+from civicloop.experiments.models import Iteration
 from civicloop.feedback import scoring
 from civicloop.feedback.item_banks import CX_DRIVERS
 from civicloop.feedback.labels import AGE_BANDS, LANGUAGES
@@ -26,6 +28,7 @@ from civicloop.feedback.models import (
     SurveyStatus,
     Theme,
 )
+from civicloop.portfolio.models import Problem
 
 GROUPINGS = ("iteration", "variant", "month", "channel", "language")
 # Marked for translation here, translated when a summary is built (in the reader's language).
@@ -64,6 +67,18 @@ def survey_list(*, viewer: Principal) -> QuerySet[Survey]:
         .annotate(n_responses=Count("responses", distinct=True))
         .order_by("-created_at")
     )
+
+
+def problem_surveys(*, viewer: Principal | None, problem: Problem) -> QuerySet[Survey]:
+    """The surveys of a problem in the problem's own unit; with a viewer, those they may read.
+
+    Without a viewer: the holder of a report share link, a right staff granted on this one
+    problem's report (evidence.selectors.impact_report_for_problem).
+    """
+    surveys = Survey.objects.filter(problem=problem, unit_id=problem.unit_id)
+    if viewer is not None:
+        surveys = surveys.filter(pk__in=_visible(viewer).values("pk"))
+    return surveys
 
 
 def survey_get(*, viewer: Principal, pk: int, ability: Ability = Ability.VIEW_FEEDBACK) -> Survey:
@@ -289,19 +304,6 @@ def theme_trends(*, survey: Survey, by: str = "iteration") -> list[dict[str, Any
 # --- the summary the experiments app shows on an iteration ------------------------------------
 
 
-def service_key_for(service: Any) -> str:
-    """The `service_key` feedback carries for an experiments Service: its slugified name."""
-    return str(getattr(service, "key", "") or slugify(service.name))
-
-
-def iteration_key_for(iteration: Any) -> str:
-    """The `iteration_key` for an experiments Iteration: "<service key>-<number>"."""
-    key = getattr(iteration, "key", None)
-    if key:
-        return str(key)
-    return f"{service_key_for(iteration.service)}-{iteration.number}"
-
-
 @dataclass(frozen=True)
 class FeedbackSummary:
     iteration_key: str
@@ -324,39 +326,71 @@ class FeedbackSummary:
         }
 
 
-def feedback_summary_for(
-    *,
-    iteration_key: str | None = None,
-    iteration: Any = None,
-    variant: str | None = None,
-    service_key: str | None = None,
-    viewer: Principal | None = None,
-) -> FeedbackSummary:
-    """Scores with intervals, top themes with sizes and quotes, and n for one iteration.
-
-    `iteration` may be an experiments Iteration (key "<slugified service name>-<number>", see
-    `iteration_key_for`) or any object with a `key`; responses match on their
-    `iteration_key`. With `viewer`, only surveys they may read count.
-    """
-    key = (
-        iteration_key
-        if iteration_key is not None
-        else (iteration_key_for(iteration) if iteration is not None else None)
-    )
-    if not key:
-        raise ValueError("iteration_key: give the iteration's key")
-    responses = Response.objects.filter(iteration_key=key)
+def _summary(responses: QuerySet[Response], key: str, variant: str | None) -> FeedbackSummary:
     if variant is not None:
         responses = responses.filter(variant=variant)
-    if service_key:
-        responses = responses.filter(service_key=service_key)
-    if viewer is not None:
-        responses = responses.filter(survey__in=_visible(viewer))
     answers = Answer.objects.filter(response__in=responses)
     scores = scores_from_rows(_answer_rows(answers))
     themes, n_comments = _theme_summaries(answers)
     moods = Counter(answers.exclude(sentiment_label="").values_list("sentiment_label", flat=True))
     return FeedbackSummary(key, variant, responses.count(), scores, themes, n_comments, dict(moods))
+
+
+def iteration_feedback(
+    *, viewer: Principal, iteration: Iteration, variant: str | None = None
+) -> FeedbackSummary:
+    """Scores with intervals, top themes with sizes and quotes, and n for one iteration.
+
+    Only responses linked to this iteration by foreign key, in surveys of the iteration's own
+    unit that the viewer may read: another organisation's service of the same name never counts.
+    """
+    responses = Response.objects.filter(
+        iteration=iteration,
+        survey__unit_id=iteration.service.unit_id,
+        survey__in=_visible(viewer),
+    )
+    return _summary(responses, experiments_selectors.iteration_tag(iteration), variant)
+
+
+def iteration_feedback_summary(*, viewer: Principal, iteration: Iteration) -> dict[str, Any] | None:
+    """The JSON summary the experiments app shows and a decision stores; None with no response.
+
+    Registered with `experiments.selectors.iteration_feedback_register` (apps.py): experiments
+    is upstream of feedback and does not import it.
+    """
+    summary = iteration_feedback(viewer=viewer, iteration=iteration)
+    return _json_safe(summary.to_dict()) if summary.n else None
+
+
+def _json_safe(value: Any) -> Any:
+    """JSON with NaN/infinity as null (PostgreSQL's jsonb refuses NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def feedback_summary_for(
+    *,
+    viewer: Principal,
+    iteration_key: str,
+    variant: str | None = None,
+    service_key: str | None = None,
+) -> FeedbackSummary:
+    """The summary of the responses tagged `iteration_key` in surveys the viewer may read.
+
+    For the service dashboard, which groups a unit's own responses by the tags its pages send;
+    an experiments iteration is read by foreign key with `iteration_feedback`.
+    """
+    if not iteration_key:
+        raise ValueError("iteration_key: give the iteration's key")
+    responses = Response.objects.filter(iteration_key=iteration_key, survey__in=_visible(viewer))
+    if service_key:
+        responses = responses.filter(service_key=service_key)
+    return _summary(responses, iteration_key, variant)
 
 
 # --- service dashboard ------------------------------------------------------------------------

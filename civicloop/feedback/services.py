@@ -11,10 +11,11 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -22,6 +23,9 @@ from django.utils.text import slugify
 from civicloop.core.audit import audit_record
 from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability, Principal, can, principal_for_person
+from civicloop.experiments import selectors as experiments_selectors
+from civicloop.experiments.models import Iteration, Service
+from civicloop.feedback import respondents
 from civicloop.feedback.events import FeedbackEvent
 from civicloop.feedback.item_banks import TEMPLATES, template_questions
 from civicloop.feedback.models import (
@@ -58,6 +62,27 @@ def _require(actor: Principal | None, ability: Ability, survey_or_unit: Survey |
         allowed = can(actor, ability, unit_id=survey_or_unit.pk)
     if not allowed:
         raise Http404("Not found")
+
+
+def _links(
+    unit_id: int, service_key: str, iteration_key: str
+) -> tuple[Service | None, Iteration | None]:
+    """The service and iteration OF THIS UNIT that the tags name; None where none or several do.
+
+    Only the unit's own services count: another organisation's service of the same name is
+    never linked (ADR 0011). The tags themselves are kept as sent.
+    """
+    iteration = service = None
+    if iteration_key:
+        found = experiments_selectors.iterations_tagged(unit_id=unit_id, tag=iteration_key)
+        if len(found) == 1:
+            iteration = found[0]
+            service = iteration.service
+    if service_key and service is None:
+        services = experiments_selectors.services_tagged(unit_id=unit_id, tag=service_key)
+        if len(services) == 1:
+            service = services[0]
+    return service, iteration
 
 
 def _i18n(value: dict[str, str] | str | None, field_name: str, *, required: bool) -> dict:
@@ -99,6 +124,10 @@ def survey_create(
         raise ValidationError({"retention_days": "Keep responses between 1 and 3650 days."})
     languages = [lang for lang in (languages or list(LANGUAGES)) if lang in LANGUAGES] or ["en"]
     title_map = _i18n(title, "title", required=True)
+    service_key, iteration_key = service_key.strip(), iteration_key.strip()
+    variant = variant.strip()
+    _check_tags(service_key=service_key, iteration_key=iteration_key, variant=variant)
+    service, iteration = _links(unit.pk, service_key, iteration_key)
     base = slugify(slug or title_map["en"])[:28] or "survey"
     final_slug = (
         base
@@ -117,6 +146,8 @@ def survey_create(
         service_key=service_key.strip(),
         iteration_key=iteration_key.strip(),
         variant=variant.strip(),
+        service=service,
+        iteration=iteration,
         retention_days=int(retention_days),
         templates=list(templates),
         created_by=actor.person if actor else None,
@@ -369,17 +400,25 @@ def response_submit(
     client: str = "",
     submitted_at: datetime | None = None,
     actor: Principal | None = None,
+    personal_respondent_id: Literal["refuse", "hash"] = "refuse",
 ) -> SubmitResult:
     """Store one response; free text is redacted before anything is written.
 
     A response whose redacted answers match one from the same client (hashed address, API key
     or respondent id) in the last 24 hours is a duplicate: the first one is returned instead.
+    A respondent id that is a personal identifier (national id, phone, IBAN, e-mail) is refused,
+    or, for the citizen-facing page and widget (`"hash"`), replaced by its keyed hash.
     """
     if survey.status != SurveyStatus.OPEN:
         raise ValidationError({"survey": "This survey is closed."})
     if channel not in Channel.values:
         raise ValidationError({"channel": f"Choose one of: {', '.join(Channel.values)}."})
     language = language if language in survey.languages or language in LANGUAGES else "en"
+    found = respondents.personal_identifier(respondent_id)
+    if found is not None:
+        if personal_respondent_id != "hash":
+            raise ValidationError({"respondent_id": respondents.refusal(found)})
+        respondent_id = respondents.pseudonym(found)
     if respondent_id and not RESPONDENT_ID_RE.match(respondent_id):
         raise ValidationError(
             {
@@ -414,13 +453,24 @@ def response_submit(
         for kind, count in (p.get("counts") or {}).items():
             if count:
                 counts[kind] = counts.get(kind, 0) + count
+    service_key = (service_key or survey.service_key)[:100]
+    iteration_key = (iteration_key or survey.iteration_key)[:100]
+    survey_linked = survey.iteration_id is not None or (
+        survey.service_id is not None and not iteration_key
+    )
+    if survey_linked and (service_key, iteration_key) == (survey.service_key, survey.iteration_key):
+        linked_service, linked_iteration = survey.service, survey.iteration
+    else:
+        linked_service, linked_iteration = _links(survey.unit_id, service_key, iteration_key)
     response = Response.objects.create(
         survey=survey,
         submitted_at=when,
         channel=channel,
         language=language,
-        service_key=(service_key or survey.service_key)[:100],
-        iteration_key=(iteration_key or survey.iteration_key)[:100],
+        service_key=service_key,
+        iteration_key=iteration_key,
+        service=linked_service,
+        iteration=linked_iteration,
         variant=(variant or survey.variant)[:60],
         page=_clean_page(page),
         respondent_id=respondent_id,
@@ -594,12 +644,67 @@ def responses_purge_expired(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
+def responses_link_pending() -> int:
+    """Link responses whose tags named no service or iteration of their unit when they arrived.
+
+    A service's pages may send feedback before its iteration is recorded; the scheduled task
+    links them once it exists (within the survey's unit only, as on arrival). Returns how many.
+    """
+    pending = (
+        (
+            Response.objects.filter(Q(iteration__isnull=True) & ~Q(iteration_key=""))
+            | Response.objects.filter(Q(service__isnull=True) & ~Q(service_key=""))
+        )
+        .values_list("survey__unit_id", "service_key", "iteration_key")
+        .distinct()
+    )
+    linked: dict[int, int] = {}
+    surveys = Survey.objects.filter(
+        (Q(iteration__isnull=True) & ~Q(iteration_key=""))
+        | (Q(service__isnull=True) & ~Q(service_key=""))
+    )
+    for survey in surveys:
+        service, iteration = _links(survey.unit_id, survey.service_key, survey.iteration_key)
+        if (service, iteration) != (survey.service, survey.iteration):
+            survey.service, survey.iteration = service, iteration
+            survey.save(update_fields=["service", "iteration", "updated_at"])
+    for unit_id, service_key, iteration_key in pending:
+        if unit_id is None:  # the survey's unit is required; this keeps the type checker honest
+            continue
+        service, iteration = _links(unit_id, service_key, iteration_key)
+        if service is None and iteration is None:
+            continue
+        rows = Response.objects.filter(
+            survey__unit_id=unit_id, service_key=service_key, iteration_key=iteration_key
+        )
+        if iteration is not None:
+            count = rows.filter(iteration__isnull=True).update(iteration=iteration, service=service)
+        else:
+            count = rows.filter(service__isnull=True).update(service=service)
+        if count:
+            linked[unit_id] = linked.get(unit_id, 0) + count
+    for unit_id, count in linked.items():
+        audit_record(
+            actor=None,
+            action=FeedbackEvent.RESPONSES_LINKED,
+            organization=unit_id,
+            metadata={"responses": count},
+        )
+    return sum(linked.values())
+
+
+@transaction.atomic
 def respondent_erase(*, actor: Principal, unit: Organization, respondent_id: str) -> int:
     """Right to erasure: delete every response carrying a pseudonymous id in the unit."""
     _require(actor, Ability.MANAGE_FEEDBACK, unit)
-    if not respondent_id or not RESPONDENT_ID_RE.match(respondent_id):
+    respondent_id = (respondent_id or "").strip()
+    found = respondents.personal_identifier(respondent_id)
+    if found is None and not RESPONDENT_ID_RE.match(respondent_id):
         raise ValidationError({"respondent_id": "Give the pseudonymous id to erase."})
-    _, per_model = Response.objects.filter(survey__unit=unit, respondent_id=respondent_id).delete()
+    # Given a personal identifier, erase what the survey pages stored under its keyed hash
+    # (and any row kept in clear from before ids were checked).
+    ids = [respondent_id] if found is None else [respondent_id, respondents.pseudonym(found)]
+    _, per_model = Response.objects.filter(survey__unit=unit, respondent_id__in=ids).delete()
     count = per_model.get("feedback.Response", 0)
     # The id itself is not recorded: only that an erasure happened and how much it removed.
     audit_record(

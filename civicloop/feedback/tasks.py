@@ -34,3 +34,11 @@ def feed_satisfaction_kpis() -> int:
     from civicloop.feedback.services import kpi_feeds_record_all
 
     return kpi_feeds_record_all()
+
+
+@task()
+def link_pending_feedback() -> int:
+    """Link responses tagged before their service or iteration was recorded (schedule hourly)."""
+    from civicloop.feedback.services import responses_link_pending
+
+    return responses_link_pending()

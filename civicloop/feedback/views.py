@@ -101,6 +101,9 @@ def _submit_public(
             variant=request.POST.get("variant", "")[:60],
             respondent_id=request.POST.get("unit", "")[:128],
             client=client,
+            # The citizen cannot fix the page's tag: an id that looks personal is hashed, not
+            # refused, so their answer is kept (docs/feedback/README.md "Respondent ids").
+            personal_respondent_id="hash",
         )
     except ValidationError as error:
         errors = {}

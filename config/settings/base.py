@@ -276,6 +276,15 @@ CIVICLOOP = {
     ),
     # Seconds a client is told to wait (Retry-After) when the database is unavailable (503).
     "UNAVAILABLE_RETRY_AFTER_SECONDS": int(os.environ.get("CIVICLOOP_RETRY_AFTER_SECONDS", 30)),
+    # Feedback respondent ids (docs/feedback/README.md "Respondent ids"): regions whose national
+    # phone numbers count as personal identifiers, and the key of the hash that citizen pages
+    # apply to an id that looks personal (empty: derived from SECRET_KEY).
+    "PHONE_REGIONS": [
+        r.strip().upper()
+        for r in os.environ.get("CIVICLOOP_PHONE_REGIONS", "ES").split(",")
+        if r.strip()
+    ],
+    "RESPONDENT_ID_KEY": os.environ.get("CIVICLOOP_RESPONDENT_ID_KEY", ""),
 }
 
 # Outgoing mail (e.g. the notice to bidders when a call is cancelled), sent after commit.
@@ -340,6 +349,7 @@ DEMO_LOADERS = [
 CIVICLOOP_SCHEDULE = [
     (60, "civicloop.analytics.tasks.events_flush"),
     (3600, "civicloop.experiments.tasks.running_experiments_refresh_task"),
+    (3600, "civicloop.feedback.tasks.link_pending_feedback"),
     (6 * 3600, "civicloop.feedback.tasks.feed_satisfaction_kpis"),
     (24 * 3600, "civicloop.feedback.tasks.purge_expired_feedback"),
     (24 * 3600, "civicloop.core.tasks.purge_signin_logs"),

@@ -153,7 +153,9 @@ def test_trends_and_iteration_summary(world, survey):
     shares_b = [r for r in trends if r["group"] == "B"]
     assert sum(r["share"] for r in shares_b) == pytest.approx(1.0)
     assert sum(r["comments"] for r in trends) == 18
-    summary = selectors.feedback_summary_for(iteration_key="it-1", variant="B")
+    summary = selectors.feedback_summary_for(
+        viewer=world.principal("staff"), iteration_key="it-1", variant="B"
+    )
     assert summary.n == 6
     assert summary.comments == 6
     assert summary.themes[0].size >= 4
@@ -178,10 +180,14 @@ def test_theme_edits_need_manage_ability(world, survey):
 
 
 @pytest.mark.django_db
-def test_summary_resolves_an_experiments_iteration_by_service_and_number(world, survey):
-    from types import SimpleNamespace
+def test_summary_reads_an_experiments_iteration_by_foreign_key(world, survey):
+    from civicloop.experiments.tests import factories as xf
 
-    services.response_submit(
+    staff = world.principal("staff")
+    service = xf.service(staff, world.unit, world.agency, name="Trading licence renewal")
+    xf.iteration(staff, service)
+    second = xf.iteration(staff, service)
+    result = services.response_submit(
         survey=survey,
         answers={"satisfaction": 5},
         channel="api",
@@ -189,8 +195,8 @@ def test_summary_resolves_an_experiments_iteration_by_service_and_number(world, 
         iteration_key="trading-licence-renewal-2",
         variant="sms",
     )
-    iteration = SimpleNamespace(number=2, service=SimpleNamespace(name="Trading licence renewal"))
-    summary = selectors.feedback_summary_for(iteration=iteration, variant="sms")
+    assert (result.response.service, result.response.iteration) == (service, second)
+    summary = selectors.iteration_feedback(viewer=staff, iteration=second, variant="sms")
     assert summary.iteration_key == "trading-licence-renewal-2"
     assert summary.n == 1
     assert summary.scores[0].value == 100.0
