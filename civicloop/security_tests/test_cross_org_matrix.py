@@ -119,15 +119,16 @@ BY_DESIGN: dict[tuple[str, str], tuple[set[str], str]] = {
     ),
     ("POST", "market:question_ask"): (VENDORS, "clarification questions on a published call"),
     ("GET", "market:propose"): (VENDORS, "any company may bid on an open call"),
+    ("POST", "/api/v1/market/vendors/{profile_id}/verify"): (
+        {"bstaff", "B write key"},
+        "vendor profiles are shared; a unit records its OWN verification (F13: A's view is "
+        "unchanged, civicloop/security_tests/test_vendor_verification.py)",
+    ),
     ("POST", "market:propose"): (VENDORS, "any company may bid on an open call"),
 }
 # Leaks other findings of the 2026-12-02 review close on their own branches. An entry that no
 # longer leaks fails the test, so the list is emptied as those fixes land.
-KNOWN_OPEN: dict[tuple[str, str], str] = {
-    ("POST", "/api/v1/market/vendors/{profile_id}/verify"): (
-        "F13 (issue 12 finding 9): any unit sets the global 'verified' flag of a vendor"
-    ),
-}
+KNOWN_OPEN: dict[tuple[str, str], str] = {}
 # Operations that also serve the public: another organisation may get exactly what an
 # anonymous reader gets from the public twin (a published call), and nothing more.
 PUBLIC_TWIN = {
