@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -508,11 +509,13 @@ def sandbox_apply(
         errors["problem"] = "The problem must belong to your unit."
     if errors:
         raise ValidationError(errors)
+    # The registry address is global, so the slug never depends on what other units have
+    # (numbering '-2', '-3' told a unit that another had a sandbox of that title, even an
+    # unpublished one): a random suffix, drawn again in the unlikely event it is taken.
     base = slugify(title)[:70] or "sandbox"
-    slug, n = base, 1
+    slug = f"{base}-{secrets.token_hex(4)}"
     while Sandbox.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
+        slug = f"{base}-{secrets.token_hex(4)}"
     row = Sandbox.objects.create(
         unit=unit,
         problem=problem,
