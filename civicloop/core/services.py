@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_noop
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.events import CoreEvent
@@ -201,23 +202,48 @@ def apikey_authenticate(secret: str) -> ApiKey | None:
 
 @dataclass(frozen=True)
 class ErasureLine:
-    """One line of an erasure report: what was done to which records, and why."""
+    """One line of an erasure report: what was done to which records, and why.
+
+    `what`, `outcome` and `why` are English msgids (marked with `gettext_noop`): the audit
+    record and the operator's command keep them in English, pages show `translated()`."""
 
     what: str
     count: int
     outcome: str  # "removed", "pseudonymised" or "kept"
     why: str
 
+    def translated(self) -> ErasureLine:
+        """The line in the active language (a msgid not in the catalogue stays as it is)."""
+        return ErasureLine(gettext(self.what), self.count, gettext(self.outcome), gettext(self.why))
+
+
+# The outcomes of a line, marked for translation (the report shows them, the audit keeps them).
+REMOVED = gettext_noop("removed")
+PSEUDONYMISED = gettext_noop("pseudonymised")
+KEPT = gettext_noop("kept")
+
 
 @dataclass
 class ErasureReport:
-    person_id: int
-    pseudonym: str
+    """What an erasure removed, pseudonymised or kept, and why (counts only).
+
+    A person's erasure fills `person_id` and `pseudonym`; a survey respondent's (the feedback
+    app) has neither: the respondent is known only by a pseudonymous id, which is not kept."""
+
+    person_id: int | None = None
+    pseudonym: str = ""
     lines: list[ErasureLine] = field(default_factory=list)
 
     def add(self, what: str, count: int, outcome: str, why: str) -> None:
         if count:
             self.lines.append(ErasureLine(what, count, outcome, why))
+
+    def translated_lines(self) -> list[ErasureLine]:
+        return [line.translated() for line in self.lines]
+
+    def audit_lines(self) -> list[list[Any]]:
+        """The report as the audit log keeps it: English labels and counts, nothing personal."""
+        return [[line.what, line.count, line.outcome] for line in self.lines]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -274,7 +300,7 @@ def _referencing_rows(person: Person) -> list[tuple[str, int]]:
 
 
 # Why records that name a person by reference are kept (GDPR Art. 17(3)(b) and (e)).
-RETENTION_REASON = (
+RETENTION_REASON = gettext_noop(
     "kept for legal retention of public records (procurement, decisions, audit trail); "
     "the person now appears under the pseudonym"
 )
@@ -308,62 +334,67 @@ def person_erase(
         attempts = attempts | AccessAttempt.objects.filter(post_data__icontains=name)
         attempts = attempts | AccessAttempt.objects.filter(get_data__icontains=name)
     report.add(
-        "failed sign-in attempts (lockout records)",
+        gettext_noop("failed sign-in attempts (lockout records)"),
         attempts.distinct().delete()[1].get("axes.AccessAttempt", 0),
-        "removed",
-        "they name the person by e-mail",
+        REMOVED,
+        gettext_noop("they name the person by e-mail"),
     )
     report.add(
-        "sign-in history entries",
+        gettext_noop("sign-in history entries"),
         AccessLog.objects.filter(by_name).delete()[0],
-        "removed",
-        "they name the person by e-mail, with address and browser",
+        REMOVED,
+        gettext_noop("they name the person by e-mail, with address and browser"),
     )
     report.add(
-        "failed sign-in log entries",
+        gettext_noop("failed sign-in log entries"),
         AccessFailureLog.objects.filter(by_name).delete()[0],
-        "removed",
-        "they name the person by e-mail, with address and browser",
+        REMOVED,
+        gettext_noop("they name the person by e-mail, with address and browser"),
     )
     report.add(
-        "sessions",
+        gettext_noop("sessions"),
         Session.objects.filter(session_key__in=_sessions_of(person)).delete()[0],
-        "removed",
-        "the person is signed out everywhere",
+        REMOVED,
+        gettext_noop("the person is signed out everywhere"),
     )
     report.add(
-        "e-mail addresses of the sign-in account",
+        gettext_noop("e-mail addresses of the sign-in account"),
         EmailAddress.objects.filter(user=person).delete()[0],
-        "removed",
-        "personal contact data",
+        REMOVED,
+        gettext_noop("personal contact data"),
     )
     report.add(
-        "two-factor authenticators",
+        gettext_noop("two-factor authenticators"),
         Authenticator.objects.filter(user=person).delete()[0],
-        "removed",
-        "sign-in secrets of the person",
+        REMOVED,
+        gettext_noop("sign-in secrets of the person"),
     )
     person_type = ContentType.objects.get_for_model(Person)
     admin_entries = LogEntry.objects.filter(content_type=person_type, object_id=str(person.pk))
     report.add(
-        "admin-site history entries about the account",
+        gettext_noop("admin-site history entries about the account"),
         admin_entries.update(object_repr=report.pseudonym, change_message=""),
-        "pseudonymised",
-        "the entry is kept, its description named the person",
+        PSEUDONYMISED,
+        gettext_noop("the entry is kept, its description named the person"),
     )
     report.add(
-        "admin-site actions by the person",
+        gettext_noop("admin-site actions by the person"),
         LogEntry.objects.filter(user=person).count(),
-        "kept",
+        KEPT,
         RETENTION_REASON,
     )
     memberships = person.memberships.count()
     person.memberships.all().delete()
-    report.add("roles in organisations", memberships, "removed", "the person no longer acts")
+    report.add(
+        gettext_noop("roles in organisations"),
+        memberships,
+        REMOVED,
+        gettext_noop("the person no longer acts"),
+    )
     for line in extra or []:
         report.lines.append(line)
     for what, count in _referencing_rows(person):
-        report.add(what, count, "kept", RETENTION_REASON)
+        report.add(what, count, KEPT, RETENTION_REASON)
 
     person.email = f"erased-{person.pk}@{ERASED_DOMAIN}"
     person.username = person.email
@@ -377,10 +408,10 @@ def person_erase(
     report.lines.insert(
         0,
         ErasureLine(
-            "account (name, e-mail, password)",
+            gettext_noop("account (name, e-mail, password)"),
             1,
-            "pseudonymised",
-            "the row stays so that kept records point at the pseudonym",
+            PSEUDONYMISED,
+            gettext_noop("the row stays so that kept records point at the pseudonym"),
         ),
     )
     audit_record(
@@ -389,7 +420,7 @@ def person_erase(
         obj=person,
         organization=organization,
         before=before,
-        metadata={"report": [[line.what, line.count, line.outcome] for line in report.lines]},
+        metadata={"report": report.audit_lines()},
     )
     return report
 

@@ -83,7 +83,23 @@ class ImportForm(forms.Form):
 
 
 class EraseForm(forms.Form):
-    respondent_id = forms.CharField(label=_("Pseudonymous respondent id"), max_length=128)
+    respondent_id = forms.CharField(
+        label=_("Pseudonymous respondent id"),
+        max_length=128,
+        help_text=_(
+            "The id your service gave the person, or the personal identifier they gave "
+            "(e-mail, phone, national id): the survey pages stored it as a keyed hash."
+        ),
+    )
+
+
+class RespondentEraseForm(forms.Form):
+    respondent_id = forms.CharField(max_length=128, widget=forms.HiddenInput)
+    confirm_respondent_id = forms.CharField(
+        label=_("Type the respondent id again to confirm"),
+        max_length=128,
+        help_text=_("Erasure cannot be undone."),
+    )
 
 
 class KpiFeedForm(forms.Form):

@@ -71,6 +71,8 @@ NATIONAL_IDS: tuple[tuple[str, ModuleType], ...] = (
     ("Swedish personal identity number", se_personnummer),
     ("Slovenian EMSO", si_emso),
 )
+# The shape of a respondent id a service may send (and an erasure request may give).
+RESPONDENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 PHONE_SHAPE = re.compile(r"^\+?[0-9][0-9.-]{5,19}$")
 HASH_PREFIX = "h:"
 
@@ -139,3 +141,15 @@ def pseudonym(found: PersonalIdentifier) -> str:
     """A keyed hash of the identifier: stable per person, useless without the key."""
     digest = hmac.new(_key(), found.canonical.encode(), hashlib.sha256).hexdigest()
     return f"{HASH_PREFIX}{digest[:40]}"
+
+
+def erasure_ids(value: str) -> list[str] | None:
+    """The stored ids an erasure request for `value` covers, or None if `value` is no id.
+
+    Given a personal identifier, its keyed hash (what the survey pages stored) and the value
+    itself (any row kept in clear from before ids were checked); otherwise the id as given."""
+    value = (value or "").strip()
+    found = personal_identifier(value)
+    if found is None:
+        return [value] if RESPONDENT_ID_RE.match(value) else None
+    return [value, pseudonym(found)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext, gettext_noop
@@ -15,7 +16,7 @@ from django.utils.translation import gettext, gettext_noop
 from civicloop.core.permissions import Ability, Principal, scope_q
 from civicloop.experiments import selectors as experiments_selectors
 from civicloop.experiments.models import Iteration
-from civicloop.feedback import scoring
+from civicloop.feedback import respondents, scoring
 from civicloop.feedback.item_banks import CX_DRIVERS
 from civicloop.feedback.labels import AGE_BANDS, LANGUAGES
 from civicloop.feedback.models import (
@@ -594,3 +595,32 @@ def latest_theme_run(*, survey: Survey):
 
 def any_feedback(*, viewer: Principal) -> bool:
     return _visible(viewer).filter(~Q(pk=None)).exists()
+
+
+@dataclass(frozen=True)
+class RespondentResponses:
+    """How many responses stored under a respondent id each survey of the viewer's units holds
+    (what an erasure would remove). Other units' surveys are neither searched nor counted."""
+
+    surveys: list[tuple[Survey, int]]
+
+    @property
+    def total(self) -> int:
+        return sum(count for _, count in self.surveys)
+
+
+def respondent_responses(*, viewer: Principal, respondent_id: str) -> RespondentResponses:
+    ids = respondents.erasure_ids(respondent_id)
+    if ids is None:
+        raise ValidationError({"respondent_id": gettext("Give the pseudonymous id to erase.")})
+    counts = dict(
+        Response.objects.filter(
+            survey__unit_id__in=viewer.units_with(Ability.MANAGE_FEEDBACK), respondent_id__in=ids
+        )
+        .order_by()
+        .values("survey_id")
+        .annotate(n=Count("pk"))
+        .values_list("survey_id", "n")
+    )
+    surveys = Survey.objects.filter(pk__in=counts).order_by("pk")
+    return RespondentResponses([(survey, counts[survey.pk]) for survey in surveys])

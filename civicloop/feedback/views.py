@@ -531,34 +531,66 @@ def service_dashboard(request: HttpRequest, service_key: str) -> HttpResponse:
     )
 
 
+CONFIRM_ID = "confirm_%s"  # the find form above uses the default ids
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def erase(request: HttpRequest) -> HttpResponse:
+    """A respondent's erasure in three steps: find (the id is POSTed, never put in a URL, as it
+    may be a personal identifier), confirm by typing the id again, then the report."""
     viewer = principal(request)
-    units = list(units_for(viewer=viewer, ability=Ability.MANAGE_FEEDBACK))
-    if not units:
+    if not units_for(viewer=viewer, ability=Ability.MANAGE_FEEDBACK).exists():
         raise Http404("Not found")
-    form = forms.EraseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            count = sum(
-                services.respondent_erase(
-                    actor=viewer, unit=unit, respondent_id=form.cleaned_data["respondent_id"]
+    find = forms.EraseForm(request.POST or None)
+    confirm: forms.RespondentEraseForm | None = None
+    found = None
+    if request.method == "POST" and "confirm_respondent_id" in request.POST:
+        confirm = forms.RespondentEraseForm(request.POST, auto_id=CONFIRM_ID)
+        find = forms.EraseForm({"respondent_id": request.POST.get("respondent_id", "")})
+        if confirm.is_valid():
+            try:
+                report = services.respondent_erasure_run(
+                    actor=viewer,
+                    respondent_id=confirm.cleaned_data["respondent_id"],
+                    confirm_respondent_id=confirm.cleaned_data["confirm_respondent_id"],
                 )
-                for unit in units
+            except ValidationError as error:
+                _apply_errors(confirm, error)
+            else:
+                return render(
+                    request,
+                    "privacy/erasure_report.html",
+                    {
+                        "page_title": _("Erasure report"),
+                        "heading": _("Respondent's responses erased"),
+                        "report": report,
+                        "back_url": reverse("feedback:erase"),
+                        "back_label": _("Erase another respondent's responses"),
+                    },
+                )
+    if request.method == "POST" and find.is_valid():
+        try:
+            found = selectors.respondent_responses(
+                viewer=viewer, respondent_id=find.cleaned_data["respondent_id"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            _apply_errors(find, error)
+            confirm = None
         else:
-            messages.success(request, _("%(n)s responses erased.") % {"n": count})
-            return redirect("feedback:home")
+            if confirm is None and found.total:
+                confirm = forms.RespondentEraseForm(
+                    initial={"respondent_id": find.cleaned_data["respondent_id"]},
+                    auto_id=CONFIRM_ID,
+                )
     return render(
         request,
-        "feedback/form.html",
+        "feedback/erase.html",
         {
             "page_title": _("Erase a respondent's responses"),
-            "form": form,
-            "submit": _("Erase responses"),
-            "back": reverse("feedback:home"),
+            "find": find,
+            "found": found,
+            "confirm": confirm if found and found.total else None,
+            "language": translation.get_language() or "en",
         },
     )

@@ -204,6 +204,52 @@ def test_the_page_links_the_respondent_erasure(world):
     assert "/feedback/erase/" in page
 
 
+def test_respondent_erasure_is_confirmed_scoped_to_the_unit_and_audited_without_the_id(world):
+    """A respondent's erasure (/feedback/erase/) has the person erasure's shape: find, confirm
+    by typing the id again, report; another unit's responses under the same id stay, uncounted;
+    the audit event has counts only."""
+    from civicloop.feedback import services as feedback_services
+    from civicloop.feedback.models import Response
+
+    surveys = {}
+    for role, unit in (("staff", world.unit), ("outsider", world.other_unit)):
+        surveys[role] = feedback_services.survey_create(
+            actor=world.principal(role),
+            unit=unit,
+            title={"en": f"Survey of {unit.name}"},
+            templates=["govuk"],
+            consent={"en": "Anonymous."},
+        )
+        for i in range(2 if role == "staff" else 3):
+            feedback_services.response_submit(
+                survey=surveys[role],
+                answers={"satisfaction": 3},
+                channel="api",
+                respondent_id="resp-4711",
+                client=f"{role}{i}",
+            )
+    staff = world.client("staff")
+    found = staff.post("/feedback/erase/", {"respondent_id": "resp-4711"}).content.decode()
+    assert "2 responses would be erased" in found
+    assert "Other Unit" not in found
+    refused = staff.post(
+        "/feedback/erase/", {"respondent_id": "resp-4711", "confirm_respondent_id": "resp-47"}
+    )
+    assert "Type the respondent id exactly as above" in refused.content.decode()
+    assert Response.objects.count() == 5
+    report = staff.post(
+        "/feedback/erase/", {"respondent_id": "resp-4711", "confirm_respondent_id": "resp-4711"}
+    ).content.decode()
+    assert "survey responses under the respondent id" in report
+    assert Response.objects.filter(survey=surveys["staff"]).count() == 0
+    assert Response.objects.filter(survey=surveys["outsider"]).count() == 3
+    event = AuditEvent.objects.get(action="feedback.respondent_erased")
+    assert event.organization_id == world.unit.pk
+    assert event.metadata["responses"] == 2
+    assert "4711" not in json.dumps([event.metadata, event.before, event.after], default=str)
+    assert audit_verify().ok
+
+
 def test_signin_logs_past_retention_are_purged(world, settings):
     settings.CIVICLOOP_SIGNIN_LOG_RETENTION_DAYS = 30
     cache.clear()
