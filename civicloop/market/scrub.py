@@ -25,7 +25,7 @@ import re
 import zipfile
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 ANONYMOUS = b"Anonymous"
 
@@ -54,9 +54,15 @@ _ODF_META = (
     b'office:version="1.2"><office:meta/></office:document-meta>'
 )
 _OOXML_PROPERTY_PARTS = {
-    "docProps/core.xml": (_CORE_XML, "document properties (author, last modified by, title)"),
-    "docProps/app.xml": (_APP_XML, "application properties (company, manager, template)"),
-    "docProps/custom.xml": (_CUSTOM_XML, "custom document properties"),
+    "docProps/core.xml": (
+        _CORE_XML,
+        gettext_noop("document properties (author, last modified by, title)"),
+    ),
+    "docProps/app.xml": (
+        _APP_XML,
+        gettext_noop("application properties (company, manager, template)"),
+    ),
+    "docProps/custom.xml": (_CUSTOM_XML, gettext_noop("custom document properties")),
 }
 # Attributes that name a person in comments, tracked changes and the people parts.
 _PERSON_ATTRIBUTES = re.compile(

@@ -594,7 +594,9 @@ def challenge_move(
             }
         )
     if to_status == ChallengeStatus.EVALUATION and not challenge.seal_lifted(now):
-        raise ValidationError({"status": "Evaluation starts only after the submission deadline."})
+        raise ValidationError(
+            {"status": gettext("Evaluation starts only after the submission deadline.")}
+        )
     cancelling = to_status == ChallengeStatus.CANCELLED
     if cancelling and challenge.is_public and len(reason.strip()) < 10:
         raise ValidationError(

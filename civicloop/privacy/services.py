@@ -7,12 +7,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from civicloop.core.audit import audit_record
 from civicloop.core.events import CoreEvent
 from civicloop.core.models import Person
 from civicloop.core.permissions import Principal
-from civicloop.core.services import ErasureLine, ErasureReport, person_erase, person_pseudonym
+from civicloop.core.services import (
+    PSEUDONYMISED,
+    ErasureLine,
+    ErasureReport,
+    person_erase,
+    person_pseudonym,
+)
 from civicloop.privacy import selectors
 from civicloop.scaling import services as scaling_services
 
@@ -23,7 +30,11 @@ def person_erasure_run(*, actor: Principal, person_id: int, confirm_email: str) 
     person = selectors.erasable_person_get(viewer=actor, pk=person_id)
     if confirm_email.strip().lower() != person.email.lower():
         raise ValidationError(
-            {"confirm_email": "Type the person's e-mail address exactly to confirm the erasure."}
+            {
+                "confirm_email": gettext(
+                    "Type the person's e-mail address exactly to confirm the erasure."
+                )
+            }
         )
     return _erase(actor=actor, person=person)
 
@@ -34,7 +45,7 @@ def person_erasure_run_by_operator(*, email: str) -> ErasureReport:
     several units included: the cases no single unit's staff may decide (ADR 0012)."""
     person = Person.objects.filter(email__iexact=email.strip()).first()
     if person is None:
-        raise ValidationError({"email": "No person has this e-mail address."})
+        raise ValidationError({"email": gettext("No person has this e-mail address.")})
     return _erase(actor=None, person=person)
 
 
@@ -51,10 +62,10 @@ def _erase(*, actor: Principal | None, person: Person) -> ErasureReport:
     )
     extra = [
         ErasureLine(
-            "obstacle owner labels that named the person",
+            gettext_noop("obstacle owner labels that named the person"),
             relabelled,
-            "pseudonymised",
-            "the obstacle stays on the register; its owner shows the pseudonym",
+            PSEUDONYMISED,
+            gettext_noop("the obstacle stays on the register; its owner shows the pseudonym"),
         )
     ]
     return person_erase(

@@ -156,3 +156,17 @@ def test_only_feedback_managers_reach_the_erasure(world, survey, role):
         == 404
     )
     assert Response.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_report_in_spanish(world, survey):
+    _respond(survey, "u-7", 1)
+    staff = world.client("staff")
+    staff.post("/i18n/setlang/", {"language": "es", "next": URL})
+    page = staff.post(URL, {"respondent_id": "u-7", "confirm_respondent_id": "u-7"})
+    text = page.content.decode()
+    assert 'lang="es"' in text
+    assert "survey responses under the respondent id" not in text
+    assert "borrad" in text
+    event = AuditEvent.objects.get(action="feedback.respondent_erased")
+    assert event.metadata["report"][0][2] == "removed"  # the audit log stays in English

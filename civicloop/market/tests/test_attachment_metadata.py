@@ -337,3 +337,15 @@ def test_the_upload_form_tells_the_vendor_before_uploading(world):
     text = page.content.decode()
     assert "we remove its identifying metadata" in text
     assert "At most 5 attachments per proposal, 25 MB in all" in text
+
+
+def test_the_property_parts_are_named_in_spanish():
+    # The three OOXML property labels were plain literals: never extracted, always English.
+    from django.utils import translation
+
+    from civicloop.market.scrub import strip_metadata
+
+    with translation.override("es"):
+        _, removed = strip_metadata("docx", make_docx())
+    assert "propiedades del documento (autor, última modificación por, título)" in removed
+    assert not any(line.startswith("document properties") for line in removed)

@@ -135,3 +135,20 @@ def test_cancel_and_republish_from_the_manage_page(world, market):
     public = world.client(None).get(f"/market/challenges/{market.challenge.pk}/").content.decode()
     assert "The scope must change." in public
     assert "Re-published as call" in public
+
+
+def test_evaluation_before_the_deadline_is_refused_in_the_users_language(world, market):
+    from django.utils import translation
+
+    staff = world.principal("staff")
+    with pytest.raises(ValidationError, match="only after the submission deadline"):
+        services.challenge_move(
+            actor=staff, challenge=market.challenge, to_status=ChallengeStatus.EVALUATION
+        )
+    with translation.override("es"), pytest.raises(ValidationError) as refused:
+        services.challenge_move(
+            actor=staff, challenge=market.challenge, to_status=ChallengeStatus.EVALUATION
+        )
+    assert refused.value.message_dict["status"] == [
+        "La evaluación solo empieza cuando termina el plazo de presentación de la convocatoria."
+    ]
