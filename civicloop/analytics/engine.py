@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import duckdb
+
 from civicloop.analytics import rollups
 from civicloop.analytics.assignment import (
     Assignment,
@@ -41,6 +43,7 @@ __all__ = [
     "Holdout",
     "ImportResult",
     "MetricDefinition",
+    "MetricQueryError",
     "MomentStats",
     "RatioStats",
     "Variant",
@@ -54,6 +57,31 @@ __all__ = [
 Statistics = dict[str, dict[str, MomentStats | RatioStats]]
 
 
+class MetricQueryError(ValueError):
+    """A custom metric passed the language's checks but the engine could not run it (e.g. a
+    CAST of text to a number): the metric's author gets the reason, nobody else is affected."""
+
+
+def _run(con, metric: MetricDefinition, sql: str) -> list[tuple]:
+    if metric.custom_sql is None and not metric.is_ratio:
+        return con.execute(sql).fetchall()
+    try:
+        return con.execute(sql).fetchall()
+    except duckdb.Error as error:
+        # Only user-written SQL can fail here; the engine's own SQL failing is a bug and raises.
+        if not _has_custom_sql(metric):
+            raise
+        reason = str(error).splitlines()[0][:300]
+        raise MetricQueryError(
+            f"metric '{metric.key}': its custom SQL could not run: {reason}"
+        ) from error
+
+
+def _has_custom_sql(metric: MetricDefinition) -> bool:
+    parts = [metric, metric.numerator, metric.denominator]
+    return any(part is not None and part.custom_sql is not None for part in parts)
+
+
 def straightforward_statistics(
     store: EventStore, experiment_key: str, metrics: Sequence[MetricDefinition]
 ) -> Statistics:
@@ -62,7 +90,7 @@ def straightforward_statistics(
     out: Statistics = {}
     for metric in metrics:
         sql = compile_metric_sql(metric, experiment_key, events_table=store.events_view)
-        for variant, stats in stats_from_rows(metric, con.execute(sql).fetchall()).items():
+        for variant, stats in stats_from_rows(metric, _run(con, metric, sql)).items():
             out.setdefault(variant, {})[metric.key] = stats
     return out
 

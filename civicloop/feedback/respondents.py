@@ -107,6 +107,19 @@ def personal_identifier(value: str) -> PersonalIdentifier | None:
         return None
     if "@" in value:
         return PersonalIdentifier("e-mail address", value.lower())
+    # python-stdnum ignores spaces and dashes only; the respondent-id rule also allows '.', '_'
+    # and ':', and "12.345.678-Z" is how a DNI is commonly printed, so try it without them too.
+    for candidate in dict.fromkeys([value, _SEPARATORS.sub("", value)]):
+        found = _identifier(candidate)
+        if found is not None:
+            return found
+    return None
+
+
+_SEPARATORS = re.compile(r"[._:/]")
+
+
+def _identifier(value: str) -> PersonalIdentifier | None:
     for kind, module in NATIONAL_IDS:
         if module.is_valid(value):
             return PersonalIdentifier(kind, module.compact(value).upper())

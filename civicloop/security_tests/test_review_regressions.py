@@ -1,8 +1,9 @@
-"""Defects found by the black-box re-test of issue 12's fixes (2026-12-02), kept as xfail.
+"""Defects found by the black-box re-test of issue 12's fixes (2026-12-02), now fixed.
 
-Each test states the behaviour the fix promises and fails on the code it was found on; it is
-marked ``xfail(strict=True)`` so main stays green until the defect is fixed (then the marker
-must go: a strict xfail that passes fails the run).
+Each test states the behaviour the fix promises and failed on the code the re-test ran against
+(as a strict xfail there): a DNI written with dots stored in clear, a non-numeric
+Content-Length answering 500, and one unit's failing custom metric stopping every unit's
+scheduled refresh.
 """
 
 from __future__ import annotations
@@ -44,14 +45,6 @@ def survey(world):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "F14 re-test: personal_identifier() checks python-stdnum's is_valid on the raw value; "
-        "stdnum's compact() strips only ' ' and '-', so a DNI/NIE written with '.' or '_' "
-        "(characters the respondent-id rule accepts) is not recognised and is stored in clear"
-    ),
-)
 @pytest.mark.parametrize(("value", "kind"), SEPARATED_PERSONAL_IDS)
 def test_the_api_refuses_a_national_id_written_with_dots_or_underscores(world, survey, value, kind):
     response = Client().post(
@@ -65,14 +58,6 @@ def test_the_api_refuses_a_national_id_written_with_dots_or_underscores(world, s
     assert not Response.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "F8-F11 class re-test: a non-numeric Content-Length reaches Django's HttpRequest.body "
-        "(int(CONTENT_LENGTH) raises ValueError) and answers 500 instead of 400; "
-        "`civicloop serve` (wsgiref) passes the header through unchanged"
-    ),
-)
 @pytest.mark.parametrize("path", ["/api/v1/problems", "/api/v1/events"])
 def test_a_non_numeric_content_length_is_a_400_problem_not_a_500(world, path):
     client = Client(raise_request_exception=False)
@@ -99,17 +84,6 @@ def event_store_dir(settings, tmp_path):
     analytics_services.event_store_close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "F1/F2 re-test: a custom metric inside the language can fail in DuckDB at run time "
-        "(CAST(name AS DOUBLE) -> ConversionException; `events AS e(a, b)` -> BinderException). "
-        "experiment_refresh catches only StatsInputError/ValueError, and "
-        "running_experiments_refresh_task loops over every unit's running experiments "
-        "(newest first) without isolating failures, so one unit's metric stops the scheduled "
-        "refresh of every other unit's experiments"
-    ),
-)
 def test_one_units_failing_metric_does_not_stop_the_scheduled_refresh_of_another_unit(
     world, event_store_dir
 ):
@@ -171,3 +145,8 @@ def test_one_units_failing_metric_does_not_stop_the_scheduled_refresh_of_another
     running_experiments_refresh_task.call()
 
     assert ResultSnapshot.objects.filter(experiment=a_exp).count() == before + 1
+    # B's author is told why, in B's own results (the docs promise an error snapshot).
+    b_latest = ResultSnapshot.objects.filter(experiment=b_exp).latest("computed_at")
+    assert not b_latest.ok
+    assert "cast-name" in b_latest.error
+    assert "could not run" in b_latest.error

@@ -67,7 +67,14 @@ class RequestSizeLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            length = 0
+            length = -1
+        if length < 0:
+            # Django would fail reading the body (int(CONTENT_LENGTH)) with a 500; say why.
+            from civicloop.web.failure import bad_request_response
+
+            return bad_request_response(
+                request, _("The Content-Length header must be a whole number of bytes.")
+            )
         limit = self.limit_for(request)
         if length > limit:
             from civicloop.web.failure import too_large_response
