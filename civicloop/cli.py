@@ -40,6 +40,8 @@ Analysis (no database needed):
   analyze ab|did|staggered|its|power …   see `civicloop analyze --help`
   feedback redact|themes FILE.csv …      see `civicloop feedback --help`
 
+  --version                     print CivicLoop's version
+
 Anything else is passed to Django's manage.py.
 """
 
@@ -158,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help", "help"}:
         print(USAGE)
+        return 0
+    if args[0] in {"--version", "version"}:
+        from importlib.metadata import version
+
+        print(f"civicloop {version('civicloop')}")
         return 0
     command, rest = args[0], args[1:]
     if command in FILE_TOOLS and not (

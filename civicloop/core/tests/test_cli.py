@@ -109,3 +109,14 @@ def test_production_settings_pass_the_deploy_check():
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_version_is_civicloops_not_djangos(capsys):
+    from importlib.metadata import version
+
+    import django
+
+    assert main(["--version"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == f"civicloop {version('civicloop')}"
+    assert django.get_version() not in printed
