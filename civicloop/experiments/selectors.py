@@ -7,6 +7,7 @@ else answers 404.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -185,8 +186,19 @@ def iteration_feedback(*, viewer: Principal, iteration: Iteration) -> Any:
     for reader in _ITERATION_FEEDBACK_READERS.values():
         summary = reader(viewer=viewer, iteration=iteration)
         if summary:
-            return summary
+            return json_safe(summary)
     return iteration.feedback_summary
+
+
+def json_safe(value: Any) -> Any:
+    """JSON with NaN/infinity as null (PostgreSQL's jsonb refuses NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def snapshot_latest(*, experiment: Experiment) -> ResultSnapshot | None:

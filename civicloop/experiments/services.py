@@ -354,17 +354,6 @@ def _hypothesis_text(values: dict[str, Any]) -> str:
     return Iteration(**{f: values[f] for f in HYPOTHESIS_FIELDS}).hypothesis
 
 
-def _json_safe(value: Any) -> Any:
-    """JSON with NaN/infinity as null (PostgreSQL's jsonb refuses NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 # -- experiments ---------------------------------------------------------------------------
 
 
@@ -1311,9 +1300,7 @@ def decision_record(
         stop_reason=stop_reason,
         rationale=rationale,
         evidence_summary=evidence,
-        feedback_summary=_json_safe(
-            selectors.iteration_feedback(viewer=actor, iteration=iteration)
-        ),
+        feedback_summary=selectors.iteration_feedback(viewer=actor, iteration=iteration),
         decided_at=now,
         decided_by=actor.person,
         decided_by_label=actor.label,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -360,18 +359,7 @@ def iteration_feedback_summary(*, viewer: Principal, iteration: Iteration) -> di
     is upstream of feedback and does not import it.
     """
     summary = iteration_feedback(viewer=viewer, iteration=iteration)
-    return _json_safe(summary.to_dict()) if summary.n else None
-
-
-def _json_safe(value: Any) -> Any:
-    """JSON with NaN/infinity as null (PostgreSQL's jsonb refuses NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
+    return summary.to_dict() if summary.n else None
 
 
 def feedback_summary_for(
