@@ -63,8 +63,6 @@ class MetricQueryError(ValueError):
 
 
 def _run(con, metric: MetricDefinition, sql: str) -> list[tuple]:
-    if metric.custom_sql is None and not metric.is_ratio:
-        return con.execute(sql).fetchall()
     try:
         return con.execute(sql).fetchall()
     except duckdb.Error as error:

@@ -103,9 +103,7 @@ def events_sending_unit(*, actor: Principal, organization_id: int | None = None)
         raise PermissionError("Sending events needs a write API key of a transformation unit.")
     if organization_id is not None:
         if organization_id not in units:
-            raise ValidationError(
-                {"organization_id": f"You cannot send events for organisation {organization_id}."}
-            )
+            raise Http404("Not found")  # outside the actor's scope: as if it did not exist
         return organization_id
     if len(units) > 1:
         raise ValidationError(

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext, gettext_noop
 
 from civicloop.core.permissions import Ability, Principal, scope_q
+from civicloop.core.selectors import units_for
 from civicloop.experiments import selectors as experiments_selectors
 from civicloop.experiments.models import Iteration
 from civicloop.feedback import respondents, scoring
@@ -603,7 +604,8 @@ def respondent_responses(*, viewer: Principal, respondent_id: str) -> Respondent
         raise ValidationError({"respondent_id": gettext("Give the pseudonymous id to erase.")})
     counts = dict(
         Response.objects.filter(
-            survey__unit_id__in=viewer.units_with(Ability.MANAGE_FEEDBACK), respondent_id__in=ids
+            survey__unit__in=units_for(viewer=viewer, ability=Ability.MANAGE_FEEDBACK),
+            respondent_id__in=ids,
         )
         .order_by()
         .values("survey_id")

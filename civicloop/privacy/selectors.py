@@ -29,14 +29,17 @@ FEEDBACK_NOTE = (
 def erasable_people(*, viewer: Principal) -> QuerySet[Person]:
     """People the viewer may erase: every role they hold is in a unit where the viewer may
     manage data subjects, or in an agency or jurisdiction of such a unit. Vendors (companies
-    are shared across units), people of several units, operators and the viewer are excluded."""
+    are shared across units), people of several units, operators (Django admin rights) and the
+    viewer are excluded: the operator's `erase_person` command handles those."""
     units = sorted(viewer.units_with(Ability.MANAGE_DATA_SUBJECTS))
     if not units:
         return Person.objects.none()
     allowed = Organization.objects.filter(Q(pk__in=units) | Q(unit_id__in=units))
     outside = Membership.objects.exclude(organization__in=allowed)
     qs = (
-        Person.objects.filter(memberships__organization__in=allowed, is_superuser=False)
+        Person.objects.filter(
+            memberships__organization__in=allowed, is_superuser=False, is_staff=False
+        )
         .exclude(memberships__in=outside)
         .distinct()
     )

@@ -22,7 +22,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
@@ -68,21 +68,16 @@ def is_api(request: HttpRequest) -> bool:
 
 
 def problem(request: HttpRequest, status: int, title: str, detail: str, **headers: str) -> Any:
-    response = JsonResponse(
-        {
-            "type": "about:blank",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "instance": request.path,
-        },
-        status=status,
-        content_type=PROBLEM_JSON,
-        json_dumps_params={"ensure_ascii": False},
+    """`core.http.problem_response` with headers given as keywords (Retry_After=...)."""
+    from civicloop.core.http import problem_response
+
+    return problem_response(
+        request,
+        status,
+        title,
+        detail,
+        headers={name.replace("_", "-"): value for name, value in headers.items()},
     )
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
 
 
 def static_page(status: int, title: str, detail: str, **headers: str) -> HttpResponse:

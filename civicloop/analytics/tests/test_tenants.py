@@ -114,7 +114,7 @@ def test_a_person_in_several_units_says_which_unit_sends(world, store_dir):
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "organization_id"
     r = _post(client, batch, f"?organization_id={world.company.pk}")
-    assert r.status_code == 422  # not one of theirs: refused, nothing stored anywhere
+    assert r.status_code == 404  # not one of theirs: as if absent, nothing stored anywhere
     assert services.event_stores().organization_ids() == []
     r = _post(client, batch, f"?organization_id={world.other_unit.pk}")
     assert r.json()["accepted"] == 1
