@@ -263,10 +263,23 @@ class VendorVerificationOut(Schema):
     verified_at: datetime
     note: str
 
+    # A vendor sees which units verified it and when, never the verifying person or the
+    # evidence note of a unit it is not staff of (as on the vendor's page).
     @staticmethod
-    def resolve_verified_by(obj: Any) -> str | None:
+    def resolve_verified_by(obj: Any, context: Any) -> str | None:
         person = obj.verified_by
-        return (person.full_name or person.email) if person is not None else None
+        if person is None or not _verifier_visible(obj, context):
+            return None
+        return person.full_name or person.email
+
+    @staticmethod
+    def resolve_note(obj: Any, context: Any) -> str:
+        return obj.note if _verifier_visible(obj, context) else ""
+
+
+def _verifier_visible(verification: Any, context: Any) -> bool:
+    viewer = principal(context["request"])
+    return verification.organization_id in viewer.units_with(Ability.VIEW_MARKET)
 
 
 class VendorProfileOut(Schema):

@@ -87,6 +87,10 @@ def strip_metadata(extension: str, data: bytes) -> tuple[bytes, list[str]]:
     return data, []
 
 
+# What an Office/ODF attachment may unpack to while its metadata is removed.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+
 def _unreadable(kind: str) -> ValidationError:
     return ValidationError(
         {
@@ -170,6 +174,8 @@ def _strip_image(name: str, data: bytes) -> bytes | None:
             params = {"quality": 95} if fmt == "JPEG" else {}
             clean.save(out, format=fmt or None, **params)
             return out.getvalue()
+    except Image.DecompressionBombError as error:
+        raise _unreadable("image") from error
     except (UnidentifiedImageError, OSError, ValueError):
         return None
 
@@ -181,6 +187,10 @@ def _strip_zip(data: bytes, *, odf: bool) -> tuple[bytes, list[str]]:
         entries = source.infolist()
     except (zipfile.BadZipFile, OSError) as error:
         raise _unreadable(kind) from error
+    # Each part is read whole into memory: a document that unpacks to more than this (a
+    # compression bomb within the 10 MB upload limit) is refused before anything is read.
+    if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
+        raise _unreadable(kind)
     removed: list[str] = []
 
     def note(what: str) -> None:

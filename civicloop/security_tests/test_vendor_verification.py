@@ -181,3 +181,18 @@ def test_existing_global_flags_move_to_the_unit_that_verified(world, profile):
     assert migrated[by_audit.pk].verified_by == outsider
     assert migrated[by_membership.pk].organization_id == world.unit.pk
     assert "migrated" in migrated[by_audit.pk].note
+
+
+def test_the_vendor_sees_which_units_verified_it_but_not_who_or_the_evidence(world, profile):
+    services.vendor_verify(
+        actor=world.principal("staff"), profile=profile, note="Checked the company register."
+    )
+    as_vendor = _listed(world.client("vendor"))[profile.pk]
+    [seen] = as_vendor["verifications"]
+    assert seen["organization_id"] == world.unit.pk
+    assert seen["verified_by"] is None
+    assert seen["note"] == ""
+    as_unit = _listed(world.client("staff"))[profile.pk]
+    [own] = as_unit["verifications"]
+    assert own["verified_by"] is not None
+    assert own["note"] == "Checked the company register."

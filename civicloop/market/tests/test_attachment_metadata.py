@@ -27,7 +27,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from civicloop.market import services, uploads
+from civicloop.market import scrub, services, uploads
 from civicloop.market.tests.factories import close_submissions, open_challenge, submit
 
 NAME = "Ana Ruiz, DataCivic Labs"
@@ -349,3 +349,22 @@ def test_the_property_parts_are_named_in_spanish():
         _, removed = strip_metadata("docx", make_docx())
     assert "propiedades del documento (autor, última modificación por, título)" in removed
     assert not any(line.startswith("document properties") for line in removed)
+
+
+def test_an_office_file_that_unpacks_beyond_the_limit_is_refused(world, settings, monkeypatch):
+    # A compression bomb: small on upload, huge once unpacked. The limit is lowered so the test
+    # needs no large file; the check is on the sizes the zip declares, before reading a part.
+    monkeypatch.setattr(scrub, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    challenge, phase = open_challenge(world, anonymous=True)
+    proposal = submit(world, challenge, phase, world.company, "anonymous plan")
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"0" * (2 * 1024 * 1024))
+    response = world.client("vendor").post(
+        f"/api/v1/market/proposals/{proposal.pk}/files",
+        {"file": SimpleUploadedFile("plan.docx", packed.getvalue())},
+    )
+    assert response.status_code == 422
+    assert "could not be read" in response.json()["detail"]
+    assert not proposal.files.exists()
