@@ -709,9 +709,15 @@ def challenge_republish(
 ) -> Challenge:
     """A cancelled call as a new draft (same statement, phases and criteria, a new deadline)."""
     _require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
+    # Locked, so two clicks (or two staff) cannot each make a new call from the same one.
+    challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
     if challenge.status != ChallengeStatus.CANCELLED:
         raise ValidationError(
             {"status": gettext("Only a cancelled call can be re-published as a new one.")}
+        )
+    if challenge.changes.filter(field="republished_as").exists():
+        raise ValidationError(
+            {"status": gettext("This call has already been re-published as a new one.")}
         )
     copy = challenge_create(
         actor=actor,

@@ -521,9 +521,10 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "remove_file":
-                record = selectors.own_proposal_file(
-                    viewer=viewer, file_id=int(request.POST.get("file") or 0)
-                )
+                file_id = request.POST.get("file") or ""
+                if not file_id.isdigit() or len(file_id) > 18:
+                    raise Http404("Not found")
+                record = selectors.own_proposal_file(viewer=viewer, file_id=int(file_id))
                 if record.proposal_id != proposal.pk:
                     raise Http404("Not found")
                 services.proposal_file_remove(actor=viewer, file=record)

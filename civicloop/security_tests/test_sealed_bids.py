@@ -354,6 +354,14 @@ def test_republish_with_an_earlier_deadline_is_a_new_call_without_the_old_bids(w
     assert response.status_code == 201
     new = response.json()
     assert new["status"] == "draft" and new["proposal_count"] == 0
+    again = staff.post(
+        f"/api/v1/market/challenges/{call.challenge.pk}/republish",
+        {"submission_deadline": earlier.isoformat()},
+        content_type="application/json",
+    )
+    assert again.status_code == 422  # one cancelled call gives one new call, not one per click
+    assert "already been re-published" in again.json()["detail"]
+    assert Challenge.objects.filter(title=call.challenge.title).count() == 2
     assert [p["kind"] for p in new["phases"]] == ["feasibility"] and len(new["criteria"]) == 3
     opened = staff.post(
         f"/api/v1/market/challenges/{new['id']}/status",
