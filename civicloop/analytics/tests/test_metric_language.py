@@ -7,6 +7,7 @@ checked against a pure-Python computation on the same events.
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from dataclasses import asdict
 from datetime import timedelta
@@ -170,6 +171,9 @@ def test_custom_metrics_compile_for_every_warehouse(dialect):
         metric = MetricDefinition(key="m", aggregation="mean", custom_sql=sql)
         out = compile_metric_sql(metric, "exp", dialect, events_table="analytics.events")
         assert "analytics.events" in out
+        # Every reference is rebound (NO_CALL_FIRST names events twice), none left bare (the
+        # relation keeps `events` only as its alias: `analytics.events AS events`).
+        assert re.search(r"(?<![\w.`\"])(?<!AS )events\b", out) is None, out
         assert ";" not in out
 
 
