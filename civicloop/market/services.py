@@ -1090,10 +1090,8 @@ def proposal_submit(
 
 def attachment_limits() -> tuple[int, int]:
     """(most attachments per proposal, most bytes of attachments per proposal), from settings."""
-    conf = settings.CIVICLOOP
-    most_files = conf.get("MAX_PROPOSAL_FILES", 5)
-    most_bytes = conf.get("MAX_PROPOSAL_FILES_BYTES", 25 * 1024 * 1024)
-    return int(str(most_files)), int(str(most_bytes))
+    conf = settings.CIVICLOOP  # defaults in config/settings/base.py, read from the environment
+    return int(conf["MAX_PROPOSAL_FILES"]), int(conf["MAX_PROPOSAL_FILES_BYTES"])
 
 
 def _check_attachment_limits(proposal: Proposal, adding: int) -> None:
@@ -1142,8 +1140,9 @@ def proposal_file_add(
     _vendor_of(actor, proposal.vendor)
     proposal.challenge = Challenge.objects.select_for_update().get(pk=proposal.challenge_id)
     _before_deadline(proposal.challenge, timezone.now())
-    # One upload at a time per proposal, so two concurrent ones cannot both pass the limits.
-    Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
+    # The challenge row locked above makes uploads to it wait their turn, so two concurrent
+    # ones cannot both pass the limits; the status is read again under that lock.
+    proposal.refresh_from_db(fields=["status"])
     if proposal.status != ProposalStatus.SUBMITTED:
         raise ValidationError({"file": gettext("This proposal no longer takes attachments.")})
     extension = uploads.check_upload(name, data)
