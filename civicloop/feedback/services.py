@@ -697,15 +697,6 @@ def responses_link_pending() -> int:
 
 
 @transaction.atomic
-def respondent_erase(*, actor: Principal, unit: Organization, respondent_id: str) -> int:
-    """Right to erasure: delete every response carrying a pseudonymous id in the unit."""
-    _require(actor, Ability.MANAGE_FEEDBACK, unit)
-    ids = respondents.erasure_ids(respondent_id)
-    if ids is None:
-        raise ValidationError({"respondent_id": gettext("Give the pseudonymous id to erase.")})
-    return _respondent_erase_in(actor=actor, unit=unit, ids=ids).lines[0].count
-
-
 @transaction.atomic
 def respondent_erasure_run(
     *, actor: Principal, respondent_id: str, confirm_respondent_id: str

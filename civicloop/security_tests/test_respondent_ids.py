@@ -110,10 +110,12 @@ def test_the_citizen_page_keeps_the_answer_under_a_keyed_hash(world, survey, pat
     )
     assert set(Response.objects.values_list("respondent_id", flat=True)) == {stored.respondent_id}
     # Erasure given the identifier finds the hashed responses.
-    erased = services.respondent_erase(
-        actor=world.principal("staff"), unit=world.unit, respondent_id="12345678Z"
+    report = services.respondent_erasure_run(
+        actor=world.principal("staff"),
+        respondent_id="12345678Z",
+        confirm_respondent_id="12345678Z",
     )
-    assert erased == 2
+    assert report.lines[0].count == 2
     assert not Response.objects.exists()
 
 

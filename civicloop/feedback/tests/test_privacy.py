@@ -116,10 +116,10 @@ def test_erasure_by_pseudonymous_id(world, survey):
             respondent_id=rid,
             client=str(i),
         )
-    erased = services.respondent_erase(
-        actor=world.principal("staff"), unit=world.unit, respondent_id="u-1"
+    report = services.respondent_erasure_run(
+        actor=world.principal("staff"), respondent_id="u-1", confirm_respondent_id="u-1"
     )
-    assert erased == 2
+    assert report.lines[0].count == 2
     assert list(Response.objects.values_list("respondent_id", flat=True)) == ["u-2"]
 
 
