@@ -81,11 +81,11 @@ class Health(Schema):
 )
 def health(request: HttpRequest):
     """200 when everything answers; 503 with `Retry-After` naming what is unavailable."""
-    from civicloop.core.views import health_report
+    from civicloop.core import health as probes
     from civicloop.web.failure import retry_after_seconds
 
-    report = health_report()
-    down = [name for name, state in report.items() if state != "ok"]
+    report = probes.report()
+    down = probes.unavailable(report)
     if down:
         return problem_response(
             request,

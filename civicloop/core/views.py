@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable
-from contextlib import closing
-from pathlib import Path
-from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection, router
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicloop.core import selectors, services
+from civicloop.core import health, selectors, services
 from civicloop.core.audit import audit_record, audit_verify
 from civicloop.core.events import CoreEvent
 from civicloop.core.forms import ApiKeyForm, PrioritisationWeightsForm
@@ -39,8 +33,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
     """
     from civicloop.web.failure import retry_after_seconds
 
-    report = health_report()
-    down = [name for name, state in report.items() if state != "ok"]
+    report = health.report()
+    down = health.unavailable(report)
     response = JsonResponse(
         {
             "status": "degraded" if down else "ok",
@@ -54,54 +48,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
     if down:
         response["Retry-After"] = str(retry_after_seconds())
     return response
-
-
-def health_report() -> dict[str, str]:
-    """``{"database": "ok" | "unavailable", "task_queue": ..., "event_store": ...}``."""
-    return {
-        "database": _check(_database_ok),
-        "task_queue": _check(_task_queue_ok),
-        "event_store": _check(_event_store_ok),
-    }
-
-
-def _check(probe: Callable[[], None]) -> str:
-    try:
-        probe()
-    except Exception:  # noqa: BLE001 - a health check reports any failure
-        logger.warning("health check: %s failed", probe.__name__, exc_info=True)
-        return "unavailable"
-    return "ok"
-
-
-def _database_ok() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-
-
-def _task_queue_ok() -> None:
-    from django_tasks import task_backends
-    from django_tasks_db.backend import DatabaseBackend
-
-    backend = task_backends["default"]
-    if isinstance(backend, DatabaseBackend):
-        from django_tasks_db.models import DBTaskResult
-
-        DBTaskResult.objects.using(router.db_for_read(DBTaskResult)).exists()
-
-
-def _event_store_ok() -> None:
-    import sqlite3
-
-    config: dict[str, Any] = settings.CIVICLOOP
-    directory = Path(config["EVENT_STORE_DIR"])
-    directory.mkdir(parents=True, exist_ok=True)  # as the store itself does on first use
-    if not os.access(directory, os.W_OK):
-        raise PermissionError(f"{directory} is not writable")
-    outbox = directory / "outbox.sqlite"
-    if outbox.exists():
-        with closing(sqlite3.connect(f"{outbox.as_uri()}?mode=ro", uri=True, timeout=2)) as db:
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
 
 def home(request: HttpRequest) -> HttpResponse:

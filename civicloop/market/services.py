@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import nh3
 from django.conf import settings
@@ -1090,7 +1091,7 @@ def proposal_submit(
 
 def attachment_limits() -> tuple[int, int]:
     """(most attachments per proposal, most bytes of attachments per proposal), from settings."""
-    conf = settings.CIVICLOOP  # defaults in config/settings/base.py, read from the environment
+    conf: dict[str, Any] = settings.CIVICLOOP  # defaults: config/settings/base.py (environment)
     return int(conf["MAX_PROPOSAL_FILES"]), int(conf["MAX_PROPOSAL_FILES_BYTES"])
 
 
