@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, NoReturn
 
 from django.conf import settings
-from django.core.exceptions import BadRequest, ImproperlyConfigured, SuspiciousOperation
+from django.core.exceptions import (
+    BadRequest,
+    ImproperlyConfigured,
+    PermissionDenied,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -381,6 +386,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(PermissionError)
     def _forbidden(request: HttpRequest, exc: PermissionError) -> HttpResponse:
+        return problem_response(request, 403, "Forbidden", str(exc) or "Not allowed.")
+
+    @api.exception_handler(PermissionDenied)
+    def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        # the gate's NoActingUnit: the actor holds the ability in no unit
         return problem_response(request, 403, "Forbidden", str(exc) or "Not allowed.")
 
 

@@ -12,12 +12,15 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import Http404
 
 from civicloop.core.models import (
     ApiKey,
     ApiKeyScope,
     Membership,
+    Organization,
     OrganizationKind,
     Person,
     Role,
@@ -53,39 +56,6 @@ class Ability(enum.StrEnum):
     MANAGE_DATA_SUBJECTS = "manage_data_subjects"
 
 
-# What each role may do on objects of the unit it belongs to.
-UNIT_ROLE_ABILITIES: dict[str, frozenset[Ability]] = {
-    Role.UNIT_STAFF: frozenset(Ability),
-    Role.AUDITOR: frozenset({Ability.VIEW_PORTFOLIO, Ability.VIEW_AUDIT}),
-    Role.EVALUATOR: frozenset({Ability.VIEW_PORTFOLIO}),
-    Role.VENDOR: frozenset(),
-    Role.AGENCY_OFFICIAL: frozenset(),
-}
-# What an agency official may do on objects their agency owns.
-AGENCY_OFFICIAL_ABILITIES = frozenset({Ability.VIEW_PORTFOLIO, Ability.RECORD_MEASUREMENT})
-READ_ABILITIES = frozenset({Ability.VIEW_PORTFOLIO})
-# feedback: auditors and evaluators read it; agency officials read their agency's surveys.
-UNIT_ROLE_ABILITIES[Role.AUDITOR] = UNIT_ROLE_ABILITIES[Role.AUDITOR] | {Ability.VIEW_FEEDBACK}
-UNIT_ROLE_ABILITIES[Role.EVALUATOR] = UNIT_ROLE_ABILITIES[Role.EVALUATOR] | {Ability.VIEW_FEEDBACK}
-AGENCY_OFFICIAL_ABILITIES = AGENCY_OFFICIAL_ABILITIES | {Ability.VIEW_FEEDBACK}
-READ_ABILITIES = READ_ABILITIES | {Ability.VIEW_FEEDBACK}
-# Evaluators score scalability assessments of their unit (evidence and scaling, issue 8).
-UNIT_ROLE_ABILITIES[Role.EVALUATOR] = UNIT_ROLE_ABILITIES[Role.EVALUATOR] | {
-    Ability.ASSESS_SCALABILITY
-}
-# market (issue 7): evaluators score and, after the deadline, open proposals; auditors read.
-UNIT_ROLE_ABILITIES[Role.EVALUATOR] = UNIT_ROLE_ABILITIES[Role.EVALUATOR] | {
-    Ability.VIEW_MARKET,
-    Ability.EVALUATE_PROPOSALS,
-    Ability.OPEN_PROPOSALS,
-}
-UNIT_ROLE_ABILITIES[Role.AUDITOR] = UNIT_ROLE_ABILITIES[Role.AUDITOR] | {
-    Ability.VIEW_MARKET,
-    Ability.OPEN_PROPOSALS,
-}
-AGENCY_OFFICIAL_ABILITIES = AGENCY_OFFICIAL_ABILITIES | {Ability.SUBMIT_NEED}
-READ_ABILITIES = READ_ABILITIES | {Ability.VIEW_MARKET}
-
 # --- organisations that are not units: jurisdictions and research bodies (issue 12, F18) -----
 # A principal acts with a role that fits the kind of organisation it acts for. People of a
 # jurisdiction or a research or civil-society body, and their API keys, act with the role of
@@ -93,17 +63,62 @@ READ_ABILITIES = READ_ABILITIES | {Ability.VIEW_MARKET}
 # something only inside a unit, so an "auditor" of a jurisdiction is not an auditor of anything.
 JURISDICTION = "jurisdiction"
 RESEARCH_BODY = "research_body"
-# Least privilege: no unit data at all. A jurisdiction reads what is published (the public
-# portal: open calls, published problems and results, awards, the sandbox registry, open data);
-# a research body reads that and what a unit shares with it (report share links, which carry
-# their own right). Neither reads vendor profiles, programme metrics, surveys, experiments or
-# any list of a unit's objects; writes they may make are none.
-UNIT_ROLE_ABILITIES[JURISDICTION] = frozenset()
-UNIT_ROLE_ABILITIES[RESEARCH_BODY] = frozenset()
-# The roles that mean something in each kind of organisation; a membership with another role
-# there acts as `NO_ROLE` (nothing), so a misfiled membership never grants unit abilities.
+# A membership whose role does not fit its organisation's kind acts as `NO_ROLE` (nothing), so a
+# misfiled membership never grants unit abilities.
 NO_ROLE = "none"
-UNIT_ROLE_ABILITIES[NO_ROLE] = frozenset()
+
+# The role table: what each role may do on objects of the unit it belongs to. One literal, read
+# top to bottom; `docs/roles.md` explains it in words and `test_role_abilities` pins it.
+UNIT_ROLE_ABILITIES: dict[str, frozenset[Ability]] = {
+    # unit staff run the unit: everything
+    Role.UNIT_STAFF: frozenset(Ability),
+    # auditors read the portfolio, feedback, the market (and open proposals after the
+    # deadline, to check the evaluation) and the audit log; they change nothing
+    Role.AUDITOR: frozenset(
+        {
+            Ability.VIEW_PORTFOLIO,
+            Ability.VIEW_AUDIT,
+            Ability.VIEW_FEEDBACK,
+            Ability.VIEW_MARKET,
+            Ability.OPEN_PROPOSALS,
+        }
+    ),
+    # evaluators read, score proposals (opening them after the deadline) and score
+    # scalability assessments of their unit
+    Role.EVALUATOR: frozenset(
+        {
+            Ability.VIEW_PORTFOLIO,
+            Ability.VIEW_FEEDBACK,
+            Ability.VIEW_MARKET,
+            Ability.EVALUATE_PROPOSALS,
+            Ability.OPEN_PROPOSALS,
+            Ability.ASSESS_SCALABILITY,
+        }
+    ),
+    # vendors and agency officials hold no unit abilities (officials act on what their agency
+    # owns: AGENCY_OFFICIAL_ABILITIES); jurisdictions and research bodies read only what is
+    # published (the public portal) or shared with them by a report link, which carries its
+    # own right
+    Role.VENDOR: frozenset(),
+    Role.AGENCY_OFFICIAL: frozenset(),
+    JURISDICTION: frozenset(),
+    RESEARCH_BODY: frozenset(),
+    NO_ROLE: frozenset(),
+}
+# What an agency official may do on objects their agency owns.
+AGENCY_OFFICIAL_ABILITIES: frozenset[Ability] = frozenset(
+    {
+        Ability.VIEW_PORTFOLIO,
+        Ability.RECORD_MEASUREMENT,
+        Ability.VIEW_FEEDBACK,
+        Ability.SUBMIT_NEED,
+    }
+)
+# What a read-only API key may do at most.
+READ_ABILITIES: frozenset[Ability] = frozenset(
+    {Ability.VIEW_PORTFOLIO, Ability.VIEW_FEEDBACK, Ability.VIEW_MARKET}
+)
+# The roles that mean something in each kind of organisation.
 ROLES_BY_KIND: dict[str, frozenset[str]] = {
     OrganizationKind.UNIT: frozenset({Role.UNIT_STAFF, Role.EVALUATOR, Role.AUDITOR}),
     OrganizationKind.AGENCY: frozenset({Role.AGENCY_OFFICIAL}),
@@ -212,3 +227,102 @@ def scope_q(
         if agencies:
             condition |= Q(**{f"{agency_field}__in": sorted(agencies)})
     return condition
+
+
+# --- the gate: every public service, API operation and view asks here ------------------------
+# `require` answers "may this actor do this to that?" and `acting_unit` answers "for which unit
+# is this actor acting?". Both raise; neither returns a flag to be forgotten. See
+# docs/architecture.md ("The permission gate").
+
+
+@dataclass(frozen=True)
+class _System(Principal):
+    """The system itself acting (scheduled tasks, demo loaders, migrations of data).
+
+    Never built from a request: only code that runs outside one passes `SYSTEM`.
+    """
+
+    @property
+    def label(self) -> str:
+        return "system"
+
+
+SYSTEM: Principal = _System()
+
+
+class NoActingUnit(PermissionDenied):
+    """The actor holds the ability in no unit at all (answered 403: there is nothing to name)."""
+
+
+def _scope_of(target: object) -> tuple[int | None, int | None]:
+    """(unit id, owning agency id) of what `require` was asked about."""
+    if isinstance(target, bool):  # bool is an int; never a unit id
+        raise TypeError("require() needs a unit, a unit id or an object with unit_id")
+    if isinstance(target, int):
+        return target, None
+    if isinstance(target, Organization):
+        if target.kind == OrganizationKind.AGENCY:
+            return None, target.pk
+        return target.pk, None
+    unit_id = getattr(target, "unit_id", None)
+    if unit_id is None:
+        raise TypeError(
+            f"require() needs a unit, a unit id or an object with unit_id, not {type(target)!r}"
+        )
+    agency_id = getattr(target, "owner_agency_id", None) or getattr(target, "agency_id", None)
+    return unit_id, agency_id
+
+
+def require(actor: Principal, ability: Ability, target: object) -> None:
+    """Raise `Http404` unless `actor` may exercise `ability` on `target`.
+
+    `target` is a unit (`Organization`), a unit id, or a domain object that carries `unit_id`
+    (and, where an agency owns it, `owner_agency_id` or `agency_id`). Outside the actor's scope
+    an object "does not exist" for them, so the answer is 404, never 403. `SYSTEM` may do
+    anything.
+    """
+    if isinstance(actor, _System):
+        return
+    unit_id, agency_id = _scope_of(target)
+    if not can(actor, ability, unit_id=unit_id, agency_id=agency_id):
+        raise Http404("Not found")
+
+
+def units_for(actor: Principal, ability: Ability) -> list[Organization]:
+    """The units in which `actor` holds `ability`, by name (for a "which unit?" choice)."""
+    return list(
+        Organization.objects.filter(
+            pk__in=sorted(actor.units_with(ability)), kind=OrganizationKind.UNIT
+        ).order_by("name", "pk")
+    )
+
+
+def acting_unit(
+    actor: Principal,
+    ability: Ability,
+    requested: int | Organization | None = None,
+    *,
+    field: str = "unit_id",
+) -> Organization:
+    """The unit `actor` acts for when it exercises `ability`: the one rule.
+
+    - A unit that was named (`requested`) is used if the actor holds the ability there; a unit
+      outside its scope is answered 404, as if it did not exist.
+    - Nothing named and exactly one unit in which the actor holds the ability: that unit.
+    - Nothing named and several such units: a `ValidationError` on `field` asking which (pages
+      show a choice of `units_for(...)`); never silently the first.
+    - No unit at all: `NoActingUnit` (403).
+    """
+    if isinstance(actor, _System):
+        raise TypeError("the system acts for a unit it names: pass the unit, not SYSTEM")
+    units = sorted(actor.units_with(ability))
+    if requested is not None:
+        requested_id = requested.pk if isinstance(requested, Organization) else requested
+        if requested_id not in units:
+            raise Http404("Not found")
+        return Organization.objects.get(pk=requested_id)
+    if not units:
+        raise NoActingUnit("You cannot do this in any unit.")
+    if len(units) > 1:
+        raise ValidationError({field: "You belong to several units: say which one you act for."})
+    return Organization.objects.get(pk=units[0])

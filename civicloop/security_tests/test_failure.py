@@ -491,7 +491,7 @@ def _debug_under(env: dict[str, str]) -> str:
     ids=["default", "debug-exported", "dev-settings", "--dev"],
 )
 def test_serve_runs_with_debug_off_unless_dev_is_given(tmp_path, environ, dev, debug):
-    from civicloop.cli import serve_environment
+    from civicloop.cli.main import serve_environment
 
     base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
     base["CIVICLOOP_VAR_DIR"] = str(tmp_path)

@@ -5,7 +5,7 @@ import sys
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 
-from civicloop.cli import main
+from civicloop.cli.main import main
 from civicloop.core.models import ApiKey
 from civicloop.core.services import apikey_authenticate
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from django.db import OperationalError
 
-from civicloop.cli import WorkerSupervisor
+from civicloop.cli.main import WorkerSupervisor
 from civicloop.core.management.commands import worker as worker_command
 
 

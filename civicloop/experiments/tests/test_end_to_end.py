@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from civicloop.analytics.assignment import assign
-from civicloop.analyze import main as analyze_main
+from civicloop.cli.analyze import main as analyze_main
 from civicloop.core.models import AuditEvent
 from civicloop.experiments import services
 from civicloop.experiments.models import ExperimentStatus

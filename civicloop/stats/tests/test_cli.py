@@ -10,7 +10,7 @@ from scipy import stats
 from statsmodels.stats import proportion as sm_proportion
 from statsmodels.stats.weightstats import ttest_ind as sm_ttest_ind
 
-from civicloop.analyze import main
+from civicloop.cli.analyze import main
 
 ESTIMATE_KEYS = {"estimate", "std_error", "ci_low", "ci_high", "p_value"}
 

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from civicloop.text_cli import main
+from civicloop.cli.feedback_text import main
 
 ROWS = [
     ["id", "comment", "lang", "score"],

@@ -47,8 +47,8 @@ Anything else is passed to Django's manage.py.
 
 # Commands that need no Django settings or database.
 FILE_TOOLS = {
-    "analyze": "civicloop.analyze",
-    "feedback": "civicloop.text_cli",
+    "analyze": "civicloop.cli.analyze",
+    "feedback": "civicloop.cli.feedback_text",
 }
 
 
