@@ -25,6 +25,11 @@ from civicloop.scaling.api import router as scaling_router
 class CivicLoopAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI description documents every error answer as problem+json."""
 
+    def get_openapi_operation_id(self, operation) -> str:  # type: ignore[no-untyped-def]
+        # Generated clients read `list_problems`, not `civicloop_portfolio_api_list_problems`;
+        # test_openapi_components pins that every name is unique across the API.
+        return str(operation.view_func.__name__)
+
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):  # type: ignore[no-untyped-def]
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         document_problems(schema)

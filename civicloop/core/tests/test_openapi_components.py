@@ -140,3 +140,18 @@ def test_proposal_scores_are_documented_with_the_body_the_operation_reads(publis
     (payload,) = [m for m in view.models if m.__ninja_param_source__ == "body"]
     (parsed,) = [f.annotation for f in payload.model_fields.values()]
     assert set(parsed.model_fields) == set(body["properties"])
+
+
+def test_operation_ids_are_readable_and_unique(published):
+    ids = [
+        operation["operationId"]
+        for path in published["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+    assert len(ids) > 50
+    duplicated = sorted({name for name in ids if ids.count(name) > 1})
+    assert duplicated == [], "two operations share a name: rename one view function"
+    # what a generated client calls: `list_problems`, never the module path
+    assert "list_problems" in ids
+    assert not [name for name in ids if name.startswith("civicloop_")]
