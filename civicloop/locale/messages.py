@@ -92,6 +92,23 @@ def template_extract() -> Path:
     return TEMPLATE
 
 
+def code_messages() -> dict[tuple[str | None, str], list[str]]:
+    """(context, msgid) of every string the code marks, with where it is ("path:line")."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with MAPPING.open(encoding="utf-8") as mapping:
+        method_map, options_map = parse_mapping_cfg(mapping)
+    found: dict[tuple[str | None, str], list[str]] = {}
+    for path, line, message, _comments, context in extract_from_dir(
+        PACKAGE_DIR, method_map, options_map, keywords=KEYWORDS
+    ):
+        msgid = message[0] if isinstance(message, tuple | list) else message
+        if msgid:
+            found.setdefault((context, msgid), []).append(f"{path}:{line}")
+    return found
+
+
 def catalogues_update() -> None:
     """Extract, then merge the template into every catalogue (msgmerge semantics)."""
     template_extract()
