@@ -168,9 +168,13 @@ def catalogue_problems(po_path: Path) -> list[str]:
     import polib
 
     catalogue = polib.pofile(str(po_path))
-    problems = [f"untranslated: {entry.msgid!r}" for entry in catalogue.untranslated_entries()]
-    problems += [f"fuzzy: {entry.msgid!r}" for entry in catalogue.fuzzy_entries()]
-    problems += [f"obsolete: {entry.msgid!r}" for entry in catalogue.obsolete_entries()]
+
+    def name(entry: polib.POEntry) -> str:
+        return f"{entry.msgid!r} (context {entry.msgctxt!r})" if entry.msgctxt else repr(entry.msgid)
+
+    problems = [f"untranslated: {name(entry)}" for entry in catalogue.untranslated_entries()]
+    problems += [f"fuzzy: {name(entry)}" for entry in catalogue.fuzzy_entries()]
+    problems += [f"obsolete: {name(entry)}" for entry in catalogue.obsolete_entries()]
     return problems
 
 

@@ -13,9 +13,15 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.template import engines
+from django.utils import translation
 from jinja2 import Environment, nodes
 
+from civicloop.experiments.models import DecisionKind
+from civicloop.feedback.models import QuestionKind, SurveyStatus
 from civicloop.locale import messages
+from civicloop.market.models import ChallengeStatus, ProposalStatus
+from civicloop.scaling.models import ObstacleStatus
 
 PO_PATH = messages.LOCALE_DIR / "es" / "LC_MESSAGES" / "django.po"
 PACKAGE_DIR = messages.PACKAGE_DIR
@@ -212,7 +218,9 @@ def _python_problems(path: Path) -> list[str]:
         if isinstance(node, ast.Call) and (name := _python_gettext_name(node)) and node.args:
             msgid = node.args[1 if name in CONTEXT_FIRST and len(node.args) > 1 else 0]
             if isinstance(msgid, ast.BinOp | ast.JoinedStr):
-                problems.append(f"{path}:{node.lineno}: msgid built from pieces")
+                problems.append(
+                    f"{path.relative_to(PACKAGE_DIR.parent)}:{node.lineno}: msgid built from pieces"
+                )
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             sides = [
                 [c for c in ast.walk(side) if isinstance(c, ast.Call) and _python_gettext_name(c)]
@@ -226,7 +234,9 @@ def _python_problems(path: Path) -> list[str]:
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
             }
             if all(sides) and not literals & ALLOWED_CONCATENATIONS:
-                problems.append(f"{path}:{node.lineno}: translated strings joined with +")
+                problems.append(
+                    f"{path.relative_to(PACKAGE_DIR.parent)}:{node.lineno}: translated strings joined with +"
+                )
     return problems
 
 
@@ -246,13 +256,19 @@ def _jinja_problems(path: Path) -> list[str]:
         if _jinja_gettext(call) and call.args:
             index = 1 if call.node.name in CONTEXT_FIRST and len(call.args) > 1 else 0  # type: ignore[attr-defined]
             if isinstance(call.args[index], nodes.Concat | nodes.Add | nodes.Mod):
-                problems.append(f"{path}:{call.lineno}: msgid built from pieces")
+                problems.append(
+                    f"{path.relative_to(PACKAGE_DIR.parent)}:{call.lineno}: msgid built from pieces"
+                )
     for concat in tree.find_all(nodes.Concat):
         if any(_jinja_gettext(part) for part in concat.nodes):
-            problems.append(f"{path}:{concat.lineno}: a translated string joined with ~")
+            problems.append(
+                f"{path.relative_to(PACKAGE_DIR.parent)}:{concat.lineno}: a translated string joined with ~"
+            )
     for add in tree.find_all(nodes.Add):
         if _jinja_gettext(add.left) or _jinja_gettext(add.right):
-            problems.append(f"{path}:{add.lineno}: a translated string joined with +")
+            problems.append(
+                f"{path.relative_to(PACKAGE_DIR.parent)}:{add.lineno}: a translated string joined with +"
+            )
     return problems
 
 
@@ -267,3 +283,29 @@ def test_code_does_not_build_sentences_from_translated_pieces():
         "pass the pieces as placeholders of one msgid: _('Back to %(name)s', name=...):\n"
         + "\n".join(problems)
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "spanish"),
+    [
+        # One English word, two Spanish ones: the context picks the right one.
+        (lambda: ObstacleStatus.OPEN.label, "Abierto"),
+        (lambda: SurveyStatus.OPEN.label, "Abierta"),
+        (lambda: ChallengeStatus.AWARDED.label, "Adjudicado"),
+        (lambda: ProposalStatus.AWARDED.label, "Adjudicada"),
+        (lambda: DecisionKind.SCALE.label, "Escalar"),
+        (lambda: QuestionKind.SCALE.label, "Escala"),
+    ],
+)
+def test_ambiguous_choice_labels_read_right_in_spanish(label, spanish):
+    with translation.override("es"):
+        assert str(label()) == spanish
+
+
+def test_jinja_templates_translate_with_a_context_and_escape_placeholders():
+    template = engines["jinja2"].from_string(
+        '{{ pgettext("score range", "Scale") }}|{{ _("Back to %(service)s", service=name) }}'
+    )
+    with translation.override("es"):
+        html = template.render({"name": "<b>Licencias</b>"})
+    assert html == "Escala|Volver a &lt;b&gt;Licencias&lt;/b&gt;"
