@@ -112,6 +112,7 @@ def code_messages() -> dict[tuple[str | None, str], list[str]]:
 def catalogues_update() -> None:
     """Extract, then merge the template into every catalogue (msgmerge semantics)."""
     template_extract()
+    before = {path: path.read_text(encoding="utf-8") for path in catalogue_paths()}
     pybabel(
         "update",
         f"--input-file={TEMPLATE}",
@@ -121,6 +122,15 @@ def catalogues_update() -> None:
         "--previous",
         "--no-wrap",
     )
+    for path, text in before.items():
+        # Only the extraction time changed: keep the file as it was, so that branches that
+        # merely ran `make messages` do not conflict on that line.
+        if _without_creation_date(path.read_text(encoding="utf-8")) == _without_creation_date(text):
+            path.write_text(text, encoding="utf-8")
+
+
+def _without_creation_date(text: str) -> str:
+    return re.sub(r'^"POT-Creation-Date: .*$', "", text, flags=re.MULTILINE)
 
 
 def literal_percent(msgid: str) -> bool:
@@ -170,7 +180,9 @@ def catalogue_problems(po_path: Path) -> list[str]:
     catalogue = polib.pofile(str(po_path))
 
     def name(entry: polib.POEntry) -> str:
-        return f"{entry.msgid!r} (context {entry.msgctxt!r})" if entry.msgctxt else repr(entry.msgid)
+        return (
+            f"{entry.msgid!r} (context {entry.msgctxt!r})" if entry.msgctxt else repr(entry.msgid)
+        )
 
     problems = [f"untranslated: {name(entry)}" for entry in catalogue.untranslated_entries()]
     problems += [f"fuzzy: {name(entry)}" for entry in catalogue.fuzzy_entries()]
