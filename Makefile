@@ -8,7 +8,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/civicloop
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run setup test test-sqlite test-postgres lint typecheck assets messages bench browser-deps clean
+.PHONY: run setup test test-sqlite test-postgres lint typecheck assets messages compilemessages bench browser-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,14 @@ civicloop/web/static/vendor/.built: node_modules/.installed civicloop/web/assets
 
 assets: civicloop/web/static/vendor/.built
 
+# Translations: the .po files are the only source (docs/i18n.md). `messages` extracts every
+# marked string with Babel and merges it into each .po, keeping translations; `compilemessages`
+# writes the .mo files, which are committed so that a fresh clone shows Spanish at once.
 messages: $(VENV)/.installed
-	@if command -v msgfmt >/dev/null; then cd civicloop && ../$(PY) -m django compilemessages -v0 --settings=config.settings.dev 2>/dev/null || (cd .. && DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py compilemessages -v0); fi
+	$(PY) -m civicloop.locale.messages update
+
+compilemessages: $(VENV)/.installed
+	$(PY) -m civicloop.locale.messages compile
 
 setup: $(VENV)/.installed assets
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from civicloop.analytics.models import Metric
@@ -290,7 +291,7 @@ class ResultSnapshot(models.Model):
 class DecisionKind(models.TextChoices):
     ITERATE = "iterate", _("Iterate")
     PIVOT = "pivot", _("Pivot")
-    SCALE = "scale", _("Scale")
+    SCALE = "scale", pgettext_lazy("decision", "Scale")
     STOP = "stop", _("Stop")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicloop.core.models import Organization, Person, TimeStampedModel
 from civicloop.experiments.models import Iteration, Service
@@ -19,7 +20,7 @@ from civicloop.portfolio.models import Kpi, Problem, TargetGroup
 
 
 class SurveyStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("survey status", "Open")
     CLOSED = "closed", _("Closed")
 
 
@@ -95,7 +96,7 @@ class Survey(TimeStampedModel):
 
 
 class QuestionKind(models.TextChoices):
-    SCALE = "scale", _("Scale")
+    SCALE = "scale", pgettext_lazy("question kind", "Scale")
     CHOICE = "choice", _("Choice")
     TEXT = "text", _("Free text")
 

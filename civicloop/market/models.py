@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicloop.core.models import Organization, Person, TimeStampedModel
 
@@ -14,7 +15,7 @@ CURRENCY_HELP = "ISO 4217 code, e.g. EUR"
 
 
 class NeedStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("need status", "Open")
     MERGED = "merged", _("Merged into a challenge")
     DECLINED = "declined", _("Declined")
 
@@ -65,7 +66,7 @@ class ChallengeStatus(models.TextChoices):
     CONSULTATION = "consultation", _("Market consultation")
     OPEN = "open", _("Open for proposals")
     EVALUATION = "evaluation", _("Under evaluation")
-    AWARDED = "awarded", _("Awarded")
+    AWARDED = "awarded", pgettext_lazy("challenge status", "Awarded")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -324,7 +325,7 @@ class Invitation(TimeStampedModel):
 class ProposalStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     WITHDRAWN = "withdrawn", _("Withdrawn")
-    AWARDED = "awarded", _("Awarded")
+    AWARDED = "awarded", pgettext_lazy("proposal status", "Awarded")
     UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
     VOIDED = "voided", _("Void: the call was cancelled")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicloop.core.models import Organization, Person, TimeStampedModel
 from civicloop.evidence.models import Design, EffectEstimate
@@ -90,7 +91,7 @@ class ObstacleKind(models.TextChoices):
 
 
 class ObstacleStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("obstacle status", "Open")
     MITIGATING = "mitigating", _("Being mitigated")
     RESOLVED = "resolved", _("Resolved")
     ACCEPTED = "accepted", _("Accepted (no action)")
