@@ -1,9 +1,21 @@
-"""Multiple-comparison corrections: Holm (1979) and Benjamini-Hochberg (1995)."""
+"""Multiple-comparison corrections: Holm (1979) and Benjamini-Hochberg (1995).
+
+Both are statsmodels' ``multipletests`` (methods ``holm`` and ``fdr_bh``); these wrappers keep
+the package's plain-array interface and accept an empty family.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
+from statsmodels.stats.multitest import multipletests
+
+
+def _adjusted(p_values: ArrayLike, method: str) -> np.ndarray:
+    p = np.asarray(p_values, dtype=np.float64).ravel()
+    if p.size == 0:
+        return p.copy()
+    return np.asarray(multipletests(p, method=method, is_sorted=False)[1], dtype=np.float64)
 
 
 def holm_adjust(p_values: ArrayLike) -> np.ndarray:
@@ -12,16 +24,7 @@ def holm_adjust(p_values: ArrayLike) -> np.ndarray:
     Holm, S. (1979) "A simple sequentially rejective multiple test procedure",
     Scandinavian Journal of Statistics 6(2):65-70.
     """
-    p = np.asarray(p_values, dtype=np.float64)
-    m = p.size
-    if m == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    scaled = p[order] * (m - np.arange(m))
-    adjusted_sorted = np.minimum(np.maximum.accumulate(scaled), 1.0)
-    out = np.empty(m)
-    out[order] = adjusted_sorted
-    return out
+    return _adjusted(p_values, "holm")
 
 
 def bh_adjust(p_values: ArrayLike) -> np.ndarray:
@@ -30,13 +33,4 @@ def bh_adjust(p_values: ArrayLike) -> np.ndarray:
     Benjamini, Y. & Hochberg, Y. (1995) "Controlling the false discovery rate",
     JRSS B 57(1):289-300.
     """
-    p = np.asarray(p_values, dtype=np.float64)
-    m = p.size
-    if m == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    scaled = p[order] * m / np.arange(1, m + 1)
-    adjusted_sorted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    out = np.empty(m)
-    out[order] = adjusted_sorted
-    return out
+    return _adjusted(p_values, "fdr_bh")
