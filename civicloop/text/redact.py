@@ -278,7 +278,7 @@ def _id_candidates(text: str) -> list[tuple[int, int, str]]:
 def _iban_candidates(text: str) -> list[tuple[int, int, str]]:
     found = []
     for m in _IBAN_START_RE.finditer(text):
-        length = checksums.IBAN_LENGTHS.get(m.group()[:2].upper())
+        length = checksums.iban_lengths().get(m.group()[:2].upper())
         if length is None:
             continue
         pos, count, end = m.start(), 0, None

@@ -54,6 +54,35 @@ def test_iban_with_bad_check_digits_is_not_labelled_iban():
     assert "[IBAN]" not in redact("IBAN GB28 NWBK 6016 1331 9268 19 is wrong").text
 
 
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "RS35 2600 0560 1001 6113 79",
+        "RS35260005601001611379",
+        "AL47 2121 1009 0000 0002 3569 8741",
+        "BR18 0036 0305 0000 1000 9795 493C 1",
+        "SA03 8000 0000 6080 1016 7519",
+        "AE07 0331 2345 6789 0123 456",
+        "QA58 DOHB 0000 1234 5678 90AB CDEF G",
+    ],
+)
+def test_ibans_of_every_registry_country_are_redacted(iban):
+    assert redact(f"Pay into {iban} please").text == "Pay into [IBAN] please"
+    assert redact(f"Cuenta: {iban}.").text == "Cuenta: [IBAN]."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ref RS35 2600 0560 1001 6113 78 wrong",  # check digits fail
+        "Ref SA03 8000 0000 6080 1016 751 short",  # one character short
+        "Ref BR18 0036 0305 0000 1000 9795 4931 1 x",  # digit where Brazil's BBAN has a letter
+    ],
+)
+def test_invalid_ibans_are_not_labelled_iban(text):
+    assert "[IBAN]" not in redact(text).text
+
+
 def test_counts_per_type_and_no_original_in_result():
     text = "I am John Smith, john@example.com, +44 20 7946 0958, DNI 12345678Z, NIE X1234567L"
     result = redact(text)
