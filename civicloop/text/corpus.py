@@ -147,7 +147,8 @@ def _pesel(rng: random.Random) -> str:
 
 def _cpr(rng: random.Random) -> str:
     year = rng.randint(0, 99)
-    seventh = rng.choice([0, 1, 2, 3]) if year > 36 else rng.choice([4, 9])
+    # 4 and 9 put years up to 36 in the 2000s; stay before 2026 (no one is born in the future).
+    seventh = rng.choice([0, 1, 2, 3]) if year > 25 else rng.choice([4, 9])
     body = f"{rng.randint(1, 28):02d}{rng.randint(1, 12):02d}{year:02d}"
     serial = f"{seventh}{_digits(rng, 3)}"
     return rng.choice([f"{body}-{serial}", f"{body}{serial}"])
