@@ -260,9 +260,10 @@ def _is_phone(value: str, regions: tuple[str, ...], *, cued: bool) -> bool:
             number = phonenumbers.parse(value, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
-            return True
+        # The length check is cheap; the range check walks the region's number patterns.
         if cued and phonenumbers.is_possible_number(number):
+            return True
+        if phonenumbers.is_valid_number(number):
             return True
     return False
 
