@@ -24,7 +24,7 @@ from civicloop.experiments.models import Experiment
 from civicloop.feedback import selectors as feedback_selectors
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Problem
-from civicloop.stats._common import normal_estimate
+from civicloop.stats import normal_estimate
 from civicloop.stats.evidence import Reason, grade_evidence
 
 # Where an adapter's figures come from, as stable English: the report JSON returns it and a

@@ -1,17 +1,16 @@
 """Offline text similarity for needs and vendor matching: TF-IDF vectors, cosine similarity.
 
-Pure numpy; no Django. tf = raw count, idf = ln((1 + n) / (1 + df)) + 1 (smoothed), rows
-L2-normalised, so cosine similarity is a dot product.
+No Django. scikit-learn's TfidfVectorizer: tf = raw count, idf = ln((1 + n) / (1 + df)) + 1
+(smoothed), rows L2-normalised, so cosine similarity is a dot product.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 STOPWORDS = frozenset(
@@ -26,20 +25,12 @@ def tokenize(text: str) -> list[str]:
 
 
 def tfidf_matrix(texts: Sequence[str]) -> np.ndarray:
-    """One L2-normalised TF-IDF row per text (vocabulary from these texts)."""
-    docs = [Counter(tokenize(t)) for t in texts]
-    vocab = sorted({w for d in docs for w in d})
-    index = {w: i for i, w in enumerate(vocab)}
-    n = len(docs)
-    df = Counter(w for d in docs for w in d)
-    matrix = np.zeros((n, len(vocab)), dtype=np.float64)
-    for row, doc in enumerate(docs):
-        for word, count in doc.items():
-            idf = math.log((1 + n) / (1 + df[word])) + 1.0
-            matrix[row, index[word]] = count * idf
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return matrix / norms
+    """One L2-normalised TF-IDF row per text (vocabulary from these texts; scikit-learn's)."""
+    vectorizer = TfidfVectorizer(analyzer=tokenize, smooth_idf=True, norm="l2")
+    try:
+        return vectorizer.fit_transform(texts).toarray()
+    except ValueError:  # no word in any text
+        return np.zeros((len(texts), 0))
 
 
 def similarity_matrix(texts: Sequence[str]) -> np.ndarray:

@@ -4,7 +4,7 @@ No Django, no I/O, no imports from other civicloop apps (a test enforces it). Se
 docs/stats/README.md for the method pages.
 """
 
-from civicloop.stats._common import Estimate, StatsInputError
+from civicloop.stats._common import Estimate, StatsInputError, normal_estimate, t_estimate
 from civicloop.stats.ab import (
     ABAnalysis,
     ABReport,
@@ -57,9 +57,11 @@ __all__ = [
     "interrupted_time_series",
     "margin_test",
     "non_inferiority",
+    "normal_estimate",
     "power_means",
     "power_proportions",
     "srm_check",
     "staggered_did",
     "synthetic_control",
+    "t_estimate",
 ]

@@ -5,8 +5,8 @@
 b2 is the level change at the intervention T0 and b3 the change in slope (Wagner, Soumerai,
 Zhang & Ross-Degnan 2002, "Segmented regression analysis of interrupted time series studies in
 medication use research", J Clin Pharm Ther 27:299-309). Standard errors are Newey-West (1987)
-HAC with Bartlett weights 1 - l/(L+1) and no small-sample factor (as statsmodels'
-``cov_type='HAC'``; Stata's ``newey`` multiplies by n/(n-k)); the default lag is
+HAC with Bartlett weights 1 - l/(L+1) and no small-sample factor, computed by statsmodels'
+``cov_hac`` (Stata's ``newey`` multiplies by n/(n-k)); the default lag is
 floor(4 (n/100)^(2/9)) (Newey & West 1994). Inference is asymptotically normal. Rows must be
 one observation per period, equally spaced; they are sorted by time.
 """
@@ -17,7 +17,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import statsmodels.api as sm
 from numpy.typing import ArrayLike
+from statsmodels.stats.sandwich_covariance import cov_hac
 
 from civicloop.stats._common import Estimate, StatsInputError, check_alpha, normal_estimate
 from civicloop.stats.evidence import EvidenceGrade, grade_evidence
@@ -54,16 +56,10 @@ def newey_west_lags(n: int) -> int:
     return int(math.floor(4 * (n / 100) ** (2 / 9)))
 
 
-def hac_covariance(x: np.ndarray, residuals: np.ndarray, lags: int) -> np.ndarray:
-    """Newey-West covariance of OLS coefficients, Bartlett kernel, no small-sample factor."""
-    scores = x * residuals[:, None]
-    meat = scores.T @ scores
-    for lag in range(1, lags + 1):
-        weight = 1 - lag / (lags + 1)
-        cross = scores[lag:].T @ scores[:-lag]
-        meat += weight * (cross + cross.T)
-    bread = np.linalg.inv(x.T @ x)
-    return bread @ meat @ bread
+def hac_covariance(x: np.ndarray, y: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarray]:
+    """OLS coefficients and their Newey-West covariance (Bartlett, no small-sample factor)."""
+    fit = sm.OLS(y, x).fit()
+    return np.asarray(fit.params), np.asarray(cov_hac(fit, nlags=lags, use_correction=False))
 
 
 def interrupted_time_series(
@@ -105,9 +101,7 @@ def interrupted_time_series(
         raise StatsInputError(f"HAC lags must be between 0 and {n - 1}, got {lags}")
     centred = t - intervention
     x = np.column_stack([np.ones(n), centred, post, centred * post])
-    beta, *_ = np.linalg.lstsq(x, ya, rcond=None)
-    residuals = ya - x @ beta
-    cov = hac_covariance(x, residuals, lags)
+    beta, cov = hac_covariance(x, ya, lags)
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
     est = [normal_estimate(float(b), float(s), alpha=alpha) for b, s in zip(beta, se, strict=True)]
     return ITSResult(

@@ -3,9 +3,13 @@
 `redact(text)` replaces e-mail addresses, phone numbers, IBANs, national ID numbers, payment
 card numbers and person names with `[EMAIL]`, `[PHONE]`, `[IBAN]`, `[ID]`, `[CARD]` and
 `[NAME]`, and returns the redacted text with counts per type. Identifiers with a check digit
-(IBAN, card, DNI/NIE, NIF, PESEL, CPR) are redacted only when the check passes, which keeps
-order numbers and amounts readable. Phone numbers are recognised by shape, so any run of 8-15
-digits grouped like a phone number is redacted (dates and thousands-separated amounts are not).
+(IBAN, card, DNI/NIE, NIF, PESEL, CPR) are redacted only when the check passes (python-stdnum),
+which keeps order numbers and amounts readable. Phone numbers are checked against the numbering
+plans of `phonenumbers` (libphonenumber): a number written with its country code must be a
+possible number of that country; a national number must be a valid number of a region the
+comment's language is written in (`REGIONS`), or a possible one when a phone cue ("call",
+"móvil", ...) stands closer before it than a reference cue ("expediente", "case", "order",
+...). A digit run that a reference cue introduces is a case or file number, not a phone.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+
+import phonenumbers
 
 from civicloop.text import checksums
 
@@ -72,6 +78,21 @@ _PHONE_CUE_RE = re.compile(
     r"(?i:tel[eé]?f?\.?|tlf|phone|mobile|m[oó]vil|cell|call|ring|ll[aá]m\w*|whats\s?app|n[uú]mero"
     r"|number|contact\w*|telefone|telemóvel|telefon\w*|text|sms|reach|wh?ats)"
 )
+# A digit run right after one of these is a case, file, order or invoice number.
+_REFERENCE_CUE_RE = re.compile(
+    r"(?i:\b(?:expedientes?|exp|expte|ref|refs|referencias?|reference|case|file|folio|order"
+    r"|pedido|factura|invoice|ticket|incidencia|incident|solicitud|application|registro"
+    r"|registration|claim|reclamaci[oó]n|boletín|boletin|account|cuenta|lote|batch)\b)"
+)
+# Regions whose national numbering plans a comment's digits are read in, by language.
+REGIONS: dict[str, tuple[str, ...]] = {
+    "en": ("GB", "US", "IE"),
+    "es": ("ES",),
+    "pt": ("PT",),
+    "da": ("DK",),
+    "pl": ("PL",),
+}
+DEFAULT_REGIONS = ("ES", "GB", "US", "PT", "DK", "PL")
 _ID_CUE_RE = re.compile(
     r"(?i:\b(?:dni|nie|nif|pesel|cpr|id|contribuinte|identi\w+|documento|passport|pasaporte)\b)"
 )
@@ -226,21 +247,53 @@ def _cued_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _phone_candidates(text: str) -> list[tuple[int, int, str]]:
+def _regions(language: str | None) -> tuple[str, ...]:
+    base = (language or "").lower().replace("_", "-").split("-")[0]
+    return REGIONS.get(base, DEFAULT_REGIONS)
+
+
+def _is_phone(value: str, regions: tuple[str, ...], *, cued: bool) -> bool:
+    """A valid number of one of `regions`; when cued, a possible one (right length) of any
+    region the service meets, since people also give foreign numbers without the prefix."""
+    for region in dict.fromkeys(regions + DEFAULT_REGIONS if cued else regions):
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        # The length check is cheap; the range check walks the region's number patterns.
+        if cued and phonenumbers.is_possible_number(number):
+            return True
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
+def _last_cue_end(pattern: re.Pattern[str], text: str, start: int, window: int = 60) -> int:
+    ends = [m.end() for m in pattern.finditer(text, max(0, start - window), start)]
+    return ends[-1] if ends else -1
+
+
+def _phone_candidates(text: str, language: str | None = None) -> list[tuple[int, int, str]]:
     found = []
+    regions = _regions(language)
     for m in _PHONE_RE.finditer(text):
         value = m.group()
         n_digits = len(_DIGIT_RE.findall(value))
         if not 8 <= n_digits <= 15:
             continue
         if m.group("intl"):
-            found.append((m.start(), m.end(), "PHONE_INTL"))
+            international = "+" + value[2:] if value.startswith("00") else value
+            if _is_phone(international, ("ZZ",), cued=True):
+                found.append((m.start(), m.end(), "PHONE_INTL"))
             continue
-        if _DATE_RE.fullmatch(value) or (_AMOUNT_RE.fullmatch(value) and "," not in value):
+        if _DATE_RE.fullmatch(value) or _AMOUNT_RE.fullmatch(value):
             continue
-        if _AMOUNT_RE.fullmatch(value):
+        phone_cue = _last_cue_end(_PHONE_CUE_RE, text, m.start())
+        reference_cue = _last_cue_end(_REFERENCE_CUE_RE, text, m.start())
+        if reference_cue > phone_cue:
             continue
-        found.append((m.start(), m.end(), "PHONE"))
+        if _is_phone(value, regions, cued=phone_cue >= 0):
+            found.append((m.start(), m.end(), "PHONE"))
     return found
 
 
@@ -278,7 +331,7 @@ def _id_candidates(text: str) -> list[tuple[int, int, str]]:
 def _iban_candidates(text: str) -> list[tuple[int, int, str]]:
     found = []
     for m in _IBAN_START_RE.finditer(text):
-        length = checksums.IBAN_LENGTHS.get(m.group()[:2].upper())
+        length = checksums.iban_lengths().get(m.group()[:2].upper())
         if length is None:
             continue
         pos, count, end = m.start(), 0, None
@@ -317,8 +370,11 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def find_pii(text: str, language: str | None = None) -> list[PiiSpan]:
-    """Non-overlapping PII spans in `text`, sorted by position (offsets only, no content)."""
-    del language  # every rule runs for every language; accepted so callers can pass it
+    """Non-overlapping PII spans in `text`, sorted by position (offsets only, no content).
+
+    `language` picks the regions whose national phone numbering plans apply (`REGIONS`);
+    unknown or None reads national numbers in every region of `DEFAULT_REGIONS`.
+    """
     candidates: list[tuple[int, int, str]] = []
     if "@" in text:
         candidates += [(m.start(), m.end(), "EMAIL") for m in _EMAIL_RE.finditer(text)]
@@ -326,7 +382,7 @@ def find_pii(text: str, language: str | None = None) -> list[PiiSpan]:
         candidates += _iban_candidates(text)
         candidates += _card_candidates(text)
         candidates += _id_candidates(text)
-        candidates += _phone_candidates(text)
+        candidates += _phone_candidates(text, language)
     candidates += [(s, e, "NAME") for s, e in _merge(_gazetteer_names(text) + _cued_names(text))]
     candidates.sort(key=lambda c: (_PRIORITY[c[2]], -(c[1] - c[0]), c[0]))
     accepted: list[tuple[int, int, str]] = []

@@ -9,8 +9,9 @@
    they were put, the members of accepted/renamed/merged/split themes stay in them, and a new
    comment joins a pinned theme when it is at least as close to the theme's centre as the
    theme's own members are (10th percentile of their similarity);
-3. clusters what is left with spherical k-means, k chosen by the silhouette (cosine) on a
-   sample over k = 2..max_k;
+3. clusters what is left with k-means on unit vectors (a stand-in for spherical k-means), k by the
+   silhouette (cosine) on a sample over k = 2..max_k (scikit-learn's `KMeans` and
+   `silhouette_score`, seeded so a rerun gives the same themes);
 4. labels each theme with its top key phrases by class-based TF-IDF (Grootendorst 2022,
    BERTopic, eq. 1: tf_{t,c} * log(1 + A / f_t)) and picks the quotes nearest its centre.
 """
@@ -25,9 +26,13 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
 
 from civicloop.text.redact import stopwords
-from civicloop.text.vectors import backend_for, embed, one_blas_thread, tfidf, tokens
+from civicloop.text.vectors import backend_for, embed, one_thread, tfidf, tokens
 
 N_QUOTES = 3
 N_KEYWORDS = 5
@@ -192,72 +197,36 @@ class ThemeEdits:
 
 
 def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette (Rousseeuw 1987) with cosine distance 1 - x_i.x_j on unit rows."""
-    distances = np.clip(1.0 - x @ x.T, 0.0, 2.0)
-    clusters = np.unique(labels)
-    if len(clusters) < 2:
+    """Mean silhouette (Rousseeuw 1987) with cosine distance, scikit-learn's `silhouette_score`.
+
+    -1 when there is a single cluster; 0 when every row is its own cluster (both undefined
+    for scikit-learn, which raises).
+    """
+    n_clusters = len(np.unique(labels))
+    if n_clusters < 2:
         return -1.0
-    n = len(labels)
-    mean_to = np.empty((n, len(clusters)))
-    sizes = np.empty(len(clusters))
-    for c_index, c in enumerate(clusters):
-        mask = labels == c
-        sizes[c_index] = mask.sum()
-        mean_to[:, c_index] = distances[:, mask].sum(axis=1)
-    own = np.searchsorted(clusters, labels)
-    own_size = sizes[own]
-    a = mean_to[np.arange(n), own] / np.maximum(own_size - 1, 1)
-    other = mean_to / sizes
-    other[np.arange(n), own] = np.inf
-    b = other.min(axis=1)
-    s = np.where(own_size > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
-    return float(s.mean())
+    if n_clusters >= len(labels):
+        return 0.0
+    return float(silhouette_score(x, labels, metric="cosine"))
 
 
 def spherical_kmeans(
     x: np.ndarray, k: int, *, seed: int = 0, n_iter: int = 40, n_init: int = 2
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and unit centroids maximising within-cluster cosine (k-means++ start)."""
-    rng = np.random.default_rng(seed)
-    best: tuple[float, np.ndarray, np.ndarray] | None = None
-    for _ in range(n_init):
-        centroids = _kmeans_pp(x, k, rng)
-        labels = np.zeros(len(x), dtype=np.int64)
-        for iteration in range(n_iter):
-            similarity = x @ centroids.T
-            new_labels = similarity.argmax(axis=1)
-            if iteration > 0 and np.array_equal(new_labels, labels):
-                break
-            labels = new_labels
-            sums = np.zeros_like(centroids)
-            np.add.at(sums, labels, x)
-            counts = np.bincount(labels, minlength=k)
-            empty = np.flatnonzero(counts == 0)
-            if len(empty):
-                # Reseed an empty cluster with the point worst served by its centroid.
-                worst = np.argsort(similarity[np.arange(len(x)), labels])[: len(empty)]
-                sums[empty] = x[worst]
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            centroids = sums / np.where(norms == 0, 1.0, norms)
-        score = float((x * centroids[labels]).sum())
-        if best is None or score > best[0]:
-            best = (score, labels, centroids)
-    assert best is not None
-    return best[1], best[2]
+    """Labels and unit centroids: scikit-learn's k-means (k-means++) on L2-normalised rows.
 
-
-def _kmeans_pp(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    chosen = [int(rng.integers(len(x)))]
-    closest = 1.0 - x @ x[chosen[0]]
-    for _ in range(1, k):
-        weights = np.clip(closest, 0, None) ** 2
-        total = weights.sum()
-        pick = (
-            int(rng.choice(len(x), p=weights / total)) if total > 0 else int(rng.integers(len(x)))
-        )
-        chosen.append(pick)
-        closest = np.minimum(closest, 1.0 - x @ x[pick])
-    return x[chosen].copy()
+    scikit-learn has no spherical k-means; Euclidean k-means on unit rows is its usual stand-in
+    (squared distance 1 - 2 cos + |centre|^2): the centres are means, not unit vectors, so near
+    a boundary a row can go to another cluster than spherical k-means would send it. The
+    centroids are normalised after the fit.
+    """
+    rows = normalize(np.asarray(x, dtype=np.float64))
+    model = KMeans(
+        n_clusters=k, init="k-means++", n_init=n_init, max_iter=n_iter, random_state=seed
+    )
+    with one_thread():
+        labels = model.fit_predict(rows)
+    return labels.astype(np.int64), normalize(model.cluster_centers_)
 
 
 def choose_k(x: np.ndarray, *, max_k: int = 15, seed: int = 0) -> int:
@@ -282,33 +251,38 @@ def choose_k(x: np.ndarray, *, max_k: int = 15, seed: int = 0) -> int:
     return best_k
 
 
-def class_tfidf(documents: Sequence[Sequence[str]], *, top: int = N_KEYWORDS) -> list[list[str]]:
-    """Top key phrases per class: tf_{t,c} / |c| * log(1 + A / f_t) over unigrams and bigrams."""
+def _key_terms(doc: str) -> list[str]:
     stop = stopwords()
-    vocabulary: dict[str, int] = {}
-    rows, cols = [], []
-    for c, docs in enumerate(documents):
-        for doc in docs:
-            words = tokens(doc)
-            terms = [w for w in words if w not in stop and len(w) > 2]
-            terms += [
-                f"{a} {b}"
-                for a, b in zip(words, words[1:], strict=False)
-                if a not in stop and b not in stop
-            ]
-            for term in terms:
-                rows.append(c)
-                cols.append(vocabulary.setdefault(term, len(vocabulary)))
-    if not vocabulary:
+    words = tokens(doc)
+    terms = [w for w in words if w not in stop and len(w) > 2]
+    terms += [
+        f"{a} {b}"
+        for a, b in zip(words, words[1:], strict=False)
+        if a not in stop and b not in stop
+    ]
+    return terms
+
+
+def class_tfidf(documents: Sequence[Sequence[str]], *, top: int = N_KEYWORDS) -> list[list[str]]:
+    """Top key phrases per class: tf_{t,c} / |c| * log(1 + A / f_t) over unigrams and bigrams.
+
+    Terms are counted by scikit-learn's `CountVectorizer` over one document per class (its
+    comments joined); the class-based weighting is BERTopic's, which scikit-learn lacks.
+    """
+    joined = list(documents)
+    vectorizer = CountVectorizer(
+        analyzer=lambda comments: [t for doc in comments for t in _key_terms(doc)],
+        dtype=np.float64,
+    )
+    try:
+        counts = vectorizer.fit_transform(joined).toarray()
+    except ValueError:  # no term in any class
         return [[] for _ in documents]
-    counts = sp.csr_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(len(documents), len(vocabulary))
-    ).toarray()
     words_per_class = counts.sum(axis=1, keepdims=True)
     average = max(words_per_class.mean(), 1.0)
     frequency = counts.sum(axis=0)
     weights = counts / np.maximum(words_per_class, 1) * np.log(1 + average / frequency)
-    names = np.array(list(vocabulary))
+    names = vectorizer.get_feature_names_out()
     result = []
     for row in weights:
         order = [j for j in np.argsort(-row, kind="stable") if row[j] > 0]
@@ -344,7 +318,7 @@ def find_themes(
     sample); the other comments join the theme whose TF-IDF centroid they are closest to.
     None embeds everything.
     """
-    with one_blas_thread():
+    with one_thread():
         return _find_themes(
             texts,
             languages,

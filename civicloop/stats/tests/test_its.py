@@ -47,3 +47,25 @@ def test_its_rejects_series_without_a_post_period():
         interrupted_time_series(time=t, y=t * 2 + np.sin(t), intervention=20)
     with pytest.raises(StatsInputError, match="constant"):
         interrupted_time_series(time=t, y=np.ones(10), intervention=5)
+
+
+def test_hac_standard_errors_match_the_newey_west_formula_written_out():
+    """Newey & West (1987) eq. (2): bread (S0 + sum_l w_l (S_l + S_l')) bread, w_l = 1 - l/(L+1)."""
+    rng = np.random.default_rng(5)
+    t = np.arange(40, dtype=float)
+    start, lags = 25.0, 2
+    post = (t >= start).astype(float)
+    y = 3 + 0.1 * t + 2 * post + np.cumsum(rng.normal(0, 0.5, t.size))
+    x = np.column_stack([np.ones_like(t), t - start, post, (t - start) * post])
+    beta = np.linalg.solve(x.T @ x, x.T @ y)
+    scores = x * (y - x @ beta)[:, None]
+    meat = scores.T @ scores
+    for lag in range(1, lags + 1):
+        cross = scores[lag:].T @ scores[:-lag]
+        meat += (1 - lag / (lags + 1)) * (cross + cross.T)
+    bread = np.linalg.inv(x.T @ x)
+    se = np.sqrt(np.diag(bread @ meat @ bread))
+    result = interrupted_time_series(time=t, y=y, intervention=start, hac_lags=lags)
+    assert result.level_change.std_error == pytest.approx(se[2], rel=1e-9)
+    assert result.slope_change.std_error == pytest.approx(se[3], rel=1e-9)
+    assert result.pre_slope.std_error == pytest.approx(se[1], rel=1e-9)

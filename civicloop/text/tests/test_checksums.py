@@ -46,6 +46,16 @@ REGISTRY_IBANS = [
     "FR14 2004 1010 0505 0001 3M02 606",
     "NL91 ABNA 0417 1643 00",
     "BE68 5390 0754 7034",
+    # Countries the hand-written 40-country table did not know.
+    "RS35 2600 0560 1001 6113 79",
+    "AL47 2121 1009 0000 0002 3569 8741",
+    "BR18 0036 0305 0000 1000 9795 493C 1",
+    "SA03 8000 0000 6080 1016 7519",
+    "AE07 0331 2345 6789 0123 456",
+    "QA58 DOHB 0000 1234 5678 90AB CDEF G",
+    "KW81 CBKU 0000 0000 0000 1234 5601 01",
+    "JO94 CBJO 0010 0000 0000 0131 0003 02",
+    "ME25 5050 0001 2345 6789 51",
 ]
 
 
@@ -62,6 +72,9 @@ def test_registry_ibans_are_valid(iban):
         "GB28 NWBK 6016 1331 9268 19",  # check digits changed
         "ES91 2100 0418 4502 0005 133",  # one character short for ES
         "XX91 2100 0418 4502 0005 1332",  # unknown country
+        "RS35 2600 0560 1001 6113 78",  # last digit changed
+        "SA03 8000 0000 6080 1016 751",  # one character short for SA
+        "BR18 0036 0305 0000 1000 9795 4931 1",  # digit where Brazil's BBAN has a letter
     ],
 )
 def test_corrupted_ibans_are_invalid(iban):
@@ -110,3 +123,15 @@ def test_luhn_valid_test_cards(card):
 @pytest.mark.parametrize("card", ["4111111111111112", "1234", "5555 5555 5555 4445"])
 def test_luhn_invalid(card):
     assert not checksums.luhn_valid(card)
+
+
+def test_iban_lengths_come_from_the_registry():
+    lengths = checksums.iban_lengths()
+    assert len(lengths) > 80
+    assert lengths["ES"] == 24
+    assert lengths["GB"] == 22
+    assert lengths["RS"] == 22
+    assert lengths["AL"] == 28
+    assert lengths["BR"] == 29
+    assert lengths["SA"] == 24
+    assert lengths["MT"] == 31

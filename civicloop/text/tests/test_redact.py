@@ -54,6 +54,82 @@ def test_iban_with_bad_check_digits_is_not_labelled_iban():
     assert "[IBAN]" not in redact("IBAN GB28 NWBK 6016 1331 9268 19 is wrong").text
 
 
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "RS35 2600 0560 1001 6113 79",
+        "RS35260005601001611379",
+        "AL47 2121 1009 0000 0002 3569 8741",
+        "BR18 0036 0305 0000 1000 9795 493C 1",
+        "SA03 8000 0000 6080 1016 7519",
+        "AE07 0331 2345 6789 0123 456",
+        "QA58 DOHB 0000 1234 5678 90AB CDEF G",
+    ],
+)
+def test_ibans_of_every_registry_country_are_redacted(iban):
+    assert redact(f"Pay into {iban} please").text == "Pay into [IBAN] please"
+    assert redact(f"Cuenta: {iban}.").text == "Cuenta: [IBAN]."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ref RS35 2600 0560 1001 6113 78 wrong",  # check digits fail
+        "Ref SA03 8000 0000 6080 1016 751 short",  # one character short
+        "Ref BR18 0036 0305 0000 1000 9795 4931 1 x",  # digit where Brazil's BBAN has a letter
+    ],
+)
+def test_invalid_ibans_are_not_labelled_iban(text):
+    assert "[IBAN]" not in redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Mi teléfono es 912 345 678", "es", "Mi teléfono es [PHONE]"),
+        ("Llámeme al 612345678 por la tarde", "es", "Llámeme al [PHONE] por la tarde"),
+        ("Escribo desde el 0034 612 345 678", "es", "Escribo desde el [PHONE]"),
+        (
+            "El vecino dejó el 91 123 45 67 en la puerta",
+            "es",
+            "El vecino dejó el [PHONE] en la puerta",
+        ),
+        ("Ring the council on 0161 496 0000", "en", "Ring the council on [PHONE]"),
+        ("My number is +1 (415) 555-2671", "en", "My number is [PHONE]"),
+        ("Left 020 7946 0018 with the clerk", "en", "Left [PHONE] with the clerk"),
+        ("Our office: (212) 555-0199", "en", "Our office: [PHONE]"),
+    ],
+)
+def test_real_phone_numbers_are_redacted(text, language, expected):
+    assert redact(text, language).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Expediente 123-456-789 sigue sin respuesta", "es"),
+        ("Expediente 123-456-789 sigue sin respuesta", None),
+        ("Nº de expediente 612 345 678, sin resolver", "es"),
+        ("Mi número de expediente es 2024 5555 0199", "es"),
+        ("Ref. 45-678-912-34 del ayuntamiento", "es"),
+        ("Case 2024-000-1234 is still open", "en"),
+        ("Invoice 4415 5526 71 was paid twice", "en"),
+        ("Order 7946 0018 22 never arrived", "en"),
+        ("La cita del 12/03/2024 se canceló", "es"),
+        ("Paid 1.234.567 euros", "es"),
+        ("The 2023-2024 budget was 12,345,678 pounds", "en"),
+        ("Parcela 123456789 del catastro", "es"),
+    ],
+)
+def test_case_references_dates_and_amounts_are_not_phones(text, language):
+    assert "[PHONE]" not in redact(text, language).text
+
+
+def test_a_phone_after_a_case_reference_is_still_redacted():
+    text = "Expediente 123-456-789, llámeme al 612 345 678"
+    assert redact(text, "es").text == "Expediente 123-456-789, llámeme al [PHONE]"
+
+
 def test_counts_per_type_and_no_original_in_result():
     text = "I am John Smith, john@example.com, +44 20 7946 0958, DNI 12345678Z, NIE X1234567L"
     result = redact(text)

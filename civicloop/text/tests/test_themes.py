@@ -185,3 +185,40 @@ def test_edits_survive_when_most_comments_skip_the_model():
     assert second.theme(renamed).label == "Kept by staff"
     assert set(first.members(target)) <= set(second.members(renamed))
     assert second.theme(renamed).quotes
+
+
+def test_a_rerun_with_the_same_seed_gives_the_same_themes():
+    texts, languages, _ = synthetic_comments(400, seed=5)
+    first = find_themes(texts, languages, seed=3)
+    second = find_themes(texts, languages, seed=3)
+    assert first.assignments == second.assignments
+    assert [t.label for t in first.themes] == [t.label for t in second.themes]
+    assert [t.quotes for t in first.themes] == [t.quotes for t in second.themes]
+
+
+def test_kmeans_and_silhouette_match_written_out_versions_on_separated_groups():
+    # Spherical Lloyd iterations on the cosine, started from scikit-learn's centres, keep its
+    # partition when the groups are separated (near boundaries the two may differ).
+    rng = np.random.default_rng(7)
+    centres = np.eye(6)[:4] + 0.3
+    x = np.repeat(centres, 25, axis=0) + rng.normal(0, 0.15, (100, 6))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    labels, centroids = spherical_kmeans(x, 4, seed=0)
+    assert np.allclose(np.linalg.norm(centroids, axis=1), 1.0)
+    reference = (x @ centroids.T).argmax(axis=1)
+    for _ in range(20):
+        sums = np.stack([x[reference == c].sum(axis=0) for c in range(4)])
+        ref_centroids = sums / np.linalg.norm(sums, axis=1, keepdims=True)
+        reference = (x @ ref_centroids.T).argmax(axis=1)
+    assert (labels[:, None] == labels[None, :]).tolist() == (
+        reference[:, None] == reference[None, :]
+    ).tolist()
+    # Silhouette written out (Rousseeuw 1987) on cosine distance.
+    d = 1 - x @ x.T
+    s = []
+    for i in range(len(x)):
+        own = labels == labels[i]
+        a = d[i, own].sum() / (own.sum() - 1)
+        b = min(d[i, labels == c].mean() for c in set(labels.tolist()) - {labels[i]})
+        s.append((b - a) / max(a, b))
+    assert silhouette(x, labels) == pytest.approx(np.mean(s), rel=1e-9)
