@@ -1,7 +1,5 @@
 """API of assignment: the variant a unit sees (the SDK's function, no database write)."""
 
-from __future__ import annotations
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Schema

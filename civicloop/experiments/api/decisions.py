@@ -1,7 +1,5 @@
 """API of decisions: decide an iteration (iterate, pivot, scale, stop) and read the decision."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, Literal
 

@@ -1,7 +1,5 @@
 """API of experiments: list, design, read, change (deviations once locked), start and stop."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any, Literal
 

@@ -1,7 +1,5 @@
 """API of iterations: list a service's, plan one, read and change one."""
 
-from __future__ import annotations
-
 from datetime import date
 
 from django.http import HttpRequest

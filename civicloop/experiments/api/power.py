@@ -1,7 +1,5 @@
 """API of power: the sample size and duration an experiment needs at its service's traffic."""
 
-from __future__ import annotations
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Schema

@@ -1,7 +1,5 @@
 """API of results: recompute them in the background, read the latest snapshot."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, Literal
 

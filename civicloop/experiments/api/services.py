@@ -1,7 +1,5 @@
 """API of public services: list, register, share with vendors."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Literal
 

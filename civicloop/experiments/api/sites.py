@@ -1,7 +1,5 @@
 """API of site observations (pilots, before/after, synthetic control)."""
 
-from __future__ import annotations
-
 from datetime import date
 
 from django.http import HttpRequest
