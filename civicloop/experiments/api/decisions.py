@@ -33,11 +33,11 @@ class CitedResultOut(Schema):
 
 # A problem moved by the decision: {"problem": id, "from": stage, "to": stage}. "from" is a
 # Python keyword, so the schema is built rather than written as a class.
-ProblemStageMoveOut = create_model(
+ProblemStageMoveOut = create_model(  # type: ignore[call-overload]
     "ProblemStageMoveOut",
     __base__=Schema,
     problem=(int, ...),
-    **{"from": (str, ...)},  # type: ignore[arg-type]
+    **{"from": (str, ...)},
     to=(str, ...),
 )
 
