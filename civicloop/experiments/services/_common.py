@@ -1,4 +1,7 @@
-"""What the experiments services share: validation, plan deviations and problem stage moves."""
+"""What the experiments services share: validation, plan deviations and problem stage moves.
+
+Steps of the public services (which check the actor with the gate first), never called alone.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ def validated(instance: Any) -> None:
     instance.full_clean(validate_unique=True, validate_constraints=True)
 
 
-def plan_deviation_record(
+def _plan_deviation_record(
     *, actor: Principal, experiment: Experiment, field: str, before: Any, after: Any, reason: str
 ) -> PlanDeviation:
     deviation = PlanDeviation.objects.create(
@@ -45,7 +48,7 @@ def plan_deviation_record(
     return deviation
 
 
-def problems_move(
+def _problems_move(
     actor: Principal, service: Service, moves: dict[str, str], rationale: str
 ) -> list[dict[str, Any]]:
     from civicloop.portfolio.services import problem_move_stage

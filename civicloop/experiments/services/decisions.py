@@ -23,7 +23,7 @@ from civicloop.experiments.models import (
     StopReason,
 )
 from civicloop.experiments.selectors.results import snapshot_headline
-from civicloop.experiments.services._common import problems_move
+from civicloop.experiments.services._common import _problems_move
 from civicloop.portfolio.models import Stage
 
 # A decision moves the problem from "experimenting" to the stage it implies.
@@ -55,7 +55,7 @@ def decision_record(
     now = timezone.now()
     _running_experiments_stop(iteration, now)
     evidence = [_evidence_entry(s) for s in valid]
-    moves = problems_move(
+    moves = _problems_move(
         actor,
         service,
         {Stage.EXPERIMENTING: DECISION_STAGE[DecisionKind(kind)]} if kind in DECISION_STAGE else {},

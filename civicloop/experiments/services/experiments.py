@@ -26,7 +26,7 @@ from civicloop.experiments.models import (
     IterationStatus,
     MetricRole,
 )
-from civicloop.experiments.services._common import plan_deviation_record, problems_move, validated
+from civicloop.experiments.services._common import _plan_deviation_record, _problems_move, validated
 from civicloop.portfolio.models import Stage
 
 EXPERIMENT_FIELDS = [
@@ -287,7 +287,7 @@ def experiment_start(*, actor: Principal, experiment: Experiment) -> Experiment:
     if iteration.status == IterationStatus.PLANNED:
         iteration.status = IterationStatus.RUNNING
         iteration.save(update_fields=["status", "updated_at"])
-    problems_move(
+    _problems_move(
         actor,
         iteration.service,
         {Stage.EXPLORING: Stage.EXPERIMENTING},
@@ -377,7 +377,7 @@ def _deviations_record(
             }
         )
     for name in changed:
-        plan_deviation_record(
+        _plan_deviation_record(
             actor=actor,
             experiment=experiment,
             field=name,

@@ -15,7 +15,7 @@ from civicloop.experiments.models import (
     Iteration,
     Service,
 )
-from civicloop.experiments.services._common import plan_deviation_record, validated
+from civicloop.experiments.services._common import _plan_deviation_record, validated
 
 ITERATION_FIELDS = [
     "title",
@@ -127,7 +127,7 @@ def iteration_update(
                 }
             )
         for experiment in locked:
-            plan_deviation_record(
+            _plan_deviation_record(
                 actor=actor,
                 experiment=experiment,
                 field="hypothesis",
