@@ -274,7 +274,7 @@ def main() -> None:
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="civicloop-bench-"))
     shutil.rmtree(workdir, ignore_errors=True)
     store = EventStore(workdir, max_backlog=args.new_events + 10_000, duckdb_threads=args.threads)
-    con = store.connection()
+    con = store._connection()
     threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
     print(f"store: {workdir}; DuckDB threads: {threads}; load average {os.getloadavg()}")
 

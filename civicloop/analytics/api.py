@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -26,7 +26,7 @@ from civicloop.core.http import (
     schema_ref,
 )
 from civicloop.core.models import Organization
-from civicloop.core.permissions import Ability
+from civicloop.core.permissions import Ability, acting_unit
 
 router = Router(tags=["analytics"])
 
@@ -35,15 +35,15 @@ _flush_lock = threading.Lock()
 _last_flush_enqueued = 0.0
 
 
-class RejectedOut(Schema):
-    index: int
+class EventRejectedOut(Schema):
+    index: int = Field(..., description="Position of the event in the batch (from 0)")
     reason: str
 
 
-class EventsAccepted(Schema):
+class EventsAcceptedOut(Schema):
     accepted: int
     duplicates: int
-    rejected: list[RejectedOut]
+    rejected: list[EventRejectedOut]
 
 
 class EventIn(Schema):
@@ -55,6 +55,23 @@ class EventIn(Schema):
     timestamp: str = Field(..., description="ISO 8601 with a time zone")
     value: float | None = None
     properties: dict | None = Field(None, description="$exposure events need {experiment, variant}")
+
+
+# The body is read by hand (size first, then JSON), so the OpenAPI document says what it is.
+EVENTS_BODY = {
+    "requestBody": {
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "maxItems": 1000,
+                    "items": schema_ref(EventIn),
+                }
+            }
+        },
+        "required": True,
+    }
+}
 
 
 def _maybe_enqueue_flush() -> None:
@@ -74,24 +91,11 @@ def _maybe_enqueue_flush() -> None:
 
 @router.post(
     "/events",
-    response={202: EventsAccepted},
+    response={202: EventsAcceptedOut},
     summary="Send a batch of service events",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "array",
-                        "maxItems": 1000,
-                        "items": schema_ref(EventIn),
-                    }
-                }
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=EVENTS_BODY,
 )
-def post_events(request: HttpRequest, organization_id: int | None = None):
+def send_events(request: HttpRequest, organization_id: int | None = None):
     """Up to 1,000 events or 1 MB per batch, as a JSON array (or `{"events": [...]}`).
 
     Events are stored for the organisation of the API key (a signed-in person in several
@@ -103,8 +107,6 @@ def post_events(request: HttpRequest, organization_id: int | None = None):
     many seconds.
     """
     actor = require_write(request)
-    if not actor.units_with(Ability.SEND_EVENTS):
-        raise PermissionError("Sending events needs a write API key of a transformation unit.")
     length = int(request.headers.get("Content-Length") or 0)
     if length > MAX_BODY_BYTES:
         return problem_response(
@@ -121,13 +123,29 @@ def post_events(request: HttpRequest, organization_id: int | None = None):
     if isinstance(body, dict) and "events" in body:
         body = body["events"]
     try:
+        # The gate (acting_unit, in the service) decides who may send and for which unit.
         result = services.events_accept(
             actor=actor, events=body, body_bytes=len(raw), organization_id=organization_id
         )
-    except BatchTooLarge as error:
-        status = 413 if isinstance(body, list) else 400
-        return problem_response(request, status, "Batch refused", str(error))
-    except Backpressure as error:
+    except (BatchTooLarge, Backpressure, sqlite3.OperationalError) as error:
+        return _refused(request, error, body_is_list=isinstance(body, list))
+    if result.accepted:
+        _maybe_enqueue_flush()
+    return Status(
+        202,
+        {
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "rejected": [{"index": i, "reason": r} for i, r in result.rejected],
+        },
+    )
+
+
+def _refused(request: HttpRequest, error: Exception, *, body_is_list: bool) -> HttpResponse:
+    """The problem+json answer to a batch that was not stored (nothing of it was)."""
+    if isinstance(error, BatchTooLarge):
+        return problem_response(request, 413 if body_is_list else 400, "Batch refused", str(error))
+    if isinstance(error, Backpressure):
         return problem_response(
             request,
             429,
@@ -135,23 +153,12 @@ def post_events(request: HttpRequest, organization_id: int | None = None):
             str(error),
             headers={"Retry-After": str(error.retry_after_seconds)},
         )
-    except sqlite3.OperationalError as error:
-        return problem_response(
-            request,
-            503,
-            "Event store unavailable",
-            f"Nothing was stored ({error}); retry.",
-            headers={"Retry-After": "5"},
-        )
-    if result.accepted:
-        _maybe_enqueue_flush()
-    return JsonResponse(
-        {
-            "accepted": result.accepted,
-            "duplicates": result.duplicates,
-            "rejected": [{"index": i, "reason": r} for i, r in result.rejected],
-        },
-        status=202,
+    return problem_response(
+        request,
+        503,
+        "Event store unavailable",
+        f"Nothing was stored ({error}); retry.",
+        headers={"Retry-After": "5"},
     )
 
 
@@ -195,19 +202,6 @@ class MetricIn(InputSchema):
     unit_id: int | None = Field(None, description="Needed only when you belong to several units.")
 
 
-def _manage_unit(request: HttpRequest, unit_id: int | None) -> Organization:
-    units = sorted(principal(request).units_with(Ability.MANAGE_EXPERIMENTS))
-    if unit_id is not None:
-        if unit_id not in units:
-            raise ValidationError({"unit_id": "You cannot manage that unit's metrics."})
-        return Organization.objects.get(pk=unit_id)
-    if not units:
-        raise PermissionError("You cannot manage any unit's metrics.")
-    if len(units) > 1:
-        raise ValidationError({"unit_id": "You belong to several units: say which."})
-    return Organization.objects.get(pk=units[0])
-
-
 def _part(unit: Organization, pk: int | None, name: str) -> Metric | None:
     if pk is None:
         return None
@@ -226,7 +220,7 @@ def list_metrics(request: HttpRequest):
 @router.post("/metrics", response={201: MetricOut}, summary="Define a reusable metric")
 def create_metric(request: HttpRequest, payload: MetricIn):
     actor = require_write(request)
-    unit = _manage_unit(request, payload.unit_id)
+    unit = acting_unit(actor, Ability.MANAGE_EXPERIMENTS, payload.unit_id)
     data = payload.dict(exclude={"unit_id", "numerator_id", "denominator_id"})
     metric = services.metric_create(
         actor=actor,

@@ -6,6 +6,7 @@ See docs/analytics/README.md. Nothing here imports Django.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -49,7 +50,9 @@ __all__ = [
     "Variant",
     "assign",
     "compile_metric_sql",
+    "exposure_span",
     "layer_check",
+    "statistics_before",
     "straightforward_statistics",
     "variant_statistics",
 ]
@@ -84,7 +87,7 @@ def straightforward_statistics(
     store: EventStore, experiment_key: str, metrics: Sequence[MetricDefinition]
 ) -> Statistics:
     """Reference path: the compiled metric SQL over every stored event, one query per metric."""
-    con = store.connection()
+    con = store._connection()
     out: Statistics = {}
     for metric in metrics:
         sql = compile_metric_sql(metric, experiment_key, events_table=store.events_view)
@@ -101,7 +104,7 @@ def variant_statistics(
     Covers flushed events. A metric seen for the first time builds its roll-up once (the cost
     of one reference query); percentile and custom-SQL metrics use the reference SQL.
     """
-    con = store.connection()
+    con = store._connection()
     fast = [m for m in metrics if rollups.supports(m)]
     per_metric = rollups.statistics(
         con, metrics=fast, experiment_key=experiment_key, events_view=store.events_view
@@ -116,3 +119,34 @@ def variant_statistics(
         for variant, stats in per_variant.items():
             out.setdefault(variant, {})[metric.key] = stats
     return out
+
+
+def exposure_span(store: EventStore, experiment_key: str) -> tuple[datetime, datetime] | None:
+    """The first and last exposure of an experiment (UTC), or None before any exposure."""
+    row = (
+        store._connection()
+        .execute(
+            f"SELECT MIN(ts), MAX(ts) FROM {store.events_view} "  # noqa: S608 - internal view
+            "WHERE name = '$exposure' AND experiment = ?",
+            [experiment_key],
+        )
+        .fetchone()
+    )
+    if row is None or row[0] is None:
+        return None
+    return row[0].astimezone(UTC), row[1].astimezone(UTC)
+
+
+def statistics_before(
+    store: EventStore, experiment_key: str, metric: MetricDefinition, moment: datetime
+) -> dict[str, MomentStats | RatioStats]:
+    """Per-variant statistics of one metric over the events before ``moment`` (the reference
+    SQL on a temporary view of the store's events; for the cumulative effect over time)."""
+    con = store._connection()
+    stamp = moment.astimezone(UTC).isoformat()  # an ISO timestamp is the only literal inlined
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW events_upto AS SELECT * FROM {store.events_view} "  # noqa: S608 - see above
+        f"WHERE ts < TIMESTAMPTZ '{stamp}'"
+    )
+    sql = compile_metric_sql(metric, experiment_key, events_table="events_upto")
+    return stats_from_rows(metric, _run(con, metric, sql))

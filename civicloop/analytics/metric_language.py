@@ -321,10 +321,8 @@ def _check_node(node: exp.Expr, aliases: set[str]) -> None:
         raise _refuse("a string literal is longer than 1,000 characters")
 
 
-def check_custom_sql(sql: str) -> CheckedQuery:
-    """Parse and whitelist ``sql``; raise ``MetricLanguageError`` naming what is refused."""
-    if len(sql) > MAX_LENGTH:
-        raise _refuse(f"is longer than {MAX_LENGTH:,} characters")
+def _parse_one(sql: str) -> exp.Expr:
+    """The one statement ``sql`` holds, parsed; a parser failure names where and why."""
     firsts = _statements(sql)
     if len(firsts) != 1:
         raise _refuse(f"must be exactly one SELECT statement (found {len(firsts)})")
@@ -342,7 +340,14 @@ def check_custom_sql(sql: str) -> CheckedQuery:
     trees = [s for s in statements if s is not None]
     if len(trees) != 1:
         raise _refuse("must be exactly one SELECT statement")
-    tree = trees[0]
+    return trees[0]
+
+
+def check_custom_sql(sql: str) -> CheckedQuery:
+    """Parse and whitelist ``sql``; raise ``MetricLanguageError`` naming what is refused."""
+    if len(sql) > MAX_LENGTH:
+        raise _refuse(f"is longer than {MAX_LENGTH:,} characters")
+    tree = _parse_one(sql)
     if not isinstance(tree, exp.Select):
         raise _construct_refusal(f"statement {tree.key.upper()}")
     nodes = list(tree.walk())

@@ -35,6 +35,7 @@ experiment's metrics come from one ``GROUP BY variant`` scan of one row per unit
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from civicloop.analytics.metrics import (
@@ -221,6 +222,22 @@ def rebuild_all(con: Any, *, events_view: str) -> None:
         _build_experiment(con, experiment, events_view)
 
 
+class _Laps:
+    """Seconds (wall and CPU) per step of one batch, added into ``timings`` when given."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.clock, self.cpu = time.perf_counter(), time.process_time()
+
+    def __call__(self, step: str) -> None:
+        if self.timings is None:
+            return
+        now, now_cpu = time.perf_counter(), time.process_time()
+        self.timings[step] = self.timings.get(step, 0.0) + now - self.clock
+        self.timings[step + "_cpu"] = self.timings.get(step + "_cpu", 0.0) + now_cpu - self.cpu
+        self.clock, self.cpu = now, now_cpu
+
+
 def apply_batch(
     con: Any, *, batch: str, events_view: str, timings: dict[str, float] | None = None
 ) -> None:
@@ -228,16 +245,24 @@ def apply_batch(
 
     Runs inside the caller's transaction. ``timings`` (optional) receives seconds per step.
     """
-    clock, cpu = time.perf_counter(), time.process_time()
+    lap = _Laps(timings)
+    changed = _exposures_merge(con, batch, lap)
+    experiments = con.execute("SELECT id, experiment FROM rollup_experiments").fetchall()
+    for exp_id, experiment in experiments:
+        sources = _sources(con, experiment)
+        if not sources:
+            continue
+        table = f"rollup_exp_{exp_id}"
+        if experiment in changed:
+            _units_recompute(con, table, experiment, sources, changed[experiment], events_view)
+            lap("recompute_changed")
+        _deltas_add(con, table, experiment, sources, batch, experiment in changed, lap)
 
-    def lap(step: str) -> None:
-        nonlocal clock, cpu
-        if timings is not None:
-            now, now_cpu = time.perf_counter(), time.process_time()
-            timings[step] = timings.get(step, 0.0) + now - clock
-            timings[step + "_cpu"] = timings.get(step + "_cpu", 0.0) + now_cpu - cpu
-            clock, cpu = now, now_cpu
 
+def _exposures_merge(con: Any, batch: str, lap: _Laps) -> dict[str, tuple]:
+    """Merge the batch's exposures into ``rollup_exposure``; per experiment whose units
+    changed: (earliest, latest first exposure of units to recompute, earliest old first
+    exposure of known units, how many known units changed)."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE rollup_changed AS "
         "WITH bx AS (SELECT experiment, unit_id, MIN(ts) AS first_ts, MIN(variant) AS minv, "
@@ -278,81 +303,126 @@ def apply_batch(
             "FROM rollup_changed WHERE is_new"
         )
     lap("exposure_merge")
-    experiments = con.execute("SELECT id, experiment FROM rollup_experiments").fetchall()
-    for exp_id, experiment in experiments:
-        sources = _sources(con, experiment)
-        if not sources:
-            continue
-        table = f"rollup_exp_{exp_id}"
-        exp_lit = _lit(experiment)
-        names = _names(sources)
-        longest_pre = max(pre for _, _, _, pre in sources)
-        windows = [window for _, _, window, _ in sources if window is not None]
-        longest_window = max(windows) if len(windows) == len(sources) else None
-        if experiment in changed:
-            low, high, old_low, known = changed[experiment]
-            if known:  # units already in the table lose their row (recomputed just below)
-                con.execute(
-                    f"DELETE FROM {table} WHERE first_ts >= {_ts_lit(old_low)} AND unit_id IN "
-                    f"(SELECT unit_id FROM rollup_changed WHERE experiment = {exp_lit} "
-                    "AND NOT is_new)"
-                )
-            if low is not None:  # some unit with one variant to (re)compute
-                near = f"ts >= {_ts_lit(low)} - INTERVAL {int(longest_pre)} HOUR"
-                if longest_window is not None:
-                    near += f" AND ts < {_ts_lit(high)} + INTERVAL {int(longest_window)} HOUR"
-                con.execute(
-                    f"INSERT INTO {table} "
-                    + _unit_rows(
-                        "SELECT unit_id, minv AS variant, first_ts FROM rollup_changed "
-                        f"WHERE experiment = {exp_lit} AND minv = maxv",
-                        f"SELECT unit_id, name, ts, value FROM {events_view} "
-                        f"WHERE name IN ({names}) AND {near}",
-                        sources,
-                    )
-                )
-            lap("recompute_changed")
-        span = con.execute(f"SELECT MIN(ts), MAX(ts) FROM {batch} WHERE name IN ({names})")
-        first, last = span.fetchall()[0]
-        if first is None:
-            continue
-        # An event at time t can only change units first exposed in
-        # (t - longest window, t + longest pre-window]; the table is stored in first_ts
-        # order, so this range predicate skips the other row groups by their zone maps.
-        reach = f"first_ts <= {_ts_lit(last)} + INTERVAL {int(longest_pre)} HOUR"
-        if longest_window is not None:
-            reach += f" AND first_ts >= {_ts_lit(first)} - INTERVAL {int(longest_window)} HOUR"
-        columns = [f"{p}{k}" for k, _, _, _ in sources for p in _PARTS]
-        not_changed = (
-            f"AND b.unit_id NOT IN (SELECT unit_id FROM rollup_changed "
-            f"WHERE experiment = {exp_lit}) "
-            if experiment in changed
-            else ""
-        )
-        # Only events inside some source's window or pre-window can change a component, so
-        # the others are dropped before the wide GROUP BY, and only units with a non-zero
-        # delta are staged and updated (one set-based UPDATE ... FROM the staged table).
-        hour_us = 3_600_000_000
-        keep = f"e.off >= {-longest_pre * hour_us}"
-        if longest_window is not None:
-            keep += f" AND e.off < {longest_window * hour_us}"
+    return changed
+
+
+def _longest_windows(sources: list[Source]) -> tuple[Any, Any]:
+    """The longest pre-window, and the longest window (None when some source has none)."""
+    longest_pre = max(pre for _, _, _, pre in sources)
+    windows = [window for _, _, window, _ in sources if window is not None]
+    return longest_pre, max(windows) if len(windows) == len(sources) else None
+
+
+def _units_recompute(
+    con: Any, table: str, experiment: str, sources: list[Source], change: tuple, events_view: str
+) -> None:
+    """Recompute the rows of the experiment's units whose exposure the batch changed."""
+    exp_lit = _lit(experiment)
+    longest_pre, longest_window = _longest_windows(sources)
+    low, high, old_low, known = change
+    if known:  # units already in the table lose their row (recomputed just below)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE rollup_delta AS "
-            f"SELECT e.unit_id, {_offset_components(sources)} FROM ("
-            "SELECT b.unit_id, b.name, b.value, "
-            "epoch_us(b.ts) - epoch_us(x.first_ts) AS off "
-            f"FROM (SELECT unit_id, name, ts, value FROM {batch} WHERE name IN ({names})) b "
-            f"JOIN (SELECT unit_id, first_ts FROM {table} WHERE {reach}) x "
-            f"ON x.unit_id = b.unit_id WHERE TRUE {not_changed}) e WHERE {keep} "
-            "GROUP BY e.unit_id"
+            f"DELETE FROM {table} WHERE first_ts >= {_ts_lit(old_low)} AND unit_id IN "
+            f"(SELECT unit_id FROM rollup_changed WHERE experiment = {exp_lit} "
+            "AND NOT is_new)"
         )
-        lap("stage_deltas")
-        assignments = ", ".join(f"{c} = {table}.{c} + d.{c}" for c in columns)
+    if low is not None:  # some unit with one variant to (re)compute
+        near = f"ts >= {_ts_lit(low)} - INTERVAL {int(longest_pre)} HOUR"
+        if longest_window is not None:
+            near += f" AND ts < {_ts_lit(high)} + INTERVAL {int(longest_window)} HOUR"
         con.execute(
-            f"UPDATE {table} SET {assignments} FROM rollup_delta d "
-            f"WHERE {table}.unit_id = d.unit_id AND {reach}"
+            f"INSERT INTO {table} "
+            + _unit_rows(
+                "SELECT unit_id, minv AS variant, first_ts FROM rollup_changed "
+                f"WHERE experiment = {exp_lit} AND minv = maxv",
+                f"SELECT unit_id, name, ts, value FROM {events_view} "
+                f"WHERE name IN ({_names(sources)}) AND {near}",
+                sources,
+            )
         )
-        lap("add_deltas")
+
+
+def _deltas_add(
+    con: Any,
+    table: str,
+    experiment: str,
+    sources: list[Source],
+    batch: str,
+    changed: bool,
+    lap: _Laps,
+) -> None:
+    """Add the batch's events to the components of the units they fall near."""
+    names = _names(sources)
+    longest_pre, longest_window = _longest_windows(sources)
+    span = con.execute(f"SELECT MIN(ts), MAX(ts) FROM {batch} WHERE name IN ({names})")
+    first, last = span.fetchall()[0]
+    if first is None:
+        return
+    # An event at time t can only change units first exposed in
+    # (t - longest window, t + longest pre-window]; the table is stored in first_ts
+    # order, so this range predicate skips the other row groups by their zone maps.
+    reach = f"first_ts <= {_ts_lit(last)} + INTERVAL {int(longest_pre)} HOUR"
+    if longest_window is not None:
+        reach += f" AND first_ts >= {_ts_lit(first)} - INTERVAL {int(longest_window)} HOUR"
+    columns = [f"{p}{k}" for k, _, _, _ in sources for p in _PARTS]
+    not_changed = (
+        f"AND b.unit_id NOT IN (SELECT unit_id FROM rollup_changed "
+        f"WHERE experiment = {_lit(experiment)}) "
+        if changed
+        else ""
+    )
+    # Only events inside some source's window or pre-window can change a component, so
+    # the others are dropped before the wide GROUP BY, and only units with a non-zero
+    # delta are staged and updated (one set-based UPDATE ... FROM the staged table).
+    hour_us = 3_600_000_000
+    keep = f"e.off >= {-longest_pre * hour_us}"
+    if longest_window is not None:
+        keep += f" AND e.off < {longest_window * hour_us}"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE rollup_delta AS "
+        f"SELECT e.unit_id, {_offset_components(sources)} FROM ("
+        "SELECT b.unit_id, b.name, b.value, "
+        "epoch_us(b.ts) - epoch_us(x.first_ts) AS off "
+        f"FROM (SELECT unit_id, name, ts, value FROM {batch} WHERE name IN ({names})) b "
+        f"JOIN (SELECT unit_id, first_ts FROM {table} WHERE {reach}) x "
+        f"ON x.unit_id = b.unit_id WHERE TRUE {not_changed}) e WHERE {keep} "
+        "GROUP BY e.unit_id"
+    )
+    lap("stage_deltas")
+    assignments = ", ".join(f"{c} = {table}.{c} + d.{c}" for c in columns)
+    con.execute(
+        f"UPDATE {table} SET {assignments} FROM rollup_delta d "
+        f"WHERE {table}.unit_id = d.unit_id AND {reach}"
+    )
+    lap("add_deltas")
+
+
+def _sums(metric: MetricDefinition, source: Callable[[MetricDefinition], int]) -> list[str]:
+    """The six sums of one metric's statistics over a roll-up table (moments or ratio)."""
+    if metric.is_ratio:
+        num, den = metric.numerator, metric.denominator
+        assert num is not None
+        assert den is not None
+        a, _ = _value_exprs(num, source(num))
+        b, _ = _value_exprs(den, source(den))
+        return [
+            "COUNT(*)",
+            f"SUM({a})",
+            f"SUM(({a}) * ({a}))",
+            f"SUM({b})",
+            f"SUM(({b}) * ({b}))",
+            f"SUM(({a}) * ({b}))",
+        ]
+    y, x = _value_exprs(metric, source(metric))
+    kept = f"CASE WHEN ({y}) IS NOT NULL THEN {x} END"
+    return [
+        f"COUNT({y})",
+        f"SUM({y})",
+        f"SUM(({y}) * ({y}))",
+        f"SUM({kept})",
+        f"SUM(({kept}) * ({kept}))",
+        f"SUM(({kept}) * ({y}))",
+    ]
 
 
 def _value_exprs(metric: MetricDefinition, k: int) -> tuple[str, str]:
@@ -402,33 +472,7 @@ def statistics(
     def source(m: MetricDefinition) -> int:
         return ids[(m.event_name, m.window_hours, m.pre_window_hours)]  # type: ignore[index]
 
-    selects: list[str] = []
-    for metric in metrics:
-        if metric.is_ratio:
-            num, den = metric.numerator, metric.denominator
-            assert num is not None
-            assert den is not None
-            a, _ = _value_exprs(num, source(num))
-            b, _ = _value_exprs(den, source(den))
-            selects += [
-                "COUNT(*)",
-                f"SUM({a})",
-                f"SUM(({a}) * ({a}))",
-                f"SUM({b})",
-                f"SUM(({b}) * ({b}))",
-                f"SUM(({a}) * ({b}))",
-            ]
-        else:
-            y, x = _value_exprs(metric, source(metric))
-            kept = f"CASE WHEN ({y}) IS NOT NULL THEN {x} END"
-            selects += [
-                f"COUNT({y})",
-                f"SUM({y})",
-                f"SUM(({y}) * ({y}))",
-                f"SUM({kept})",
-                f"SUM(({kept}) * ({kept}))",
-                f"SUM(({kept}) * ({y}))",
-            ]
+    selects = [expr for metric in metrics for expr in _sums(metric, source)]
     out: dict[str, dict[str, MomentStats | RatioStats]] = {m.key: {} for m in metrics}
     if not metrics:
         return out

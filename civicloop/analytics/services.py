@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 
 from civicloop.analytics.engine import AcceptResult, EventStore, ImportResult
 from civicloop.analytics.metric_language import MetricLanguageError
@@ -26,7 +25,7 @@ from civicloop.analytics.models import Aggregation, Metric, MetricSource
 from civicloop.analytics.store.tenants import AdoptResult, TenantStores
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization, OrganizationKind
-from civicloop.core.permissions import Ability, Principal, can
+from civicloop.core.permissions import Ability, Principal, acting_unit, require
 
 
 class AnalyticsEvent(StrEnum):
@@ -88,31 +87,7 @@ def event_store_close() -> None:
 
 
 def _require_unit(actor: Principal, ability: Ability, unit_id: int) -> None:
-    if not can(actor, ability, unit_id=unit_id):
-        raise Http404("Not found")
-
-
-def events_sending_unit(*, actor: Principal, organization_id: int | None = None) -> int:
-    """The unit whose store the actor's events go to.
-
-    An API key sends for its own organisation; a person for the unit they name, or for their
-    only unit with the right to send events (never the first of several silently).
-    """
-    units = sorted(actor.units_with(Ability.SEND_EVENTS))
-    if not units:
-        raise PermissionError("Sending events needs a write API key of a transformation unit.")
-    if organization_id is not None:
-        if organization_id not in units:
-            raise Http404("Not found")  # outside the actor's scope: as if it did not exist
-        return organization_id
-    if len(units) > 1:
-        raise ValidationError(
-            {
-                "organization_id": "You send events for several units: say which one "
-                "(organization_id)."
-            }
-        )
-    return units[0]
+    require(actor, ability, unit_id)
 
 
 def events_accept(
@@ -124,11 +99,15 @@ def events_accept(
 ) -> AcceptResult:
     """Validate a batch and store its new events durably in the sending unit's store.
 
+    The sending unit is `acting_unit`'s: an API key sends for its own organisation; a person for
+    the unit they name, or for their only unit with the right to send events, never the first
+    of several silently.
+
     Raises BatchTooLarge/Backpressure (nothing stored). Duplicates are detected within the
     sending unit's events only.
     """
-    unit_id = events_sending_unit(actor=actor, organization_id=organization_id)
-    return event_store(organization_id=unit_id).accept(events, body_bytes=body_bytes)
+    unit = acting_unit(actor, Ability.SEND_EVENTS, organization_id, field="organization_id")
+    return event_store(organization_id=unit.pk).accept(events, body_bytes=body_bytes)
 
 
 def _event_unit(organization: Organization) -> None:
@@ -287,7 +266,7 @@ def metric_create(
     unit_label: str = "",
 ) -> Metric:
     """Define a metric that experiments of the unit can reuse."""
-    _require_unit(actor, Ability.MANAGE_EXPERIMENTS, unit.pk)
+    require(actor, Ability.MANAGE_EXPERIMENTS, unit)
     if source not in MetricSource.values:
         raise ValidationError({"source": f"Choose one of: {', '.join(MetricSource.values)}."})
     metric = Metric(
@@ -314,30 +293,6 @@ def metric_create(
         action=AnalyticsEvent.METRIC_CREATED,
         obj=metric,
         organization=unit,
-        after=model_snapshot(metric, METRIC_FIELDS),
-    )
-    return metric
-
-
-@transaction.atomic
-def metric_update(*, actor: Principal, metric: Metric, **changes: Any) -> Metric:
-    """Change a metric's definition (experiments that lock it keep their locked copy)."""
-    _require_unit(actor, Ability.MANAGE_EXPERIMENTS, metric.unit_id)
-    unknown = set(changes) - set(METRIC_FIELDS)
-    if unknown:
-        raise ValidationError({sorted(unknown)[0]: "This field cannot be changed here."})
-    metric = Metric.objects.select_for_update().get(pk=metric.pk)
-    before = model_snapshot(metric, METRIC_FIELDS)
-    for name, value in changes.items():
-        setattr(metric, name, value.strip() if isinstance(value, str) else value)
-    _metric_check(metric)
-    metric.save()
-    audit_record(
-        actor=actor,
-        action=AnalyticsEvent.METRIC_UPDATED,
-        obj=metric,
-        organization=metric.unit_id,
-        before=before,
         after=model_snapshot(metric, METRIC_FIELDS),
     )
     return metric

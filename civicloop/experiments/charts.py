@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
+from django.utils.translation import gettext as _
 
 
 def _spec(chart: Any, title: str) -> dict[str, Any]:
@@ -56,3 +57,101 @@ def lines_chart(
         )
     )
     return _spec(chart, title)
+
+
+# --- the results page: each chart with its data table ----------------------------------------
+
+
+def result_charts(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The charts a snapshot's payload has data for, each a spec with its caption and table."""
+    blocks = []
+    if payload.get("cumulative"):
+        blocks.append(_cumulative_block(payload["cumulative"]))
+    if payload.get("trends"):
+        blocks.append(_trends_block(payload["trends"]))
+    if payload.get("fit"):
+        blocks.append(_synthetic_block(payload["fit"]))
+    if payload.get("series"):
+        blocks.append(_before_after_block(payload["series"]))
+    return blocks
+
+
+def _num(value: Any) -> str:
+    return "–" if value is None else f"{value:.4g}"
+
+
+def _cumulative_block(points: list[dict[str, Any]]) -> dict[str, Any]:
+    title = _("Cumulative effect on the primary metric")
+    return {
+        "id": "cumulative",
+        "caption": title,
+        "spec": cumulative_chart(title=title, points=points),
+        "headers": [
+            _("Date"),
+            _("Variant"),
+            _("Effect"),
+            _("Interval low"),
+            _("Interval high"),
+            _("Units"),
+        ],
+        "rows": [
+            [
+                p["date"],
+                p["variant"],
+                _num(p["estimate"]),
+                _num(p["ci_low"]),
+                _num(p["ci_high"]),
+                p["n"],
+            ]
+            for p in points
+        ],
+    }
+
+
+def _trends_block(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    title = _("Parallel trends: pilot and comparison sites")
+    return {
+        "id": "trends",
+        "caption": title,
+        "spec": lines_chart(
+            title=title,
+            rows=rows,
+            x="period",
+            y="outcome",
+            series="group",
+            y_title=_("Mean outcome"),
+        ),
+        "headers": [_("Period"), _("Group"), _("Mean outcome")],
+        "rows": [[r["period"], r["group"], _num(r["outcome"])] for r in rows],
+    }
+
+
+def _synthetic_block(fit: list[dict[str, Any]]) -> dict[str, Any]:
+    title = _("Synthetic control fit")
+    rows = [
+        {"period": r["period"], "series": s, "outcome": r[k]}
+        for r in fit
+        for s, k in (("Treated site", "treated"), ("Synthetic control", "synthetic"))
+    ]
+    return {
+        "id": "synth",
+        "caption": title,
+        "spec": lines_chart(
+            title=title, rows=rows, x="period", y="outcome", series="series", y_title=_("Outcome")
+        ),
+        "headers": [_("Period"), _("Treated site"), _("Synthetic control")],
+        "rows": [[r["period"], _num(r["treated"]), _num(r["synthetic"])] for r in fit],
+    }
+
+
+def _before_after_block(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    title = _("Before and after the change")
+    return {
+        "id": "its",
+        "caption": title,
+        "spec": lines_chart(
+            title=title, rows=rows, x="period", y="outcome", series="phase", y_title=_("Outcome")
+        ),
+        "headers": [_("Period"), _("Phase"), _("Outcome")],
+        "rows": [[r["period"], r["phase"], _num(r["outcome"])] for r in rows],
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -126,6 +127,10 @@ class ExperimentStatus(models.TextChoices):
     STOPPED = "stopped", _("Stopped")
 
 
+# The code of the error a second experiment with a unit's key gets (see Experiment).
+KEY_TAKEN = "experiment_key_taken"
+
+
 class Experiment(TimeStampedModel):
     iteration = models.ForeignKey(Iteration, on_delete=models.CASCADE, related_name="experiments")
     # The service's unit, copied here so that keys are unique per organisation in the database
@@ -184,6 +189,31 @@ class Experiment(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def unique_error_message(self, model_class, unique_check):  # type: ignore[no-untyped-def]
+        if tuple(unique_check) == ("unit", "key"):
+            # Only the unit's own keys are compared: another unit's keys are never revealed.
+            return ValidationError(
+                "Your unit already has an experiment with the key '%(key)s'; choose another.",
+                code=KEY_TAKEN,
+                params={"key": self.key},
+            )
+        return super().unique_error_message(model_class, unique_check)
+
+    def validate_constraints(self, exclude=None):  # type: ignore[no-untyped-def]
+        """The (unit, key) constraint names the field the person chose: `key`."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            taken = [e for e in general if getattr(e, "code", None) == KEY_TAKEN]
+            if taken:
+                errors.setdefault("key", []).extend(taken)
+            rest = [e for e in general if e not in taken]
+            if rest:
+                errors[NON_FIELD_ERRORS] = rest
+            raise ValidationError(errors) from None
 
     @property
     def is_randomised(self) -> bool:

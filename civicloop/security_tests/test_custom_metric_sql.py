@@ -267,7 +267,7 @@ def test_the_store_connection_refuses_files_outside_the_store_and_config_changes
 ):
     secret = tmp_path / "secret.txt"
     secret.write_text("wZj1Ko-not-for-metrics")
-    con = locked_store.connection()
+    con = locked_store._connection()
     statement = sql.format(secret=secret, outside=tmp_path, store=locked_store.path)
     with pytest.raises(duckdb.Error):
         con.execute(statement).fetchall()
@@ -370,7 +370,7 @@ def test_a_legitimate_custom_metric_is_accepted_and_analysed(
     from civicloop.experiments import services as experiment_services
 
     experiment_services.experiment_start(actor=actor, experiment=experiment)
-    config = experiment_services._config(experiment)
+    config = experiment_services.experiment_assignment_config(experiment)
     start = datetime.now(UTC) - timedelta(days=2)
     events, expected = [], {"control": [], "sms": []}
     for i in range(40):

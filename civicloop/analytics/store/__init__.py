@@ -176,8 +176,12 @@ class EventStore:
 
     # -- the single writer ------------------------------------------------------------------
 
-    def connection(self) -> Any:
-        """The writer's DuckDB connection (opened on first use, with recovery)."""
+    def _connection(self) -> Any:
+        """The writer's DuckDB connection (opened on first use, with recovery).
+
+        Private to the analytics app: other apps ask `analytics.engine` for statistics and never
+        see a connection (docs/analytics/README.md).
+        """
         if self._duck is None:
             con = _connect(self.path, threads=self.duckdb_threads)
             con.execute(EVENTS_SCHEMA)
@@ -215,7 +219,7 @@ class EventStore:
 
         written = 0
         with self._write_lock:
-            con = self.connection()
+            con = self._connection()
             while True:
                 (last,) = con.execute("SELECT last_seq FROM writer_state").fetchall()[0]
                 self.outbox.delete_upto(last)
@@ -274,7 +278,7 @@ class EventStore:
         variant, properties.
         """
         with self._write_lock:
-            con = self.connection()
+            con = self._connection()
             before = con.execute("SELECT COUNT(*) FROM events").fetchall()[0][0]
             con.execute("BEGIN TRANSACTION")
             try:
@@ -299,7 +303,7 @@ class EventStore:
         """
         moved = 0
         with self._write_lock:
-            con = self.connection()
+            con = self._connection()
             days = con.execute(
                 "SELECT DISTINCT CAST(ts AS DATE) AS day FROM events WHERE ts < ?::TIMESTAMPTZ "
                 "ORDER BY day",
@@ -345,7 +349,7 @@ class EventStore:
                 file.unlink()
 
     def count(self) -> int:
-        return self.connection().execute("SELECT COUNT(*) FROM all_events").fetchall()[0][0]
+        return self._connection().execute("SELECT COUNT(*) FROM all_events").fetchall()[0][0]
 
     def close(self) -> None:
         if self._duck is not None:

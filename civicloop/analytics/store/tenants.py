@@ -129,7 +129,7 @@ class TenantStores:
         try:
             legacy.flush()
             rows = (
-                legacy.connection()
+                legacy._connection()
                 .execute(
                     f"SELECT experiment, COUNT(*) FROM {legacy.events_view} "
                     "WHERE name = '$exposure' AND experiment IS NOT NULL "
@@ -190,7 +190,7 @@ class TenantStores:
         legacy = EventStore(source)
         accepted = duplicates = 0
         try:
-            cursor = legacy.connection().execute(
+            cursor = legacy._connection().execute(
                 "SELECT event_id::VARCHAR, unit_id, name, epoch_us(ts), value, experiment, "
                 f"variant, properties FROM {legacy.events_view} ORDER BY ts, event_id"
             )

@@ -62,15 +62,7 @@ def event_clean(raw: object, *, now: datetime) -> CleanEvent:
         raise Rejected("event must be a JSON object")
     if not _FIELDS.issuperset(raw):
         raise Rejected(f"unknown field {sorted(raw.keys() - _FIELDS)[0]!r}")
-    event_id = raw.get("event_id")
-    if event_id is None:
-        raise Rejected("event_id is required")
-    key = _canonical_uuid_key(event_id)
-    if key is None:
-        try:  # other spellings (braces, no hyphens, URNs) are normalised
-            key = uuid.UUID(str(event_id)).bytes
-        except ValueError:
-            raise Rejected("event_id must be a UUID") from None
+    key = _event_key(raw.get("event_id"))
     event_id = _uuid_text(key)
     unit_id = raw.get("unit_id")
     if not isinstance(unit_id, str) or not 0 < len(unit_id) <= MAX_UNIT_CHARS:
@@ -78,17 +70,7 @@ def event_clean(raw: object, *, now: datetime) -> CleanEvent:
     name = raw.get("name")
     if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME_CHARS:
         raise Rejected(f"name must be a non-empty string of at most {MAX_NAME_CHARS} characters")
-    stamp = raw.get("timestamp")
-    if stamp is None:
-        raise Rejected("timestamp is required")
-    try:
-        moment = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
-        raise Rejected("timestamp must be ISO 8601 with a time zone, e.g. 2026-01-31T09:30:00Z")
-    if moment - now > MAX_FUTURE:
-        raise Rejected("timestamp is more than 24 hours in the future")
+    moment = _moment(raw.get("timestamp"), now)
     value = raw.get("value")
     if value is not None:
         if (
@@ -118,6 +100,34 @@ def event_clean(raw: object, *, now: datetime) -> CleanEvent:
     return CleanEvent(
         event_id, key, unit_id, name, ts_us, value, experiment, variant, properties_json
     )
+
+
+def _event_key(event_id: object) -> bytes:
+    """The 16 bytes of the event's UUID, however it is spelled."""
+    if event_id is None:
+        raise Rejected("event_id is required")
+    key = _canonical_uuid_key(event_id)
+    if key is None:
+        try:  # other spellings (braces, no hyphens, URNs) are normalised
+            key = uuid.UUID(str(event_id)).bytes
+        except ValueError:
+            raise Rejected("event_id must be a UUID") from None
+    return key
+
+
+def _moment(stamp: object, now: datetime) -> datetime:
+    """The event's time: ISO 8601 with a time zone, at most 24 hours ahead of ``now``."""
+    if stamp is None:
+        raise Rejected("timestamp is required")
+    try:
+        moment = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+        raise Rejected("timestamp must be ISO 8601 with a time zone, e.g. 2026-01-31T09:30:00Z")
+    if moment - now > MAX_FUTURE:
+        raise Rejected("timestamp is more than 24 hours in the future")
+    return moment
 
 
 def _canonical_uuid_key(value: object) -> bytes | None:

@@ -159,7 +159,7 @@ def test_assignment_endpoint_equals_the_sdk(world, store_dir, client):
     r = client.get(url + "u1", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert r.json()["variant"] is None  # a draft experiment assigns nobody
     exp_services.experiment_start(actor=staff, experiment=exp)
-    config = exp_services._config(exp)
+    config = exp_services.experiment_assignment_config(exp)
     seen = set()
     for i in range(30):
         unit = f"citizen-{i}"

@@ -53,7 +53,7 @@ def test_sigkill_at_random_points_then_recovery_keeps_every_acknowledged_event(t
     store.flush()
     stored = [
         r[0]
-        for r in store.connection().execute("SELECT event_id::VARCHAR FROM all_events").fetchall()
+        for r in store._connection().execute("SELECT event_id::VARCHAR FROM all_events").fetchall()
     ]
     assert len(stored) == len(set(stored)), "an event was written twice"
     must_have = {e["event_id"] for i in acknowledged for e in batches[i]}
@@ -64,7 +64,7 @@ def test_sigkill_at_random_points_then_recovery_keeps_every_acknowledged_event(t
     store.flush()
     stored = [
         r[0]
-        for r in store.connection().execute("SELECT event_id::VARCHAR FROM all_events").fetchall()
+        for r in store._connection().execute("SELECT event_id::VARCHAR FROM all_events").fetchall()
     ]
     assert sorted(stored) == sorted(e["event_id"] for e in events)
     fast = variant_statistics(store, "exp", METRICS)

@@ -33,7 +33,7 @@ def store(tmp_path):
 
 
 def _stored_ids(store: EventStore) -> list[str]:
-    rows = store.connection().execute("SELECT event_id::VARCHAR FROM all_events").fetchall()
+    rows = store._connection().execute("SELECT event_id::VARCHAR FROM all_events").fetchall()
     return [r[0] for r in rows]
 
 
@@ -129,7 +129,7 @@ def test_a_timestamp_just_inside_the_future_limit_is_accepted(store):
 def test_offsets_are_stored_as_the_same_utc_instant(store):
     store.accept([_event(1, timestamp="2026-05-01T14:30:00+02:00")])
     store.flush()
-    (ts,) = store.connection().execute("SELECT ts FROM all_events").fetchall()[0]
+    (ts,) = store._connection().execute("SELECT ts FROM all_events").fetchall()[0]
     assert ts == datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
 
 
@@ -195,7 +195,7 @@ def test_import_file_stores_every_valid_row_once_and_reports_bad_rows(store, tmp
         assert result.rejected[0][0] == 121
     assert calls[-1] == 120 + (0 if kind == "parquet" else 1)
     rows = (
-        store.connection()
+        store._connection()
         .execute("SELECT event_id::VARCHAR, value, properties FROM all_events ORDER BY value")
         .fetchall()
     )
@@ -223,7 +223,7 @@ def test_compaction_moves_old_days_to_parquet_without_changing_any_answer(tmp_pa
     store.flush()
     before = variant_statistics(store, "exp", METRICS)
     moved = store.compact(before=datetime(2026, 3, 15, tzinfo=UTC).date())
-    con = store.connection()
+    con = store._connection()
     hot = con.execute("SELECT COUNT(*) FROM events").fetchall()[0][0]
     assert moved > 0
     assert hot + moved == len(events) == store.count()

@@ -133,7 +133,7 @@ def test_iteration_cycle_through_the_api_matches_civicloop_analyze(
     # A simulated service: the SDK assigns, exposures and outcomes flow through the API.
     from civicloop.experiments.models import Experiment
 
-    config = services._config(Experiment.objects.get(pk=experiment_id))
+    config = services.experiment_assignment_config(Experiment.objects.get(pk=experiment_id))
     rng = random.Random(7)
     start = datetime.now(UTC) - timedelta(days=12)
     events, truth = [], {}

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from civicloop.core.models import AuditEvent
-from civicloop.experiments import services
+from civicloop.experiments import services, site_csv
 from civicloop.experiments.models import SiteObservation
 from civicloop.experiments.tests import factories as f
 
@@ -215,7 +215,7 @@ def test_file_level_problems_are_reported_and_nothing_is_recorded(
 
 
 def test_too_many_rows_are_refused(world, pilot, monkeypatch):
-    monkeypatch.setattr(services, "SITE_CSV_MAX_ROWS", 2)
+    monkeypatch.setattr(site_csv, "SITE_CSV_MAX_ROWS", 2)
     body = "".join(f"A,2025-01-{d:02d},1,false\n" for d in (6, 13, 20))
     r = _upload(world.client("staff"), pilot, HEADER + body)
     assert r.status_code == 422
@@ -231,7 +231,7 @@ def test_a_large_or_non_csv_file_is_refused_before_reading(world, pilot, monkeyp
     r = _upload(client, pilot, GOOD, name="sites.xlsx")
     assert r.status_code == 422
     assert "Upload a .csv file." in r.content.decode()
-    monkeypatch.setattr(services, "SITE_CSV_MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr(site_csv, "SITE_CSV_MAX_BYTES", 1024 * 1024)
     r = _upload(client, pilot, HEADER + "A,2025-01-06,1,false\n" * 60_000)
     assert r.status_code == 422
     assert "The file is larger than 1 MB." in r.content.decode()

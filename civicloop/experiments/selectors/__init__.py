@@ -1,0 +1,69 @@
+"""Every read of the experiments app, scoped by `core.permissions`.
+
+One module per sub-domain (the same names as `services/`, `api/` and `views/`); this package
+re-exports the public names so `from civicloop.experiments import selectors` keeps working.
+"""
+
+from civicloop.experiments.selectors.decisions import decision_for
+from civicloop.experiments.selectors.experiments import (
+    RefreshStatus,
+    RunningRow,
+    experiment_get,
+    experiment_get_by_key,
+    experiment_list,
+    refresh_status,
+    running_overview,
+)
+from civicloop.experiments.selectors.iterations import (
+    IterationFeedbackReader,
+    iteration_feedback,
+    iteration_feedback_register,
+    iteration_get,
+    iteration_tag,
+    iterations_tagged,
+    json_safe,
+)
+from civicloop.experiments.selectors.results import (
+    results_view,
+    snapshot_headline,
+    snapshot_latest,
+    snapshot_list,
+)
+from civicloop.experiments.selectors.services import (
+    TimelineEntry,
+    problem_services,
+    service_get,
+    service_list,
+    service_tag,
+    service_timeline,
+    services_tagged,
+)
+
+__all__ = [
+    "IterationFeedbackReader",
+    "RefreshStatus",
+    "RunningRow",
+    "TimelineEntry",
+    "decision_for",
+    "experiment_get",
+    "experiment_get_by_key",
+    "experiment_list",
+    "iteration_feedback",
+    "iteration_feedback_register",
+    "iteration_get",
+    "iteration_tag",
+    "iterations_tagged",
+    "json_safe",
+    "problem_services",
+    "refresh_status",
+    "results_view",
+    "running_overview",
+    "service_get",
+    "service_list",
+    "service_tag",
+    "service_timeline",
+    "services_tagged",
+    "snapshot_headline",
+    "snapshot_latest",
+    "snapshot_list",
+]

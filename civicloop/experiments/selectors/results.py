@@ -1,0 +1,83 @@
+"""Reads of results: snapshots, the results table and the one-line headline of a snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from civicloop.core.permissions import Principal
+from civicloop.experiments.models import (
+    Experiment,
+    ResultSnapshot,
+)
+from civicloop.experiments.selectors.experiments import experiment_list
+
+
+def snapshot_latest(*, experiment: Experiment) -> ResultSnapshot | None:
+    return experiment.snapshots.order_by("-computed_at", "-pk").first()
+
+
+def snapshot_list(*, viewer: Principal, ids: list[int]) -> list[ResultSnapshot]:
+    visible = experiment_list(viewer=viewer).values("pk")
+    return list(
+        ResultSnapshot.objects.filter(pk__in=ids, experiment_id__in=visible).select_related(
+            "experiment"
+        )
+    )
+
+
+def results_view(snapshot: ResultSnapshot | None) -> dict[str, Any]:
+    """Flattened rows for the results table (metric, variant, effect, interval, chance)."""
+    if snapshot is None or not snapshot.ok:
+        return {"rows": []}
+    rows = []
+    for key, entry in (snapshot.payload.get("metrics") or {}).items():
+        for v in entry.get("variants") or []:
+            rows.append(
+                {
+                    "metric": entry.get("name", key),
+                    "key": key,
+                    "role": entry["role"],
+                    "margin": entry.get("margin"),
+                    **v,
+                }
+            )
+        if entry.get("error"):
+            rows.append(
+                {
+                    "metric": entry.get("name", key),
+                    "key": key,
+                    "role": entry["role"],
+                    "error": entry["error"],
+                }
+            )
+    return {"rows": rows}
+
+
+def snapshot_headline(snapshot: ResultSnapshot) -> str:
+    """One line summarising a snapshot's primary effect, for decisions and timelines."""
+    payload = snapshot.payload or {}
+    if not snapshot.ok:
+        return f"not computed: {snapshot.error}"
+    if payload.get("design") == "randomised":
+        for key, entry in (payload.get("metrics") or {}).items():
+            if entry.get("role") == "primary" and entry.get("variants"):
+                v = entry["variants"][0]
+                if v.get("estimate") is None:
+                    return f"{key}: no estimate"
+                return (
+                    f"{key}: {v['variant']} vs control {v['estimate']:+.4g} "
+                    f"[{_fmt(v.get('ci_low'))}, {_fmt(v.get('ci_high'))}], "
+                    f"P(beat control) {_fmt(v.get('chance_to_beat_control'))}"
+                )
+        return "no primary result"
+    effect = payload.get("effect") or {}
+    if effect.get("estimate") is None:
+        return payload.get("error", "no estimate")
+    return (
+        f"effect {effect['estimate']:+.4g} [{_fmt(effect.get('ci_low'))}, "
+        f"{_fmt(effect.get('ci_high'))}], p = {_fmt(effect.get('p_value'))}"
+    )
+
+
+def _fmt(value: Any) -> str:
+    return "–" if value is None else f"{value:.3g}"

@@ -1,0 +1,118 @@
+"""Results: recompute an experiment's results into a snapshot, now or in the worker."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from civicloop.analytics.services import metric_definition_check
+from civicloop.core.permissions import Ability, Principal, require
+from civicloop.experiments import analysis
+from civicloop.experiments.models import (
+    Experiment,
+    ExperimentStatus,
+    ResultSnapshot,
+)
+from civicloop.stats import StatsInputError
+
+
+def _specs(experiment: Experiment) -> list[analysis.MetricSpec]:
+    out = []
+    for link in experiment.metric_links.select_related(
+        "metric", "metric__numerator", "metric__denominator"
+    ):
+        m = link.metric
+        out.append(
+            analysis.MetricSpec(
+                key=m.key,
+                name=m.name,
+                role=link.role,
+                stats_type=m.stats_type,
+                higher_is_better=m.higher_is_better,
+                margin=link.non_inferiority_margin,
+                definition=m.definition() if m.is_event_metric else None,
+            )
+        )
+    out.sort(key=lambda s: ["primary", "secondary", "guardrail"].index(s.role))
+    return out
+
+
+def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultSnapshot:
+    """Recompute the results of an experiment and store them as a snapshot (the writer's side)."""
+    from civicloop.analytics.services import event_store
+
+    experiment = Experiment.objects.select_related("iteration__service").get(pk=experiment.pk)
+    running = experiment.status == ExperimentStatus.RUNNING
+    try:
+        if experiment.is_randomised:
+            # The experiment's unit's own store: no other organisation's event is in it.
+            store = event_store(organization_id=experiment.unit_id)
+            if flush:
+                store.flush()
+            outcome = analysis.analyse_randomised(
+                store=store,
+                key=experiment.key,
+                specs=_specs(experiment),
+                control=experiment.control_variant,
+                variants=experiment.variants,
+                alpha=experiment.alpha,
+                running=running,
+                min_units=experiment.min_units_per_variant,
+            )
+        else:
+            rows = [
+                analysis.SiteRow(o.site, o.period, o.outcome, o.treated)
+                for o in experiment.site_observations.all()
+            ]
+            outcome = analysis.analyse_sites(
+                design=experiment.design,
+                rows=rows,
+                intervention=experiment.intervention_date,
+                alpha=experiment.alpha,
+            )
+    except (StatsInputError, ValueError) as error:
+        return ResultSnapshot.objects.create(
+            experiment=experiment,
+            computed_at=timezone.now(),
+            ok=False,
+            error=str(error),
+            warnings=[f"Results could not be computed: {error}"],
+        )
+    if experiment.started_at and running:
+        days_run = (timezone.now() - experiment.started_at).days
+        outcome.payload["days_run"] = days_run
+    return ResultSnapshot.objects.create(
+        experiment=experiment,
+        computed_at=timezone.now(),
+        ok=True,
+        payload=outcome.payload,
+        warnings=outcome.warnings,
+        maryland_sms=outcome.maryland_sms,
+        nesta_level=outcome.nesta_level,
+    )
+
+
+def _metrics_compile_check(experiment: Experiment) -> None:
+    """Refuse (422) a refresh whose event metrics no longer compile, e.g. stored custom SQL
+    that the metric language refuses, instead of failing in the worker."""
+    for link in experiment.metric_links.select_related(
+        "metric", "metric__numerator", "metric__denominator"
+    ):
+        if link.metric.is_event_metric:
+            metric_definition_check(link.metric, field="metrics", name_metric=True)
+
+
+def experiment_refresh_enqueue(*, actor: Principal, experiment: Experiment) -> None:
+    """Ask the worker to refresh the results once the current transaction commits."""
+    require(actor, Ability.MANAGE_EXPERIMENTS, experiment.iteration.service.unit_id)
+    _metrics_compile_check(experiment)
+    from civicloop.experiments.tasks import experiment_refresh_task
+
+    pk = experiment.pk
+
+    def enqueue() -> None:
+        result = experiment_refresh_task.enqueue(pk)
+        # Remember which task result to show on the results page (see refresh_status).
+        Experiment.objects.filter(pk=pk).update(refresh_task_id=str(result.id))
+
+    transaction.on_commit(enqueue)
