@@ -4,8 +4,6 @@ Signed-in people only (a browser session with the CSRF header): API keys answer 
 leaked key cannot mint staff accounts. Outside the admin's organisations everything is 404.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 
