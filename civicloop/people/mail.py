@@ -16,7 +16,7 @@ def message_data(message: EmailMessage) -> dict[str, Any]:
     html = ""
     if isinstance(message, EmailMultiAlternatives):
         html = next((str(c) for c, mime in message.alternatives if mime == "text/html"), "")
-    body = message.body
+    body = str(message.body)
     if getattr(message, "content_subtype", "plain") == "html":
         html, body = body, ""
     return {

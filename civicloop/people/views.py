@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -205,7 +207,7 @@ def person_role_add(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST, organizations=list(selectors.manageable_organizations(viewer=viewer))
     )
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return _back_to(person.pk)
     try:
         organization = selectors.organization_get(
@@ -333,7 +335,11 @@ def accept(request: HttpRequest) -> HttpResponse:
     token = request.POST.get("token") or request.GET.get("token", "")
     invitation = selectors.invitation_for_token(token)
     problem = services.invitation_problem(invitation)
-    context = {"page_title": _("Accept your invitation"), "token": token, "problem": problem}
+    context: dict[str, Any] = {
+        "page_title": _("Accept your invitation"),
+        "token": token,
+        "problem": problem,
+    }
     if problem is not None or invitation is None:
         return render(request, "people/accept.html", context, status=404)
     has_account = selectors.account_exists(invitation.email)
