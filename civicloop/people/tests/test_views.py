@@ -216,3 +216,66 @@ def test_admin_is_for_staff_with_a_second_factor(world):
     follow = client.get(response["Location"])
     assert follow.status_code == 302 and "/accounts/2fa/" in follow["Location"]
     assert world.client("staff").get("/admin/core/person/").status_code == 302
+
+
+def test_operators_with_a_second_factor_read_the_admin_but_do_not_edit_in_place(world):
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        generate_totp_secret,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    operator = Person.objects.create_superuser(email="root@example.org", password=PASSWORD)
+    secret = generate_totp_secret()
+    TOTP.activate(operator, secret)
+    client = Client()
+    client.post("/accounts/login/?next=/admin/", {"login": operator.email, "password": PASSWORD})
+    code = format_hotp_value(hotp_value(secret, next(iter(yield_hotp_counters_from_time()))))
+    assert client.post("/accounts/2fa/authenticate/", {"code": code})["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    people = client.get("/admin/core/person/")
+    assert people.status_code == 200 and b"staff@example.org" in people.content
+    assert client.get("/admin/core/person/add/").status_code == 403
+    assert client.get("/admin/core/auditevent/1/delete/").status_code in (403, 404)
+
+
+def test_an_invited_evaluator_is_taken_to_mfa_enrolment_at_first_sign_in(world, settings):
+    settings.CIVICLOOP_MFA_REQUIRED_ROLES = ["unit_staff", "evaluator", "auditor", "admin"]
+    staff = world.principal("staff")
+    from civicloop.people import services
+
+    sent = services.invitation_create(
+        actor=staff,
+        organization=world.unit,
+        email="eva@example.org",
+        role=Role.EVALUATOR,
+        base_url="http://testserver/",
+    )
+    token = re.search(r"token=([\w-]+)", sent.link).group(1)  # type: ignore[union-attr]
+    client = Client()
+    client.post(f"/people/join/?token={token}", {"password1": PASSWORD, "password2": PASSWORD})
+    response = client.post("/accounts/login/", {"login": "eva@example.org", "password": PASSWORD})
+    assert client.get(response["Location"])["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_someone_with_an_account_accepts_by_signing_in(world):
+    from civicloop.people import services
+
+    vendor = world.people["vendor"]
+    sent = services.invitation_create(
+        actor=world.principal("staff"),
+        organization=world.agency,
+        email=vendor.email,
+        role=Role.AGENCY_OFFICIAL,
+        base_url="http://testserver/",
+    )
+    path = sent.link.replace("http://testserver", "")
+    anonymous = Client().get(path)
+    assert b"already has an account" in anonymous.content
+    client = world.client("vendor")
+    assert client.post(path, {"token": path.split("token=")[1]}).status_code == 302
+    assert Membership.objects.filter(
+        person=vendor, organization=world.agency, role=Role.AGENCY_OFFICIAL
+    ).exists()
