@@ -23,6 +23,8 @@ def manageable_unit_ids(actor: Principal) -> set[int] | None:
     """Units whose people `actor` manages; None means every unit (operators, the system)."""
     if actor is SYSTEM or is_operator(actor):
         return None
+    if actor.person is None:
+        return set()  # API keys manage nobody: people are managed by signed-in people
     return actor.units_with(Ability.MANAGE_PEOPLE)
 
 

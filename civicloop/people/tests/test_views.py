@@ -139,8 +139,23 @@ def test_api_keys_cannot_manage_people(world):
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {secret}",
     )
-    assert response.status_code == 403
-    assert "signed-in person" in response.json()["detail"]
+    assert response.status_code == 404  # a key manages no organisation
+    listed = Client().get("/api/v1/people/memberships", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert listed.status_code == 200 and listed.json()["items"] == []
+    staff = world.people["staff"]
+    assert (
+        Client()
+        .get(f"/api/v1/people/{staff.pk}", HTTP_AUTHORIZATION=f"Bearer {secret}")
+        .status_code
+        == 404
+    )
+    new_org = Client().post(
+        "/api/v1/people/organizations",
+        {"kind": "agency", "name": "Key Agency"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert new_org.status_code == 403 and "signed-in person" in new_org.json()["detail"]
 
 
 def test_api_errors_name_the_field(world):
