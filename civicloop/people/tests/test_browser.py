@@ -23,6 +23,10 @@ def _link(body: str, pattern: str) -> str:
 
 def test_invite_a_colleague_who_sets_a_password_and_signs_in(live_server, page, world):
     sign_in(page, live_server.url, world.people["staff"].email)
+    page.goto(live_server.url + "/people/organisations/")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/people/{world.people['evaluator'].pk}/")
+    assert_accessible(page)
     page.goto(live_server.url + "/people/")
     assert_accessible(page)
     page.click("#main-content >> text=Invite someone")
