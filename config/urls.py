@@ -15,6 +15,11 @@ def _admin_signed_in(request: HttpRequest, extra_context: object = None) -> Http
     Django's own password form is never shown: signing in goes through allauth (MFA included)
     and allauth's ``secure_admin_login`` sends everyone else there with ``next``.
     """
+    from civicloop.core.mfa import session_passed_mfa
+
+    if not session_passed_mfa(request, request.user):  # type: ignore[arg-type]
+        # Staff without a second factor in this session: enrol first (the admin needs it).
+        return redirect("mfa_activate_totp")
     target = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -39,6 +44,7 @@ urlpatterns = [
     path("evidence/", include("civicloop.evidence.urls")),
     path("scaling/", include("civicloop.scaling.urls")),
     path("", include("civicloop.privacy.urls")),
+    path("people/", include("civicloop.people.urls")),
     path("admin/", admin.site.urls),
     path("", include("civicloop.core.urls")),
 ]

@@ -54,6 +54,9 @@ class Ability(enum.StrEnum):
     SEND_EVENTS = "send_events"
     # data subject requests (GDPR Art. 17): erase a person of the unit; unit staff only
     MANAGE_DATA_SUBJECTS = "manage_data_subjects"
+    # people (issue 13): invite people, change their roles, deactivate them, add partner
+    # organisations to the unit; unit staff only (civicloop/people, docs/people.md)
+    MANAGE_PEOPLE = "manage_people"
 
 
 # --- organisations that are not units: jurisdictions and research bodies (issue 12, F18) -----
@@ -70,7 +73,7 @@ NO_ROLE = "none"
 # The role table: what each role may do on objects of the unit it belongs to. One literal, read
 # top to bottom; `docs/roles.md` explains it in words and `test_role_abilities` pins it.
 UNIT_ROLE_ABILITIES: dict[str, frozenset[Ability]] = {
-    # unit staff run the unit: everything
+    # unit staff run the unit: everything, MANAGE_PEOPLE included
     Role.UNIT_STAFF: frozenset(Ability),
     # auditors read the portfolio, feedback, the market (and open proposals after the
     # deadline, to check the evaluation) and the audit log; they change nothing

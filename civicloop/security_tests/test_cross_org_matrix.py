@@ -64,6 +64,9 @@ PARAM_MODEL = {
     "iteration_id": "experiments.Iteration",
     "survey_id": "feedback.Survey",
     "link_id": "evidence.SharedReportLink",
+    "membership_id": "core.Membership",
+    "invitation_id": "people.Invitation",
+    "person_id": "core.Person",
 }
 SEGMENT_MODEL = {
     "portfolio": "portfolio.Problem",
@@ -84,6 +87,8 @@ SEGMENT_MODEL = {
     "sandboxes": "scaling.Sandbox",
     "people": "core.Person",
     "api-keys": "core.ApiKey",
+    "invitations": "people.Invitation",
+    "roles": "core.Membership",
 }
 # String parameters: (model, field) whose values are A's keys, or fixed values to try.
 STRING_PARAMS: dict[str, tuple[str, str] | list[str]] = {

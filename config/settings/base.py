@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "civicloop.evidence",
     "civicloop.scaling",
     "civicloop.privacy",
+    "civicloop.people",
 ]
 
 MIDDLEWARE = [
@@ -197,8 +198,11 @@ PASSWORD_HASHERS = [
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_ADAPTER = "civicloop.core.auth.AccountAdapter"
+# An address a person adds on their account page is confirmed by a link sent to it; signing in
+# does not wait for it (everyone was invited at an address that already proved itself).
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+# civicloop.core.auth.AccountAdapter, sending allauth's mail through the task queue.
+ACCOUNT_ADAPTER = "civicloop.people.adapter.PeopleAccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 LOGIN_REDIRECT_URL = "/portfolio/"
@@ -295,6 +299,20 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "civicloop@localhost")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 10))
+# EMAIL_URL (smtp://user:pass@host:587, smtps://…, console://, locmem://) wins over the above;
+# civicloop/people/email_url.py lists the forms, docs/operations.md ("E-mail") explains.
+if os.environ.get("EMAIL_URL"):
+    from civicloop.people.email_url import email_config
+
+    globals().update(email_config(os.environ["EMAIL_URL"]))
+# Mail is sent by the `civicloop.people.tasks.email_send` task; a failed send is tried again
+# after 1, 2, 4, 8 … minutes, this many attempts in all, and then logged as given up.
+CIVICLOOP_EMAIL_MAX_ATTEMPTS = int(os.environ.get("CIVICLOOP_EMAIL_MAX_ATTEMPTS", 5))
+# Days an invitation link stays valid (docs/people.md).
+CIVICLOOP_INVITATION_EXPIRY_DAYS = int(os.environ.get("CIVICLOOP_INVITATION_EXPIRY_DAYS", 7))
 
 # Every handler redacts query strings (`?unit=[redacted]`): they may hold e-mails and what people
 # typed. Django's own loggers are redefined so none keeps a handler without the filter.

@@ -11,4 +11,7 @@ DEBUG = env_bool("DEBUG", True)
 CIVICLOOP_MFA_EXEMPT_EMAILS = ["*@demo.civicloop.test"]
 CIVICLOOP_SEALING_KEYS = CIVICLOOP_SEALING_KEYS or dev_sealing_keys()  # noqa: F405
 # Mail is printed to the console unless an SMTP server is configured.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if not os.environ.get("EMAIL_URL"):
+    EMAIL_BACKEND = os.environ.get(
+        "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    )

@@ -24,6 +24,8 @@ AXES_ENABLED = True
 CIVICLOOP_MFA_REQUIRED_ROLES = []
 CIVICLOOP_SEALING_KEYS = CIVICLOOP_SEALING_KEYS or dev_sealing_keys()  # noqa: F405
 LANGUAGE_CODE = "en"
+# Mail stays in django.core.mail.outbox, whatever EMAIL_URL the environment holds.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # One event store per test process (each xdist worker, each concurrent run): DuckDB lets one
 # process hold a store, so a shared var/events made tests that refresh results without their own
