@@ -33,6 +33,7 @@ from civicloop.feedback.selectors.scores import (
 from civicloop.feedback.selectors.surveys import (
     problem_surveys,
     respondent_count,
+    survey_for_collection,
     survey_get,
     survey_list,
     survey_problem_choices,
@@ -70,6 +71,7 @@ __all__ = [
     "service_keys",
     "survey_get",
     "survey_list",
+    "survey_for_collection",
     "survey_problem_choices",
     "survey_public",
     "survey_representativeness",

@@ -71,3 +71,12 @@ def survey_problem_choices(*, viewer: Principal, unit: Organization) -> QuerySet
     if unit.pk not in viewer.units_with(Ability.MANAGE_FEEDBACK):
         return Problem.objects.none()
     return Problem.objects.filter(unit=unit).order_by("title")
+
+
+def survey_for_collection(*, viewer: Principal, pk: int) -> Survey | None:
+    """The survey `viewer` may collect responses for (an app's or kiosk's key), or None."""
+    return (
+        Survey.objects.filter(pk=pk)
+        .filter(scope_q(viewer, Ability.COLLECT_FEEDBACK, unit_field="unit_id"))
+        .first()
+    )
