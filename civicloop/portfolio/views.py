@@ -21,12 +21,16 @@ from civicloop.web.forms import apply_errors
 from civicloop.web.jinja import datefmt, number
 
 
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
 def _filters(g: QueryDict) -> selectors.ProblemFilters:
     return selectors.ProblemFilters(
         stage=g.get("stage") or None,
         facet=g.get("facet") or None,
-        agency=int(g["agency"]) if g.get("agency", "").isdigit() else None,
-        target_group=int(g["target_group"]) if g.get("target_group", "").isdigit() else None,
+        agency=_int_or_none(g.get("agency", "")),
+        target_group=_int_or_none(g.get("target_group", "")),
         tag=g.get("tag") or None,
         search=g.get("q") or None,
         off_track={"yes": True, "no": False}.get(g.get("off_track", "")),

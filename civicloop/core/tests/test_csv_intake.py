@@ -158,7 +158,7 @@ _names = st.lists(
     max_size=5,
     unique=True,
 )
-_value = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+_value = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"))
 
 
 @given(data=st.data(), names=_names, as_bytes=st.booleans())

@@ -186,7 +186,15 @@ def _response_links(
     return tagged_links(survey.unit_id, service_key, iteration_key)
 
 
-def _store_answers(response: Response, parsed: list[dict]) -> None:
+def _store(response: Response, parsed: list[dict], *, service_key: str, iteration_key: str) -> None:
+    """Save the response, linked to its unit's service and iteration, with its answers."""
+    survey = response.survey
+    response.service_key = (service_key or survey.service_key)[:100]
+    response.iteration_key = (iteration_key or survey.iteration_key)[:100]
+    response.service, response.iteration = _response_links(
+        survey, response.service_key, response.iteration_key
+    )
+    response.save(force_insert=True)
     Answer.objects.bulk_create(
         [
             Answer(
@@ -201,6 +209,42 @@ def _store_answers(response: Response, parsed: list[dict]) -> None:
             for p in parsed
         ]
     )
+
+
+def _checked_submission(
+    survey: Survey,
+    channel: str,
+    language: str,
+    respondent_id: str,
+    personal_respondent_id: Literal["refuse", "hash"],
+    tags: dict[str, str],
+    profile: dict[str, str],
+) -> tuple[str, str]:
+    """Refuse what cannot be stored; the language and respondent id to store."""
+    if survey.status != SurveyStatus.OPEN:
+        raise ValidationError({"survey": "This survey is closed."})
+    if channel not in Channel.values:
+        raise ValidationError({"channel": f"Choose one of: {', '.join(Channel.values)}."})
+    language = language if language in survey.languages or language in LANGUAGES else "en"
+    respondent_id = _respondent_id(respondent_id, personal_respondent_id)
+    tags_check(**tags)
+    _check_profile(profile)
+    return language, respondent_id
+
+
+def _duplicate_of(survey: Survey, fingerprint: str, when: datetime) -> Response | None:
+    """The same answers from the same client within the duplicate window, if any."""
+    return Response.objects.filter(
+        survey=survey, fingerprint=fingerprint, submitted_at__gte=when - DUPLICATE_WINDOW
+    ).first()
+
+
+def _submitted_when(submitted_at: datetime | None) -> datetime:
+    now = timezone.now()
+    when = submitted_at or now
+    if when > now + timedelta(minutes=5):
+        raise ValidationError({"submitted_at": "A response cannot come from the future."})
+    return when
 
 
 @transaction.atomic
@@ -223,47 +267,29 @@ def response_submit(
 ) -> SubmitResult:
     """Store one response; free text is redacted before anything is written.
 
-    Anyone may answer an open survey (its public page and widget: `actor` is `ANONYMOUS`); a
-    signed-in person or API key must be able to collect feedback for the survey's unit.
-    A response whose redacted answers match one from the same client (hashed address, API key
-    or respondent id) in the last 24 hours is a duplicate: the first one is returned instead.
-    A respondent id that is a personal identifier (national id, phone, IBAN, e-mail) is refused,
-    or, for the citizen-facing page and widget (`"hash"`), replaced by its keyed hash.
+    Anyone may answer an open survey (public page, widget: `actor` is `ANONYMOUS`); a signed-in
+    person or API key must be able to collect for the survey's unit. The same redacted answers
+    from the same client within 24 hours are a duplicate: the first response is returned. A
+    personal identifier as respondent id is refused, or (`"hash"`) replaced by its keyed hash.
     """
     if actor.is_authenticated:
         require(actor, Ability.COLLECT_FEEDBACK, survey)
-    if survey.status != SurveyStatus.OPEN:
-        raise ValidationError({"survey": "This survey is closed."})
-    if channel not in Channel.values:
-        raise ValidationError({"channel": f"Choose one of: {', '.join(Channel.values)}."})
-    language = language if language in survey.languages or language in LANGUAGES else "en"
-    respondent_id = _respondent_id(respondent_id, personal_respondent_id)
-    tags_check(service_key=service_key, iteration_key=iteration_key, variant=variant)
-    _check_profile(profile or {})
+    tags = {"service_key": service_key, "iteration_key": iteration_key, "variant": variant}
+    language, respondent_id = _checked_submission(
+        survey, channel, language, respondent_id, personal_respondent_id, tags, profile or {}
+    )
     parsed = _parse_answers(survey, answers, language)
-    now = timezone.now()
-    when = submitted_at or now
-    if when > now + timedelta(minutes=5):
-        raise ValidationError({"submitted_at": "A response cannot come from the future."})
+    when = _submitted_when(submitted_at)
     fingerprint = _fingerprint(survey, client or respondent_id, parsed)
-    earlier = Response.objects.filter(
-        survey=survey, fingerprint=fingerprint, submitted_at__gte=when - DUPLICATE_WINDOW
-    ).first()
+    earlier = _duplicate_of(survey, fingerprint, when)
     if earlier is not None:
         return SubmitResult(earlier, True)
     clean_profile, counts = _profile_and_counts(profile or {}, parsed, channel)
-    service_key = (service_key or survey.service_key)[:100]
-    iteration_key = (iteration_key or survey.iteration_key)[:100]
-    linked_service, linked_iteration = _response_links(survey, service_key, iteration_key)
-    response = Response.objects.create(
+    response = Response(
         survey=survey,
         submitted_at=when,
         channel=channel,
         language=language,
-        service_key=service_key,
-        iteration_key=iteration_key,
-        service=linked_service,
-        iteration=linked_iteration,
         variant=(variant or survey.variant)[:60],
         page=_clean_page(page),
         respondent_id=respondent_id,
@@ -271,7 +297,7 @@ def response_submit(
         fingerprint=fingerprint,
         redactions=counts,
     )
-    _store_answers(response, parsed)
+    _store(response, parsed, service_key=service_key, iteration_key=iteration_key)
     audit_record(
         # a citizen's answer is recorded as the system's, as before: no one is named
         actor=actor if actor.is_authenticated else SYSTEM,

@@ -63,6 +63,18 @@ def _check_target_groups(unit: Organization, groups: list[TargetGroup]) -> None:
         raise ValidationError({"target_groups": "Target groups must belong to the same unit."})
 
 
+def _record_first_gate(actor: Principal, problem: Problem) -> None:
+    StageTransition.objects.create(
+        problem=problem,
+        from_stage="",
+        to_stage=Stage.IDENTIFIED,
+        decided_by=actor.person,
+        decided_by_label=actor.label,
+        decided_at=timezone.now(),
+        rationale="Problem recorded",
+    )
+
+
 @transaction.atomic
 def problem_create(
     *,
@@ -103,19 +115,10 @@ def problem_create(
     )
     validated(problem)
     problem.save()
-    groups = target_groups or []
-    _check_target_groups(unit, groups)
-    problem.target_groups.set(groups)
+    _check_target_groups(unit, target_groups or [])
+    problem.target_groups.set(target_groups or [])
     problem.tags.set(_tags_for(unit, tags or []))
-    StageTransition.objects.create(
-        problem=problem,
-        from_stage="",
-        to_stage=Stage.IDENTIFIED,
-        decided_by=actor.person,
-        decided_by_label=actor.label,
-        decided_at=timezone.now(),
-        rationale="Problem recorded",
-    )
+    _record_first_gate(actor, problem)
     audit_record(
         actor=actor,
         action=PortfolioEvent.PROBLEM_CREATED,
