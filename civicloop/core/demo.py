@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from civicloop.core import services
 from civicloop.core.models import Organization, OrganizationKind, Person, Role
+from civicloop.core.permissions import SYSTEM
 
 DEMO_PASSWORD = "civicloop-demo-2026"  # noqa: S105 - demo accounts only, printed by `make run`
 DEMO_DOMAIN = "demo.civicloop.test"
@@ -57,7 +58,7 @@ def demo_people_lines() -> list[str]:
 
 def load_core_demo() -> DemoOrgs:
     unit = services.organization_create(
-        actor=None,
+        actor=SYSTEM,
         kind=OrganizationKind.UNIT,
         name="Villanueva Digital Transformation Unit",
         slug="villanueva-dtu",
@@ -65,13 +66,13 @@ def load_core_demo() -> DemoOrgs:
     )
     agencies = {
         key: services.organization_create(
-            actor=None, kind=OrganizationKind.AGENCY, name=name, slug=key, unit=unit, country="ES"
+            actor=SYSTEM, kind=OrganizationKind.AGENCY, name=name, slug=key, unit=unit, country="ES"
         )
         for key, name in AGENCIES
     }
     jurisdictions = {
         key: services.organization_create(
-            actor=None,
+            actor=SYSTEM,
             kind=OrganizationKind.JURISDICTION,
             name=name,
             slug=key,
@@ -83,7 +84,7 @@ def load_core_demo() -> DemoOrgs:
     }
     companies = {
         key: services.organization_create(
-            actor=None,
+            actor=SYSTEM,
             kind=OrganizationKind.COMPANY,
             name=name,
             slug=key,
@@ -98,6 +99,6 @@ def load_core_demo() -> DemoOrgs:
         person = services.person_create(
             email=f"{local}@{DEMO_DOMAIN}", password=DEMO_PASSWORD, full_name=full_name
         )
-        services.membership_add(actor=None, person=person, organization=orgs[org_key], role=role)
+        services.membership_add(actor=SYSTEM, person=person, organization=orgs[org_key], role=role)
         people[key] = person
     return DemoOrgs(unit, agencies, jurisdictions, companies, people)

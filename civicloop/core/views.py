@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.core import health, selectors, services
-from civicloop.core.audit import audit_record, audit_verify
-from civicloop.core.events import CoreEvent
+from civicloop.core.audit import audit_verify
 from civicloop.core.forms import ApiKeyForm, PrioritisationWeightsForm
 from civicloop.core.http import principal
 from civicloop.core.mfa import may_create_api_key
 from civicloop.core.permissions import Ability
+from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.exports import csv_response
+from civicloop.web.forms import apply_errors
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,9 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not can_create:
         status = 403
     elif request.method == "POST" and form.is_valid():
-        unit = next((u for u in units if str(u.pk) == request.POST.get("unit")), units[0])
+        unit = page_unit(request, Ability.MANAGE_API_KEYS)
+        if unit is None:  # the page's select names the unit whenever there are several
+            return choose_unit(request, Ability.MANAGE_API_KEYS, title=_("API keys"))
         try:
             created = services.apikey_create(
                 actor=viewer,
@@ -79,8 +82,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                 scope=form.cleaned_data["scope"],
             )
         except ValidationError as error:
-            for name, msgs in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, msgs)
+            apply_errors(form, error)
         else:
             form = ApiKeyForm()
     return render(
@@ -119,7 +121,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if request.GET.get("action"):
         events = events.filter(action=request.GET["action"])
     if request.GET.get("format") == "csv":
-        audit_record(actor=viewer, action=CoreEvent.AUDIT_LOG_EXPORTED, metadata={"format": "csv"})
+        services.audit_log_export_record(actor=viewer, fmt="csv")
         rows = (
             (
                 e.sequence,
@@ -153,13 +155,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def prioritisation(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
-    units = list(selectors.units_for(viewer=viewer, ability=Ability.MANAGE_SETTINGS))
-    if not units:
-        raise Http404("Not found")
-    unit = next(
-        (u for u in units if str(u.pk) == request.POST.get("unit", request.GET.get("unit"))),
-        units[0],
-    )
+    unit = page_unit(request, Ability.MANAGE_SETTINGS)
+    if unit is None:
+        return choose_unit(request, Ability.MANAGE_SETTINGS, title=_("Prioritisation weights"))
     current = {
         "impact": 1.0,
         "reach": 1.0,
@@ -172,8 +170,7 @@ def prioritisation(request: HttpRequest) -> HttpResponse:
         try:
             services.unit_weights_update(actor=viewer, unit=unit, weights=form.cleaned_data)
         except ValidationError as error:
-            for name, msgs in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, msgs)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Prioritisation weights saved."))
             return redirect("core:prioritisation")
@@ -184,6 +181,6 @@ def prioritisation(request: HttpRequest) -> HttpResponse:
             "page_title": _("Prioritisation weights"),
             "form": form,
             "unit": unit,
-            "units": units,
+            "units": selectors.units_for(viewer=viewer, ability=Ability.MANAGE_SETTINGS),
         },
     )

@@ -2,18 +2,17 @@
 
 import math
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from typing_extensions import TypedDict
 
 from civicloop.core.http import InputSchema, Pagination, principal, require_write
-from civicloop.core.permissions import Ability, can
 from civicloop.feedback import abuse, selectors, services
-from civicloop.feedback.models import Survey
 
 router = Router(tags=["feedback"])
 
@@ -48,6 +47,22 @@ class FeedbackOut(Schema):
     redactions: dict[str, int]
 
 
+class SurveyQuestionOut(TypedDict):
+    """One question. A TypedDict, not a Schema: pydantic models reserve the name `construct`."""
+
+    key: str
+    kind: Annotated[str, Field(description="`scale`, `choice` or `text`.")]
+    text: Annotated[dict[str, str], Field(description="The question by language code.")]
+    construct: Annotated[str, Field(description="What a scale measures (`govuk`, `nps`, …).")]
+    scale_min: int | None
+    scale_max: int | None
+    choices: Annotated[
+        list[dict[str, str]],
+        Field(description="For choice questions: `value` and its text by language code."),
+    ]
+    required: bool
+
+
 class SurveyOut(Schema):
     id: int
     slug: str
@@ -59,21 +74,21 @@ class SurveyOut(Schema):
     variant: str
     retention_days: int
     problem_id: int | None
-    questions: list[dict[str, Any]]
+    questions: list[SurveyQuestionOut]
 
     @staticmethod
-    def resolve_questions(obj) -> list[dict[str, Any]]:
+    def resolve_questions(obj: Any) -> list[SurveyQuestionOut]:
         return [
-            {
-                "key": q.key,
-                "kind": q.kind,
-                "text": q.text,
-                "construct": q.construct,
-                "scale_min": q.scale_min,
-                "scale_max": q.scale_max,
-                "choices": q.choices,
-                "required": q.required,
-            }
+            SurveyQuestionOut(
+                key=q.key,
+                kind=q.kind,
+                text=q.text,
+                construct=q.construct,
+                scale_min=q.scale_min,
+                scale_max=q.scale_max,
+                choices=q.choices,
+                required=q.required,
+            )
             for q in obj.questions.all()
         ]
 
@@ -180,11 +195,18 @@ class ThemeOut(Schema):
     pinned: bool
 
 
+class ThemeTrendOut(Schema):
+    theme: str = Field(..., description="The theme's label, or `(no theme)`.")
+    group: str = Field(..., description="The iteration, variant or month (`YYYY-MM`).")
+    comments: int
+    share: float = Field(..., description="Of the group's comments, from 0 to 1.")
+
+
 class ThemesOut(Schema):
     survey_id: int
     comments: int
     themes: list[ThemeOut]
-    trends: list[dict[str, Any]]
+    trends: list[ThemeTrendOut]
 
 
 @router.post(
@@ -192,14 +214,14 @@ class ThemesOut(Schema):
     response={201: FeedbackOut, 200: FeedbackOut},
     summary="Submit one response (apps and kiosks)",
 )
-def submit_feedback(request: HttpRequest, payload: FeedbackIn):
+def submit_feedback(request: HttpRequest, payload: FeedbackIn) -> Status:
     """Needs a write API key of the survey's unit. A repeat of the same answers from the same
     key within 24 hours answers 200 with `duplicate: true` and stores nothing new."""
     if len(request.body) > MAX_BODY_BYTES:
         raise HttpError(413, f"body: the request is larger than {MAX_BODY_BYTES} bytes.")
     actor = require_write(request)
-    survey = Survey.objects.filter(pk=payload.survey_id).first()
-    if survey is None or not can(actor, Ability.COLLECT_FEEDBACK, unit_id=survey.unit_id):
+    survey = selectors.survey_for_collection(viewer=actor, pk=payload.survey_id)
+    if survey is None:
         raise ValidationError(
             {"survey_id": "No open survey with this id that you can collect for."}
         )
@@ -221,18 +243,18 @@ def submit_feedback(request: HttpRequest, payload: FeedbackIn):
         submitted_at=payload.submitted_at,
         actor=actor,
     )
-    body = {
-        "id": result.response.pk,
-        "survey_id": survey.pk,
-        "duplicate": result.duplicate,
-        "redactions": result.response.redactions,
-    }
+    body = FeedbackOut(
+        id=result.response.pk,
+        survey_id=survey.pk,
+        duplicate=result.duplicate,
+        redactions=result.response.redactions,
+    )
     return Status(200 if result.duplicate else 201, body)
 
 
 @router.get("/surveys", response=list[SurveyOut], summary="List surveys")
 @paginate(Pagination)
-def list_surveys(request: HttpRequest):
+def list_surveys(request: HttpRequest) -> Any:
     return selectors.survey_list(viewer=principal(request)).prefetch_related("questions")
 
 
@@ -292,34 +314,36 @@ def _target_weighted(check: selectors.TargetCheck) -> dict[str, Any]:
         "unknown `by` answers 422 naming `by`."
     ),
 )
-def survey_scores(
+def get_survey_scores(
     request: HttpRequest,
     survey_id: int,
     by: Literal["iteration", "variant", "month", "channel", "language"] | None = None,
-):
+) -> ScoresOut:
     survey = selectors.survey_get(viewer=principal(request), pk=survey_id)
     groups = selectors.survey_scores(survey=survey, by=by)
-    return {
-        "survey_id": survey.pk,
-        "by": by,
-        "groups": {g: [s.to_dict() for s in scores] for g, scores in groups.items()},
-        "weighted": [
-            _target_weighted(check) for check in selectors.survey_target_checks(survey=survey)
-        ],
-    }
+    return ScoresOut.model_validate(
+        {
+            "survey_id": survey.pk,
+            "by": by,
+            "groups": {g: [s.to_dict() for s in scores] for g, scores in groups.items()},
+            "weighted": [
+                _target_weighted(check) for check in selectors.survey_target_checks(survey=survey)
+            ],
+        }
+    )
 
 
 @router.get("/surveys/{survey_id}/themes", response=ThemesOut, summary="A survey's themes")
-def survey_themes(
+def get_survey_themes(
     request: HttpRequest,
     survey_id: int,
     trend_by: Literal["iteration", "variant", "month"] = "iteration",
-):
+) -> ThemesOut:
     survey = selectors.survey_get(viewer=principal(request), pk=survey_id)
     themes = selectors.survey_themes(survey=survey)
-    return {
-        "survey_id": survey.pk,
-        "comments": sum(t.size for t in themes),
-        "themes": themes,
-        "trends": selectors.theme_trends(survey=survey, by=trend_by),
-    }
+    return ThemesOut(
+        survey_id=survey.pk,
+        comments=sum(t.size for t in themes),
+        themes=[ThemeOut.from_orm(t) for t in themes],
+        trends=[ThemeTrendOut(**row) for row in selectors.theme_trends(survey=survey, by=trend_by)],
+    )

@@ -15,7 +15,7 @@ from civicloop.feedback.models import Channel
 if TYPE_CHECKING:
     from civicloop.feedback.models import Survey
 
-NONE = "(none)"  # the group of responses without a value (selectors._group_value)
+NONE = "(none)"  # the group of responses without a value (selectors.scores.group_value)
 
 DIMENSIONS = {
     "iteration": gettext_noop("Iteration"),

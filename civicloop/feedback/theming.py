@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.http import Http404
 
 from civicloop.core.audit import audit_record
-from civicloop.core.permissions import Ability, Principal, can
+from civicloop.core.permissions import SYSTEM, Ability, Principal, require
 from civicloop.feedback.events import FeedbackEvent
 from civicloop.feedback.models import Answer, QuestionKind, Survey, Theme, ThemeRun
 from civicloop.text import Theme as TextTheme
@@ -32,12 +31,11 @@ def _comments(survey: Survey) -> list[Answer]:
     )
 
 
-def theme_run_queue(*, actor: Principal | None, survey: Survey) -> ThemeRun:
+def theme_run_queue(*, actor: Principal, survey: Survey) -> ThemeRun:
     """Queue a theme run as a background task (runs at once under the immediate backend)."""
     from civicloop.feedback.tasks import refresh_themes
 
-    if actor is not None and not can(actor, Ability.MANAGE_FEEDBACK, unit_id=survey.unit_id):
-        raise Http404("Not found")
+    require(actor, Ability.MANAGE_FEEDBACK, survey.unit_id)
     run = ThemeRun.objects.create(survey=survey)
     transaction.on_commit(lambda: refresh_themes.enqueue(run.pk))
     return run
@@ -67,7 +65,7 @@ def themes_refresh(*, survey: Survey, run: ThemeRun | None = None) -> ThemeRun:
         run.backend = backend_for(languages) if answers else ""
         run.save()
         audit_record(
-            actor=None,
+            actor=SYSTEM,
             action=FeedbackEvent.THEMES_REFRESHED,
             obj=survey,
             organization=survey.unit_id,
@@ -165,8 +163,7 @@ def theme_edit(
     """
     from django.core.exceptions import ValidationError
 
-    if not can(actor, Ability.MANAGE_FEEDBACK, unit_id=survey.unit_id):
-        raise Http404("Not found")
+    require(actor, Ability.MANAGE_FEEDBACK, survey.unit_id)
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     result = current_result(survey)
     known = {t.id for t in result.themes}
@@ -179,28 +176,7 @@ def theme_edit(
     if unknown_comments:
         raise ValidationError({"comments": "Some comments are not in this survey."})
     try:
-        if operation == "accept":
-            outcome = edits.accept(result, _need(theme_key))
-        elif operation == "rename":
-            outcome = edits.rename(result, _need(theme_key), label or "")
-        elif operation == "merge":
-            outcome = edits.merge(result, list(theme_keys), label or None)
-        elif operation == "split":
-            members = result.members(_need(theme_key))
-            moved = [k for k in members if k in set(comment_keys)]
-            rest = [k for k in members if k not in set(comment_keys)]
-            if not moved or not rest:
-                raise ValueError("comments: choose some, but not all, comments of the theme")
-            old_label = result.theme(_need(theme_key)).label
-            outcome = edits.split(
-                result, _need(theme_key), [moved, rest], [label or None, old_label]
-            )[0]
-        elif operation == "reassign":
-            if len(comment_keys) != 1:
-                raise ValueError("comments: choose one comment to move")
-            outcome = edits.reassign(result, comment_keys[0], _need(theme_key))
-        else:
-            raise ValueError("operation: choose accept, rename, merge, split or reassign")
+        outcome = _apply_edit(edits, result, operation, theme_key, theme_keys, label, comment_keys)
     except ValueError as error:
         name, _, message = str(error).partition(": ")
         raise ValidationError({name if message else "operation": message or str(error)}) from None
@@ -221,6 +197,37 @@ def theme_edit(
         },
     )
     return outcome
+
+
+def _apply_edit(
+    edits: ThemeEdits,
+    result: ThemeResult,
+    operation: str,
+    theme_key: str | None,
+    theme_keys: Sequence[str],
+    label: str | None,
+    comment_keys: list[str],
+) -> str:
+    """Record one decision in `edits`; a ValueError says "field: rule" when it cannot be."""
+    if operation == "accept":
+        return edits.accept(result, _need(theme_key))
+    if operation == "rename":
+        return edits.rename(result, _need(theme_key), label or "")
+    if operation == "merge":
+        return edits.merge(result, list(theme_keys), label or None)
+    if operation == "split":
+        members = result.members(_need(theme_key))
+        moved = [k for k in members if k in set(comment_keys)]
+        rest = [k for k in members if k not in set(comment_keys)]
+        if not moved or not rest:
+            raise ValueError("comments: choose some, but not all, comments of the theme")
+        old_label = result.theme(_need(theme_key)).label
+        return edits.split(result, _need(theme_key), [moved, rest], [label or None, old_label])[0]
+    if operation == "reassign":
+        if len(comment_keys) != 1:
+            raise ValueError("comments: choose one comment to move")
+        return edits.reassign(result, comment_keys[0], _need(theme_key))
+    raise ValueError("operation: choose accept, rename, merge, split or reassign")
 
 
 def _need(theme_key: str | None) -> str:

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
@@ -16,8 +17,9 @@ from civicloop.core.http import (
     principal,
     require_write,
 )
-from civicloop.core.models import Organization, OrganizationKind
-from civicloop.core.permissions import Ability
+from civicloop.core.models import Organization
+from civicloop.core.permissions import Ability, acting_unit
+from civicloop.core.selectors import agencies_for_unit
 from civicloop.portfolio import selectors, services
 from civicloop.portfolio.models import Facet, KpiCategory, Stage, TargetGroup
 
@@ -187,26 +189,8 @@ class MeasurementIn(InputSchema):
     replace: bool = False
 
 
-def _unit_for(request: HttpRequest, unit_id: int | None) -> Organization:
-    from django.core.exceptions import ValidationError
-
-    actor = principal(request)
-    units = sorted(actor.units_with(Ability.EDIT_PORTFOLIO))
-    if unit_id is not None:
-        if unit_id not in units:
-            raise ValidationError({"unit_id": "You cannot edit that unit's portfolio."})
-        return Organization.objects.get(pk=unit_id)
-    if len(units) != 1:
-        if not units:
-            raise PermissionError("You cannot edit any unit's portfolio.")
-        raise ValidationError({"unit_id": "You belong to several units: say which."})
-    return Organization.objects.get(pk=units[0])
-
-
-def _groups(unit: Organization, ids: list[int]) -> list[TargetGroup]:
-    from django.core.exceptions import ValidationError
-
-    groups = list(TargetGroup.objects.filter(unit=unit, pk__in=ids))
+def _groups(request: HttpRequest, unit: Organization, ids: list[int]) -> list[TargetGroup]:
+    groups = selectors.target_groups_by_id(viewer=principal(request), unit=unit, ids=ids)
     if len(groups) != len(set(ids)):
         raise ValidationError(
             {"target_group_ids": "One or more target groups do not exist in this unit."}
@@ -241,13 +225,9 @@ def list_problems(
 
 @router.post("/problems", response={201: ProblemOut}, summary="Frame a new problem")
 def create_problem(request: HttpRequest, payload: ProblemIn):
-    from django.core.exceptions import ValidationError
-
     actor = require_write(request)
-    unit = _unit_for(request, payload.unit_id)
-    agency = Organization.objects.filter(
-        pk=payload.owner_agency_id, unit=unit, kind=OrganizationKind.AGENCY
-    ).first()
+    unit = acting_unit(actor, Ability.EDIT_PORTFOLIO, payload.unit_id)
+    agency = agencies_for_unit(unit_id=unit.pk).filter(pk=payload.owner_agency_id).first()
     if agency is None:
         raise ValidationError({"owner_agency_id": "No agency with this id works with your unit."})
     problem = services.problem_create(
@@ -259,7 +239,7 @@ def create_problem(request: HttpRequest, payload: ProblemIn):
         facet=payload.facet,
         causes=payload.causes,
         sdg_target=payload.sdg_target,
-        target_groups=_groups(unit, payload.target_group_ids),
+        target_groups=_groups(request, unit, payload.target_group_ids),
         tags=payload.tags,
         impact=payload.impact,
         reach=payload.reach,
@@ -284,7 +264,7 @@ def update_problem(request: HttpRequest, problem_id: int, payload: ProblemPatch)
     services.problem_update(
         actor=actor,
         problem=problem,
-        target_groups=_groups(problem.unit, group_ids) if group_ids is not None else None,
+        target_groups=_groups(request, problem.unit, group_ids) if group_ids is not None else None,
         tags=tags,
         **{k: v for k, v in data.items() if v is not None},
     )
@@ -296,7 +276,7 @@ def update_problem(request: HttpRequest, problem_id: int, payload: ProblemPatch)
     response=list[StageTransitionOut],
     summary="Move a problem through a stage gate",
 )
-def move_stage(request: HttpRequest, problem_id: int, payload: StageMoveIn):
+def move_problem_stage(request: HttpRequest, problem_id: int, payload: StageMoveIn):
     """Returns the problem's whole stage history. Skipping a gate or closing needs `rationale`."""
     actor = require_write(request)
     problem = selectors.problem_get(viewer=actor, pk=problem_id)
@@ -325,7 +305,7 @@ def list_target_groups(request: HttpRequest):
 @router.post("/target-groups", response={201: TargetGroupOut}, summary="Describe a target group")
 def create_target_group(request: HttpRequest, payload: TargetGroupIn):
     actor = require_write(request)
-    unit = _unit_for(request, payload.unit_id)
+    unit = acting_unit(actor, Ability.EDIT_PORTFOLIO, payload.unit_id)
     group = services.target_group_create(
         actor=actor,
         unit=unit,
@@ -346,8 +326,6 @@ def list_kpis(request: HttpRequest, problem_id: ObjectId | None = None):
 @router.post("/problems/{problem_id}/kpis", response={201: KpiOut}, summary="Define a KPI")
 def create_kpi(request: HttpRequest, problem_id: int, payload: KpiIn):
     """Give `template` to start from a GOV.UK KPI; otherwise name, category, unit and direction."""
-    from django.core.exceptions import ValidationError
-
     actor = require_write(request)
     problem = selectors.problem_get(viewer=actor, pk=problem_id)
     data = payload.dict()

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability, Principal, scope_q
 from civicloop.portfolio.models import Kpi, Measurement, Problem, StageTransition, TargetGroup
 
@@ -203,3 +204,19 @@ def kpi_status(kpi: Kpi, today: date | None = None) -> KpiStatus:
     return KpiStatus(
         kpi.pk, latest.value, latest.date, round(progress, 4), round(expected, 4), off_track, better
     )
+
+
+def agency_filter_choices(*, viewer: Principal) -> QuerySet[Organization]:
+    """The agencies the portfolio list can be filtered by: those of the viewer's units, and the
+    viewer's own agencies."""
+    agencies = Organization.objects.filter(
+        unit_id__in=viewer.units_with(Ability.VIEW_PORTFOLIO), kind=OrganizationKind.AGENCY
+    ) | Organization.objects.filter(pk__in=viewer.agencies_with(Ability.VIEW_PORTFOLIO))
+    return agencies.distinct().order_by("name")
+
+
+def target_groups_by_id(
+    *, viewer: Principal, unit: Organization, ids: list[int]
+) -> list[TargetGroup]:
+    """The target groups of `unit` among `ids` that the viewer may see."""
+    return list(target_group_list(viewer=viewer).filter(unit=unit, pk__in=ids).distinct())

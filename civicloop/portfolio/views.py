@@ -5,38 +5,45 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicloop.core.audit import audit_record
 from civicloop.core.http import principal
-from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability, can
-from civicloop.core.selectors import units_for
 from civicloop.portfolio import forms, selectors, services
-from civicloop.portfolio.events import PortfolioEvent
-from civicloop.portfolio.models import Facet, Stage, TargetGroup
+from civicloop.portfolio.models import Facet, Problem, Stage
+from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.charts import trend_chart
 from civicloop.web.exports import csv_response, json_response
+from civicloop.web.forms import apply_errors
 from civicloop.web.jinja import datefmt, number
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    for name, msgs in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, msgs)
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
 
 
-def _edit_unit(request: HttpRequest) -> Organization:
-    units = list(units_for(viewer=principal(request), ability=Ability.EDIT_PORTFOLIO))
-    if not units:
-        raise Http404("Not found")
-    chosen = request.GET.get("unit") or request.POST.get("unit")
-    for unit in units:
-        if str(unit.pk) == chosen:
-            return unit
-    return units[0]
+def _filters(g: QueryDict) -> selectors.ProblemFilters:
+    return selectors.ProblemFilters(
+        stage=g.get("stage") or None,
+        facet=g.get("facet") or None,
+        agency=_int_or_none(g.get("agency", "")),
+        target_group=_int_or_none(g.get("target_group", "")),
+        tag=g.get("tag") or None,
+        search=g.get("q") or None,
+        off_track={"yes": True, "no": False}.get(g.get("off_track", "")),
+        sort=g.get("sort") or "priority",
+    )
+
+
+def _export(request: HttpRequest, problems: list[Problem], fmt: str) -> HttpResponse:
+    rows = services.portfolio_export(actor=principal(request), problems=problems, fmt=fmt)
+    if fmt == "json":
+        return json_response("portfolio.json", {"problems": rows})
+    headers = list(rows[0].keys()) if rows else ["id", "title"]
+    return csv_response("portfolio.csv", headers, [list(r.values()) for r in rows])
 
 
 @login_required
@@ -46,54 +53,11 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         viewer.units_with(Ability.VIEW_PORTFOLIO) or viewer.agencies_with(Ability.VIEW_PORTFOLIO)
     ):
         raise Http404("Not found")
-    g = request.GET
-    off_track = {"yes": True, "no": False}.get(g.get("off_track", ""))
-    filters = selectors.ProblemFilters(
-        stage=g.get("stage") or None,
-        facet=g.get("facet") or None,
-        agency=int(g["agency"]) if g.get("agency", "").isdigit() else None,
-        target_group=int(g["target_group"]) if g.get("target_group", "").isdigit() else None,
-        tag=g.get("tag") or None,
-        search=g.get("q") or None,
-        off_track=off_track,
-        sort=g.get("sort") or "priority",
-    )
+    filters = _filters(request.GET)
     problems = selectors.problem_list(viewer=viewer, filters=filters)
-    fmt = g.get("format")
+    fmt = request.GET.get("format")
     if fmt in ("csv", "json"):
-        audit_record(
-            actor=viewer,
-            action=PortfolioEvent.PORTFOLIO_EXPORTED,
-            metadata={"format": fmt, "rows": len(problems)},
-        )
-        # problem_list attaches priority_score and off_track to each problem at run time.
-        rows = [
-            {
-                "id": p.pk,
-                "title": p.title,
-                "stage": p.stage,
-                "facet": p.facet,
-                "owner_agency": p.owner_agency.name,
-                "target_groups": "; ".join(t.name for t in p.target_groups.all()),
-                "tags": "; ".join(t.name for t in p.tags.all()),
-                "priority_score": p.priority_score,  # type: ignore[attr-defined]
-                "off_track": p.off_track,  # type: ignore[attr-defined]
-                "impact": p.impact,
-                "reach": p.reach,
-                "urgency": p.urgency,
-                "effort": p.effort,
-                "updated_at": p.updated_at.isoformat(),
-            }
-            for p in problems
-        ]
-        if fmt == "json":
-            return json_response("portfolio.json", {"problems": rows})
-        headers = list(rows[0].keys()) if rows else ["id", "title"]
-        return csv_response("portfolio.csv", headers, [list(r.values()) for r in rows])
-    unit_ids = viewer.units_with(Ability.VIEW_PORTFOLIO)
-    agencies = Organization.objects.filter(
-        unit_id__in=unit_ids, kind="agency"
-    ) | Organization.objects.filter(pk__in=viewer.agencies_with(Ability.VIEW_PORTFOLIO))
+        return _export(request, problems, fmt)
     return render(
         request,
         "portfolio/list.html",
@@ -103,7 +67,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "stages": Stage.choices,
             "facets": Facet.choices,
-            "agencies": agencies.distinct().order_by("name"),
+            "agencies": selectors.agency_filter_choices(viewer=viewer),
             "target_groups": selectors.target_group_list(viewer=viewer).distinct().order_by("name"),
             "can_edit": bool(viewer.units_with(Ability.EDIT_PORTFOLIO)),
         },
@@ -113,7 +77,9 @@ def problem_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def problem_create(request: HttpRequest) -> HttpResponse:
-    unit = _edit_unit(request)
+    unit = page_unit(request, Ability.EDIT_PORTFOLIO)
+    if unit is None:
+        return choose_unit(request, Ability.EDIT_PORTFOLIO, title=_("Frame a problem"))
     form = forms.ProblemForm(request.POST or None, unit=unit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -135,7 +101,7 @@ def problem_create(request: HttpRequest) -> HttpResponse:
                 effort=data["effort"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Problem framed."))
             return redirect("portfolio:detail", problem.pk)
@@ -191,7 +157,7 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 effort=data["effort"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Problem updated."))
             return redirect("portfolio:detail", problem.pk)
@@ -253,7 +219,7 @@ def problem_move_stage(request: HttpRequest, pk: int) -> HttpResponse:
                 rationale=form.cleaned_data["rationale"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Stage changed."))
             return redirect("portfolio:detail", problem.pk)
@@ -263,13 +229,15 @@ def problem_move_stage(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def target_group_create(request: HttpRequest) -> HttpResponse:
-    unit = _edit_unit(request)
+    unit = page_unit(request, Ability.EDIT_PORTFOLIO)
+    if unit is None:
+        return choose_unit(request, Ability.EDIT_PORTFOLIO, title=_("Describe a target group"))
     form = forms.TargetGroupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.target_group_create(actor=principal(request), unit=unit, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Target group added."))
             next_url = request.GET.get("next") or ""
@@ -282,7 +250,10 @@ def target_group_create(request: HttpRequest) -> HttpResponse:
             "form": form,
             "submit": _("Add target group"),
             "back": "/portfolio/",
-            "existing": TargetGroup.objects.filter(unit=unit),
+            "existing": selectors.target_group_list(viewer=principal(request))
+            .filter(unit=unit)
+            .distinct(),
+            "unit": unit,
         },
     )
 
@@ -303,7 +274,7 @@ def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=viewer, problem=problem, template_key=template, **values
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             warning = services.kpi_target_warning(kpi)
             messages.success(request, _("KPI added.") + (f" {warning}" if warning else ""))
@@ -375,7 +346,7 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.measurement_record(actor=viewer, kpi=kpi, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Measurement recorded."))
             return redirect("portfolio:kpi", kpi.pk)

@@ -80,27 +80,12 @@ def _authored_records(person: Person) -> list[dict[str, Any]]:
     return rows
 
 
-def personal_data_export(*, viewer: Principal) -> dict[str, Any]:
-    """Everything CivicLoop holds about the signed-in person, as plain JSON (Arts. 15 and 20).
-
-    Secrets are never included (password hash, API key hashes, authenticator secrets), nor
-    anything the person may not already read (sealed content of other vendors' proposals).
-    """
+def _account_sections(person: Person) -> dict[str, Any]:
+    """The person, their roles, sign-in addresses, second factors and the API keys they made."""
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
-    from axes.models import AccessFailureLog, AccessLog
 
-    person = viewer.person
-    if person is None:
-        raise PermissionError("A personal data export is for a signed-in person, not an API key.")
-    names = [n for n in {person.email, person.username} if n]
-    by_name = Q(pk__in=[])
-    for name in names:
-        by_name |= Q(username__iexact=name)
-    proposals = market_selectors.proposal_list_submitted_by(viewer=viewer, person=person)
     return {
-        "format": EXPORT_FORMAT,
-        "generated_at": timezone.now().isoformat(),
         "person": {
             "id": person.pk,
             "email": person.email,
@@ -143,6 +128,17 @@ def personal_data_export(*, viewer: Principal) -> dict[str, Any]:
             }
             for k in ApiKey.objects.filter(created_by=person).select_related("organization")
         ],
+    }
+
+
+def _activity_sections(person: Person) -> dict[str, Any]:
+    """What the person did: audit events they caused and their sign-in history."""
+    from axes.models import AccessFailureLog, AccessLog
+
+    by_name = Q(pk__in=[])
+    for name in [n for n in {person.email, person.username} if n]:
+        by_name |= Q(username__iexact=name)
+    return {
         "audit_events_as_actor": [
             {
                 "sequence": e.sequence,
@@ -172,21 +168,43 @@ def personal_data_export(*, viewer: Principal) -> dict[str, Any]:
             }
             for a in AccessFailureLog.objects.filter(by_name).order_by("attempt_time")
         ],
-        "proposals_submitted": [
-            {
-                "id": p.id,
-                "code": p.code,
-                "challenge_id": p.challenge_id,
-                "challenge": p.challenge_title,
-                "vendor": p.vendor_name,
-                "status": p.status,
-                "revision": p.revision,
-                "submitted_at": _iso(p.submitted_at),
-                "price": str(p.price) if p.price is not None else None,
-                "currency": p.currency,
-            }
-            for p in proposals
-        ],
+    }
+
+
+def _proposals_submitted(viewer: Principal, person: Person) -> list[dict[str, Any]]:
+    """The proposals the person submitted that they may still read (never other vendors')."""
+    return [
+        {
+            "id": p.id,
+            "code": p.code,
+            "challenge_id": p.challenge_id,
+            "challenge": p.challenge_title,
+            "vendor": p.vendor_name,
+            "status": p.status,
+            "revision": p.revision,
+            "submitted_at": _iso(p.submitted_at),
+            "price": str(p.price) if p.price is not None else None,
+            "currency": p.currency,
+        }
+        for p in market_selectors.proposal_list_submitted_by(viewer=viewer, person=person)
+    ]
+
+
+def personal_data_export(*, viewer: Principal) -> dict[str, Any]:
+    """Everything CivicLoop holds about the signed-in person, as plain JSON (Arts. 15 and 20).
+
+    Secrets are never included (password hash, API key hashes, authenticator secrets), nor
+    anything the person may not already read (sealed content of other vendors' proposals).
+    """
+    person = viewer.person
+    if person is None:
+        raise PermissionError("A personal data export is for a signed-in person, not an API key.")
+    return {
+        "format": EXPORT_FORMAT,
+        "generated_at": timezone.now().isoformat(),
+        **_account_sections(person),
+        **_activity_sections(person),
+        "proposals_submitted": _proposals_submitted(viewer, person),
         "records_naming_you": _authored_records(person),
         "feedback": FEEDBACK_NOTE,
     }

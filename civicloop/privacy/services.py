@@ -12,7 +12,7 @@ from django.utils.translation import gettext, gettext_noop
 from civicloop.core.audit import audit_record
 from civicloop.core.events import CoreEvent
 from civicloop.core.models import Person
-from civicloop.core.permissions import Principal
+from civicloop.core.permissions import SYSTEM, Ability, Principal, require
 from civicloop.core.services import (
     PSEUDONYMISED,
     ErasureLine,
@@ -28,6 +28,8 @@ from civicloop.scaling import services as scaling_services
 def person_erasure_run(*, actor: Principal, person_id: int, confirm_email: str) -> ErasureReport:
     """Erase a person of the actor's unit, after the actor typed the person's e-mail again."""
     person = selectors.erasable_person_get(viewer=actor, pk=person_id)
+    for unit_id in _units_of(person):
+        require(actor, Ability.MANAGE_DATA_SUBJECTS, unit_id)
     if confirm_email.strip().lower() != person.email.lower():
         raise ValidationError(
             {
@@ -46,16 +48,21 @@ def person_erasure_run_by_operator(*, email: str) -> ErasureReport:
     person = Person.objects.filter(email__iexact=email.strip()).first()
     if person is None:
         raise ValidationError({"email": gettext("No person has this e-mail address.")})
-    return _erase(actor=None, person=person)
+    return _erase(actor=SYSTEM, person=person)
 
 
-def _erase(*, actor: Principal | None, person: Person) -> ErasureReport:
-    units = sorted(
+def _units_of(person: Person) -> list[int]:
+    """The units the person belongs to (through the unit itself or one of its agencies)."""
+    return sorted(
         {
             m.organization.unit_id or m.organization_id
             for m in person.memberships.select_related("organization")
         }
     )
+
+
+def _erase(*, actor: Principal, person: Person) -> ErasureReport:
+    units = _units_of(person)
     names = {person.email, person.full_name, person.get_full_name(), person.display_name}
     relabelled = scaling_services.obstacle_owner_labels_erase(
         person=person, names=names, pseudonym=person_pseudonym(person)

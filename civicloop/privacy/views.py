@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability
 from civicloop.privacy import forms, selectors, services
+from civicloop.web.forms import apply_errors
 
 
 @login_required
@@ -68,8 +69,7 @@ def person_erase(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=viewer, person_id=person.pk, confirm_email=form.cleaned_data["confirm_email"]
             )
         except ValidationError as error:
-            for name, msgs in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, msgs)
+            apply_errors(form, error)
         else:
             return render(
                 request,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from civicloop.core.models import ApiKey, AuditEvent, Person
@@ -22,6 +23,9 @@ PASSWORD = "correct-horse-battery"  # noqa: S105 - the factories' test password
 
 @pytest.fixture
 def signed_in_staff(world):
+    # allauth rate-limits sign-ins per address in the cache: other tests' sign-ins in the same
+    # process (all from 127.0.0.1, within a minute) must not refuse this one
+    cache.clear()
     client = Client()
     client.post("/accounts/login/", {"login": "staff@example.org", "password": PASSWORD})
     return client

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civicloop.core import services
 from civicloop.core.models import Organization, OrganizationKind
+from civicloop.core.permissions import SYSTEM
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
                 )
             org = units[0]
         created = services.apikey_create(
-            actor=None, organization=org, name=options["name"], scope=options["scope"]
+            actor=SYSTEM, organization=org, name=options["name"], scope=options["scope"]
         )
         self.stderr.write(
             f"Created {options['scope']} key '{created.api_key.name}' for {org.name}. "
@@ -46,10 +47,10 @@ class Command(BaseCommand):
 
     def _revoke(self, prefix: str):
         from civicloop.core.models import ApiKey
-        from civicloop.core.permissions import Principal
+        from civicloop.core.permissions import SYSTEM
 
         key = ApiKey.objects.filter(prefix=prefix).first()
         if key is None:
             raise CommandError(f"prefix: no key starting '{prefix}'.")
-        services.apikey_revoke(actor=Principal(), api_key=key)
+        services.apikey_revoke(actor=SYSTEM, api_key=key)
         self.stdout.write(f"Revoked {prefix}.")
