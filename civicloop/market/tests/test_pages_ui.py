@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from civicloop.core.models import AuditEvent
@@ -179,7 +180,7 @@ def test_bad_input_names_the_field_and_rule_and_stores_nothing(world, field, val
 def test_problem_of_another_unit_is_refused_by_the_service(world):
     challenge, _ = open_challenge(world)
     foreign = ProblemFactory(unit=world.other_unit, owner_agency=world.other_unit_agency)
-    with pytest.raises(services.ValidationError, match="another unit"):
+    with pytest.raises(ValidationError, match="another unit"):
         services.challenge_update(
             actor=world.principal("staff"), challenge=challenge, reason=REASON, problem=foreign
         )
