@@ -7,7 +7,7 @@ from ninja import Router, Schema
 
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability
-from civicloop.market import metrics
+from civicloop.market import selectors
 
 router = Router()
 
@@ -36,4 +36,4 @@ def get_market_metrics(request: HttpRequest):
     viewer = principal(request)
     if not viewer.units_with(Ability.VIEW_MARKET):
         raise Http404("Not found")
-    return metrics.programme_metrics(viewer=viewer)
+    return selectors.programme_metrics(viewer=viewer)

@@ -49,6 +49,7 @@ from civicloop.market.selectors.evaluation import (
     ranking,
     weighted_score,
 )
+from civicloop.market.selectors.metrics import programme_metrics
 from civicloop.market.selectors.needs import (
     SimilarNeeds,
     need_agencies,
@@ -118,6 +119,7 @@ __all__ = [
     "need_similar_pairs",
     "own_proposal_file",
     "phases_of",
+    "programme_metrics",
     "proposal_can_change",
     "proposal_count",
     "proposal_get",

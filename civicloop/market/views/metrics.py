@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability
-from civicloop.market import metrics
+from civicloop.market import selectors
 from civicloop.market.charts import metrics_charts
 
 
@@ -18,7 +18,7 @@ def metrics_dashboard(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
     if not viewer.units_with(Ability.VIEW_MARKET):
         raise Http404("Not found")
-    m = metrics.programme_metrics(viewer=viewer)
+    m = selectors.programme_metrics(viewer=viewer)
     return render(
         request,
         "market/metrics.html",
