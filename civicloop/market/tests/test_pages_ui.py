@@ -226,6 +226,22 @@ def _contract_url(contract) -> str:
     return f"/market/contracts/{contract.pk}/"
 
 
+CONTRACT_ACTIONS = (
+    MarketEvent.MILESTONE_ADDED,
+    MarketEvent.MILESTONE_UPDATED,
+    MarketEvent.PAYMENT_RECORDED,
+)
+
+
+def _contract_audit_actions() -> list[str]:
+    """The contract page's audit events, oldest first."""
+    return list(
+        AuditEvent.objects.filter(action__in=CONTRACT_ACTIONS)
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+
+
 def test_staff_adds_milestone_marks_it_met_and_records_payment(world, market):
     contract = awarded_contract(world, market)
     client = world.client("staff")
@@ -274,22 +290,7 @@ def test_staff_adds_milestone_marks_it_met_and_records_payment(world, market):
     assert "15,000.00 EUR (37.5% of the contract value)" in page
     assert "25,000.00 EUR" in page
     assert "Met" in page and ">met<" not in page
-    actions = list(
-        AuditEvent.objects.filter(
-            action__in=[
-                MarketEvent.MILESTONE_ADDED,
-                MarketEvent.MILESTONE_UPDATED,
-                MarketEvent.PAYMENT_RECORDED,
-            ]
-        )
-        .order_by("pk")
-        .values_list("action", flat=True)
-    )
-    assert actions == [
-        MarketEvent.MILESTONE_ADDED,
-        MarketEvent.MILESTONE_UPDATED,
-        MarketEvent.PAYMENT_RECORDED,
-    ]
+    assert _contract_audit_actions() == list(CONTRACT_ACTIONS)
 
 
 @pytest.mark.parametrize(
