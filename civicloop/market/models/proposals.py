@@ -49,7 +49,7 @@ class Proposal(TimeStampedModel):
 
 
 class SealedContent(models.Model):
-    """Proposal text, Fernet-encrypted; only `selectors.proposal_content_open` decrypts it."""
+    """Proposal text, Fernet-encrypted; only `services.proposal_content_open` decrypts it."""
 
     proposal = models.OneToOneField(Proposal, on_delete=models.CASCADE, related_name="sealed")
     ciphertext = models.BinaryField()
