@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicloop.core.models import Organization, Person, TimeStampedModel
 from civicloop.market.models._common import CURRENCY_HELP
@@ -17,7 +18,7 @@ class ChallengeStatus(models.TextChoices):
     CONSULTATION = "consultation", _("Market consultation")
     OPEN = "open", _("Open for proposals")
     EVALUATION = "evaluation", _("Under evaluation")
-    AWARDED = "awarded", _("Awarded")
+    AWARDED = "awarded", pgettext_lazy("challenge status", "Awarded")
     CANCELLED = "cancelled", _("Cancelled")
 
 

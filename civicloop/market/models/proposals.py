@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicloop.core.models import Organization, Person, TimeStampedModel
 from civicloop.market.models.challenges import Challenge, Criterion, Phase
@@ -13,7 +14,7 @@ from civicloop.market.models.challenges import Challenge, Criterion, Phase
 class ProposalStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     WITHDRAWN = "withdrawn", _("Withdrawn")
-    AWARDED = "awarded", _("Awarded")
+    AWARDED = "awarded", pgettext_lazy("proposal status", "Awarded")
     UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
     VOIDED = "voided", _("Void: the call was cancelled")
 
