@@ -324,8 +324,9 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(MultiPartParserError)
     def _multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
-        return problem_response(
-            request, 400, "Malformed multipart body", f"The body cannot be read: {exc}"
+        # One answer for an unreadable multipart body, pages and API alike (web/failure.py).
+        return failure.request_error_response(request, exc) or problem_response(
+            request, 400, "Bad request", f"The multipart body cannot be read: {exc}"
         )
 
     @api.exception_handler(BadRequest)

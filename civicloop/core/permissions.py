@@ -49,6 +49,9 @@ class Ability(enum.StrEnum):
     SUBMIT_NEED = "submit_need"
     EVALUATE_PROPOSALS = "evaluate_proposals"
     OPEN_PROPOSALS = "open_proposals"
+    # a company's people and its read-write API keys act for the company (its proposals, its
+    # vendor profile, its questions); held on the company itself, never on a unit
+    ACT_FOR_COMPANY = "act_for_company"
     # experiments (issue 5) and the events API (issue 4): unit staff only
     MANAGE_EXPERIMENTS = "manage_experiments"
     SEND_EVENTS = "send_events"
@@ -73,8 +76,9 @@ NO_ROLE = "none"
 # The role table: what each role may do on objects of the unit it belongs to. One literal, read
 # top to bottom; `docs/roles.md` explains it in words and `test_role_abilities` pins it.
 UNIT_ROLE_ABILITIES: dict[str, frozenset[Ability]] = {
-    # unit staff run the unit: everything, MANAGE_PEOPLE included
-    Role.UNIT_STAFF: frozenset(Ability),
+    # unit staff run the unit: everything a unit does, MANAGE_PEOPLE included
+    # (acting for a company is not one)
+    Role.UNIT_STAFF: frozenset(Ability) - {Ability.ACT_FOR_COMPANY},
     # auditors read the portfolio, feedback, the market (and open proposals after the
     # deadline, to check the evaluation) and the audit log; they change nothing
     Role.AUDITOR: frozenset(
@@ -98,11 +102,12 @@ UNIT_ROLE_ABILITIES: dict[str, frozenset[Ability]] = {
             Ability.ASSESS_SCALABILITY,
         }
     ),
-    # vendors and agency officials hold no unit abilities (officials act on what their agency
+    # vendors act only for their company (ACT_FOR_COMPANY, held on the company) and, like
+    # agency officials, hold no unit abilities (officials act on what their agency
     # owns: AGENCY_OFFICIAL_ABILITIES); jurisdictions and research bodies read only what is
     # published (the public portal) or shared with them by a report link, which carries its
     # own right
-    Role.VENDOR: frozenset(),
+    Role.VENDOR: frozenset({Ability.ACT_FOR_COMPANY}),
     Role.AGENCY_OFFICIAL: frozenset(),
     JURISDICTION: frozenset(),
     RESEARCH_BODY: frozenset(),

@@ -1,5 +1,7 @@
-"""Bar chart spec with typed tooltips (civicloop.web.charts.bar_chart leaves tooltip fields
-untyped, which altair rejects for inline data; see the report to the lead)."""
+"""The market's charts (Vega-Lite specs), each with the rows of its data table.
+
+`bar_chart` types its tooltips (civicloop.web.charts.bar_chart leaves tooltip fields untyped,
+which altair rejects for inline data; see the report to the lead)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
+from django.utils.translation import gettext as _
 
+from civicloop.market.metrics import ProgrammeMetrics
 from civicloop.web.charts import _spec
 
 
@@ -24,3 +28,29 @@ def bar_chart(
         )
     )
     return _spec(chart, title)
+
+
+def metrics_charts(m: ProgrammeMetrics) -> dict[str, Any]:
+    """The metrics page's charts, each with the rows of its data table."""
+    bids_rows = [{"challenge": k, "bids": v} for k, v in m.bids_per_challenge.items()]
+    supplier_rows = [{"supplier": k, "value": float(v)} for k, v in m.supplier_value.items()]
+    return {
+        "bids_spec": bar_chart(
+            title=_("Bids per challenge"),
+            rows=bids_rows,
+            x="challenge",
+            y="bids",
+            x_title=_("Challenge"),
+            y_title=_("Bids"),
+        ),
+        "bids_rows": [(r["challenge"], r["bids"]) for r in bids_rows],
+        "supplier_spec": bar_chart(
+            title=_("Award value by supplier"),
+            rows=supplier_rows,
+            x="supplier",
+            y="value",
+            x_title=_("Supplier"),
+            y_title=_("Value"),
+        ),
+        "supplier_rows": [(r["supplier"], f"{r['value']:,.2f}") for r in supplier_rows],
+    }

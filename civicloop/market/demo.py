@@ -11,7 +11,7 @@ from django.utils import timezone
 from civicloop.core import services as core_services
 from civicloop.core.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from civicloop.core.models import Role
-from civicloop.core.permissions import principal_for_person
+from civicloop.core.permissions import SYSTEM, principal_for_person
 from civicloop.market import services
 from civicloop.market.models import Challenge, ChallengeStatus, Need
 
@@ -67,7 +67,7 @@ def load(ctx: dict) -> None:
             full_name=f"{orgs.companies[key].name} (vendor)",
         )
         core_services.membership_add(
-            actor=None, person=person, organization=orgs.companies[key], role=Role.VENDOR
+            actor=SYSTEM, person=person, organization=orgs.companies[key], role=Role.VENDOR
         )
         vendor_people[key] = person
     vendor_actor = {k: principal_for_person(p) for k, p in vendor_people.items()}

@@ -1,7 +1,7 @@
 """Programme metrics: competition, supplier diversity and concentration, speed.
 
-`compute_metrics` is pure (plain data in, dataclass out); `programme_metrics` gathers the facts
-of a viewer's units from the database.
+`compute_metrics` is pure (plain data in, dataclass out); `selectors.programme_metrics` gathers
+the facts of a viewer's units from the database.
 """
 
 from __future__ import annotations
@@ -10,10 +10,6 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-
-from django.db.models import Count, Min, Q
-
-from civicloop.core.permissions import Ability, Principal
 
 SME_SIZES = frozenset({"micro", "small", "medium"})
 STARTUP_MAX_AGE_YEARS = 5
@@ -98,54 +94,3 @@ def compute_metrics(
         days_need_to_contract=sorted(lead_times),
         median_days_need_to_contract=float(statistics.median(lead_times)) if lead_times else None,
     )
-
-
-def programme_metrics(*, viewer: Principal) -> ProgrammeMetrics:
-    """The metrics over the challenges, awards and contracts of the viewer's units."""
-    from civicloop.market.models import Award, Challenge, ChallengeStatus, Contract, Need
-    from civicloop.market.selectors import COUNTED_STATUSES
-
-    units = sorted(viewer.units_with(Ability.VIEW_MARKET))
-    closed = (
-        Challenge.objects.filter(
-            unit_id__in=units, status__in=[ChallengeStatus.EVALUATION, ChallengeStatus.AWARDED]
-        )
-        .annotate(bids=Count("proposals", filter=Q(proposals__status__in=COUNTED_STATUSES)))
-        .order_by("pk")
-    )
-    bids = {f"{c.pk}: {c.title}": c.bids for c in closed}
-    facts = []
-    seen: set[int] = set()
-    # First-time supplier: no earlier award anywhere in CivicLoop (all units), by decision time.
-    for award in Award.objects.select_related(
-        "proposal__vendor__vendor_profile", "challenge"
-    ).order_by("decided_at", "pk"):
-        vendor = award.proposal.vendor
-        first = vendor.pk not in seen
-        seen.add(vendor.pk)
-        if award.challenge.unit_id not in units:
-            continue
-        profile = getattr(vendor, "vendor_profile", None)
-        startup = (
-            profile is not None
-            and (award.decided_at.year - profile.founding_year) < STARTUP_MAX_AGE_YEARS
-        )
-        facts.append(
-            AwardFact(
-                vendor.pk, vendor.name, award.amount, vendor.sme_size in SME_SIZES, startup, first
-            )
-        )
-    first_need = dict(
-        Need.objects.filter(challenge__isnull=False, unit_id__in=units)
-        .values("challenge_id")
-        .annotate(first=Min("created_at"))
-        .values_list("challenge_id", "first")
-    )
-    lead_times = []
-    for contract in Contract.objects.filter(award__challenge__unit_id__in=units).select_related(
-        "award"
-    ):
-        start = first_need.get(contract.award.challenge_id)
-        if start is not None:
-            lead_times.append((contract.signed_on - start.date()).days)
-    return compute_metrics(bids=bids, awards=facts, lead_times=lead_times)

@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from civicloop.core.audit import audit_record
+from civicloop.core.permissions import SYSTEM
 from civicloop.market import sealing
 from civicloop.market.events import MarketEvent
 from civicloop.market.models import ProposalFile, SealedContent
@@ -135,13 +136,13 @@ def sealed_rotate(*, advance: Callable[[], object] = lambda: None) -> RotationRe
     resealed = {"values": report.values_resealed, "files": report.files_resealed}
     for unit_id, count in sorted(report.by_unit.items()):
         audit_record(
-            actor=None,
+            actor=SYSTEM,
             action=MarketEvent.SEALED_RESEALED,
             organization=unit_id,
             metadata={"primary_key_id": report.primary_key_id, "objects": count},
         )
     audit_record(
-        actor=None,
+        actor=SYSTEM,
         action=MarketEvent.SEALING_KEYS_ROTATED,
         metadata={
             "primary_key_id": report.primary_key_id,

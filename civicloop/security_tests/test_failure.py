@@ -313,7 +313,7 @@ def test_every_patch_schema_refuses_null_where_the_column_does():
 
 def _patch_schemas():
     from civicloop.experiments.api import ExperimentPatch, IterationPatch
-    from civicloop.market.api import ChallengePatch
+    from civicloop.market.api.challenges import ChallengePatch
     from civicloop.portfolio.api import ProblemPatch
     from civicloop.scaling.api import ObstaclePatch
 

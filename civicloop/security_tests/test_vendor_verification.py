@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.test import Client
 from django.utils import timezone
 
@@ -145,7 +146,8 @@ def test_staff_of_several_units_say_which_unit_verifies(world, profile):
     assert list(profile.verifications.values_list("organization_id", flat=True)) == [
         world.other_unit.pk
     ]
-    with pytest.raises(ValidationError):
+    # A unit named outside the actor's scope "does not exist" for them (the gate's one rule).
+    with pytest.raises(Http404):
         services.vendor_verify(actor=world.principal("outsider"), profile=profile, unit=world.unit)
 
 

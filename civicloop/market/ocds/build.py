@@ -76,6 +76,41 @@ def challenge_release(challenge) -> dict[str, Any]:
     phases = sorted(challenge.phases.all(), key=lambda p: p.order)
     proposals = [p for p in challenge.proposals.all() if p.status in COUNTED_STATUSES]
     awards = list(challenge.awards.all())
+    tender = _tender(challenge, ocid, phases)
+    tags = ["tender"]
+    release: dict[str, Any] = {
+        "ocid": ocid,
+        "id": f"{ocid}-{int(challenge.updated_at.timestamp())}",
+        "date": _iso(challenge.updated_at),
+        "tag": tags,
+        "initiationType": "tender",
+        "language": "en",
+        "buyer": {"id": f"civicloop-org-{challenge.unit_id}", "name": challenge.unit.name},
+        "tender": tender,
+    }
+    if challenge.seal_lifted(timezone.now()):
+        # Counts only after the deadline: before it, even the number could steer bidders.
+        tender["numberOfTenderers"] = len(proposals)
+        sme_bids = sum(1 for p in proposals if p.vendor.sme_size in ("micro", "small", "medium"))
+        release["bids"] = {
+            "statistics": [
+                {"id": "1", "measure": "bids", "value": len(proposals)},
+                {"id": "2", "measure": "smeBids", "value": sme_bids},
+            ]
+        }
+    if awards:
+        tags.append("award")
+        release["awards"] = [_award(a) for a in awards]
+        contracts = [a.contract for a in awards if hasattr(a, "contract")]
+        if contracts:
+            tags.append("contract")
+            release["contracts"] = [_contract(c) for c in contracts]
+    release["parties"] = _parties(challenge, awards)
+    return release
+
+
+def _parties(challenge, awards) -> list[dict[str, Any]]:
+    """The buyer, and each awarded vendor as tenderer and supplier."""
     parties: dict[int, dict[str, Any]] = {
         challenge.unit_id: _party(challenge.unit, ["buyer", "procuringEntity"])
     }
@@ -85,6 +120,24 @@ def challenge_release(challenge) -> dict[str, Any]:
         for role in ("tenderer", "supplier"):
             if role not in parties[vendor.pk]["roles"]:
                 parties[vendor.pk]["roles"].append(role)
+    return list(parties.values())
+
+
+def _award(a) -> dict[str, Any]:
+    return {
+        "id": f"award-{a.pk}",
+        "title": f"{a.proposal.phase.get_kind_display()} phase",
+        "description": a.rationale,
+        "status": "active",
+        "date": _iso(a.decided_at),
+        "value": _amount(a.amount, a.currency),
+        "suppliers": [
+            {"id": f"civicloop-org-{a.proposal.vendor_id}", "name": a.proposal.vendor.name}
+        ],
+    }
+
+
+def _tender(challenge, ocid: str, phases) -> dict[str, Any]:
     budget = sum((p.budget for p in phases), Decimal(0))
     tender: dict[str, Any] = {
         "id": f"{ocid}-tender",
@@ -121,49 +174,7 @@ def challenge_release(challenge) -> dict[str, Any]:
             "startDate": _iso(challenge.published_at),
             "endDate": _iso(challenge.submission_deadline),
         }
-    tags = ["tender"]
-    release: dict[str, Any] = {
-        "ocid": ocid,
-        "id": f"{ocid}-{int(challenge.updated_at.timestamp())}",
-        "date": _iso(challenge.updated_at),
-        "tag": tags,
-        "initiationType": "tender",
-        "language": "en",
-        "buyer": {"id": f"civicloop-org-{challenge.unit_id}", "name": challenge.unit.name},
-        "tender": tender,
-    }
-    if challenge.seal_lifted(timezone.now()):
-        # Counts only after the deadline: before it, even the number could steer bidders.
-        tender["numberOfTenderers"] = len(proposals)
-        sme_bids = sum(1 for p in proposals if p.vendor.sme_size in ("micro", "small", "medium"))
-        release["bids"] = {
-            "statistics": [
-                {"id": "1", "measure": "bids", "value": len(proposals)},
-                {"id": "2", "measure": "smeBids", "value": sme_bids},
-            ]
-        }
-    if awards:
-        tags.append("award")
-        release["awards"] = [
-            {
-                "id": f"award-{a.pk}",
-                "title": f"{a.proposal.phase.get_kind_display()} phase",
-                "description": a.rationale,
-                "status": "active",
-                "date": _iso(a.decided_at),
-                "value": _amount(a.amount, a.currency),
-                "suppliers": [
-                    {"id": f"civicloop-org-{a.proposal.vendor_id}", "name": a.proposal.vendor.name}
-                ],
-            }
-            for a in awards
-        ]
-        contracts = [a.contract for a in awards if hasattr(a, "contract")]
-        if contracts:
-            tags.append("contract")
-            release["contracts"] = [_contract(c) for c in contracts]
-    release["parties"] = list(parties.values())
-    return release
+    return tender
 
 
 def _contract(c) -> dict[str, Any]:

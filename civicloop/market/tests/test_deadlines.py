@@ -11,7 +11,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from civicloop.market import selectors, services
+from civicloop.market import services
 from civicloop.market.models import Challenge, ChallengeStatus, ProposalStatus
 from civicloop.market.tests.factories import close_submissions, open_challenge
 
@@ -97,8 +97,8 @@ def test_cancelling_during_evaluation_keeps_opened_bids_for_the_record(
     assert set(market.challenge.proposals.values_list("status", flat=True)) == {
         ProposalStatus.VOIDED
     }
-    text = selectors.proposal_content_open(
-        viewer=world.principal("auditor"), pk=market.rival_proposal.pk
+    text = services.proposal_content_open(
+        actor=world.principal("auditor"), pk=market.rival_proposal.pk
     )
     assert "RIVAL-SEALED" in text
     assert len(mail.outbox) == 2

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from civicloop.core.demo import load_core_demo
@@ -14,13 +12,11 @@ from civicloop.portfolio import demo as portfolio_demo
 
 
 @pytest.mark.django_db
-def test_demo_loads_fast_and_valid():
+def test_demo_loads_a_valid_story():
+    # How long loading takes is measured in bench/, not asserted here.
     ctx: dict = {"orgs": load_core_demo()}
     portfolio_demo.load(ctx)
-    started = time.perf_counter()
     demo.load(ctx)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 20, f"market demo took {elapsed:.1f}s"
     market = ctx["market"]
     contract = market["contract"]
     assert contract.pilot_problem == ctx["problems"]["licence-renewals"]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from civicloop.core.models import Organization
 from civicloop.market import services
+from civicloop.market.models import Challenge
 from civicloop.market.tests.factories import (
     PDF_BYTES,
     close_submissions,
@@ -189,8 +193,31 @@ def test_ranking_csv_neutralises_formula_injection(world):
     assert vendor_cells == ['\'=HYPERLINK("http://x","y")']
 
 
-def test_need_to_awarded_pilot_through_the_api(world):
-    """The whole path in the API: need, merge, set-up, open, propose, score, award, contract."""
+def _set_criteria(staff, cid: int) -> None:
+    """Weights must sum to 100: a wrong sum is refused naming the rule, a right one kept."""
+    bad = staff.put(
+        f"/api/v1/market/challenges/{cid}/criteria",
+        {"criteria": [{"name": "Impact", "weight": 60}, {"name": "Cost", "weight": 30}]},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and "sum to 100" in bad.json()["detail"]
+    assert (
+        staff.put(
+            f"/api/v1/market/challenges/{cid}/criteria",
+            {
+                "criteria": [
+                    {"name": "Impact", "weight": 70},
+                    {"name": "Cost", "weight": 30, "max_score": 5},
+                ]
+            },
+            content_type="application/json",
+        ).status_code
+        == 200
+    )
+
+
+def _open_call_from_a_need(world) -> int:
+    """Need, merged into a challenge, phase, criteria (a wrong sum refused), deadline, open."""
     official, staff = world.client("official"), world.client("staff")
     need = official.post(
         "/api/v1/market/needs",
@@ -218,29 +245,7 @@ def test_need_to_awarded_pilot_through_the_api(world):
         ).status_code
         == 201
     )
-    bad = staff.put(
-        f"/api/v1/market/challenges/{cid}/criteria",
-        {"criteria": [{"name": "Impact", "weight": 60}, {"name": "Cost", "weight": 30}]},
-        content_type="application/json",
-    )
-    assert bad.status_code == 422 and "sum to 100" in bad.json()["detail"]
-    assert (
-        staff.put(
-            f"/api/v1/market/challenges/{cid}/criteria",
-            {
-                "criteria": [
-                    {"name": "Impact", "weight": 70},
-                    {"name": "Cost", "weight": 30, "max_score": 5},
-                ]
-            },
-            content_type="application/json",
-        ).status_code
-        == 200
-    )
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+    _set_criteria(staff, cid)
     deadline = (timezone.now() + timedelta(days=3)).isoformat()
     assert (
         staff.patch(
@@ -258,20 +263,12 @@ def test_need_to_awarded_pilot_through_the_api(world):
         ).status_code
         == 200
     )
-    proposal = world.client("vendor").post(
-        f"/api/v1/market/challenges/{cid}/proposals",
-        {
-            "phase": "pilot",
-            "content": "We pilot online renewals with reminders. " * 3,
-            "price": "85000",
-        },
-        content_type="application/json",
-    )
-    assert proposal.status_code == 201 and proposal.json()["price"] is not None
-    pid = proposal.json()["id"]
-    from civicloop.market.models import Challenge
+    return cid
 
-    close_submissions(Challenge.objects.get(pk=cid), world=world)
+
+def _score_award_and_sign(world, cid: int, pid: int) -> None:
+    """Declaration, a score per criterion, the weighted ranking, the award, the contract."""
+    staff = world.client("staff")
     evaluator = world.client("evaluator")
     evaluator.post(
         f"/api/v1/market/proposals/{pid}/declaration",
@@ -304,6 +301,25 @@ def test_need_to_awarded_pilot_through_the_api(world):
         content_type="application/json",
     )
     assert contract.status_code == 201, contract.content
+
+
+def test_need_to_awarded_pilot_through_the_api(world):
+    """The whole path in the API: need, merge, set-up, open, propose, score, award, contract."""
+    cid = _open_call_from_a_need(world)
+    proposal = world.client("vendor").post(
+        f"/api/v1/market/challenges/{cid}/proposals",
+        {
+            "phase": "pilot",
+            "content": "We pilot online renewals with reminders. " * 3,
+            "price": "85000",
+        },
+        content_type="application/json",
+    )
+    assert proposal.status_code == 201 and proposal.json()["price"] is not None
+    pid = proposal.json()["id"]
+    close_submissions(Challenge.objects.get(pk=cid), world=world)
+    _score_award_and_sign(world, cid, pid)
+    staff = world.client("staff")
     metrics = staff.get("/api/v1/market/metrics").json()
     assert metrics["single_bid_rate"] == 1.0 and metrics["hhi"] == 10000
     assert metrics["days_need_to_contract"] == [0]

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from civicloop.core.models import AuditEvent
@@ -179,7 +180,7 @@ def test_bad_input_names_the_field_and_rule_and_stores_nothing(world, field, val
 def test_problem_of_another_unit_is_refused_by_the_service(world):
     challenge, _ = open_challenge(world)
     foreign = ProblemFactory(unit=world.other_unit, owner_agency=world.other_unit_agency)
-    with pytest.raises(services.ValidationError, match="another unit"):
+    with pytest.raises(ValidationError, match="another unit"):
         services.challenge_update(
             actor=world.principal("staff"), challenge=challenge, reason=REASON, problem=foreign
         )
@@ -223,6 +224,22 @@ def test_only_the_units_staff_reach_the_edit_page(world, role):
 
 def _contract_url(contract) -> str:
     return f"/market/contracts/{contract.pk}/"
+
+
+CONTRACT_ACTIONS = (
+    MarketEvent.MILESTONE_ADDED,
+    MarketEvent.MILESTONE_UPDATED,
+    MarketEvent.PAYMENT_RECORDED,
+)
+
+
+def _contract_audit_actions() -> list[str]:
+    """The contract page's audit events, oldest first."""
+    return list(
+        AuditEvent.objects.filter(action__in=CONTRACT_ACTIONS)
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
 
 
 def test_staff_adds_milestone_marks_it_met_and_records_payment(world, market):
@@ -273,22 +290,7 @@ def test_staff_adds_milestone_marks_it_met_and_records_payment(world, market):
     assert "15,000.00 EUR (37.5% of the contract value)" in page
     assert "25,000.00 EUR" in page
     assert "Met" in page and ">met<" not in page
-    actions = list(
-        AuditEvent.objects.filter(
-            action__in=[
-                MarketEvent.MILESTONE_ADDED,
-                MarketEvent.MILESTONE_UPDATED,
-                MarketEvent.PAYMENT_RECORDED,
-            ]
-        )
-        .order_by("pk")
-        .values_list("action", flat=True)
-    )
-    assert actions == [
-        MarketEvent.MILESTONE_ADDED,
-        MarketEvent.MILESTONE_UPDATED,
-        MarketEvent.PAYMENT_RECORDED,
-    ]
+    assert _contract_audit_actions() == list(CONTRACT_ACTIONS)
 
 
 @pytest.mark.parametrize(

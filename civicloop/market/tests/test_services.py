@@ -166,7 +166,7 @@ def test_revision_before_deadline_keeps_one_proposal(world, market):
     revised = submit(world, market.challenge, market.phase, world.company, "better plan")
     assert revised.pk == market.proposal.pk
     assert revised.revision == 2
-    text = selectors.proposal_content_open(viewer=world.principal("vendor"), pk=revised.pk)
+    text = services.proposal_content_open(actor=world.principal("vendor"), pk=revised.pk)
     assert "better plan" in text
 
 
@@ -178,21 +178,19 @@ def test_vendor_cannot_submit_or_edit_for_another_company(world, market):
 def test_nobody_else_reads_content_before_deadline(world, market):
     for role in ("staff", "evaluator", "auditor"):
         with pytest.raises(ValidationError, match="sealed until the submission deadline"):
-            selectors.proposal_content_open(viewer=world.principal(role), pk=market.proposal.pk)
+            services.proposal_content_open(actor=world.principal(role), pk=market.proposal.pk)
     for role in ("outsider", "official"):
         with pytest.raises(Http404):
-            selectors.proposal_content_open(viewer=world.principal(role), pk=market.proposal.pk)
+            services.proposal_content_open(actor=world.principal(role), pk=market.proposal.pk)
     with pytest.raises(Http404):
-        selectors.proposal_content_open(
-            viewer=principal_for_person(market.rival.person), pk=market.proposal.pk
+        services.proposal_content_open(
+            actor=principal_for_person(market.rival.person), pk=market.proposal.pk
         )
 
 
 def test_reads_after_deadline_are_audit_events(world, market):
     close_submissions(market.challenge)
-    text = selectors.proposal_content_open(
-        viewer=world.principal("evaluator"), pk=market.proposal.pk
-    )
+    text = services.proposal_content_open(actor=world.principal("evaluator"), pk=market.proposal.pk)
     assert CANARY in text
     event = AuditEvent.objects.filter(action=MarketEvent.PROPOSAL_OPENED).get()
     assert event.actor == world.people["evaluator"]
@@ -220,7 +218,7 @@ def test_conflicted_evaluator_gets_404(world, market):
     with pytest.raises(Http404):
         selectors.proposal_get(viewer=evaluator, pk=market.proposal.pk)
     with pytest.raises(Http404):
-        selectors.proposal_content_open(viewer=evaluator, pk=market.proposal.pk)
+        services.proposal_content_open(actor=evaluator, pk=market.proposal.pk)
     with pytest.raises(Http404):
         _score_all(evaluator, market.proposal, [5, 5, 5])
     assert market.proposal.pk not in {p.id for p in selectors.proposal_list(viewer=evaluator)}

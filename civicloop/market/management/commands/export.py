@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
 from civicloop.core.audit import audit_record
+from civicloop.core.permissions import SYSTEM
 from civicloop.market.events import MarketEvent
 from civicloop.market.ocds.build import release_package, validation_errors
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             Path(file).write_text(text + "\n", encoding="utf-8")
             self.stderr.write(f"wrote {len(package['releases'])} releases to {file}")
         audit_record(
-            actor=None,
+            actor=SYSTEM,
             action=MarketEvent.OCDS_EXPORTED,
             metadata={"releases": len(package["releases"]), "file": file},
         )

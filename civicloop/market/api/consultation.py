@@ -1,0 +1,56 @@
+"""Consultation: clarification questions (published anonymously with their answers) and the
+request for information."""
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from civicloop.core.http import InputSchema, require_write
+from civicloop.market import selectors, services
+from civicloop.market.api._common import TextIn, acting_company
+from civicloop.market.api.challenges import QaOut
+
+router = Router()
+
+
+class AnswerIn(InputSchema):
+    answer: str = Field(..., min_length=1, max_length=20000)
+
+
+class RfiResponseOut(Schema):
+    id: int
+
+
+@router.post(
+    "/market/challenges/{challenge_id}/questions",
+    response={201: QaOut},
+    summary="Ask a clarification question (published anonymously with its answer)",
+)
+def ask_question(request: HttpRequest, challenge_id: int, payload: TextIn):
+    actor = require_write(request)
+    challenge = selectors.challenge_get_public(pk=challenge_id)
+    q = services.question_ask(
+        actor=actor, challenge=challenge, vendor=acting_company(request, None), text=payload.text
+    )
+    return Status(201, {"id": q.pk, "question": q.text, "answer": q.answer, "answered_at": None})
+
+
+@router.post("/market/questions/{question_id}/answer", response=QaOut, summary="Answer")
+def answer_question(request: HttpRequest, question_id: int, payload: AnswerIn):
+    actor = require_write(request)
+    question = selectors.question_get_managed(viewer=actor, pk=question_id)
+    q = services.question_answer(actor=actor, question=question, answer=payload.answer)
+    return {"id": q.pk, "question": q.text, "answer": q.answer, "answered_at": q.answered_at}
+
+
+@router.post(
+    "/market/challenges/{challenge_id}/rfi",
+    response={201: RfiResponseOut},
+    summary="Answer the request for information",
+)
+def create_rfi_response(request: HttpRequest, challenge_id: int, payload: TextIn):
+    actor = require_write(request)
+    challenge = selectors.challenge_get_public(pk=challenge_id)
+    response = services.rfi_respond(
+        actor=actor, challenge=challenge, vendor=acting_company(request, None), text=payload.text
+    )
+    return Status(201, response)

@@ -1,0 +1,3 @@
+"""What the market's models share."""
+
+CURRENCY_HELP = "ISO 4217 code, e.g. EUR"

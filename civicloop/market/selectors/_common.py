@@ -1,0 +1,98 @@
+"""What the market's selectors (and the services that open sealed content) share: who may know
+of a proposal, whether its seal has lifted, and how its vendor is shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from civicloop.core.models import Role
+from civicloop.core.permissions import Ability, Principal
+from civicloop.market.models import (
+    Challenge,
+    ChallengeStatus,
+    ConflictDeclaration,
+    Proposal,
+    ProposalFile,
+    ProposalStatus,
+)
+
+COUNTED_STATUSES = [ProposalStatus.SUBMITTED, ProposalStatus.AWARDED, ProposalStatus.UNSUCCESSFUL]
+
+
+def label_of(choices: type[models.TextChoices], code: str) -> str:
+    """The translated label of a stored code (the code itself if it is not a known choice)."""
+    return str(choices(code).label) if code in choices.values else code
+
+
+def deadline_passed(challenge: Challenge, now: datetime | None = None) -> bool:
+    """Whether the seal has lifted: the latest deadline ever published has passed and the call
+    was not cancelled before it (then its bids stay sealed for good). ADR 0007."""
+    return challenge.seal_lifted(now or timezone.now())
+
+
+def conflicted_ids(viewer: Principal) -> set[int]:
+    if viewer.person is None:
+        return set()
+    return set(
+        ConflictDeclaration.objects.filter(evaluator=viewer.person, has_conflict=True).values_list(
+            "proposal_id", flat=True
+        )
+    )
+
+
+def visible_proposals(viewer: Principal) -> QuerySet[Proposal]:
+    """The vendor's own proposals and those of the viewer's units, minus declared conflicts."""
+    own = sorted(viewer.organizations([Role.VENDOR]))
+    units = sorted(viewer.units_with(Ability.VIEW_MARKET))
+    return Proposal.objects.filter(Q(vendor_id__in=own) | Q(challenge__unit_id__in=units)).exclude(
+        pk__in=conflicted_ids(viewer)
+    )
+
+
+def is_own_proposal(viewer: Principal, proposal: Proposal) -> bool:
+    return proposal.vendor_id in viewer.organizations([Role.VENDOR])
+
+
+def identity_visible(viewer: Principal, proposal: Proposal) -> bool:
+    """In anonymous evaluation only the vendor itself sees who wrote a proposal, until award."""
+    if is_own_proposal(viewer, proposal):
+        return True
+    challenge = proposal.challenge
+    return not challenge.anonymous_evaluation or challenge.status == ChallengeStatus.AWARDED
+
+
+def download_name(viewer: Principal, f: ProposalFile, proposal: Proposal) -> str:
+    """Server-made name: the original only when the viewer may see the vendor's identity."""
+    if identity_visible(viewer, proposal):
+        stem = "".join(c for c in f.original_name.rsplit(".", 1)[0] if c.isalnum() or c in "-_")
+        return f"{stem[:60] or 'attachment'}.{f.extension}"
+    return f"{proposal.code}-attachment-{f.pk}.{f.extension}"
+
+
+class SealedError(ValidationError):
+    """Content asked for before the deadline."""
+
+
+def check_seal_lifted(challenge: Challenge) -> None:
+    """Raise `SealedError` while the proposals of `challenge` stay sealed (to anyone but their
+    own vendor): before the deadline, and for good once cancelled before it."""
+    if challenge.voided_by_cancellation:
+        raise SealedError(
+            {
+                "proposal": "The call was cancelled before its deadline: its proposals are "
+                "void and are never opened."
+            }
+        )
+    if not deadline_passed(challenge):
+        lifts = challenge.seal_lifts_at
+        raise SealedError(
+            {
+                "proposal": "Proposals are sealed until the submission deadline"
+                + (f" ({timezone.localtime(lifts):%Y-%m-%d %H:%M %Z})." if lifts else ".")
+            }
+        )

@@ -1,0 +1,76 @@
+"""Challenges: the public list, a unit's own (drafts included), one challenge and its log."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from civicloop.core.permissions import Ability, Principal
+from civicloop.market.models import PUBLIC_STATUSES, Challenge, ChangeLogEntry, Proposal
+from civicloop.market.selectors._common import COUNTED_STATUSES
+
+
+def challenge_list_public() -> QuerySet[Challenge]:
+    """Published challenges, for everyone (no sign-in)."""
+    return (
+        Challenge.objects.filter(status__in=PUBLIC_STATUSES)
+        .select_related("unit")
+        .annotate(
+            proposal_count=Count("proposals", filter=Q(proposals__status__in=COUNTED_STATUSES))
+        )
+        .order_by("-published_at", "-pk")
+    )
+
+
+def challenge_get_public(*, pk: int) -> Challenge:
+    """One published challenge (404 for a draft or an unknown id)."""
+    challenge = challenge_list_public().filter(pk=pk).first()
+    if challenge is None:
+        raise Http404("Not found")
+    return challenge
+
+
+def challenge_list(*, viewer: Principal, own_units_only: bool = False) -> QuerySet[Challenge]:
+    """Every challenge of the viewer's units (drafts included) plus all published ones (or,
+    with `own_units_only`, only the former)."""
+    units = sorted(viewer.units_with(Ability.VIEW_MARKET))
+    condition = Q(unit_id__in=units)
+    if not own_units_only:
+        condition |= Q(status__in=PUBLIC_STATUSES)
+    return (
+        Challenge.objects.filter(condition)
+        .select_related("unit", "problem")
+        .annotate(
+            proposal_count=Count("proposals", filter=Q(proposals__status__in=COUNTED_STATUSES))
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def challenge_get(
+    *, viewer: Principal, pk: int, ability: Ability = Ability.VIEW_MARKET
+) -> Challenge:
+    """A challenge of the viewer's unit with `ability`; published ones are readable by all."""
+    challenge = Challenge.objects.select_related("unit", "problem").filter(pk=pk).first()
+    if challenge is None:
+        raise Http404("Not found")
+    if challenge.unit_id in viewer.units_with(ability):
+        return challenge
+    if ability == Ability.VIEW_MARKET and challenge.is_public:
+        return challenge
+    raise Http404("Not found")
+
+
+def challenge_change_log(*, challenge: Challenge) -> list[ChangeLogEntry]:
+    """The public log of a challenge's changes since publication, oldest first."""
+    return list(challenge.changes.all())
+
+
+def challenge_republished_as(*, challenge: Challenge) -> ChangeLogEntry | None:
+    """The log entry naming the new call a cancelled one was re-published as, if any."""
+    return challenge.changes.filter(field="republished_as").last()
+
+
+def proposal_count(*, challenge: Challenge) -> int:
+    """How many proposals a challenge received (public: it reveals nothing about content)."""
+    return Proposal.objects.filter(challenge=challenge, status__in=COUNTED_STATUSES).count()

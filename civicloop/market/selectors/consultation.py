@@ -1,0 +1,41 @@
+"""Consultation: public Q&A (never who asked) and the questions a unit has still to answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from civicloop.core.permissions import Ability, Principal
+from civicloop.market.models import Challenge, Question
+
+
+def question_list_public(*, challenge: Challenge) -> list[dict[str, Any]]:
+    """Answered questions without any trace of who asked."""
+    return [
+        {"id": q.pk, "question": q.text, "answer": q.answer, "answered_at": q.answered_at}
+        for q in Question.objects.filter(challenge=challenge).exclude(answer="").order_by("pk")
+    ]
+
+
+def question_list_unanswered(*, viewer: Principal, challenge: Challenge) -> QuerySet[Question]:
+    """Questions of a challenge awaiting an answer, for the unit that manages it."""
+    if challenge.unit_id not in viewer.units_with(Ability.MANAGE_MARKET):
+        return Question.objects.none()
+    return Question.objects.filter(challenge=challenge, answer="").order_by("pk")
+
+
+def question_get_managed(
+    *, viewer: Principal, pk: int, challenge: Challenge | None = None
+) -> Question:
+    """A question the viewer's unit may answer (of `challenge`, when given); 404 otherwise."""
+    questions = Question.objects.select_related("challenge").filter(
+        pk=pk, challenge__unit_id__in=sorted(viewer.units_with(Ability.MANAGE_MARKET))
+    )
+    if challenge is not None:
+        questions = questions.filter(challenge=challenge)
+    question = questions.first()
+    if question is None:
+        raise Http404("Not found")
+    return question

@@ -1,0 +1,22 @@
+"""Phases of a challenge and the weighted criteria (the rubric) each phase is scored on."""
+
+from __future__ import annotations
+
+from civicloop.market.models import Challenge, Criterion, Phase
+
+
+def phases_of(*, challenge: Challenge) -> list[Phase]:
+    """The phases of a challenge in their order (feasibility, prototype, pilot)."""
+    phases = list(challenge.phases.all())
+    return sorted(phases, key=lambda p: p.order)
+
+
+def criteria_of(*, challenge: Challenge) -> list[Criterion]:
+    """Every criterion of a challenge, the challenge's own first, then each phase's."""
+    return list(challenge.criteria.select_related("phase").order_by("phase_id", "pk"))
+
+
+def rubric_for(*, challenge: Challenge, phase: Phase) -> list[Criterion]:
+    """A phase's own criteria when it has them, otherwise the challenge's."""
+    own = list(Criterion.objects.filter(challenge=challenge, phase=phase))
+    return own or list(Criterion.objects.filter(challenge=challenge, phase__isnull=True))

@@ -1,0 +1,66 @@
+"""Evaluation: conflict declarations and scores (on the proposal page), ranking exports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from civicloop.core.http import principal
+from civicloop.core.permissions import Ability, Principal
+from civicloop.market import selectors, services
+from civicloop.market.models import Proposal
+from civicloop.web.exports import csv_response, json_response, safe_filename
+
+
+def declare_conflict(
+    request: HttpRequest, viewer: Principal, proposal: Proposal
+) -> HttpResponse | None:
+    has_conflict = request.POST.get("has_conflict") == "yes"
+    services.conflict_declare(
+        actor=viewer,
+        proposal=proposal,
+        has_conflict=has_conflict,
+        note=request.POST.get("note", ""),
+    )
+    if not has_conflict:
+        return None
+    messages.success(
+        request, _("Conflict recorded; the proposal is withdrawn from your evaluation.")
+    )
+    return redirect("market:home")
+
+
+def score_proposal(request: HttpRequest, viewer: Principal, proposal: Proposal) -> None:
+    criterion = proposal.challenge.criteria.filter(pk=request.POST.get("criterion") or 0).first()
+    if criterion is None:
+        raise Http404("Not found")
+    try:
+        value = int(request.POST.get("score", ""))
+    except ValueError:
+        raise ValidationError({"score": "The score must be a whole number."}) from None
+    services.score_record(
+        actor=viewer,
+        proposal=proposal,
+        criterion=criterion,
+        score=value,
+        justification=request.POST.get("justification", ""),
+    )
+
+
+@login_required
+def ranking_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The ranking as CSV or JSON; vendor names are masked exactly as on the page."""
+    if fmt not in ("csv", "json"):
+        raise Http404("Not found")
+    viewer = principal(request)
+    challenge = selectors.challenge_get(viewer=viewer, pk=pk, ability=Ability.VIEW_MARKET)
+    data = services.ranking_export(actor=viewer, challenge=challenge, fmt=fmt)
+    name = safe_filename(f"challenge-{challenge.pk}-ranking.{fmt}")
+    if fmt == "json":
+        return json_response(name, {"challenge": challenge.pk, "ranking": data})
+    headers = list(data[0].keys()) if data else ["rank", "code", "vendor", "weighted_score"]
+    return csv_response(name, headers, [list(d.values()) for d in data])
