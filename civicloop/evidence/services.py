@@ -229,6 +229,19 @@ def citizen_theme_record(
     return row
 
 
+@transaction.atomic
+def impact_report_export(*, actor: Principal, problem: Problem, fmt: str = "json") -> None:
+    """Record in the audit log that the actor exported a problem's impact report."""
+    require(actor, Ability.VIEW_PORTFOLIO, problem)
+    audit_record(
+        actor=actor,
+        action=EvidenceEvent.REPORT_EXPORTED,
+        obj=problem,
+        organization=problem.unit_id,
+        metadata={"format": fmt},
+    )
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

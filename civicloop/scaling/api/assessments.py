@@ -59,6 +59,55 @@ class ScoreIn(InputSchema):
     notes: str = ""
 
 
+class ScalabilityDomainOut(Schema):
+    domain: DomainName
+    n: int = Field(..., description="Assessors who rated the domain.")
+    mean: float | None = Field(..., description="Mean rating, 1 (weak) to 5 (strong).")
+    sd: float | None = Field(..., description="Standard deviation of the ratings (points).")
+    low: int | None = Field(..., description="Lowest rating, 1-5.")
+    high: int | None = Field(..., description="Highest rating, 1-5.")
+
+
+class ReadinessReasonOut(Schema):
+    code: str = Field(
+        ...,
+        description="too_few_assessors, mean_below, all_strong or effectiveness_below "
+        "(stable codes).",
+    )
+    params: dict[str, Any] = Field(
+        ..., description="The numbers and domain codes in the reason, never words."
+    )
+
+
+class ScalabilityReadinessOut(Schema):
+    verdict: Literal["incomplete", "not_ready", "conditional", "ready"]
+    weak_domains: list[str] = Field(..., description="Domains whose mean is below the bar.")
+    disputed_domains: list[str] = Field(
+        ..., description="Domains on which assessors disagree widely."
+    )
+    reasons: list[str] = Field(..., description="The reasons for the verdict, in English.")
+    reason_codes: list[ReadinessReasonOut]
+
+
+class ScalabilityRatingOut(Schema):
+    domain: DomainName
+    assessor: str = Field(..., description="The assessor's display name.")
+    score: int = Field(..., description="1 (weak) to 5 (strong).")
+    evidence: str = Field(..., description="The evidence cited for the rating.")
+    notes: str
+
+
+class ScalabilityResultOut(Schema):
+    """Per-domain mean and spread, every rating with its evidence, and the readiness verdict."""
+
+    id: int
+    problem_id: int
+    title: str
+    domains: list[ScalabilityDomainOut]
+    readiness: ScalabilityReadinessOut
+    scores: list[ScalabilityRatingOut]
+
+
 def _assessment_dict(assessment) -> dict[str, Any]:
     result = selectors.assessment_result(assessment=assessment)
     r = result.readiness
@@ -89,12 +138,12 @@ def _assessment_dict(assessment) -> dict[str, Any]:
 
 @router.get("/scaling/assessments", response=list[AssessmentOut])
 @paginate(Pagination)
-def assessments(request: HttpRequest, problem_id: ObjectId | None = None):
+def list_scalability_assessments(request: HttpRequest, problem_id: ObjectId | None = None):
     return selectors.assessment_list(viewer=principal(request), problem_id=problem_id)
 
 
 @router.post("/scaling/assessments", response={201: AssessmentOut})
-def assessment_create(request: HttpRequest, payload: AssessmentIn):
+def create_scalability_assessment(request: HttpRequest, payload: AssessmentIn):
     actor = require_write(request)
     problem = portfolio_selectors.problem_get(
         viewer=actor, pk=payload.problem_id, ability=Ability.EDIT_SCALING
@@ -107,14 +156,14 @@ def assessment_create(request: HttpRequest, payload: AssessmentIn):
     )
 
 
-@router.get("/scaling/assessments/{pk}", response=dict[str, Any])
-def assessment(request: HttpRequest, pk: int):
+@router.get("/scaling/assessments/{pk}", response=ScalabilityResultOut)
+def get_scalability_assessment(request: HttpRequest, pk: int):
     """Per-domain mean and spread, every rating with its evidence, and the readiness verdict."""
     return _assessment_dict(selectors.assessment_get(viewer=principal(request), pk=pk))
 
 
-@router.post("/scaling/assessments/{pk}/scores", response={201: dict[str, Any]})
-def assessment_score(request: HttpRequest, pk: int, payload: ScoreIn):
+@router.post("/scaling/assessments/{pk}/scores", response={201: ScalabilityResultOut})
+def score_scalability_assessment(request: HttpRequest, pk: int, payload: ScoreIn):
     """Rate a domain as the signed-in person (API keys cannot rate: an assessor is a person)."""
     actor = require_write(request)
     row = selectors.assessment_get(viewer=actor, pk=pk, ability=Ability.ASSESS_SCALABILITY)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -14,10 +14,8 @@ from civicloop.core.http import (
     principal,
     require_write,
 )
-from civicloop.core.models import Organization
-from civicloop.core.permissions import Ability
-from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.scaling import selectors, services
+from civicloop.scaling.api._common import problem_and_unit
 from civicloop.scaling.models import LessonOutcome
 
 router = Router(tags=["scaling"])
@@ -32,6 +30,11 @@ class LessonIn(InputSchema):
     what_we_learnt: str = Field(..., min_length=1)
     outcome: OutcomeName
     problem_id: ObjectId | None = None
+    unit_id: ObjectId | None = Field(
+        None,
+        description="The unit you act for: needed only when you can edit scaling in several "
+        "units and name no problem (a problem's unit is used otherwise).",
+    )
     iteration_label: str = ""
     context: str = ""
     tags: str = ""
@@ -56,25 +59,14 @@ class LessonOut(Schema):
 
 @router.get("/scaling/lessons", response=list[LessonOut])
 @paginate(Pagination)
-def lessons(request: HttpRequest, q: str = "", outcome: OutcomeName | None = None):
+def search_lessons(request: HttpRequest, q: str = "", outcome: OutcomeName | None = None):
     """Search the archive: every word of `q` must appear in some text field."""
     return selectors.lesson_search(viewer=principal(request), query=q[:200], outcome=outcome)
 
 
 @router.post("/scaling/lessons", response={201: LessonOut})
-def lesson_create(request: HttpRequest, payload: LessonIn):
+def record_lesson(request: HttpRequest, payload: LessonIn):
     actor = require_write(request)
     data = payload.dict()
-    problem_id = data.pop("problem_id")
-    if problem_id is not None:
-        problem = portfolio_selectors.problem_get(
-            viewer=actor, pk=problem_id, ability=Ability.EDIT_SCALING
-        )
-        unit = problem.unit
-    else:
-        problem = None
-        units = sorted(actor.units_with(Ability.EDIT_SCALING))
-        if not units:
-            raise Http404("Not found")
-        unit = Organization.objects.get(pk=units[0])
+    problem, unit = problem_and_unit(actor, data.pop("problem_id"), data.pop("unit_id"))
     return Status(201, services.lesson_record(actor=actor, unit=unit, problem=problem, **data))

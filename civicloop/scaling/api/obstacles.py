@@ -1,9 +1,10 @@
 """Scaling API: the obstacle register."""
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -85,18 +86,25 @@ class ObstacleOut(Schema):
 
     @staticmethod
     def resolve_overdue(obj) -> bool:
-        from django.utils import timezone
+        return obj.is_overdue(timezone.localdate())
 
-        return bool(
-            obj.due_date
-            and obj.due_date < timezone.localdate()
-            and obj.status in ("open", "mitigating")
-        )
+
+class HeatmapCellOut(Schema):
+    severity: int = Field(..., description="1 (minor) to 5 (severe).")
+    likelihood: int = Field(..., description="1 (rare) to 5 (almost certain).")
+    count: int = Field(..., description="Open obstacles rated so.")
+
+
+class ObstacleHeatmapOut(Schema):
+    cells: list[HeatmapCellOut] = Field(
+        ..., description="All 25 severity × likelihood cells, counting open obstacles."
+    )
+    overdue: int = Field(..., description="Open obstacles past their due date (all problems).")
 
 
 @router.get("/scaling/obstacles", response=list[ObstacleOut])
 @paginate(Pagination)
-def obstacles(
+def list_obstacles(
     request: HttpRequest,
     problem_id: ObjectId | None = None,
     kind: KindName | None = None,
@@ -109,8 +117,8 @@ def obstacles(
     return selectors.obstacle_list(viewer=principal(request), filters=filters)
 
 
-@router.get("/scaling/obstacles/heatmap", response=dict[str, Any])
-def obstacle_heatmap(request: HttpRequest, problem_id: ObjectId | None = None):
+@router.get("/scaling/obstacles/heatmap", response=ObstacleHeatmapOut)
+def get_obstacle_heatmap(request: HttpRequest, problem_id: ObjectId | None = None):
     """Open obstacles per severity × likelihood cell, and how many are overdue."""
     viewer = principal(request)
     rows = selectors.obstacle_list(
@@ -123,7 +131,7 @@ def obstacle_heatmap(request: HttpRequest, problem_id: ObjectId | None = None):
 
 
 @router.post("/scaling/obstacles", response={201: ObstacleOut})
-def obstacle_create(request: HttpRequest, payload: ObstacleIn):
+def create_obstacle(request: HttpRequest, payload: ObstacleIn):
     actor = require_write(request)
     data = payload.dict()
     problem = portfolio_selectors.problem_get(
@@ -155,7 +163,7 @@ def obstacle_create(request: HttpRequest, payload: ObstacleIn):
 
 
 @router.patch("/scaling/obstacles/{pk}", response=ObstacleOut)
-def obstacle_update(request: HttpRequest, pk: int, payload: ObstaclePatch):
+def update_obstacle(request: HttpRequest, pk: int, payload: ObstaclePatch):
     actor = require_write(request)
     row = selectors.obstacle_get(viewer=actor, pk=pk, ability=Ability.EDIT_SCALING)
     changes = payload.dict(exclude_unset=True)

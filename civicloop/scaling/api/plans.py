@@ -1,7 +1,6 @@
 """Scaling API: replication plans, candidates and projections."""
 
 from decimal import Decimal
-from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -63,14 +62,87 @@ class CandidateIn(InputSchema):
     annual_running_cost: Decimal = Field(Decimal(0), ge=0)
 
 
+class CandidateAddedOut(Schema):
+    id: int
+    name: str
+
+
+class SiteProjectionOut(Schema):
+    name: str
+    mean_savings: float = Field(..., description="Mean annual savings, in the plan's currency.")
+    low: float = Field(..., description="2.5th percentile of annual savings (currency).")
+    high: float = Field(..., description="97.5th percentile of annual savings (currency).")
+    probability_positive: float = Field(..., description="P(annual savings > 0), 0-1.")
+    tau: float = Field(
+        ...,
+        description="The site's heterogeneity τ, in the benefit's unit (widened for "
+        "sites less similar to the original).",
+    )
+
+
+class ProjectionTotalOut(Schema):
+    mean: float = Field(..., description="Mean annual savings of all sites (currency).")
+    low: float = Field(..., description="2.5th percentile (currency per year).")
+    high: float = Field(..., description="97.5th percentile (currency per year).")
+    sd: float = Field(..., description="Standard deviation of the draws (currency per year).")
+    analytic_mean: float = Field(..., description="Closed-form mean, to check the simulation.")
+    analytic_sd: float = Field(..., description="Closed-form standard deviation.")
+
+
+class NetBenefitOut(Schema):
+    mean: float = Field(
+        ...,
+        description="Savings less running costs over the horizon, less one-off costs (currency).",
+    )
+    low: float = Field(..., description="2.5th percentile (currency).")
+    high: float = Field(..., description="97.5th percentile (currency).")
+
+
+class ProjectionOut(Schema):
+    sites: list[SiteProjectionOut]
+    total: ProjectionTotalOut
+    one_off_cost: float = Field(..., description="Sum of the sites' one-off costs (currency).")
+    annual_running_cost: float = Field(..., description="Currency per year, all sites.")
+    horizon_years: int
+    net_benefit: NetBenefitOut
+    probability_net_positive: float = Field(
+        ..., description="P(net benefit over the horizon > 0), 0-1."
+    )
+    break_even_years: float | None = Field(
+        ...,
+        description="Years until cumulative net savings cover the one-off cost, at mean "
+        "savings; null when net annual savings are not positive.",
+    )
+    break_even_effect: float | None = Field(
+        ..., description="Effect per transaction (benefit's unit) at which the horizon breaks even."
+    )
+    draws: int = Field(..., description="Monte Carlo draws.")
+    seed: int = Field(..., description="Random seed (the same seed gives the same figures).")
+
+
+class PlanProjectionOut(Schema):
+    """Monte Carlo projection of impact and savings over the plan's candidate sites."""
+
+    plan_id: int
+    currency: str = Field(..., description="ISO 4217 code of every amount.")
+    benefit: float = Field(
+        ...,
+        description="Benefit per transaction (the effect, signed so that positive is "
+        "better, times the outcome scale).",
+    )
+    benefit_std_error: float = Field(..., description="Standard error of `benefit`.")
+    tau: float = Field(..., description="Between-site heterogeneity τ, in the benefit's unit.")
+    projection: ProjectionOut | None = Field(..., description="Null until a candidate is added.")
+
+
 @router.get("/scaling/plans", response=list[PlanOut])
 @paginate(Pagination)
-def plans(request: HttpRequest, problem_id: ObjectId | None = None):
+def list_replication_plans(request: HttpRequest, problem_id: ObjectId | None = None):
     return selectors.plan_list(viewer=principal(request), problem_id=problem_id)
 
 
 @router.post("/scaling/problems/{problem_id}/plans", response={201: PlanOut})
-def plan_create(request: HttpRequest, problem_id: int, payload: PlanIn):
+def create_replication_plan(request: HttpRequest, problem_id: int, payload: PlanIn):
     actor = require_write(request)
     problem = portfolio_selectors.problem_get(
         viewer=actor, pk=problem_id, ability=Ability.EDIT_SCALING
@@ -89,8 +161,8 @@ def plan_create(request: HttpRequest, problem_id: int, payload: PlanIn):
     )
 
 
-@router.post("/scaling/plans/{pk}/candidates", response={201: dict[str, Any]})
-def candidate_add(request: HttpRequest, pk: int, payload: CandidateIn):
+@router.post("/scaling/plans/{pk}/candidates", response={201: CandidateAddedOut})
+def add_replication_candidate(request: HttpRequest, pk: int, payload: CandidateIn):
     actor = require_write(request)
     plan = selectors.plan_get(viewer=actor, pk=pk, ability=Ability.EDIT_SCALING)
     data = payload.dict()
@@ -99,8 +171,8 @@ def candidate_add(request: HttpRequest, pk: int, payload: CandidateIn):
     return Status(201, {"id": row.pk, "name": row.name})
 
 
-@router.get("/scaling/plans/{pk}/projection", response=dict[str, Any])
-def projection(request: HttpRequest, pk: int):
+@router.get("/scaling/plans/{pk}/projection", response=PlanProjectionOut)
+def project_replication(request: HttpRequest, pk: int):
     """Monte Carlo projection of impact and savings over the plan's candidates."""
     plan = selectors.plan_get(viewer=principal(request), pk=pk)
     result = selectors.plan_projection(plan=plan)

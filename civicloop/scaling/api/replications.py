@@ -79,6 +79,15 @@ class RemeasureOut(Schema):
     )
 
 
+class ReplicationRecordedOut(Schema):
+    id: int
+    independent_replications: int = Field(
+        ...,
+        description="Independent replications consistent with the original, as now stored "
+        "on the effect (Nesta level 4 from one, 5 with a replication system).",
+    )
+
+
 def _replication_dict(r) -> dict[str, Any]:
     c = selectors.replication_compare(r)
     return {
@@ -100,16 +109,16 @@ def _replication_dict(r) -> dict[str, Any]:
     }
 
 
-@router.get("/scaling/replications", response=list[dict[str, Any]])
-def replications(request: HttpRequest, problem_id: ObjectId | None = None):
+@router.get("/scaling/replications", response=list[ReplicationOut])
+def list_replications(request: HttpRequest, problem_id: ObjectId | None = None):
     return [
         _replication_dict(r)
         for r in selectors.replication_list(viewer=principal(request), problem_id=problem_id)[:200]
     ]
 
 
-@router.post("/scaling/replications", response={201: dict[str, Any]})
-def replication_create(request: HttpRequest, payload: ReplicationIn):
+@router.post("/scaling/replications", response={201: ReplicationRecordedOut})
+def record_replication(request: HttpRequest, payload: ReplicationIn):
     """Record a replication; independent, consistent ones raise the Nesta level (4, 5)."""
     actor = require_write(request)
     data = payload.dict()
@@ -153,7 +162,7 @@ def replication_create(request: HttpRequest, payload: ReplicationIn):
         "recorded effect, so that it has no replications."
     ),
 )
-def replications_remeasure(request: HttpRequest, pk: int):
+def remeasure_replications(request: HttpRequest, pk: int):
     actor = require_write(request)
     plan = selectors.plan_get(viewer=actor, pk=pk, ability=Ability.EDIT_SCALING)
     if plan.effect is None:

@@ -1,7 +1,6 @@
 """Scaling API: regulatory sandboxes and their public registry."""
 
 from datetime import date
-from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -14,10 +13,9 @@ from civicloop.core.http import (
     principal,
     require_write,
 )
-from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability
-from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.scaling import selectors, services
+from civicloop.scaling.api._common import problem_and_unit
 
 router = Router(tags=["scaling"])
 
@@ -51,6 +49,11 @@ class SandboxIn(InputSchema):
     public_summary: str = Field(..., min_length=1)
     regulator: str = Field(..., min_length=1, max_length=200)
     problem_id: ObjectId | None = None
+    unit_id: ObjectId | None = Field(
+        None,
+        description="The unit you act for: needed only when you can edit scaling in several "
+        "units and name no problem (a problem's unit is used otherwise).",
+    )
     published: bool = True
 
 
@@ -110,21 +113,25 @@ class LearningIn(InputSchema):
     obstacle_ids: list[ObjectId] = []
 
 
+class SandboxRecordOut(Schema):
+    id: int = Field(..., description="The new monitoring report or learning.")
+
+
 @router.get("/scaling/registry", response=list[PublicSandboxOut], auth=None)
 @paginate(Pagination)
-def registry(request: HttpRequest):
+def list_public_sandboxes(request: HttpRequest):
     """The public registry of regulatory sandboxes (no sign-in; no personal data)."""
     return selectors.sandbox_public_list()
 
 
 @router.get("/scaling/registry/{slug}", response=PublicSandboxOut, auth=None)
-def registry_detail(request: HttpRequest, slug: str):
+def get_public_sandbox(request: HttpRequest, slug: str):
     return selectors.sandbox_public_get(slug=slug)
 
 
 @router.get("/scaling/sandboxes", response=list[SandboxOut])
 @paginate(Pagination)
-def sandboxes(request: HttpRequest):
+def list_sandboxes(request: HttpRequest):
     return (
         selectors.sandbox_list(viewer=principal(request))
         .select_related("unit")
@@ -133,21 +140,10 @@ def sandboxes(request: HttpRequest):
 
 
 @router.post("/scaling/sandboxes", response={201: SandboxOut})
-def sandbox_apply(request: HttpRequest, payload: SandboxIn):
+def apply_for_sandbox(request: HttpRequest, payload: SandboxIn):
     actor = require_write(request)
     data = payload.dict()
-    problem_id = data.pop("problem_id")
-    if problem_id is not None:
-        problem = portfolio_selectors.problem_get(
-            viewer=actor, pk=problem_id, ability=Ability.EDIT_SCALING
-        )
-        unit = problem.unit
-    else:
-        problem = None
-        units = sorted(actor.units_with(Ability.EDIT_SCALING))
-        if not units:
-            raise Http404("Not found")
-        unit = Organization.objects.get(pk=units[0])
+    problem, unit = problem_and_unit(actor, data.pop("problem_id"), data.pop("unit_id"))
     return Status(201, services.sandbox_apply(actor=actor, unit=unit, problem=problem, **data))
 
 
@@ -157,7 +153,7 @@ def _sandbox_for_edit(request: HttpRequest, pk: int):
 
 
 @router.post("/scaling/sandboxes/{pk}/eligibility", response=SandboxOut)
-def sandbox_eligibility(request: HttpRequest, pk: int, payload: EligibilityIn):
+def decide_sandbox_eligibility(request: HttpRequest, pk: int, payload: EligibilityIn):
     actor, sandbox = _sandbox_for_edit(request, pk)
     data = payload.dict()
     notes = data.pop("notes")
@@ -167,32 +163,32 @@ def sandbox_eligibility(request: HttpRequest, pk: int, payload: EligibilityIn):
 
 
 @router.post("/scaling/sandboxes/{pk}/start", response=SandboxOut)
-def sandbox_start(request: HttpRequest, pk: int, payload: StartIn):
+def start_sandbox(request: HttpRequest, pk: int, payload: StartIn):
     actor, sandbox = _sandbox_for_edit(request, pk)
     return services.sandbox_start(actor=actor, sandbox=sandbox, **payload.dict())
 
 
 @router.post("/scaling/sandboxes/{pk}/extend", response=SandboxOut)
-def sandbox_extend(request: HttpRequest, pk: int, payload: ExtendIn):
+def extend_sandbox(request: HttpRequest, pk: int, payload: ExtendIn):
     actor, sandbox = _sandbox_for_edit(request, pk)
     return services.sandbox_extend(actor=actor, sandbox=sandbox, **payload.dict())
 
 
-@router.post("/scaling/sandboxes/{pk}/reports", response={201: dict[str, Any]})
-def sandbox_report(request: HttpRequest, pk: int, payload: ReportIn):
+@router.post("/scaling/sandboxes/{pk}/reports", response={201: SandboxRecordOut})
+def add_sandbox_report(request: HttpRequest, pk: int, payload: ReportIn):
     actor, sandbox = _sandbox_for_edit(request, pk)
     row = services.sandbox_report_add(actor=actor, sandbox=sandbox, **payload.dict())
     return Status(201, {"id": row.pk})
 
 
 @router.post("/scaling/sandboxes/{pk}/exit", response=SandboxOut)
-def sandbox_exit(request: HttpRequest, pk: int, payload: ExitIn):
+def exit_sandbox(request: HttpRequest, pk: int, payload: ExitIn):
     actor, sandbox = _sandbox_for_edit(request, pk)
     return services.sandbox_exit(actor=actor, sandbox=sandbox, **payload.dict())
 
 
-@router.post("/scaling/sandboxes/{pk}/learnings", response={201: dict[str, Any]})
-def sandbox_learning(request: HttpRequest, pk: int, payload: LearningIn):
+@router.post("/scaling/sandboxes/{pk}/learnings", response={201: SandboxRecordOut})
+def add_sandbox_learning(request: HttpRequest, pk: int, payload: LearningIn):
     actor, sandbox = _sandbox_for_edit(request, pk)
     data = payload.dict()
     ids = data.pop("obstacle_ids")

@@ -11,6 +11,7 @@ from civicloop.scaling.selectors.assessments import (
     assessment_result,
 )
 from civicloop.scaling.selectors.lessons import (
+    ClosedProblem,
     IterationLesson,
     closed_problem_list,
     iteration_lessons,
@@ -36,6 +37,7 @@ from civicloop.scaling.selectors.sandboxes import (
 __all__ = [
     "PUBLIC_STATUSES",
     "AssessmentResult",
+    "ClosedProblem",
     "IterationLesson",
     "ObstacleFilters",
     "assessment_get",

@@ -8,7 +8,9 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 
 from civicloop.core.permissions import Ability, Principal, scope_q
-from civicloop.portfolio.models import CLOSED_STAGES, Problem
+from civicloop.experiments import selectors as experiments_selectors
+from civicloop.portfolio import selectors as portfolio_selectors
+from civicloop.portfolio.models import CLOSED_STAGES
 from civicloop.scaling.models import (
     Lesson,
 )
@@ -41,18 +43,33 @@ def lesson_search(
     return qs.order_by("-created_at")
 
 
-def closed_problem_list(*, viewer: Principal, query: str = "") -> QuerySet[Problem]:
-    qs = Problem.objects.filter(
-        scope_q(
-            viewer, Ability.VIEW_PORTFOLIO, unit_field="unit_id", agency_field="owner_agency_id"
-        ),
-        stage__in=list(CLOSED_STAGES),
-    ).annotate(n_lessons=Count("lessons"))
-    for word in query.split()[:8]:
-        qs = qs.filter(
-            Q(title__icontains=word) | Q(statement__icontains=word) | Q(causes__icontains=word)
+@dataclass(frozen=True)
+class ClosedProblem:
+    """A closed problem (scaled or stopped) and how many lessons it left."""
+
+    title: str
+    stage: str
+    n_lessons: int
+
+
+def closed_problem_list(*, viewer: Principal, query: str = "") -> list[ClosedProblem]:
+    """Closed problems the viewer may see whose title, statement or causes hold every word of
+    `query`, most recently updated first."""
+    words = [w.lower() for w in query.split()[:8]]
+    problems = [
+        p
+        for p in portfolio_selectors.problem_list(
+            viewer=viewer, filters=portfolio_selectors.ProblemFilters(sort="updated")
         )
-    return qs.order_by("-updated_at")
+        if p.stage in CLOSED_STAGES
+        and all(w in "\n".join([p.title, p.statement, p.causes]).lower() for w in words)
+    ]
+    counts = dict(
+        Lesson.objects.filter(problem_id__in=[p.pk for p in problems])
+        .values_list("problem_id")
+        .annotate(n=Count("pk"))
+    )
+    return [ClosedProblem(p.title, p.stage, counts.get(p.pk, 0)) for p in problems]
 
 
 @dataclass(frozen=True)
@@ -67,10 +84,6 @@ class IterationLesson:
 
 def iteration_lessons(*, viewer: Principal, query: str = "") -> list[IterationLesson]:
     """Decided iterations from the experiments app (its decision log), matching every word."""
-    try:
-        from civicloop.experiments import selectors as experiments_selectors
-    except ImportError:
-        return []
     words = [w.lower() for w in query.split()[:8]]
     out = []
     services = experiments_selectors.service_list(viewer=viewer).prefetch_related(

@@ -9,6 +9,7 @@ from civicloop.scaling.services.assessments import assessment_create, assessment
 from civicloop.scaling.services.lessons import lesson_record
 from civicloop.scaling.services.obstacles import (
     obstacle_create,
+    obstacle_export,
     obstacle_owner_labels_erase,
     obstacle_update,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "assessment_score",
     "lesson_record",
     "obstacle_create",
+    "obstacle_export",
     "obstacle_owner_labels_erase",
     "obstacle_update",
     "replication_candidate_add",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization, Person
@@ -145,3 +148,36 @@ def obstacle_owner_labels_erase(*, person: Person, names: set[str], pseudonym: s
             row.save(update_fields=["owner_label", "updated_at"])
             count += 1
     return count
+
+
+@transaction.atomic
+def obstacle_export(
+    *, actor: Principal, obstacles: Sequence[Obstacle], fmt: str, today: date | None = None
+) -> list[dict[str, Any]]:
+    """The rows of an export of the obstacle register (CSV or JSON), recorded in the audit log."""
+    for problem in {o.problem for o in obstacles}:
+        require(actor, Ability.VIEW_PORTFOLIO, problem)
+    today = today or timezone.localdate()
+    audit_record(
+        actor=actor,
+        action=ScalingEvent.OBSTACLES_EXPORTED,
+        metadata={"format": fmt, "rows": len(obstacles)},
+    )
+    return [
+        {
+            "id": o.pk,
+            "problem": o.problem.title,
+            "kind": o.kind,
+            "title": o.title,
+            "severity": o.severity,
+            "likelihood": o.likelihood,
+            "status": o.status,
+            "owner": o.owner_name,
+            "due_date": o.due_date,
+            "mitigation": o.mitigation,
+            "jurisdiction": o.jurisdiction.name if o.jurisdiction else "",
+            "sandbox": o.sandbox.title if o.sandbox else "",
+            "overdue": o.is_overdue(today),
+        }
+        for o in obstacles
+    ]

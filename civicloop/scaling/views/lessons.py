@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability
-from civicloop.core.selectors import units_for
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Stage
 from civicloop.scaling import forms, selectors, services
@@ -20,6 +19,7 @@ from civicloop.scaling.models import (
     LessonOutcome,
 )
 from civicloop.scaling.views._common import need_view
+from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
 
 
@@ -51,24 +51,20 @@ def lessons(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def lesson_create(request: HttpRequest) -> HttpResponse:
+    """Add a lesson for a problem (`?problem=`) or for the unit the person acts for."""
     viewer = principal(request)
-    units = list(units_for(viewer=viewer, ability=Ability.EDIT_SCALING))
-    if not units:
-        raise Http404("Not found")
     problem = None
     if request.GET.get("problem", "").isdigit():
         problem = portfolio_selectors.problem_get(
             viewer=viewer, pk=int(request.GET["problem"]), ability=Ability.EDIT_SCALING
         )
+    unit = problem.unit if problem else page_unit(request, Ability.EDIT_SCALING)
+    if unit is None:
+        return choose_unit(request, Ability.EDIT_SCALING, title=_("Add a lesson"))
     form = forms.LessonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.lesson_record(
-                actor=viewer,
-                unit=problem.unit if problem else units[0],
-                problem=problem,
-                **form.cleaned_data,
-            )
+            services.lesson_record(actor=viewer, unit=unit, problem=problem, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:

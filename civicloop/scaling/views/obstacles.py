@@ -11,13 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicloop.core.audit import audit_record
 from civicloop.core.http import principal
-from civicloop.core.models import Organization, OrganizationKind
+from civicloop.core.models import OrganizationKind
 from civicloop.core.permissions import Ability
+from civicloop.core.selectors import organization_list_for
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.scaling import charts, forms, selectors, services
-from civicloop.scaling.events import ScalingEvent
 from civicloop.scaling.models import (
     ObstacleKind,
     ObstacleStatus,
@@ -42,31 +41,7 @@ def obstacle_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     fmt = g.get("format")
     if fmt in ("csv", "json"):
-        audit_record(
-            actor=viewer,
-            action=ScalingEvent.OBSTACLES_EXPORTED,
-            metadata={"format": fmt, "rows": len(obstacles)},
-        )
-        rows = [
-            {
-                "id": o.pk,
-                "problem": o.problem.title,
-                "kind": o.kind,
-                "title": o.title,
-                "severity": o.severity,
-                "likelihood": o.likelihood,
-                "status": o.status,
-                "owner": o.owner_name,
-                "due_date": o.due_date,
-                "mitigation": o.mitigation,
-                "jurisdiction": o.jurisdiction.name if o.jurisdiction else "",
-                "sandbox": o.sandbox.title if o.sandbox else "",
-                "overdue": bool(
-                    o.due_date and o.due_date < today and o.status in ("open", "mitigating")
-                ),
-            }
-            for o in obstacles
-        ]
+        rows = services.obstacle_export(actor=viewer, obstacles=obstacles, fmt=fmt, today=today)
         if fmt == "json":
             return json_response("obstacles.json", {"obstacles": rows})
         headers = list(rows[0]) if rows else ["id", "title"]
@@ -103,8 +78,8 @@ def obstacle_create(request: HttpRequest) -> HttpResponse:
     problems = editable_problems(viewer)
     if not problems:
         raise Http404("Not found")
-    jurisdictions = Organization.objects.filter(
-        unit_id__in=viewer.units_with(Ability.EDIT_SCALING), kind=OrganizationKind.JURISDICTION
+    jurisdictions = organization_list_for(viewer=viewer, kind=OrganizationKind.JURISDICTION).filter(
+        unit_id__in=viewer.units_with(Ability.EDIT_SCALING)
     )
     form = forms.ObstacleForm(
         request.POST or None,

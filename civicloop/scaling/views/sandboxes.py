@@ -12,13 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, can
-from civicloop.core.selectors import units_for
-from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.scaling import forms, selectors, services
 from civicloop.scaling.models import (
     SandboxStatus,
 )
 from civicloop.scaling.views._common import editable_problems
+from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
 
 
@@ -126,26 +125,19 @@ def sandbox_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def sandbox_apply(request: HttpRequest) -> HttpResponse:
+    """Apply for a sandbox for the unit the person acts for (asked when they have several)."""
     viewer = principal(request)
-    units = list(units_for(viewer=viewer, ability=Ability.EDIT_SCALING))
-    if not units:
-        raise Http404("Not found")
-    problems = editable_problems(viewer)
+    unit = page_unit(request, Ability.EDIT_SCALING)
+    if unit is None:
+        return choose_unit(request, Ability.EDIT_SCALING, title=_("Apply for a regulatory sandbox"))
+    problems = editable_problems(viewer, unit)
     form = forms.SandboxApplyForm(request.POST or None, problems=problems)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         problem_id = data.pop("problem")
-        problem = (
-            portfolio_selectors.problem_get(
-                viewer=viewer, pk=problem_id, ability=Ability.EDIT_SCALING
-            )
-            if problem_id
-            else None
-        )
+        problem = next((p for p in problems if p.pk == problem_id), None) if problem_id else None
         try:
-            sandbox = services.sandbox_apply(
-                actor=viewer, unit=problem.unit if problem else units[0], problem=problem, **data
-            )
+            sandbox = services.sandbox_apply(actor=viewer, unit=unit, problem=problem, **data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
