@@ -49,12 +49,16 @@ def home(request: HttpRequest) -> HttpResponse:
 def _report_context(report: ImpactReport) -> dict:
     effects_spec, effects_rows = charts.effects_chart(report)
     kpi_spec, kpi_rows = charts.kpi_chart(report)
+    savings_spec, savings_rows = charts.savings_chart(report)
     return {
         "report": report,
         "effects_spec": effects_spec,
         "effects_rows": effects_rows,
         "kpi_spec": kpi_spec,
         "kpi_rows": kpi_rows,
+        "savings_spec": savings_spec,
+        "savings_rows": savings_rows,
+        "savings_title": _("Annual savings with 95% interval"),
         "stage_labels": dict(Stage.choices),
         **labels.TEMPLATE_HELPERS,
     }
@@ -125,7 +129,7 @@ def _summary_pdf(result: ImpactReport, *, language: str, filename: str) -> HttpR
             "evidence/summary_print.html",
             {
                 "report": result,
-                "svgs": charts.summary_svgs(result),
+                "charts": charts.summary_charts(result),
                 "stage_labels": dict(Stage.choices),
                 "language": language,
                 **labels.TEMPLATE_HELPERS,
