@@ -36,6 +36,23 @@ def _person(actor: Principal):
     return actor.person
 
 
+def _effect_check(*, design: str, role: str, std_error: float, source: str, outcome: str) -> None:
+    """A `ValidationError` naming every field of an effect that breaks a rule."""
+    errors = {}
+    if design not in DESIGNS:
+        errors["design"] = f"Design must be one of: {', '.join(DESIGNS)}."
+    if role not in EffectRole.values:
+        errors["role"] = f"Role must be one of: {', '.join(EffectRole.values)}."
+    if std_error is None or std_error <= 0:
+        errors["std_error"] = "Standard error must be greater than zero."
+    if not source.strip():
+        errors["source"] = "Say where the estimate comes from (report, dataset, analysis)."
+    if not outcome.strip():
+        errors["outcome"] = "Name the outcome the effect is on."
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def effect_estimate_record(
     *,
@@ -60,19 +77,7 @@ def effect_estimate_record(
 ) -> EffectEstimate:
     """Record an effect estimated elsewhere (a published evaluation, an analyst's model)."""
     require(actor, Ability.EDIT_EVIDENCE, problem)
-    errors = {}
-    if design not in DESIGNS:
-        errors["design"] = f"Design must be one of: {', '.join(DESIGNS)}."
-    if role not in EffectRole.values:
-        errors["role"] = f"Role must be one of: {', '.join(EffectRole.values)}."
-    if std_error is None or std_error <= 0:
-        errors["std_error"] = "Standard error must be greater than zero."
-    if not source.strip():
-        errors["source"] = "Say where the estimate comes from (report, dataset, analysis)."
-    if not outcome.strip():
-        errors["outcome"] = "Name the outcome the effect is on."
-    if errors:
-        raise ValidationError(errors)
+    _effect_check(design=design, role=role, std_error=std_error, source=source, outcome=outcome)
     row = EffectEstimate.objects.create(
         problem=problem,
         outcome=outcome.strip(),

@@ -30,6 +30,43 @@ def _measured(replication_experiment: Any, scale: float) -> tuple[float, float, 
     return line.estimate * scale, line.std_error * scale, line.design, line.source
 
 
+def _replication_figures(
+    *,
+    site: str,
+    estimate: float | None,
+    std_error: float | None,
+    design: str | None,
+    experiment: Any | None,
+    experiment_scale: float,
+) -> tuple[float, float, str, str]:
+    """Estimate, SE, design and source to store: the experiment's measured ones when it has
+    results, else those typed in; a `ValidationError` naming every field that is wrong."""
+    errors: dict[str, str] = {}
+    source = ""
+    if experiment_scale is None or experiment_scale <= 0:
+        errors["experiment_scale"] = "The scale must be greater than zero."
+    elif experiment is not None:
+        measured = _measured(experiment, experiment_scale)
+        if measured is not None:
+            estimate, std_error, design, source = measured
+        elif estimate is None or std_error is None:
+            errors["experiment"] = (
+                f"Experiment {experiment.key} has no results with a primary effect yet: "
+                "enter the effect and its standard error by hand, or refresh its results first."
+            )
+    if estimate is None and "experiment" not in errors:
+        errors["estimate"] = "Give the effect found, or choose the experiment that measured it."
+    if not errors.get("experiment") and (std_error is None or std_error <= 0):
+        errors["std_error"] = "Standard error must be greater than zero."
+    if design not in DESIGNS:
+        errors["design"] = f"Design must be one of: {', '.join(DESIGNS)}."
+    if not site.strip():
+        errors["site"] = "Name the site."
+    if errors:
+        raise ValidationError(errors)
+    return cast(float, estimate), cast(float, std_error), cast(str, design), source
+
+
 @transaction.atomic
 def replication_record(
     *,
@@ -56,36 +93,21 @@ def replication_record(
     already checked that the actor may see the experiment.
     """
     require(actor, Ability.EDIT_SCALING, original.problem)
-    errors: dict[str, str] = {}
-    source = ""
-    if experiment_scale is None or experiment_scale <= 0:
-        errors["experiment_scale"] = "The scale must be greater than zero."
-    elif experiment is not None:
-        measured = _measured(experiment, experiment_scale)
-        if measured is not None:
-            estimate, std_error, design, source = measured
-        elif estimate is None or std_error is None:
-            errors["experiment"] = (
-                f"Experiment {experiment.key} has no results with a primary effect yet: "
-                "enter the effect and its standard error by hand, or refresh its results first."
-            )
-    if estimate is None and "experiment" not in errors:
-        errors["estimate"] = "Give the effect found, or choose the experiment that measured it."
-    if not errors.get("experiment") and (std_error is None or std_error <= 0):
-        errors["std_error"] = "Standard error must be greater than zero."
-    if design not in DESIGNS:
-        errors["design"] = f"Design must be one of: {', '.join(DESIGNS)}."
-    if not site.strip():
-        errors["site"] = "Name the site."
-    if errors:
-        raise ValidationError(errors)
+    estimate, std_error, design, source = _replication_figures(
+        site=site,
+        estimate=estimate,
+        std_error=std_error,
+        design=design,
+        experiment=experiment,
+        experiment_scale=experiment_scale,
+    )
     row = Replication.objects.create(
         problem_id=original.problem_id,
         original=original,
         site=site.strip(),
-        estimate=cast(float, estimate),
-        std_error=cast(float, std_error),
-        design=cast(str, design),
+        estimate=estimate,
+        std_error=std_error,
+        design=design,
         independent=independent,
         completed_on=completed_on,
         jurisdiction=jurisdiction,
