@@ -29,7 +29,7 @@ DESIGN_NAMES = {
     "correlation": _("Correlation"),
 }
 # A design without a name fails here, at import, with a KeyError naming it.
-Design = models.TextChoices(  # type: ignore[misc]
+Design = models.TextChoices(  # type: ignore[call-overload]
     "Design", [(code.upper(), (code, DESIGN_NAMES[code])) for code in DESIGNS]
 )
 

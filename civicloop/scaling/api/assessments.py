@@ -20,7 +20,7 @@ from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.scaling import selectors, services
 from civicloop.scaling.models import Domain
 
-router = Router(tags=["scaling"])
+router = Router()
 
 
 DomainName = Literal[

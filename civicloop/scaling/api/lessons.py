@@ -18,7 +18,7 @@ from civicloop.scaling import selectors, services
 from civicloop.scaling.api._common import problem_and_unit
 from civicloop.scaling.models import LessonOutcome
 
-router = Router(tags=["scaling"])
+router = Router()
 
 
 OutcomeName = Literal["success", "failure", "mixed"]

@@ -17,12 +17,13 @@ from civicloop.core.http import (
     require_write,
 )
 from civicloop.core.permissions import Ability
+from civicloop.experiments.selectors import service_get
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.scaling import selectors, services
 from civicloop.scaling.api._common import jurisdiction_for_edit
 from civicloop.scaling.models import ObstacleKind, ObstacleStatus
 
-router = Router(tags=["scaling"])
+router = Router()
 
 
 KindName = Literal["reluctance", "regulation", "capacity", "budget", "other"]
@@ -146,8 +147,6 @@ def create_obstacle(request: HttpRequest, payload: ObstacleIn):
     )
     service = None
     if service_id:
-        from civicloop.experiments.selectors import service_get
-
         service = service_get(viewer=actor, pk=service_id)
     return Status(
         201,

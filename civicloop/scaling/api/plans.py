@@ -19,7 +19,7 @@ from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.scaling import selectors, services
 from civicloop.scaling.api._common import jurisdiction_for_edit
 
-router = Router(tags=["scaling"])
+router = Router()
 
 
 class PlanIn(InputSchema):

@@ -15,10 +15,11 @@ from civicloop.core.http import (
 )
 from civicloop.core.permissions import Ability
 from civicloop.evidence.selectors import effect_estimate_list
+from civicloop.experiments.selectors import experiment_get
 from civicloop.scaling import selectors, services
 from civicloop.scaling.api._common import jurisdiction_for_edit
 
-router = Router(tags=["scaling"])
+router = Router()
 
 
 class ReplicationIn(InputSchema):
@@ -129,8 +130,6 @@ def record_replication(request: HttpRequest, payload: ReplicationIn):
     experiment_id = data.pop("experiment_id")
     experiment = None
     if experiment_id is not None:
-        from civicloop.experiments.selectors import experiment_get
-
         experiment = experiment_get(viewer=actor, pk=experiment_id)
     row = services.replication_record(
         actor=actor, original=effect, jurisdiction=jurisdiction, experiment=experiment, **data

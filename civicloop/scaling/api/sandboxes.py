@@ -17,7 +17,7 @@ from civicloop.core.permissions import Ability
 from civicloop.scaling import selectors, services
 from civicloop.scaling.api._common import problem_and_unit
 
-router = Router(tags=["scaling"])
+router = Router()
 
 
 class PublicSandboxOut(Schema):

@@ -20,7 +20,6 @@ from civicloop.scaling.models import (
 )
 from civicloop.scaling.views._common import editable_problems
 from civicloop.web.forms import apply_errors
-from civicloop.web.jinja import number
 
 VERDICTS = {
     "incomplete": gettext_noop("Incomplete: at least two assessors must rate all ten domains"),
@@ -74,16 +73,6 @@ def _assessment_page(request, assessment, form, status=200):
     viewer = principal(request)
     result = selectors.assessment_result(assessment=assessment)
     domain_labels = dict(Domain.choices)
-    rows = [
-        [
-            str(domain_labels[s.domain]),
-            number(s.mean, 2),
-            number(s.sd, 2),
-            f"{s.low}–{s.high}" if s.low is not None else "–",
-            str(s.n),
-        ]
-        for s in result.summaries
-    ]
     return render(
         request,
         "scaling/assessment.html",
@@ -93,7 +82,7 @@ def _assessment_page(request, assessment, form, status=200):
             "result": result,
             "labels": domain_labels,
             "radar": charts.radar_chart(result.summaries, domain_labels),
-            "radar_rows": rows,
+            "radar_rows": charts.radar_rows(result.summaries, domain_labels),
             "verdict": _(VERDICTS[result.readiness.verdict]),
             "reasons": labels.readiness_texts(result.readiness),
             "form": form,

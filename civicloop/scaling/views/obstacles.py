@@ -55,11 +55,7 @@ def obstacle_list(request: HttpRequest) -> HttpResponse:
             "obstacles": obstacles,
             "filters": filters,
             "heatmap": charts.heatmap_chart(cells),
-            "heat_rows": [
-                [str(c["severity"]), str(c["likelihood"]), str(c["count"])]
-                for c in cells
-                if c["count"]
-            ],
+            "heat_rows": charts.heatmap_rows(cells),
             "kinds": ObstacleKind.choices,
             "statuses": ObstacleStatus.choices,
             "today": today,

@@ -19,7 +19,6 @@ from civicloop.scaling import charts, forms, selectors, services
 from civicloop.scaling.views._common import visible_experiments
 from civicloop.web.exports import json_response
 from civicloop.web.forms import apply_errors
-from civicloop.web.jinja import number
 
 
 @login_required
@@ -78,18 +77,7 @@ def plan_page(request, plan, form, status=200, replication_form=None):
             "projection": projection,
             "candidates": list(plan.candidates.select_related("organization")),
             "chart": charts.projection_chart(projection, plan.currency) if projection else None,
-            "chart_rows": [
-                [
-                    s.name,
-                    number(s.mean_savings, 0),
-                    number(s.low, 0),
-                    number(s.high, 0),
-                    f"{s.probability_positive:.0%}",
-                ]
-                for s in projection.sites
-            ]
-            if projection
-            else [],
+            "chart_rows": charts.projection_rows(projection),
             "replications": replications,
             "source_text": evidence_labels.source_text,
             "form": form,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability
+from civicloop.experiments import selectors as experiments_selectors
 from civicloop.scaling import forms, selectors, services
 from civicloop.scaling.views._common import visible_experiments
 from civicloop.scaling.views.plans import plan_page
@@ -35,8 +36,6 @@ def replication_add(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
     elif form.is_valid():
-        from civicloop.experiments import selectors as experiments_selectors
-
         data = dict(form.cleaned_data)
         experiment_id = data.pop("experiment")
         experiment = (
