@@ -115,7 +115,9 @@ def savings_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]
         ]
         for r in rows
     ]
-    return _spec(alt.layer(bar, interval), title), table
+    spec = _spec(alt.layer(bar, interval), title)
+    spec["height"] = {"step": 36}  # one band per service, however many there are
+    return spec, table
 
 
 # --- the printed summary: the same Vega-Lite specs, drawn on the server by vl-convert ---------
