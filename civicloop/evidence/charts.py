@@ -138,7 +138,7 @@ def chart_png(spec: dict[str, Any]) -> bytes:
 
 @dataclass(frozen=True)
 class PrintedChart:
-    title: str
+    title: str  # the image's text alternative
     spec: dict[str, Any]
 
     @property
@@ -151,7 +151,7 @@ def summary_charts(report: ImpactReport) -> list[PrintedChart]:
     """The charts of the printed executive summary, from the specs the report page shows."""
     printed = []
     if report.inputs.kpis:
-        printed.append(PrintedChart(_("KPIs against baseline and target"), kpi_chart(report)[0]))
+        printed.append(PrintedChart(_("KPIs: baseline, latest, target"), kpi_chart(report)[0]))
     if report.efficiencies:
         title = _("Annual savings with 95% interval")
         printed.append(PrintedChart(title, savings_chart(report)[0]))
