@@ -15,10 +15,10 @@ from civicloop.core.http import (
     require_write,
 )
 from civicloop.core.models import Person
-from civicloop.core.permissions import Ability
+from civicloop.core.permissions import Ability, Principal
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.scaling import selectors, services
-from civicloop.scaling.models import Domain
+from civicloop.scaling.models import Domain, ScalabilityAssessment
 
 router = Router()
 
@@ -108,8 +108,8 @@ class ScalabilityResultOut(Schema):
     scores: list[ScalabilityRatingOut]
 
 
-def _assessment_dict(assessment) -> dict[str, Any]:
-    result = selectors.assessment_result(assessment=assessment)
+def _assessment_dict(viewer: Principal, assessment: ScalabilityAssessment) -> dict[str, Any]:
+    result = selectors.assessment_result(viewer=viewer, assessment=assessment)
     r = result.readiness
     return {
         "id": assessment.pk,
@@ -159,7 +159,8 @@ def create_scalability_assessment(request: HttpRequest, payload: AssessmentIn):
 @router.get("/scaling/assessments/{pk}", response=ScalabilityResultOut)
 def get_scalability_assessment(request: HttpRequest, pk: int):
     """Per-domain mean and spread, every rating with its evidence, and the readiness verdict."""
-    return _assessment_dict(selectors.assessment_get(viewer=principal(request), pk=pk))
+    viewer = principal(request)
+    return _assessment_dict(viewer, selectors.assessment_get(viewer=viewer, pk=pk))
 
 
 @router.post("/scaling/assessments/{pk}/scores", response={201: ScalabilityResultOut})
@@ -170,4 +171,4 @@ def score_scalability_assessment(request: HttpRequest, pk: int, payload: ScoreIn
     if not isinstance(actor.person, Person):
         raise PermissionError("Ratings are made by a signed-in person, not an API key.")
     services.assessment_score(actor=actor, assessment=row, assessor=actor.person, **payload.dict())
-    return Status(201, _assessment_dict(row))
+    return Status(201, _assessment_dict(actor, row))

@@ -174,8 +174,9 @@ def add_replication_candidate(request: HttpRequest, pk: int, payload: CandidateI
 @router.get("/scaling/plans/{pk}/projection", response=PlanProjectionOut)
 def project_replication(request: HttpRequest, pk: int):
     """Monte Carlo projection of impact and savings over the plan's candidates."""
-    plan = selectors.plan_get(viewer=principal(request), pk=pk)
-    result = selectors.plan_projection(plan=plan)
+    viewer = principal(request)
+    plan = selectors.plan_get(viewer=viewer, pk=pk)
+    result = selectors.plan_projection(viewer=viewer, plan=plan)
     return {
         "plan_id": plan.pk,
         "currency": plan.currency,

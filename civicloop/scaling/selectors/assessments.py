@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
-from civicloop.core.permissions import Ability, Principal
+from civicloop.core.permissions import Ability, Principal, require
 from civicloop.scaling import assessment as isat
 from civicloop.scaling.models import (
     ScalabilityAssessment,
@@ -42,8 +42,9 @@ class AssessmentResult:
     rows: list  # AssessmentScore rows with assessor
 
 
-def assessment_result(*, assessment: ScalabilityAssessment) -> AssessmentResult:
+def assessment_result(*, viewer: Principal, assessment: ScalabilityAssessment) -> AssessmentResult:
     """Mean and spread per domain, the readiness verdict, and every rating with its evidence."""
+    require(viewer, Ability.VIEW_PORTFOLIO, assessment.problem)
     rows = list(assessment.scores.select_related("assessor").order_by("domain", "assessor__email"))
     triples = [(str(r.assessor_id), r.domain, r.score) for r in rows]
     names = sorted({r.assessor.display_name for r in rows})

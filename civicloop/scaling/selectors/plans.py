@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from civicloop.core.permissions import Ability, Principal
+from civicloop.core.permissions import Ability, Principal, require
 from civicloop.scaling.models import (
     ReplicationPlan,
 )
@@ -34,8 +34,9 @@ def plan_get(
     )
 
 
-def plan_projection(*, plan: ReplicationPlan) -> Projection | None:
+def plan_projection(*, viewer: Principal, plan: ReplicationPlan) -> Projection | None:
     """Monte Carlo projection over the plan's candidates (None until there is one)."""
+    require(viewer, Ability.VIEW_PORTFOLIO, plan.problem)
     candidates = list(plan.candidates.all())
     if not candidates:
         return None

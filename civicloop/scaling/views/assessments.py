@@ -71,7 +71,7 @@ def assessment_create(request: HttpRequest) -> HttpResponse:
 
 def _assessment_page(request, assessment, form, status=200):
     viewer = principal(request)
-    result = selectors.assessment_result(assessment=assessment)
+    result = selectors.assessment_result(viewer=viewer, assessment=assessment)
     domain_labels = dict(Domain.choices)
     return render(
         request,

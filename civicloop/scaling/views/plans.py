@@ -63,7 +63,7 @@ def plan_create(request: HttpRequest, problem_id: int) -> HttpResponse:
 
 def plan_page(request, plan, form, status=200, replication_form=None):
     viewer = principal(request)
-    projection = selectors.plan_projection(plan=plan)
+    projection = selectors.plan_projection(viewer=viewer, plan=plan)
     replications = [
         (r, selectors.replication_compare(r))
         for r in selectors.replication_list(viewer=viewer, problem_id=plan.problem_id)
@@ -91,9 +91,10 @@ def plan_page(request, plan, form, status=200, replication_form=None):
 
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = selectors.plan_get(viewer=principal(request), pk=pk)
+    viewer = principal(request)
+    plan = selectors.plan_get(viewer=viewer, pk=pk)
     if request.GET.get("format") == "json":
-        projection = selectors.plan_projection(plan=plan)
+        projection = selectors.plan_projection(viewer=viewer, plan=plan)
         return json_response(
             f"replication-plan-{pk}.json",
             {"plan": plan.title, "projection": projection.to_dict() if projection else None},
