@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -14,26 +14,13 @@ from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, re
 from civicloop.core.permissions import Ability
 from civicloop.evidence import selectors, services
 from civicloop.evidence.models import EffectRole
+from civicloop.evidence.schemas import ImpactReportOut, ImpactSummaryOut
 from civicloop.portfolio import selectors as portfolio_selectors
-from civicloop.stats.evidence import DESIGNS
+from civicloop.stats.evidence import Design as DesignName
 
 router = Router(tags=["evidence"])
 
-DesignName = Literal[
-    "rct",
-    "rdd",
-    "iv",
-    "did",
-    "staggered_did",
-    "synthetic_control",
-    "its",
-    "before_after_controls",
-    "cross_section_controls",
-    "before_after",
-    "correlation",
-]
 RoleName = Literal["primary", "satisfaction", "completion", "waiting_time", "other"]
-assert set(DesignName.__args__) == set(DESIGNS)  # type: ignore[attr-defined]  # noqa: S101
 assert set(RoleName.__args__) == set(EffectRole.values)  # type: ignore[attr-defined]  # noqa: S101
 
 
@@ -111,6 +98,16 @@ class LinkOut(Schema):
     view_count: int
 
 
+class ServiceFiguresSavedOut(Schema):
+    id: int
+    service_name: str
+
+
+class CitizenThemeRecordedOut(Schema):
+    id: int
+    label: str
+
+
 class NewLinkOut(Schema):
     link: LinkOut
     token: str
@@ -118,8 +115,8 @@ class NewLinkOut(Schema):
     pdf_url: str
 
 
-@router.get("/evidence/problems/{problem_id}/report", response=dict[str, Any])
-def report(request: HttpRequest, problem_id: int, service: str | None = None):
+@router.get("/evidence/problems/{problem_id}/report", response=ImpactReportOut)
+def get_impact_report(request: HttpRequest, problem_id: int, service: str | None = None):
     """The impact report of a problem (optionally one service) as JSON."""
     return selectors.impact_report_get(
         viewer=principal(request), problem_id=problem_id, service=service
@@ -128,12 +125,12 @@ def report(request: HttpRequest, problem_id: int, service: str | None = None):
 
 @router.get("/evidence/effects", response=list[EffectOut])
 @paginate(Pagination)
-def effects(request: HttpRequest, problem_id: ObjectId | None = None):
+def list_effect_estimates(request: HttpRequest, problem_id: ObjectId | None = None):
     return selectors.effect_estimate_list(viewer=principal(request), problem_id=problem_id)
 
 
 @router.post("/evidence/problems/{problem_id}/effects", response={201: EffectOut})
-def effect_create(request: HttpRequest, problem_id: int, payload: EffectIn):
+def record_effect_estimate(request: HttpRequest, problem_id: int, payload: EffectIn):
     """Record an effect estimated elsewhere, with its design (graded on read)."""
     actor = require_write(request)
     problem = portfolio_selectors.problem_get(
@@ -144,8 +141,8 @@ def effect_create(request: HttpRequest, problem_id: int, payload: EffectIn):
     )
 
 
-@router.put("/evidence/problems/{problem_id}/services", response=dict[str, Any])
-def service_figures(request: HttpRequest, problem_id: int, payload: ServiceFiguresIn):
+@router.put("/evidence/problems/{problem_id}/services", response=ServiceFiguresSavedOut)
+def set_service_figures(request: HttpRequest, problem_id: int, payload: ServiceFiguresIn):
     """Create or replace a service's volume, unit cost and intervention cost."""
     actor = require_write(request)
     problem = portfolio_selectors.problem_get(
@@ -155,8 +152,8 @@ def service_figures(request: HttpRequest, problem_id: int, payload: ServiceFigur
     return {"id": row.pk, "service_name": row.service_name}
 
 
-@router.post("/evidence/problems/{problem_id}/themes", response={201: dict[str, Any]})
-def theme_create(request: HttpRequest, problem_id: int, payload: ThemeIn):
+@router.post("/evidence/problems/{problem_id}/themes", response={201: CitizenThemeRecordedOut})
+def record_citizen_theme(request: HttpRequest, problem_id: int, payload: ThemeIn):
     actor = require_write(request)
     problem = portfolio_selectors.problem_get(
         viewer=actor, pk=problem_id, ability=Ability.EDIT_EVIDENCE
@@ -166,7 +163,7 @@ def theme_create(request: HttpRequest, problem_id: int, payload: ThemeIn):
 
 
 @router.post("/evidence/problems/{problem_id}/links", response={201: NewLinkOut})
-def link_create(request: HttpRequest, problem_id: int, payload: LinkIn):
+def create_shared_link(request: HttpRequest, problem_id: int, payload: LinkIn):
     """A shareable, expiring link to the executive summary. The token is shown only here."""
     actor = require_write(request)
     problem = portfolio_selectors.problem_get(
@@ -185,15 +182,15 @@ def link_create(request: HttpRequest, problem_id: int, payload: LinkIn):
 
 
 @router.post("/evidence/links/{link_id}/revoke", response=LinkOut)
-def link_revoke(request: HttpRequest, link_id: int):
+def revoke_shared_link(request: HttpRequest, link_id: int):
     actor = require_write(request)
     return services.shared_link_revoke(
         actor=actor, link=selectors.shared_link_get(viewer=actor, pk=link_id)
     )
 
 
-@router.get("/evidence/shared/{token}", response=dict[str, Any], auth=None)
-def shared(request: HttpRequest, token: str):
+@router.get("/evidence/shared/{token}", response=ImpactSummaryOut, auth=None)
+def get_shared_summary(request: HttpRequest, token: str):
     """The executive summary behind a live shared link (no account needed)."""
     try:
         link = services.shared_link_open(token=token)

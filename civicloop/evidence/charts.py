@@ -1,15 +1,17 @@
-"""Vega-Lite specs for the impact report (web) and the SVG for its printed summary (PDF)."""
+"""Vega-Lite specs for the impact report; the printed summary (PDF) draws the same specs with
+vl-convert, so the page and the paper show one chart."""
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
+import vl_convert
 from django.utils.translation import gettext as _
-from markupsafe import Markup
 
 from civicloop.evidence.report import ImpactReport
-from civicloop.evidence.svg import Bar, bar_chart_svg
 from civicloop.web.charts import _spec
 from civicloop.web.jinja import number
 
@@ -83,37 +85,74 @@ def kpi_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]]:
     return spec, table
 
 
-def summary_svgs(report: ImpactReport) -> list[Markup]:
-    """Server-side SVG charts for the printed executive summary."""
-    charts = []
-    if report.inputs.kpis:
-        bars = []
-        for k in report.inputs.kpis:
-            for label, value, colour in (
-                (_("baseline"), k.baseline, "#505a5f"),
-                (_("latest"), k.latest, "#1d4f7a"),
-                (_("target"), k.target, "#00703c"),
-            ):
-                if value is not None:
-                    bars.append(
-                        Bar(
-                            f"{k.name[:28]} · {label}",
-                            value,
-                            colour=colour,
-                            text=f"{number(value, 2)} {k.unit}",
-                        )
-                    )
-        charts.append(bar_chart_svg(title=_("KPIs: baseline, latest, target"), bars=bars))
-    if report.efficiencies:
-        bars = [
-            Bar(
-                e.service.name[:34],
-                e.efficiency.savings.estimate,
-                e.efficiency.savings.low,
-                e.efficiency.savings.high,
-                text=f"{number(e.efficiency.savings.estimate, 0)} {e.service.currency}",
-            )
-            for e in report.efficiencies
+def savings_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]]:
+    """Each service's annual savings with its 95% interval; the data table rows beside it."""
+    rows: list[dict[str, Any]] = [
+        {
+            "service": e.service.name,
+            "savings": e.efficiency.savings.estimate,
+            "low": e.efficiency.savings.low,
+            "high": e.efficiency.savings.high,
+            "currency": e.service.currency,
+        }
+        for e in report.efficiencies
+    ]
+    title = _("Annual savings with 95% interval")
+    base = alt.Chart(alt.Data(values=rows))
+    bar = base.mark_bar(color="#1d4f7a").encode(
+        y=alt.Y("service:N", title=None),
+        x=alt.X("savings:Q", title=title),
+        tooltip=["service:N", "savings:Q", "low:Q", "high:Q", "currency:N"],
+    )
+    interval = base.mark_rule(color="#0b0c0c", strokeWidth=2).encode(
+        y="service:N", x="low:Q", x2="high:Q"
+    )
+    table = [
+        [
+            r["service"],
+            f"{number(r['savings'], 0)} {r['currency']}",
+            f"{number(r['low'], 0)} – {number(r['high'], 0)}",
         ]
-        charts.append(bar_chart_svg(title=_("Annual savings with 95% interval"), bars=bars))
-    return charts
+        for r in rows
+    ]
+    spec = _spec(alt.layer(bar, interval), title)
+    spec["height"] = {"step": 36}  # one band per service, however many there are
+    return spec, table
+
+
+# --- the printed summary: the same Vega-Lite specs, drawn on the server by vl-convert ---------
+
+# Charts on pages are as wide as their container; on paper they get a fixed width (pixels).
+PRINT_WIDTH = 640
+
+
+def print_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The web page's spec as drawn on paper: only a container width becomes a fixed one."""
+    return {**spec, "width": PRINT_WIDTH} if spec.get("width") == "container" else spec
+
+
+def chart_png(spec: dict[str, Any]) -> bytes:
+    """A Vega-Lite spec drawn as a PNG by vl-convert (no browser, no network: inline data)."""
+    return vl_convert.vegalite_to_png(vl_spec=print_spec(spec), scale=2)
+
+
+@dataclass(frozen=True)
+class PrintedChart:
+    title: str  # the image's text alternative
+    spec: dict[str, Any]
+
+    @property
+    def src(self) -> str:
+        """The chart as a `data:` URI, the only kind of URL the PDF renderer may read."""
+        return "data:image/png;base64," + base64.b64encode(chart_png(self.spec)).decode()
+
+
+def summary_charts(report: ImpactReport) -> list[PrintedChart]:
+    """The charts of the printed executive summary, from the specs the report page shows."""
+    printed = []
+    if report.inputs.kpis:
+        printed.append(PrintedChart(_("KPIs: baseline, latest, target"), kpi_chart(report)[0]))
+    if report.efficiencies:
+        title = _("Annual savings with 95% interval")
+        printed.append(PrintedChart(title, savings_chart(report)[0]))
+    return printed

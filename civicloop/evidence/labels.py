@@ -15,8 +15,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from civicloop.evidence.inputs import EffectLine, source_code
+from civicloop.evidence.inputs import EffectLine
 from civicloop.evidence.models import Design, EffectRole
+from civicloop.evidence.sources import source_code
 from civicloop.stats.evidence import Reason
 from civicloop.web.jinja import datefmt
 

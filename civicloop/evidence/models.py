@@ -14,22 +14,24 @@ from civicloop.core.models import Person, TimeStampedModel
 from civicloop.portfolio.models import Problem
 from civicloop.stats.evidence import DESIGNS
 
-
-class Design(models.TextChoices):
-    RCT = "rct", _("Randomised controlled trial")
-    RDD = "rdd", _("Regression discontinuity")
-    IV = "iv", _("Instrumental variables")
-    DID = "did", _("Difference-in-differences")
-    STAGGERED_DID = "staggered_did", _("Staggered difference-in-differences")
-    SYNTHETIC_CONTROL = "synthetic_control", _("Synthetic control")
-    ITS = "its", _("Interrupted time series")
-    BEFORE_AFTER_CONTROLS = "before_after_controls", _("Before/after with controls")
-    CROSS_SECTION_CONTROLS = "cross_section_controls", _("Cross-section with controls")
-    BEFORE_AFTER = "before_after", _("Simple before/after")
-    CORRELATION = "correlation", _("Correlation")
-
-
-assert set(Design.values) == set(DESIGNS)  # noqa: S101 - the stats engine's list is the truth
+# The designs' names; the codes are the stats engine's (`stats.evidence.DESIGNS`, the one list).
+DESIGN_NAMES = {
+    "rct": _("Randomised controlled trial"),
+    "rdd": _("Regression discontinuity"),
+    "iv": _("Instrumental variables"),
+    "did": _("Difference-in-differences"),
+    "staggered_did": _("Staggered difference-in-differences"),
+    "synthetic_control": _("Synthetic control"),
+    "its": _("Interrupted time series"),
+    "before_after_controls": _("Before/after with controls"),
+    "cross_section_controls": _("Cross-section with controls"),
+    "before_after": _("Simple before/after"),
+    "correlation": _("Correlation"),
+}
+# A design without a name fails here, at import, with a KeyError naming it.
+Design = models.TextChoices(  # type: ignore[call-overload]
+    "Design", [(code.upper(), (code, DESIGN_NAMES[code])) for code in DESIGNS]
+)
 
 
 class EffectRole(models.TextChoices):

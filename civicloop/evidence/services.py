@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from civicloop.core.audit import audit_record, model_snapshot
-from civicloop.core.permissions import Principal
+from civicloop.core.permissions import Ability, Principal, require
 from civicloop.evidence.events import EvidenceEvent
 from civicloop.evidence.models import (
     CitizenTheme,
@@ -32,14 +32,31 @@ MAX_LINK_DAYS = 90
 LANGUAGES = ("en", "es")
 
 
-def _person(actor: Principal | None):
-    return actor.person if actor is not None else None
+def _person(actor: Principal):
+    return actor.person
+
+
+def _effect_check(*, design: str, role: str, std_error: float, source: str, outcome: str) -> None:
+    """A `ValidationError` naming every field of an effect that breaks a rule."""
+    errors = {}
+    if design not in DESIGNS:
+        errors["design"] = f"Design must be one of: {', '.join(DESIGNS)}."
+    if role not in EffectRole.values:
+        errors["role"] = f"Role must be one of: {', '.join(EffectRole.values)}."
+    if std_error is None or std_error <= 0:
+        errors["std_error"] = "Standard error must be greater than zero."
+    if not source.strip():
+        errors["source"] = "Say where the estimate comes from (report, dataset, analysis)."
+    if not outcome.strip():
+        errors["outcome"] = "Name the outcome the effect is on."
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
 def effect_estimate_record(
     *,
-    actor: Principal | None,
+    actor: Principal,
     problem: Problem,
     outcome: str,
     unit: str,
@@ -59,19 +76,8 @@ def effect_estimate_record(
     sample_size: int | None = None,
 ) -> EffectEstimate:
     """Record an effect estimated elsewhere (a published evaluation, an analyst's model)."""
-    errors = {}
-    if design not in DESIGNS:
-        errors["design"] = f"Design must be one of: {', '.join(DESIGNS)}."
-    if role not in EffectRole.values:
-        errors["role"] = f"Role must be one of: {', '.join(EffectRole.values)}."
-    if std_error is None or std_error <= 0:
-        errors["std_error"] = "Standard error must be greater than zero."
-    if not source.strip():
-        errors["source"] = "Say where the estimate comes from (report, dataset, analysis)."
-    if not outcome.strip():
-        errors["outcome"] = "Name the outcome the effect is on."
-    if errors:
-        raise ValidationError(errors)
+    require(actor, Ability.EDIT_EVIDENCE, problem)
+    _effect_check(design=design, role=role, std_error=std_error, source=source, outcome=outcome)
     row = EffectEstimate.objects.create(
         problem=problem,
         outcome=outcome.strip(),
@@ -105,12 +111,14 @@ def effect_estimate_record(
 @transaction.atomic
 def effect_estimate_set_replications(
     *,
-    actor: Principal | None,
+    actor: Principal,
     effect: EffectEstimate,
     independent_replications: int,
     replication_system: bool,
 ) -> EffectEstimate:
     """Record how many independent replications confirmed an effect (Nesta levels 4 and 5)."""
+    # Replications are recorded and re-measured in the scaling app: its editors keep the count.
+    require(actor, Ability.EDIT_SCALING, effect.problem)
     if independent_replications < 0:
         raise ValidationError({"independent_replications": "Must not be negative."})
     before = model_snapshot(effect, ["independent_replications", "replication_system"])
@@ -131,7 +139,7 @@ def effect_estimate_set_replications(
 @transaction.atomic
 def service_figures_set(
     *,
-    actor: Principal | None,
+    actor: Principal,
     problem: Problem,
     service_name: str,
     annual_volume: int,
@@ -145,6 +153,7 @@ def service_figures_set(
     currency: str = "EUR",
 ) -> ServiceFigures:
     """Create or replace a service's volume and cost figures."""
+    require(actor, Ability.EDIT_EVIDENCE, problem)
     errors = {}
     if annual_volume is None or annual_volume < 0:
         errors["annual_volume"] = "Annual volume must be zero or more."
@@ -193,7 +202,7 @@ def service_figures_set(
 @transaction.atomic
 def citizen_theme_record(
     *,
-    actor: Principal | None,
+    actor: Principal,
     problem: Problem,
     label: str,
     mentions: int,
@@ -202,6 +211,7 @@ def citizen_theme_record(
     source: str,
 ) -> CitizenTheme:
     """Record a theme of what citizens said (when the feedback app has none)."""
+    require(actor, Ability.EDIT_EVIDENCE, problem)
     if not -1 <= sentiment <= 1:
         raise ValidationError({"sentiment": "Sentiment must be between -1 and 1."})
     if not label.strip():
@@ -224,6 +234,19 @@ def citizen_theme_record(
     return row
 
 
+@transaction.atomic
+def impact_report_export(*, actor: Principal, problem: Problem, fmt: str = "json") -> None:
+    """Record in the audit log that the actor exported a problem's impact report."""
+    require(actor, Ability.VIEW_PORTFOLIO, problem)
+    audit_record(
+        actor=actor,
+        action=EvidenceEvent.REPORT_EXPORTED,
+        obj=problem,
+        organization=problem.unit_id,
+        metadata={"format": fmt},
+    )
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -244,6 +267,7 @@ def shared_link_create(
     label: str = "",
 ) -> NewLink:
     """A random, expiring link to the executive summary; the token is returned once."""
+    require(actor, Ability.SHARE_REPORT, problem)
     if not 1 <= days <= MAX_LINK_DAYS:
         raise ValidationError({"days": f"A link lasts between 1 and {MAX_LINK_DAYS} days."})
     if language not in LANGUAGES:
@@ -276,6 +300,7 @@ def shared_link_create(
 @transaction.atomic
 def shared_link_revoke(*, actor: Principal, link: SharedReportLink) -> SharedReportLink:
     """Stop a link working at once (idempotent)."""
+    require(actor, Ability.SHARE_REPORT, link.problem)
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at", "updated_at"])

@@ -16,16 +16,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicloop.core.audit import audit_record
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, can
 from civicloop.evidence import charts, forms, labels, selectors, services
-from civicloop.evidence.events import EvidenceEvent
 from civicloop.evidence.models import LinkDocument
 from civicloop.evidence.report import ImpactReport
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Stage
 from civicloop.web.exports import csv_response, json_response
+from civicloop.web.forms import apply_errors
 
 
 @login_required
@@ -50,12 +49,16 @@ def home(request: HttpRequest) -> HttpResponse:
 def _report_context(report: ImpactReport) -> dict:
     effects_spec, effects_rows = charts.effects_chart(report)
     kpi_spec, kpi_rows = charts.kpi_chart(report)
+    savings_spec, savings_rows = charts.savings_chart(report)
     return {
         "report": report,
         "effects_spec": effects_spec,
         "effects_rows": effects_rows,
         "kpi_spec": kpi_spec,
         "kpi_rows": kpi_rows,
+        "savings_spec": savings_spec,
+        "savings_rows": savings_rows,
+        "savings_title": _("Annual savings with 95% interval"),
         "stage_labels": dict(Stage.choices),
         **labels.TEMPLATE_HELPERS,
     }
@@ -67,13 +70,7 @@ def report(request: HttpRequest, pk: int, service: str | None = None) -> HttpRes
     result = selectors.impact_report_get(viewer=viewer, problem_id=pk, service=service)
     problem = portfolio_selectors.problem_get(viewer=viewer, pk=pk)
     if request.GET.get("format") == "json":
-        audit_record(
-            actor=viewer,
-            action=EvidenceEvent.REPORT_EXPORTED,
-            obj=problem,
-            organization=problem.unit_id,
-            metadata={"format": "json"},
-        )
+        services.impact_report_export(actor=viewer, problem=problem, fmt="json")
         return json_response(f"impact-{pk}.json", result.to_dict())
     can_share = can(viewer, Ability.SHARE_REPORT, unit_id=problem.unit_id)
     return render(
@@ -132,7 +129,7 @@ def _summary_pdf(result: ImpactReport, *, language: str, filename: str) -> HttpR
             "evidence/summary_print.html",
             {
                 "report": result,
-                "svgs": charts.summary_svgs(result),
+                "charts": charts.summary_charts(result),
                 "stage_labels": dict(Stage.choices),
                 "language": language,
                 **labels.TEMPLATE_HELPERS,
@@ -290,8 +287,7 @@ def effect_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.effect_estimate_record(actor=viewer, problem=problem, **form.cleaned_data)
         except ValidationError as error:
-            for name, msgs in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, msgs)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Effect recorded."))
             return redirect("evidence:report", pk)
@@ -315,8 +311,7 @@ def _figures_view(request: HttpRequest, pk: int, *, form_class, service, title: 
         try:
             service(actor=viewer, problem=problem, **form.cleaned_data)
         except ValidationError as error:
-            for name, msgs in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, msgs)
+            apply_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("evidence:report", pk)

@@ -123,13 +123,18 @@ def summarise(scores: list[tuple[str, str, int]]) -> list[DomainSummary]:
     return out
 
 
-def readiness(scores: list[tuple[str, str, int]]) -> Readiness:
-    summary = summarise(scores)
-    assessors = {a for a, _, _ in scores}
+def _complete_assessors(scores: list[tuple[str, str, int]]) -> list[str]:
+    """The assessors who rated every domain."""
     per_assessor: dict[str, set[str]] = defaultdict(set)
     for a, d, _ in scores:
         per_assessor[a].add(d)
-    complete = [a for a in assessors if per_assessor[a] >= set(DOMAINS)]
+    return [a for a, domains in per_assessor.items() if domains >= set(DOMAINS)]
+
+
+def readiness(scores: list[tuple[str, str, int]]) -> Readiness:
+    """The verdict: incomplete, not ready, ready with conditions, or ready (with reasons)."""
+    summary = summarise(scores)
+    complete = _complete_assessors(scores)
     disputed = [
         s.domain
         for s in summary

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from civicloop.scaling.assessment import DomainSummary
 from civicloop.scaling.projection import Projection
 from civicloop.web.charts import _spec
+from civicloop.web.jinja import number
 
 
 def radar_chart(summaries: list[DomainSummary], labels: dict[str, str]) -> dict[str, Any]:
@@ -116,3 +117,40 @@ def projection_chart(projection: Projection, currency: str) -> dict[str, Any]:
     )
     whiskers = base.mark_rule(color="#0b0c0c").encode(y="site:N", x="low:Q", x2="high:Q")
     return _spec(alt.layer(bars, whiskers), _("Projected annual savings per site (95% interval)"))
+
+
+def radar_rows(summaries: list[DomainSummary], labels: dict[str, str]) -> list[list[str]]:
+    """The radar chart's data table: domain, mean, SD, range and number of assessors."""
+    return [
+        [
+            str(labels[s.domain]),
+            number(s.mean, 2),
+            number(s.sd, 2),
+            f"{s.low}–{s.high}" if s.low is not None else "–",
+            str(s.n),
+        ]
+        for s in summaries
+    ]
+
+
+def heatmap_rows(cells: list[dict[str, int]]) -> list[list[str]]:
+    """The heat map's data table: the cells that hold open obstacles."""
+    return [
+        [str(c["severity"]), str(c["likelihood"]), str(c["count"])] for c in cells if c["count"]
+    ]
+
+
+def projection_rows(projection: Projection | None) -> list[list[str]]:
+    """The projection chart's data table: per site, mean savings, interval and P(savings > 0)."""
+    if projection is None:
+        return []
+    return [
+        [
+            s.name,
+            number(s.mean_savings, 0),
+            number(s.low, 0),
+            number(s.high, 0),
+            f"{s.probability_positive:.0%}",
+        ]
+        for s in projection.sites
+    ]

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from civicloop.evidence.models import Design
 from civicloop.scaling.models import Domain, LessonOutcome, ObstacleKind, ObstacleStatus
 
 SCORES = [(i, str(i)) for i in range(1, 6)]
@@ -236,8 +237,6 @@ class ReplicationForm(forms.Form):
     )
 
     def __init__(self, *args, experiments=(), **kwargs):
-        from civicloop.evidence.models import Design
-
         super().__init__(*args, **kwargs)
         self.fields["design"].choices = [("", _("Choose a design")), *Design.choices]
         self.fields["experiment"].choices = [("", _("None: enter the figures below"))] + [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -250,6 +252,12 @@ class Obstacle(TimeStampedModel):
         if self.owner_label:
             return self.owner_label
         return self.owner.display_name if self.owner is not None else ""
+
+    def is_overdue(self, today: date) -> bool:
+        """Still open (or being mitigated) after its due date."""
+        return bool(
+            self.due_date and self.due_date < today and self.status in OPEN_OBSTACLE_STATUSES
+        )
 
 
 class SandboxLearning(TimeStampedModel):

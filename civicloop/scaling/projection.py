@@ -123,6 +123,23 @@ def analytic_total(
     return float(mean), math.sqrt(var)
 
 
+def _site_projections(
+    savings: np.ndarray, sites: list[Site], taus: np.ndarray, q_low: float, q_high: float
+) -> list[SiteProjection]:
+    """Each site's mean annual savings, interval and P(savings > 0) from the draws."""
+    return [
+        SiteProjection(
+            name=s.name,
+            mean_savings=float(savings[:, j].mean()),
+            low=float(np.quantile(savings[:, j], q_low)),
+            high=float(np.quantile(savings[:, j], q_high)),
+            probability_positive=float((savings[:, j] > 0).mean()),
+            tau=float(taus[j]),
+        )
+        for j, s in enumerate(sites)
+    ]
+
+
 def project(
     *,
     effect: float,
@@ -149,17 +166,7 @@ def project(
     savings = (mu[:, None] + u) * a  # draws × sites
     total = savings.sum(axis=1)
     q_low, q_high = alpha / 2, 1 - alpha / 2
-    per_site = [
-        SiteProjection(
-            name=s.name,
-            mean_savings=float(savings[:, j].mean()),
-            low=float(np.quantile(savings[:, j], q_low)),
-            high=float(np.quantile(savings[:, j], q_high)),
-            probability_positive=float((savings[:, j] > 0).mean()),
-            tau=float(taus[j]),
-        )
-        for j, s in enumerate(sites)
-    ]
+    per_site = _site_projections(savings, sites, taus, q_low, q_high)
     one_off = float(sum(s.one_off_cost for s in sites))
     running = float(sum(s.annual_running_cost for s in sites))
     net = horizon_years * (total - running) - one_off

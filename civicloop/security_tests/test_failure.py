@@ -315,7 +315,7 @@ def _patch_schemas():
     from civicloop.experiments.api import ExperimentPatch, IterationPatch
     from civicloop.market.api.challenges import ChallengePatch
     from civicloop.portfolio.api import ProblemPatch
-    from civicloop.scaling.api import ObstaclePatch
+    from civicloop.scaling.api.obstacles import ObstaclePatch
 
     return [ExperimentPatch, IterationPatch, ChallengePatch, ProblemPatch, ObstaclePatch]
 

@@ -234,10 +234,10 @@ def test_independent_consistent_replications_raise_the_nesta_level(world, scaled
     assert primary.maryland_sms == 5
 
 
-def test_plan_projection_uses_the_candidates_figures(scaled):
+def test_plan_projection_uses_the_candidates_figures(world, scaled):
     plan = scaled["plan"]
     assert plan.benefit == pytest.approx(0.061)  # 6.1 pp fewer missed, as a share
-    projection = selectors.plan_projection(plan=plan)
+    projection = selectors.plan_projection(viewer=world.principal("staff"), plan=plan)
     mean, sd = analytic_total(
         effect=0.061, effect_se=0.009, tau=0.015, sites=[Site("Town", 50_000, 58, 0.8)]
     )
