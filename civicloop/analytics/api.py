@@ -27,6 +27,7 @@ from civicloop.core.http import (
 )
 from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability
+from civicloop.web import observability
 
 router = Router(tags=["analytics"])
 
@@ -143,6 +144,7 @@ def post_events(request: HttpRequest, organization_id: int | None = None):
             f"Nothing was stored ({error}); retry.",
             headers={"Retry-After": "5"},
         )
+    observability.events_counted(result)
     if result.accepted:
         _maybe_enqueue_flush()
     return JsonResponse(

@@ -45,6 +45,7 @@ from civicloop.experiments.models import (
 )
 from civicloop.portfolio.models import Kpi, Problem, Stage
 from civicloop.stats import StatsInputError, power_means, power_proportions
+from civicloop.web import observability
 
 SERVICE_FIELDS = [
     "name",
@@ -1074,6 +1075,7 @@ def _specs(experiment: Experiment) -> list[analysis.MetricSpec]:
     return out
 
 
+@observability.refresh_timed
 def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultSnapshot:
     """Recompute the results of an experiment and store them as a snapshot (the writer's side)."""
     from civicloop.analytics.services import event_store

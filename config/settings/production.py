@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env_bool, env_list
+from config.settings.base import env_bool, env_list, logging_config
 
 DEBUG = False
 SECRET_KEY = os.environ["SECRET_KEY"]
@@ -29,3 +29,7 @@ CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Nobody is exempt from CIVICLOOP_MFA_REQUIRED_ROLES in production, whatever else is configured.
 CIVICLOOP_MFA_EXEMPT_EMAILS = []
+
+# One JSON object per log line (time, level, logger, message, request_id, organization, ...).
+CIVICLOOP_LOG_FORMAT = os.environ.get("CIVICLOOP_LOG_FORMAT", "json")
+LOGGING = logging_config(CIVICLOOP_LOG_FORMAT)
