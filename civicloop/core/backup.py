@@ -70,7 +70,7 @@ def table_counts() -> dict[str, int]:
 
 
 def _pg_env() -> tuple[list[str], dict[str, str]]:
-    db = settings.DATABASES["default"]
+    db = connection.settings_dict  # the test database's name under tests
     env = dict(os.environ)
     args = []
     if db.get("HOST"):
