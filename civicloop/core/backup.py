@@ -306,7 +306,8 @@ def backup_restore(
     source = Path(source)
     say("checksums")
     manifest = backup_verify(source)
-    events_root = Path(settings.CIVICLOOP["EVENT_STORE_DIR"])
+    config: dict[str, Any] = settings.CIVICLOOP
+    events_root = Path(config["EVENT_STORE_DIR"])
     media = media_root()
     if not force:
         busy = []
