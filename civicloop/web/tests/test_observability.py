@@ -208,7 +208,16 @@ def test_requests_are_counted_by_route_name_never_by_raw_path(client, settings):
     settings.CIVICLOOP_METRICS_ALLOW = []
     before = _sample("civicloop_http_requests_total", method="GET", route="healthz", status="200")
     client.get("/healthz")
-    client.get("/portfolio/problems/987654321/")
+    detail = _sample(
+        "civicloop_http_requests_total", method="GET", route="portfolio:detail", status="302"
+    )
+    assert client.get("/portfolio/987654321/").status_code == 302  # to the sign-in page
+    assert (
+        _sample(
+            "civicloop_http_requests_total", method="GET", route="portfolio:detail", status="302"
+        )
+        == detail + 1
+    )
     after = _sample("civicloop_http_requests_total", method="GET", route="healthz", status="200")
     assert after == before + 1
     text = client.get("/metrics").content.decode()
