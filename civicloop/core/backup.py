@@ -39,6 +39,9 @@ VERSION = 1
 MANIFEST = "manifest.json"
 # Tables that `migrate` fills by itself: an installation holding only these is empty.
 SETUP_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
+# A store from before organisations keeps its files in EVENT_STORE_DIR itself.
+LEGACY = "legacy"
+LEGACY_FILES = ("outbox.sqlite", "events.duckdb", "parquet")
 
 
 class BackupError(Exception):
@@ -164,43 +167,60 @@ def _copy_sqlite(source: Path, target: Path) -> None:
 
 
 def _event_stores_backup(target: Path) -> dict[str, dict[str, int]]:
-    """Snapshot every organisation's store: flush, checkpoint and copy under the writer lock."""
+    """Snapshot every organisation's store (and a store from before organisations)."""
     from civicloop.analytics.services import event_stores
+    from civicloop.analytics.store import EventStore
+    from civicloop.analytics.store.tenants import legacy_source
 
     stores = event_stores()
     summary = {}
     for name, directory in _store_dirs(stores.root).items():
-        organization_id = int(name.removeprefix("org-"))
-        store = stores.get(organization_id)
-        destination = target / "events" / name
-        destination.mkdir(parents=True)
-        with store._write_lock:  # noqa: SLF001 - no write of this process in between
-            try:
-                store.flush()
-                con = store.connection()
-            except Exception as error:
-                if "lock" in str(error).lower():
-                    raise BackupError(
-                        f"the event store {directory} is open in another process (the worker): "
-                        "stop the worker while `civicloop backup` runs."
-                    ) from error
-                raise
-            con.execute("CHECKPOINT")
-            shutil.copy2(directory / "events.duckdb", destination / "events.duckdb")
-            if (directory / "parquet").exists():
-                shutil.copytree(
-                    directory / "parquet",
-                    destination / "parquet",
-                    ignore=shutil.ignore_patterns("*.tmp"),
-                )
-            # After the DuckDB copy: events accepted meanwhile are in the outbox copy, above
-            # the watermark the DuckDB copy holds, so the restored writer writes them once.
-            _copy_sqlite(directory / "outbox.sqlite", destination / "outbox.sqlite")
-            summary[name] = {"events": store.count()}
-        with closing(sqlite3.connect(destination / "outbox.sqlite")) as outbox:
-            (backlog,) = outbox.execute("SELECT COALESCE(SUM(events), 0) FROM outbox").fetchone()
-        summary[name]["outbox_backlog"] = int(backlog)
+        store = stores.get(int(name.removeprefix("org-")))
+        summary[name] = _store_snapshot(store, directory, target / "events" / name)
+    source = legacy_source(stores.root)
+    if source is not None:
+        if source != stores.root:
+            raise BackupError(
+                f"giving the event store from before organisations to one was interrupted "
+                f"({source}): finish it before backing up (docs/analytics/store.md)."
+            )
+        legacy = EventStore(source)
+        try:
+            summary[LEGACY] = _store_snapshot(legacy, source, target / "events" / LEGACY)
+        finally:
+            legacy.close()
     return summary
+
+
+def _store_snapshot(store: Any, directory: Path, destination: Path) -> dict[str, int]:
+    """Flush, checkpoint and copy one store under its writer lock; the outbox after it."""
+    destination.mkdir(parents=True)
+    with store._write_lock:  # noqa: SLF001 - no write of this process in between
+        try:
+            store.flush()
+            con = store.connection()
+        except Exception as error:
+            if "lock" in str(error).lower():
+                raise BackupError(
+                    f"the event store {directory} is open in another process (the worker): "
+                    "stop the worker while `civicloop backup` runs."
+                ) from error
+            raise
+        con.execute("CHECKPOINT")
+        shutil.copy2(directory / "events.duckdb", destination / "events.duckdb")
+        if (directory / "parquet").exists():
+            shutil.copytree(
+                directory / "parquet",
+                destination / "parquet",
+                ignore=shutil.ignore_patterns("*.tmp"),
+            )
+        # After the DuckDB copy: events accepted meanwhile are in the outbox copy, above the
+        # watermark the DuckDB copy holds, so the restored writer writes them exactly once.
+        _copy_sqlite(directory / "outbox.sqlite", destination / "outbox.sqlite")
+        events = int(store.count())
+    with closing(sqlite3.connect(destination / "outbox.sqlite")) as outbox:
+        (backlog,) = outbox.execute("SELECT COALESCE(SUM(events), 0) FROM outbox").fetchone()
+    return {"events": events, "outbox_backlog": int(backlog)}
 
 
 def _sealing_key_ids() -> list[dict[str, str]]:
@@ -300,6 +320,7 @@ def backup_restore(
     event store or media directory holding files, is refused unless ``force`` (then replaced).
     """
     from civicloop.analytics.services import event_store_close, event_stores
+    from civicloop.analytics.store.tenants import legacy_source
     from civicloop.core.health import media_root
 
     say = progress or (lambda message: None)
@@ -313,7 +334,7 @@ def backup_restore(
         busy = []
         if not database_is_empty():
             busy.append("the database holds data")
-        if _store_dirs(events_root):
+        if _store_dirs(events_root) or legacy_source(events_root) is not None:
             busy.append(f"{events_root} holds event stores")
         if media is not None and media.exists() and any(media.iterdir()):
             busy.append(f"{media} holds files")
@@ -332,10 +353,14 @@ def backup_restore(
     say("event stores")
     event_store_close()
     for name in manifest["event_stores"]:
-        destination = events_root / name
-        if destination.exists():
-            shutil.rmtree(destination)
-        shutil.copytree(source / "events" / name, destination)
+        if name == LEGACY:
+            events_root.mkdir(parents=True, exist_ok=True)
+            for stale in ("outbox.sqlite-wal", "outbox.sqlite-shm", "events.duckdb.wal"):
+                (events_root / stale).unlink(missing_ok=True)
+            for part in LEGACY_FILES:
+                _replace(source / "events" / LEGACY / part, events_root / part)
+            continue
+        _replace(source / "events" / name, events_root / name)
     event_stores()  # reopened lazily on first use
     if manifest["media"] and media is not None:
         say("uploaded files")
@@ -343,6 +368,18 @@ def backup_restore(
             shutil.rmtree(media)
         shutil.copytree(source / "media", media)
     return manifest
+
+
+def _replace(origin: Path, destination: Path) -> None:
+    """Put ``origin`` (a file or directory, if it exists) where ``destination`` is."""
+    if destination.is_dir():
+        shutil.rmtree(destination)
+    elif destination.exists():
+        destination.unlink()
+    if origin.is_dir():
+        shutil.copytree(origin, destination)
+    elif origin.exists():
+        shutil.copy2(origin, destination)
 
 
 def missing_sealing_keys(manifest: dict[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from civicloop.analytics import services as analytics_services
+from civicloop.analytics.engine import EventStore
 from civicloop.core.backup import database_is_empty
 from civicloop.experiments.tests import factories as f
 
@@ -39,22 +40,32 @@ def _rows() -> dict[str, list[str]]:
     return rows
 
 
-def _events() -> dict[int, list[tuple]]:
+EVENT_ROWS = (
+    "SELECT event_id::VARCHAR, unit_id, name, ts, value, experiment, variant, properties "
+    "FROM all_events ORDER BY event_id"
+)
+
+
+def _events() -> dict[int | str, list[tuple]]:
+    """Every event of every organisation's store, and of the store from before organisations."""
     stores = analytics_services.event_stores()
-    found = {}
+    found: dict[int | str, list[tuple]] = {}
     for organization_id in stores.organization_ids():
         store = stores.get(organization_id)
         store.flush()
-        found[organization_id] = store.connection().execute(
-            "SELECT event_id::VARCHAR, unit_id, name, ts, value, experiment, variant, properties "
-            "FROM all_events ORDER BY event_id"
-        ).fetchall()
+        found[organization_id] = store.connection().execute(EVENT_ROWS).fetchall()
+    legacy = EventStore(stores.root)
+    legacy.flush()
+    found["legacy"] = legacy.connection().execute(EVENT_ROWS).fetchall()
+    legacy.close()
     return found
 
 
 def _files(root: Path) -> dict[str, bytes]:
     return {
-        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -102,8 +113,12 @@ def installation(settings, tmp_path, world):
     mine.accept([_event(f"late{i}", i) for i in range(7)])  # left in the outbox
     theirs = analytics_services.event_store(organization_id=world.other_unit.pk)
     theirs.accept([_event(f"o{i}", i) for i in range(3)])
+    legacy = EventStore(live / "events")  # a store from before organisations
+    legacy.accept([_event(f"old{i}", 90 + i) for i in range(4)])
+    legacy.flush()
+    legacy.close()
     default_storage.save("proposals/offer.pdf", ContentFile(b"%PDF-1.4 the offer"))
-    default_storage.save("sites/2026/visits.csv", ContentFile("site,visits\nA,10\n".encode()))
+    default_storage.save("sites/2026/visits.csv", ContentFile(b"site,visits\nA,10\n"))
     yield live
     analytics_services.event_store_close()
 
@@ -131,15 +146,15 @@ def _backup_restore_compare(settings, tmp_path, installation) -> None:
     assert "Backup written" in out.getvalue()
     events = _events()
     files = _files(installation / "media")
-    assert len(events) == 2
-    assert sum(len(e) for e in events.values()) == 40 + 5 + 7 + 3
+    assert len(events) == 3
+    assert sum(len(e) for e in events.values()) == 40 + 5 + 7 + 3 + 4
 
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["format"] == "civicloop-backup"
     assert manifest["version"] == 1
     assert manifest["database"]["tables"]["core_person"] == len(rows["core_person"])
     assert {k: v["events"] + v["outbox_backlog"] for k, v in manifest["event_stores"].items()} == {
-        f"org-{org}": len(e) for org, e in events.items()
+        (f"org-{org}" if org != "legacy" else org): len(e) for org, e in events.items()
     }
     assert "media/proposals/offer.pdf" in manifest["files"]
     assert manifest["sealing_key_ids"]
@@ -156,8 +171,9 @@ def _backup_restore_compare(settings, tmp_path, installation) -> None:
     assert _events() == events
     assert _files(tmp_path / "restored" / "media") == files
     # The duplicate ledger came back too: sending a stored event again stores nothing.
-    store = analytics_services.event_store(organization_id=next(iter(events)))
-    first = events[next(iter(events))][0]
+    organization_id = next(org for org in events if org != "legacy")
+    store = analytics_services.event_store(organization_id=int(organization_id))
+    first = events[organization_id][0]
     again = {
         "event_id": first[0],
         "unit_id": first[1],
