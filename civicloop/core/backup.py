@@ -223,6 +223,16 @@ def _store_snapshot(store: Any, directory: Path, destination: Path) -> dict[str,
     return {"events": events, "outbox_backlog": int(backlog)}
 
 
+def _migrations() -> dict[str, list[str]]:
+    """{app: applied migrations}: which code version's schema the database has."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    applied: dict[str, list[str]] = {}
+    for app, name in sorted(MigrationRecorder(connection).applied_migrations()):
+        applied.setdefault(app, []).append(name)
+    return applied
+
+
 def _sealing_key_ids() -> list[dict[str, str]]:
     from civicloop.market import sealing
 
@@ -261,12 +271,10 @@ def backup_create(
         for path in sorted(target.rglob("*"))
         if path.is_file()
     }
-    from importlib.metadata import version
-
     manifest = {
         "format": FORMAT,
         "version": VERSION,
-        "civicloop_version": version("civicloop"),
+        "migrations": _migrations(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": {"engine": connection.vendor, "file": database_file, "tables": counts},
         "event_stores": stores,

@@ -152,6 +152,7 @@ def _backup_restore_compare(settings, tmp_path, installation) -> None:
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["format"] == "civicloop-backup"
     assert manifest["version"] == 1
+    assert "0001_initial" in manifest["migrations"]["core"]
     assert manifest["database"]["tables"]["core_person"] == len(rows["core_person"])
     assert {k: v["events"] + v["outbox_backlog"] for k, v in manifest["event_stores"].items()} == {
         (f"org-{org}" if org != "legacy" else org): len(e) for org, e in events.items()
