@@ -84,12 +84,6 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
-_STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {
-    "message",
-    "asctime",
-    "request_id",
-    "organization",
-}
 # Extra fields a record may carry (``logger.info(..., extra={...})``) that a JSON line keeps.
 _EXTRA_FIELDS = ("method", "path", "route", "status", "duration_ms")
 

@@ -276,10 +276,13 @@ def test_multiprocess_mode_adds_up_the_worker_processes(tmp_path):
     """Two server processes count into PROMETHEUS_MULTIPROC_DIR; /metrics shows the sum."""
     env = {
         **os.environ,
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        # The processes share a database file of their own, whatever the test run uses.
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "PYTHONPATH": str(ROOT),
     }
+    (tmp_path / "metrics").mkdir()
     worker = (
         "import django, sys; django.setup()\n"
         "from django.test.utils import setup_test_environment; setup_test_environment()\n"
