@@ -29,6 +29,7 @@ admin.site.login = secure_admin_login(_admin_signed_in)  # type: ignore[method-a
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("livez", observability.livez_view, name="livez"),
     path("readyz", observability.readyz_view, name="readyz"),
     path("metrics", observability.metrics_view, name="metrics"),
     path("accounts/", include("allauth.urls")),

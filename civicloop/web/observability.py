@@ -400,6 +400,15 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def livez_view(request: HttpRequest) -> HttpResponse:
+    """GET /livez: the process answers (nothing else is asked: no database, no store)."""
+    from django.http import JsonResponse
+
+    response = JsonResponse({"status": "ok"})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def readyz_view(request: HttpRequest) -> HttpResponse:
     """GET /readyz: 200 when this instance can serve and work, else 503 with Retry-After."""
     from django.http import JsonResponse

@@ -119,3 +119,10 @@ def test_healthz_stays_answering_what_is_reachable(store_dir):
     response = Client().get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_livez_answers_while_the_database_is_down(monkeypatch):
+    with database_down(monkeypatch):
+        response = Client(raise_request_exception=False).get("/livez")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
