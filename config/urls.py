@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from civicloop.api import api
 from civicloop.core import views as core_views
+from civicloop.web import observability
 
 
 def _admin_signed_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
@@ -33,6 +34,9 @@ admin.site.login = secure_admin_login(_admin_signed_in)  # type: ignore[method-a
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("livez", observability.livez_view, name="livez"),
+    path("readyz", observability.readyz_view, name="readyz"),
+    path("metrics", observability.metrics_view, name="metrics"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

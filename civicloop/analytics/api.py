@@ -27,6 +27,7 @@ from civicloop.core.http import (
 )
 from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability, acting_unit
+from civicloop.web import observability
 
 router = Router(tags=["analytics"])
 
@@ -129,6 +130,7 @@ def send_events(request: HttpRequest, organization_id: int | None = None):
         )
     except (BatchTooLarge, Backpressure, sqlite3.OperationalError) as error:
         return _refused(request, error, body_is_list=isinstance(body, list))
+    observability.events_counted(result)
     if result.accepted:
         _maybe_enqueue_flush()
     return Status(

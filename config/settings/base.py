@@ -95,6 +95,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost of all: the request id, the request log line and the request metrics cover
+    # every answer, a 503 of FailureMiddleware included (civicloop/web/observability.py).
+    "civicloop.web.observability.RequestObservabilityMiddleware",
     # Outermost: a database outage anywhere below (sessions, auth, axes, views) answers 503.
     "civicloop.web.failure.FailureMiddleware",
     "civicloop.web.middleware.RequestSizeLimitMiddleware",
@@ -315,39 +318,91 @@ CIVICLOOP_EMAIL_MAX_ATTEMPTS = int(os.environ.get("CIVICLOOP_EMAIL_MAX_ATTEMPTS"
 CIVICLOOP_INVITATION_EXPIRY_DAYS = int(os.environ.get("CIVICLOOP_INVITATION_EXPIRY_DAYS", 7))
 
 # Every handler redacts query strings (`?unit=[redacted]`): they may hold e-mails and what people
-# typed. Django's own loggers are redefined so none keeps a handler without the filter.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact_query_strings": {"()": "civicloop.web.access_log.RedactQueryStrings"}},
-    "formatters": {
-        "django.server": {
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        }
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_query_strings"]},
-        "django.server": {
-            "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["redact_query_strings"],
+# typed. Django's own loggers are redefined so none keeps a handler without the filter. Every
+# record carries the request id and acting organisation (civicloop/web/observability.py);
+# CIVICLOOP_LOG_FORMAT chooses readable lines ("text", the default here) or JSON lines ("json",
+# the default of production settings). See docs/operations.md, "Logs".
+CIVICLOOP_LOG_FORMAT = os.environ.get("CIVICLOOP_LOG_FORMAT", "text")
+
+
+def logging_config(log_format: str) -> dict:
+    """settings.LOGGING with every handler writing ``log_format`` ("text" or "json")."""
+    if log_format not in {"text", "json"}:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"CIVICLOOP_LOG_FORMAT is {log_format!r}: it is 'text' (readable lines) or 'json'."
+        )
+    filters = ["redact_query_strings", "request_context"]
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "redact_query_strings": {"()": "civicloop.web.access_log.RedactQueryStrings"},
+            "request_context": {"()": "civicloop.web.observability.RequestContextFilter"},
         },
-    },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django": {"handlers": [], "level": "INFO", "propagate": True},
-        "django.server": {
-            "handlers": ["django.server"],
-            "filters": ["redact_query_strings"],
-            "level": "INFO",
-            "propagate": False,
+        "formatters": {
+            "text": {"()": "civicloop.web.observability.ReadableFormatter"},
+            "json": {"()": "civicloop.web.observability.JsonFormatter"},
+            "django.server": {
+                "()": "django.utils.log.ServerFormatter",
+                "format": "[{server_time}] {message}",
+                "style": "{",
+            },
         },
-        "django.db.backends": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
-    },
-}
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": filters,
+            },
+            "django.server": {
+                "class": "logging.StreamHandler",
+                "formatter": "django.server" if log_format == "text" else "json",
+                "filters": filters,
+            },
+        },
+        "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "loggers": {
+            "django": {"handlers": [], "level": "INFO", "propagate": True},
+            "django.server": {
+                "handlers": ["django.server"],
+                "filters": ["redact_query_strings"],
+                "level": "INFO",
+                "propagate": False,
+            },
+            "django.db.backends": {"level": "WARNING"},
+            "axes": {"level": "WARNING"},
+        },
+    }
+
+
+LOGGING = logging_config(CIVICLOOP_LOG_FORMAT)
+
+# GET /metrics (Prometheus): a bearer token, and/or client networks (CIDRs) allowed without one.
+# Neither set: only this machine may read it (docs/operations.md, "Metrics"). X-Forwarded-For
+# is believed only from CIVICLOOP_METRICS_TRUSTED_PROXIES (CIDRs of the reverse proxies).
+CIVICLOOP_METRICS_TOKEN = os.environ.get("CIVICLOOP_METRICS_TOKEN", "")
+CIVICLOOP_METRICS_ALLOW = env_list("CIVICLOOP_METRICS_ALLOW", "")
+CIVICLOOP_METRICS_TRUSTED_PROXIES = env_list("CIVICLOOP_METRICS_TRUSTED_PROXIES", "")
+# GET /readyz: unavailable when the oldest task ready to run has waited this long (no worker),
+# or a disk holding events or uploads has less free space than this.
+CIVICLOOP_READY_MAX_TASK_AGE_SECONDS = int(
+    os.environ.get("CIVICLOOP_READY_MAX_TASK_AGE_SECONDS", 900)
+)
+CIVICLOOP_READY_MIN_FREE_BYTES = int(
+    os.environ.get("CIVICLOOP_READY_MIN_FREE_BYTES", 512 * 1024 * 1024)
+)
+# Events older than this many days are deleted from every organisation's store by the daily
+# maintenance task (empty: keep every event). docs/operations.md, "Event store compaction and
+# retention".
+CIVICLOOP_EVENT_RETENTION_DAYS = (
+    int(os.environ["CIVICLOOP_EVENT_RETENTION_DAYS"])
+    if os.environ.get("CIVICLOOP_EVENT_RETENTION_DAYS", "").strip()
+    else None
+)
+# Whole UTC days older than this move from DuckDB into Parquet files (EventStore.compact).
+CIVICLOOP_EVENT_COMPACT_AFTER_DAYS = int(os.environ.get("CIVICLOOP_EVENT_COMPACT_AFTER_DAYS", 7))
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
@@ -371,4 +426,5 @@ CIVICLOOP_SCHEDULE = [
     (6 * 3600, "civicloop.feedback.tasks.feed_satisfaction_kpis"),
     (24 * 3600, "civicloop.feedback.tasks.purge_expired_feedback"),
     (24 * 3600, "civicloop.core.tasks.purge_signin_logs"),
+    (24 * 3600, "civicloop.analytics.store.maintenance.event_stores_maintain"),
 ]

@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env_bool, env_list
+from config.settings.base import env_bool, env_list, logging_config
 
 DEBUG = False
 SECRET_KEY = os.environ["SECRET_KEY"]
@@ -19,6 +19,8 @@ if not CIVICLOOP_SEALING_KEYS:
     )
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers and orchestrators probe over plain HTTP; these answer no personal data.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$", r"^readyz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -29,3 +31,7 @@ CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Nobody is exempt from CIVICLOOP_MFA_REQUIRED_ROLES in production, whatever else is configured.
 CIVICLOOP_MFA_EXEMPT_EMAILS = []
+
+# One JSON object per log line (time, level, logger, message, request_id, organization, ...).
+CIVICLOOP_LOG_FORMAT = os.environ.get("CIVICLOOP_LOG_FORMAT", "json")
+LOGGING = logging_config(CIVICLOOP_LOG_FORMAT)

@@ -14,6 +14,7 @@ from civicloop.experiments.models import (
     ResultSnapshot,
 )
 from civicloop.stats import StatsInputError
+from civicloop.web import observability
 
 
 def _specs(experiment: Experiment) -> list[analysis.MetricSpec]:
@@ -37,6 +38,7 @@ def _specs(experiment: Experiment) -> list[analysis.MetricSpec]:
     return out
 
 
+@observability.refresh_timed
 def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultSnapshot:
     """Recompute the results of an experiment and store them as a snapshot (the writer's side)."""
     from civicloop.analytics.services import event_store
