@@ -4,8 +4,7 @@ The ``.po`` files under ``civicloop/locale/<lang>/LC_MESSAGES/`` are the only so
 translations. ``update`` extracts every marked string (Python, Jinja2 and the Django templates,
 as ``babel.cfg`` maps them) into ``var/i18n/django.pot`` and merges it into each catalogue the
 way msgmerge does: existing translations are kept, a msgid whose English changed comes back
-``fuzzy`` with the old translation as a suggestion (and ``#| msgid`` showing the old English),
-new msgids arrive empty, and entries no longer in the code are dropped. ``compile`` writes the
+``fuzzy`` with the old translation as a suggestion, new msgids arrive empty, and entries no longer in the code are dropped. ``compile`` writes the
 ``.mo`` files Django reads (fuzzy entries are left out). ``check`` lists what a translator still
 has to do; ``civicloop/web/tests/test_translations.py`` fails on the same things.
 
@@ -119,7 +118,8 @@ def catalogues_update() -> None:
         f"--output-dir={LOCALE_DIR}",
         f"--domain={DOMAIN}",
         "--ignore-obsolete",
-        "--previous",
+        # no --previous: Babel wraps the "#| msgid" comment of a long old msgid onto bare
+        # lines that polib and msgfmt cannot read back; the fuzzy entry keeps the old Spanish
         "--no-wrap",
     )
     for path, text in before.items():

@@ -60,6 +60,7 @@ ALLOWED_FRAGMENTS: dict[str, str] = {
     "Start from": "form label before a select of templates",
     "Multiply the experiment's effect by": "form label before a number field",
     "Run by": "summary-list key before the unit's name",
+    "Last signed in": "summary-list key before a date (people/person.html)",
     "Figures from": "table header over the figures' source",
     "Closed as": "table header over the closing reason",
     "for (target group)…": "hint of one input of the hypothesis form (If we… then… for…)",
