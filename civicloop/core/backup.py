@@ -197,8 +197,7 @@ def _store_snapshot(store: Any, directory: Path, destination: Path) -> dict[str,
     destination.mkdir(parents=True)
     with store._write_lock:  # noqa: SLF001 - no write of this process in between
         try:
-            store.flush()
-            con = store.connection()
+            store.checkpoint()
         except Exception as error:
             if "lock" in str(error).lower():
                 raise BackupError(
@@ -206,7 +205,6 @@ def _store_snapshot(store: Any, directory: Path, destination: Path) -> dict[str,
                     "stop the worker while `civicloop backup` runs."
                 ) from error
             raise
-        con.execute("CHECKPOINT")
         shutil.copy2(directory / "events.duckdb", destination / "events.duckdb")
         if (directory / "parquet").exists():
             shutil.copytree(

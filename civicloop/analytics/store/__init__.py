@@ -176,6 +176,15 @@ class EventStore:
 
     # -- the single writer ------------------------------------------------------------------
 
+    def checkpoint(self) -> None:
+        """Write everything accepted so far into the DuckDB file, so that it can be copied.
+
+        Flushes the outbox and checkpoints DuckDB's write-ahead log; `civicloop backup` calls it
+        under the store's writer lock.
+        """
+        self.flush()
+        self._connection().execute("CHECKPOINT")
+
     def _connection(self) -> Any:
         """The writer's DuckDB connection (opened on first use, with recovery).
 

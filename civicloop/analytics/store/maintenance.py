@@ -48,7 +48,7 @@ def store_retain(store: EventStore, *, before: datetime) -> int:
         raise ValueError("the retention cut-off is a midnight UTC")
     with store._write_lock:  # noqa: SLF001 - the store's own writer lock, in its package
         store.flush()
-        con = store.connection()
+        con = store._connection()
         files = con.execute(
             "SELECT path, rows FROM parquet_files WHERE day < ?::DATE ORDER BY path",
             [before.date()],

@@ -53,10 +53,10 @@ def _events() -> dict[int | str, list[tuple]]:
     for organization_id in stores.organization_ids():
         store = stores.get(organization_id)
         store.flush()
-        found[organization_id] = store.connection().execute(EVENT_ROWS).fetchall()
+        found[organization_id] = store._connection().execute(EVENT_ROWS).fetchall()
     legacy = EventStore(stores.root)
     legacy.flush()
-    found["legacy"] = legacy.connection().execute(EVENT_ROWS).fetchall()
+    found["legacy"] = legacy._connection().execute(EVENT_ROWS).fetchall()
     legacy.close()
     return found
 

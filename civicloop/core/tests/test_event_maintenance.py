@@ -21,7 +21,7 @@ from civicloop.analytics.tests._data import METRICS, START, make_events
 
 
 def _timestamps(store: EventStore) -> list[datetime]:
-    rows = store.connection().execute("SELECT ts FROM all_events ORDER BY ts").fetchall()
+    rows = store._connection().execute("SELECT ts FROM all_events ORDER BY ts").fetchall()
     return [r[0] for r in rows]
 
 
@@ -59,7 +59,7 @@ def test_retention_deletes_old_events_from_duckdb_and_parquet_and_roll_ups_keep_
     days = sorted(p.parent.name for p in (tmp_path / "s" / "parquet").glob("*/*.parquet"))
     assert days
     assert all(day >= f"date={cutoff.date().isoformat()}" for day in days)
-    listed = store.connection().execute("SELECT COUNT(*) FROM parquet_files").fetchall()[0][0]
+    listed = store._connection().execute("SELECT COUNT(*) FROM parquet_files").fetchall()[0][0]
     assert listed == len(days)
     # The roll-ups were not recomputed: the results they give are those before the deletion.
     assert variant_statistics(store, "exp", METRICS) == results_before
