@@ -4,9 +4,10 @@ The ``.po`` files under ``civicloop/locale/<lang>/LC_MESSAGES/`` are the only so
 translations. ``update`` extracts every marked string (Python, Jinja2 and the Django templates,
 as ``babel.cfg`` maps them) into ``var/i18n/django.pot`` and merges it into each catalogue the
 way msgmerge does: existing translations are kept, a msgid whose English changed comes back
-``fuzzy`` with the old translation as a suggestion, new msgids arrive empty, and entries no longer in the code are dropped. ``compile`` writes the
-``.mo`` files Django reads (fuzzy entries are left out). ``check`` lists what a translator still
-has to do; ``civicloop/web/tests/test_translations.py`` fails on the same things.
+``fuzzy`` with the old translation as a suggestion, new msgids arrive empty, and entries no
+longer in the code are dropped. ``compile`` writes the ``.mo`` files Django reads (fuzzy
+entries are left out). ``check`` lists what a translator still has to do;
+``civicloop/web/tests/test_translations.py`` fails on the same things.
 
 Run from the project root::
 
