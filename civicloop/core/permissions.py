@@ -296,6 +296,24 @@ def require(actor: Principal, ability: Ability, target: object) -> None:
         raise Http404("Not found")
 
 
+def is_operator(actor: Principal) -> bool:
+    """The system, or an operator: an active superuser, who runs the installation.
+
+    Operators alone create transformation units and manage people of every organisation; they
+    hold no unit ability by being operators (they read a unit's data only through a role in it).
+    """
+    if isinstance(actor, _System):
+        return True
+    person = actor.person
+    return person is not None and person.is_active and person.is_superuser
+
+
+def require_operator(actor: Principal) -> None:
+    """Raise `Http404` unless `actor` is the system or an operator (see `is_operator`)."""
+    if not is_operator(actor):
+        raise Http404("Not found")
+
+
 def units_for(actor: Principal, ability: Ability) -> list[Organization]:
     """The units in which `actor` holds `ability`, by name (for a "which unit?" choice)."""
     return list(

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from civicloop.core import permissions
 from civicloop.core.models import Membership, Organization, OrganizationKind, Person, Role
 from civicloop.core.permissions import ROLES_BY_KIND, SYSTEM, Ability, Principal
 from civicloop.people.models import Invitation
@@ -15,8 +16,7 @@ from civicloop.people.models import Invitation
 
 def is_operator(actor: Principal) -> bool:
     """Operators (superusers) manage every organisation and alone create units."""
-    person = actor.person
-    return person is not None and person.is_active and person.is_superuser
+    return permissions.is_operator(actor)
 
 
 def manageable_unit_ids(actor: Principal) -> set[int] | None:

@@ -351,8 +351,10 @@ def invitation_accept(
         # The link reached this address: it is verified.
         EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
     acting = principal_for_person(person)
+    # The invitation, checked above, is the authority for this role (its admin held
+    # MANAGE_PEOPLE when inviting); the person gains the role as the system grants it.
     membership_add(
-        actor=acting, person=person, organization=invitation.organization, role=invitation.role
+        actor=SYSTEM, person=person, organization=invitation.organization, role=invitation.role
     )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = person
