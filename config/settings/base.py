@@ -254,8 +254,12 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(VAR_DIR / "media")},
     },
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed names (style.3f2a1b.css) served with a year's cache lifetime and `immutable`;
+    # `collectstatic` writes them (make run, the container build, `civicloop serve` when the
+    # manifest is missing). Test settings use the plain storage.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Development serves files straight from the apps (no collectstatic needed with --dev).
 WHITENOISE_USE_FINDERS = True
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
