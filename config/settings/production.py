@@ -29,3 +29,6 @@ CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Nobody is exempt from CIVICLOOP_MFA_REQUIRED_ROLES in production, whatever else is configured.
 CIVICLOOP_MFA_EXEMPT_EMAILS = []
+
+# The container's health check asks over plain HTTP from inside (Containerfile, HEALTHCHECK).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

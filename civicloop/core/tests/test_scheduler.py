@@ -137,7 +137,7 @@ def test_two_workers_enqueue_each_periodic_task_once_per_period(tmp_path):
     def enqueued() -> list[datetime]:
         with sqlite3.connect(database, timeout=30) as db:
             rows = db.execute(
-                "SELECT enqueued_at FROM django_tasks_db_dbtaskresult WHERE task_path = ? "
+                "SELECT enqueued_at FROM django_tasks_database_dbtaskresult WHERE task_path = ? "
                 "ORDER BY enqueued_at",
                 ["civicloop.core.tasks.purge_signin_logs"],
             ).fetchall()

@@ -133,7 +133,7 @@ def test_serve_runs_gunicorn_and_sigterm_stops_web_and_worker_and_frees_the_stor
             with socket.socket() as probe:
                 return probe.connect_ex(("127.0.0.1", port)) == 0
 
-        _wait_for(answering, 180, "the server")
+        _wait_for(answering, 420, "the server")  # collectstatic first
         status, _headers, body = _get(port, "/healthz")
         assert status == 200, body
         # The worker beside it ran the queued flush: the event left the outbox.
