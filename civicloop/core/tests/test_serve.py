@@ -17,7 +17,7 @@ import pytest
 from civicloop.analytics.store import EventStore
 
 # This checkout's ports are 8140-8149 (the security tests' servers take 8160-8169).
-PORTS = range(8140, 8150)
+PORTS = range(*(int(p) for p in os.environ.get("CIVICLOOP_TEST_PORTS", "8140-8149").split("-")))
 
 
 def _free_port() -> int:
