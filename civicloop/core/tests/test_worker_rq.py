@@ -19,7 +19,7 @@ def _redis_up() -> bool:
         return probe.connect_ex(REDIS) == 0
 
 
-PROBE_TASKS = '''
+PROBE_TASKS = """
 from pathlib import Path
 
 from django_tasks import task
@@ -29,7 +29,7 @@ from django_tasks import task
 def write_file(path: str) -> str:
     Path(path).write_text("ran")
     return "done"
-'''
+"""
 
 SCRIPT = """
 import os, sys
