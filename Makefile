@@ -37,12 +37,15 @@ compilemessages: $(VENV)/.installed
 
 setup: $(VENV)/.installed assets
 
+# The real server (gunicorn, docs/adr/0013) with its worker; `make run DEV=1` for the
+# autoreloading development server.
 run: setup
 	$(PY) manage.py migrate -v0
 	$(PY) manage.py demo
+	$(PY) manage.py collectstatic --noinput -v0
 	@echo ""
 	@echo "CivicLoop is starting at http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
-	$(VENV)/bin/civicloop serve --port $(PORT)
+	$(VENV)/bin/civicloop serve --port $(PORT) $(if $(DEV),--dev,)
 
 browser-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)

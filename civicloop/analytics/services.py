@@ -86,6 +86,13 @@ def event_store_close() -> None:
             _stores = None
 
 
+def event_stores_release() -> None:
+    """Close the DuckDB files this process has open, keeping the outboxes (after each task)."""
+    with _store_lock:
+        if _stores is not None:
+            _stores.release_all()
+
+
 def _require_unit(actor: Principal, ability: Ability, unit_id: int) -> None:
     require(actor, ability, unit_id)
 
@@ -126,13 +133,17 @@ def events_import(
     organization: Organization,
     progress=None,
     actor: Principal | None = None,
+    flush: bool = True,
 ) -> ImportResult:
-    """Import a CSV, JSON-lines or Parquet file into one unit's store (the writer's side)."""
+    """Import a CSV, JSON-lines or Parquet file into one unit's store (the writer's side).
+
+    The rows go into the store's outbox like the API's batches; with ``flush`` the outbox is
+    then written into DuckDB under the store's writer lock (waiting for a worker that has it)."""
     _event_unit(organization)
     if actor is not None and actor.is_authenticated:
         _require_unit(actor, Ability.SEND_EVENTS, organization.pk)
     store = event_store(organization_id=organization.pk)
-    result = store.import_file(path, progress=progress)
+    result = store.import_file(path, progress=progress, flush=flush)
     audit_record(
         actor=actor,
         action=AnalyticsEvent.EVENTS_IMPORTED,

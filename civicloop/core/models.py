@@ -208,3 +208,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
+
+
+class ScheduledJob(models.Model):
+    """One periodic task of CIVICLOOP_SCHEDULE and when it is next due.
+
+    The process that moves ``next_run_at`` forward (a compare-and-set UPDATE) enqueues the task,
+    so however many schedulers and workers run, each task is enqueued once per period
+    (civicloop/core/scheduler.py).
+    """
+
+    task = models.CharField(max_length=200, unique=True)
+    every_seconds = models.PositiveIntegerField()
+    next_run_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.task} every {self.every_seconds} s"

@@ -254,18 +254,42 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+# The container image collects them at build time, outside the var volume.
+STATIC_ROOT = Path(os.environ.get("CIVICLOOP_STATIC_ROOT", VAR_DIR / "staticfiles"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(VAR_DIR / "media")},
     },
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed names (style.3f2a1b.css) served with a year's cache lifetime and `immutable`;
+    # `collectstatic` writes them (make run, the container build, `civicloop serve` when the
+    # manifest is missing). Test settings use the plain storage.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Development serves files straight from the apps (no collectstatic needed with --dev).
 WHITENOISE_USE_FINDERS = True
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background tasks: the database backend (the embedded default: nothing more to run), or, for
+# larger installations, Redis through RQ (CIVICLOOP_TASKS_BACKEND=rq, REDIS_URL); either way
+# `civicloop worker` runs them (docs/operations.md, "Processes").
+CIVICLOOP_TASKS_BACKEND = os.environ.get("CIVICLOOP_TASKS_BACKEND", "database").strip().lower()
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if CIVICLOOP_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif CIVICLOOP_TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"CIVICLOOP_TASKS_BACKEND is '{CIVICLOOP_TASKS_BACKEND}': use 'database' or 'rq'."
+    )
+# Called by the worker after every task: give back what the task held open, so that another
+# worker can run the next task on the same organisation's event store.
+CIVICLOOP_AFTER_TASK = ["civicloop.analytics.services.event_stores_release"]
 
 CIVICLOOP = {
     "SITE_NAME": os.environ.get("CIVICLOOP_SITE_NAME", "CivicLoop"),

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from civicloop.analytics import rollups
+from civicloop.analytics.store import writer_lock
 from civicloop.analytics.store.outbox import Outbox
 from civicloop.analytics.store.validation import (
     BatchTooLarge,
@@ -41,7 +42,10 @@ __all__ = [
     "BatchTooLarge",
     "EventStore",
     "ImportResult",
+    "StoreBusy",
 ]
+
+StoreBusy = writer_lock.StoreBusy
 
 EVENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -99,8 +103,11 @@ class EventStore:
         drain_rate_per_second: float = 100_000.0,
         clock: Callable[[], datetime] | None = None,
         duckdb_threads: int | None = None,
+        lock_timeout: float | None = writer_lock.DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self.path = Path(path)
+        # How long opening the DuckDB file waits for another process to finish with it.
+        self.lock_timeout = lock_timeout
         self.duckdb_threads = duckdb_threads
         self.path.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(self.path / "outbox.sqlite")
@@ -189,16 +196,34 @@ class EventStore:
         """The writer's DuckDB connection (opened on first use, with recovery).
 
         Private to the analytics app: other apps ask `analytics.engine` for statistics and never
-        see a connection (docs/analytics/README.md).
+        see a connection (docs/analytics/README.md). Opening it takes the store's writer lock
+        (``writer_lock``), waiting while another process has the file open; ``release`` or
+        ``close`` gives it back.
         """
         if self._duck is None:
-            con = _connect(self.path, threads=self.duckdb_threads)
-            con.execute(EVENTS_SCHEMA)
-            rollups.schema_create(con)
-            self._duck = con
-            self._remove_orphan_files()
-            self._refresh_view()
+            writer_lock.acquire(self.path, timeout=self.lock_timeout)
+            try:
+                con = _connect(self.path, threads=self.duckdb_threads)
+                con.execute(EVENTS_SCHEMA)
+                rollups.schema_create(con)
+                self._duck = con
+                self._remove_orphan_files()
+                self._refresh_view()
+            except BaseException:
+                if self._duck is not None:
+                    self._duck.close()
+                    self._duck = None
+                writer_lock.release(self.path)
+                raise
         return self._duck
+
+    def release(self) -> None:
+        """Close the DuckDB file and give the writer lock back (the outbox stays open)."""
+        with self._write_lock:
+            if self._duck is not None:
+                self._duck.close()
+                self._duck = None
+                writer_lock.release(self.path)
 
     @property
     def events_view(self) -> str:
@@ -361,9 +386,7 @@ class EventStore:
         return self._connection().execute("SELECT COUNT(*) FROM all_events").fetchall()[0][0]
 
     def close(self) -> None:
-        if self._duck is not None:
-            self._duck.close()
-            self._duck = None
+        self.release()
         self.outbox.close()
 
 

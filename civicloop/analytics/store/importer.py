@@ -73,7 +73,9 @@ def iter_rows(path: Path, *, chunk_rows: int) -> Iterator[tuple[list[Any], int |
 
     # Every column as text: validation owns the parsing rules and their messages.
     with path.open("rb") as probe:
-        header = probe.readline().decode("utf-8").strip().split(",")
+        first_line = probe.readline().decode("utf-8").strip()
+    header = first_line.split(",")
+    _check_delimiter(path, first_line)
     options = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in header}, strings_can_be_null=True
     )
@@ -84,3 +86,16 @@ def iter_rows(path: Path, *, chunk_rows: int) -> Iterator[tuple[list[Any], int |
         rows = [_normalise(r) for r in batch.to_pylist()]
         for start in range(0, len(rows), chunk_rows):
             yield rows[start : start + chunk_rows], None
+
+
+def _check_delimiter(path: Path, header: str) -> None:
+    """Refuse, before reading any row, a CSV whose columns are separated by something else."""
+    if "event_id" in header.split(","):
+        return
+    for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+        if "event_id" in [c.strip().strip('"') for c in header.split(delimiter)]:
+            raise ValueError(
+                f"{path.name}: the columns are separated by {name} ('{delimiter}'), not commas: "
+                "save the file as comma-separated CSV (in a spreadsheet: CSV UTF-8, "
+                "comma-delimited) and import it again. Nothing was imported."
+            )

@@ -100,7 +100,15 @@ class TenantStores:
             store = self.get(organization_id)
             if store.outbox.backlog():
                 written += store.flush()
+                store.release()  # one store's writer lock at a time
         return written
+
+    def release_all(self) -> None:
+        """Close every DuckDB file this process has open (other processes may then write)."""
+        with self._lock:
+            stores = list(self._stores.values())
+        for store in stores:
+            store.release()
 
     def close(self) -> None:
         with self._lock:

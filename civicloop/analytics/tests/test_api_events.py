@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from civicloop.analytics import services
 from civicloop.analytics.assignment import assign
@@ -224,8 +225,11 @@ def test_import_events_command_is_idempotent(world, store_dir, tmp_path, capsys)
     path = tmp_path / "log.jsonl"
     rows = [_event(unit_id=f"p{i}") for i in range(30)] + [_event(event_id="bad")]
     path.write_text("\n".join(json.dumps(r) for r in rows))
-    call_command("import_events", str(path), "--org", world.unit.slug, "--no-progress")
+    # A rejected row makes the command fail (exit status 1), after importing the others.
+    with pytest.raises(CommandError, match="1 rows were rejected"):
+        call_command("import_events", str(path), "--org", world.unit.slug, "--no-progress")
     assert "accepted 30, duplicates 0, rejected 1" in capsys.readouterr().out
-    call_command("import_events", str(path), "--org", world.unit.slug, "--no-progress")
+    with pytest.raises(CommandError, match="1 rows were rejected"):
+        call_command("import_events", str(path), "--org", world.unit.slug, "--no-progress")
     assert "accepted 0, duplicates 30, rejected 1" in capsys.readouterr().out
     assert services.event_store(organization_id=world.unit.pk).count() == 30

@@ -2,6 +2,7 @@ import io
 import subprocess
 import sys
 
+import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 
@@ -120,3 +121,50 @@ def test_version_is_civicloops_not_djangos(capsys):
     printed = capsys.readouterr().out.strip()
     assert printed == f"civicloop {version('civicloop')}"
     assert django.get_version() not in printed
+
+
+GENERIC_DJANGO_OPTIONS = (
+    "--pythonpath",
+    "--traceback",
+    "--settings",
+    "--no-color",
+    "--force-color",
+    "--skip-checks",
+    "--verbosity",
+    "--version",
+)
+
+
+@pytest.mark.parametrize(
+    ("command", "own_option"),
+    [
+        ("serve", "--workers"),
+        ("worker", "--no-schedule"),
+        ("scheduler", "--interval"),
+        ("migrate", "--plan"),
+        ("collectstatic", "--noinput"),
+        ("demo", "--force"),
+        ("createsuperuser", "--email"),
+        ("check", "--deploy"),
+        ("apikey", "--scope"),
+        ("import-measurements", "--org"),
+        ("import-events", "--org"),
+        ("events", "status"),
+        ("export", "ocds"),
+        ("audit", "verify"),
+        ("keys", "rotate"),
+        ("analyze", "power"),
+        ("feedback", "redact"),
+    ],
+)
+def test_every_subcommand_has_help_with_civicloops_options_only(capsys, command, own_option):
+    try:
+        code = main([command, "--help"])
+    except SystemExit as exit_:  # the analysts' tools are plain argparse programs
+        code = exit_.code or 0
+    assert code == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"usage: civicloop {command}"), text[:200]
+    assert own_option in text
+    for generic in GENERIC_DJANGO_OPTIONS:
+        assert generic not in text, (command, generic)

@@ -1,6 +1,7 @@
 import logging
 import os
 import time
+from argparse import ArgumentTypeError
 
 from django.core.management.base import CommandError
 from django.db import connections
@@ -11,6 +12,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from civicloop.core.scheduler import start_scheduler
+from civicloop.core.tasks import task_cleanup, uses_rq
 from civicloop.web.failure import database_unavailable
 
 logger = logging.getLogger("civicloop.worker")
@@ -56,6 +58,10 @@ class ResilientWorker(Worker):
             # Recording the result failed (the database went away while the task ran).
             self.interrupted_task_id = db_task_result.pk
             raise
+        finally:
+            # Give back what the task held open (the event stores' DuckDB files), so that
+            # another worker can run the next task on the same store.
+            task_cleanup()
 
     def wait_for_database(self) -> bool:
         """Block until the database answers again (True), or the worker was told to stop."""
@@ -88,11 +94,22 @@ class ResilientWorker(Worker):
         self.interrupted_task_id = None
 
 
+def _known_backend(name: str) -> str:
+    from django_tasks_db.compat import InvalidTaskBackend, task_backends
+
+    try:
+        task_backends[name]
+    except InvalidTaskBackend as error:
+        raise ArgumentTypeError(error.args[0]) from error
+    return name
+
+
 class Command(DbWorkerCommand):
     help = (
         "Run background tasks (analysis refresh, event flushing, text processing, reports) "
-        "and enqueue the scheduled ones listed in CIVICLOOP_SCHEDULE. Survives a database "
-        "outage: it reconnects and resumes."
+        "and enqueue the scheduled ones listed in CIVICLOOP_SCHEDULE (each once per period, "
+        "however many workers run). Survives a database outage: it reconnects and resumes. "
+        "With CIVICLOOP_TASKS_BACKEND=rq it runs an RQ worker on the Redis queue instead."
     )
 
     def add_arguments(self, parser):
@@ -102,6 +119,10 @@ class Command(DbWorkerCommand):
             action="store_true",
             help="Only run queued tasks; do not enqueue scheduled ones.",
         )
+        # db_worker accepts database backends only; this worker runs the RQ one too.
+        for action in parser._actions:
+            if action.dest == "backend_name":
+                action.type = _known_backend
         # Unlike db_worker, do not reload on code changes unless asked (--reload).
         parser.set_defaults(reload=False)
 
@@ -111,10 +132,27 @@ class Command(DbWorkerCommand):
         is_reload_parent = options.get("reload") and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
         stop = None if no_schedule or is_reload_parent else start_scheduler()
         try:
+            if uses_rq(options["backend_name"]):
+                return self._handle_rq(**options)
             return self._handle_resilient(**options)
         finally:
             if stop is not None:
                 stop.set()
+
+    def _handle_rq(self, *, backend_name: str, batch: bool, max_tasks: int | None, **options):
+        """An RQ worker (one forked process per task) on the backend's queues."""
+        from django.core.management import call_command
+        from django_tasks import task_backends
+
+        queues = list(task_backends[backend_name].queues)
+        call_command(
+            "rqworker",
+            *queues,
+            job_class="django_tasks_rq.Job",
+            burst=batch,
+            max_jobs=max_tasks,
+            verbosity=options["verbosity"],
+        )
 
     def _handle_resilient(
         self,
