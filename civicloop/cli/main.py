@@ -46,6 +46,10 @@ Data:
   keys generate                 print a new sealing key (no settings or database needed)
   keys list                     sealing key ids, roles and what each sealed
   keys rotate                   re-seal every proposal and attachment with the primary key
+  backup DIR                    back up the database, event stores, uploads and sealing key ids
+                                (stop the worker first)
+  restore DIR [--force]         restore a backup into an empty installation
+  compact_events                compact the event stores; apply CIVICLOOP_EVENT_RETENTION_DAYS
 
 Analysis (no database needed):
   analyze ab|did|staggered|its|power …   see `civicloop analyze --help`
