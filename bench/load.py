@@ -496,7 +496,7 @@ def server_argv(server: str, port: int, run_dir: Path) -> list[str]:
     bind = f"127.0.0.1:{port}"
     if server == "dev":
         return [sys.executable, "manage.py", "runserver", "--noreload", bind]
-    workers = server.split("-")[1]
+    workers, _, threads = server.split("-")[1].partition("x")
     argv = [
         sys.executable,
         "-m",
@@ -509,6 +509,8 @@ def server_argv(server: str, port: int, run_dir: Path) -> list[str]:
         "--bind",
         bind,
     ]
+    if threads:
+        argv += ["--threads", threads]
     if gunicorn_has_control_socket():
         # gunicorn >= 24 opens a control socket in ~/.gunicorn by default, shared by every
         # gunicorn of the user: each benchmark server gets its own.
@@ -808,6 +810,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--workers", default="1,2", help="gunicorn worker counts to run, comma-separated [1,2]"
     )
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="gunicorn threads per worker (more than 1: the gthread worker; the server is then "
+        "named gunicorn-<workers>x<threads>) [1: the sync worker]",
+    )
+    parser.add_argument(
         "--no-dev",
         action="store_true",
         help="leave out Django's development server (no ratios then)",
@@ -845,8 +854,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    threads = f"x{args.threads}" if args.threads > 1 else ""
     servers = ([] if args.no_dev else ["dev"]) + [
-        f"gunicorn-{int(n)}" for n in args.workers.split(",") if n.strip()
+        f"gunicorn-{int(n)}{threads}" for n in args.workers.split(",") if n.strip()
     ]
     procs = Processes()
     work = Path(tempfile.mkdtemp(prefix="civicloop-load-"))
