@@ -8,7 +8,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/civicloop
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run setup test test-sqlite test-postgres lint typecheck assets messages compilemessages bench browser-deps clean
+.PHONY: run setup test test-sqlite test-postgres lint typecheck assets messages compilemessages bench bench-load browser-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,13 @@ bench: setup
 	$(PY) bench/stats.py
 	$(PY) bench/analytics.py --events 2000000 --units 200000
 	$(PY) bench/text.py --n 20000
+	$(MAKE) bench-load LOAD_ARGS="--duration 15 --users 10"
+
+# Load test of the real server (docs/operations.md, "Load test"); ports 8170 and up unless
+# LOAD_ARGS says --port. Full size: 50 users and event batches for 2 minutes per server.
+LOAD_ARGS ?= --duration 120 --users 50
+bench-load: setup
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules civicloop/web/static/vendor staticfiles
