@@ -12,8 +12,16 @@ import os
 
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("CIVICLOOP_BIND", "127.0.0.1:8000")
-# Processes, not threads: the sync worker is the one whose behaviour under SIGTERM is simplest.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads in each process (gthread): a request waiting on the database's fsync or the event
+# outbox lets another run. bench/load.py measured the sync worker (one request at a time) at
+# half the pages per second of Django's threaded development server on this machine, and two
+# processes of four threads on a par with it (docs/operations.md, "Load test").
+worker_class = "gthread"
+threads = int(os.environ.get("CIVICLOOP_WEB_THREADS", "4"))
+# Longer than the pause between two requests of a page (assets, htmx), so a browser's
+# kept-alive connection is not closed under it.
+keepalive = 5
 # A request that takes longer than this is killed (and logged); reports render in tasks.
 timeout = int(os.environ.get("CIVICLOOP_WEB_TIMEOUT", "60"))
 # On SIGTERM each web process finishes its request, for at most this long, then exits.

@@ -275,6 +275,21 @@ WHITENOISE_USE_FINDERS = True
 # `civicloop worker` runs them (docs/operations.md, "Processes").
 CIVICLOOP_TASKS_BACKEND = os.environ.get("CIVICLOOP_TASKS_BACKEND", "database").strip().lower()
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+# One cache for every process: allauth's sign-in rate limits and other counters must hold
+# across gunicorn's processes (a per-process memory cache made the limit N times looser).
+# Files under VAR_DIR on one machine; Redis when CIVICLOOP_CACHE=redis (several machines).
+if os.environ.get("CIVICLOOP_CACHE", "file") == "redis":
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 if CIVICLOOP_TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}

@@ -33,3 +33,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 _EVENTS_DIR = tempfile.mkdtemp(prefix="civicloop-test-events-")
 atexit.register(shutil.rmtree, _EVENTS_DIR, True)
 CIVICLOOP = {**CIVICLOOP, "EVENT_STORE_DIR": _EVENTS_DIR}  # noqa: F405
+
+# Each test process its own memory cache: rate-limit counters never outlive a test run.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
