@@ -155,3 +155,34 @@ def test_operation_ids_are_readable_and_unique(published):
     # what a generated client calls: `list_problems`, never the module path
     assert "list_problems" in ids
     assert not [name for name in ids if name.startswith("civicloop_")]
+
+
+def _success_responses(published: dict[str, Any]):
+    for path, item in published["paths"].items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict):
+                continue
+            for status, answer in operation["responses"].items():
+                if status.startswith("2") and status != "204":
+                    yield f"{method.upper()} {path} {status}", answer
+
+
+def test_every_success_answer_is_described_by_a_schema(published):
+    # A bare `dict` response is published as an object with no properties: OpenAPI then says
+    # nothing about the payload a client relies on (issue 14, "Typed API").
+    components = published["components"]["schemas"]
+    undescribed = []
+    for name, answer in _success_responses(published):
+        content = answer.get("content", {})
+        schema = next(iter(content.values()), {}).get("schema", {})
+        if "$ref" in schema:
+            continue
+        if schema.get("type") == "array" and "$ref" in schema.get("items", {}):
+            continue
+        if schema.get("format") == "binary" or not content.get("application/json"):
+            continue  # files and streams (CSV, PDF, Parquet) are described by their media type
+        resolved = components.get(str(schema.get("$ref", "")).rsplit("/", 1)[-1], schema)
+        if resolved.get("properties") or resolved.get("type") in {"string", "integer"}:
+            continue
+        undescribed.append(name)
+    assert undescribed == []
