@@ -15,7 +15,7 @@ from civicloop.core.models import (
     Person,
     Role,
 )
-from civicloop.core.permissions import SYSTEM, Ability, Principal, require
+from civicloop.core.permissions import SYSTEM, Ability, Principal, is_operator, require
 
 
 @transaction.atomic
@@ -47,8 +47,10 @@ def organization_create(
         sme_size=sme_size,
         country=country,
     )
-    # An organisation not yet saved is in nobody's scope: only the system creates one alone.
-    require(actor, Ability.MANAGE_SETTINGS, unit if unit is not None else org)
+    # An organisation not yet saved is in nobody's scope: only the system and operators (the
+    # superusers who alone create units, docs/people.md) create one alone.
+    if not is_operator(actor):
+        require(actor, Ability.MANAGE_SETTINGS, unit if unit is not None else org)
     org.full_clean()
     org.save()
     audit_record(
