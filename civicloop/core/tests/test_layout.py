@@ -59,3 +59,15 @@ def test_no_function_outside_stats_algorithms_is_longer_than_60_lines():
             if length > MAX_FUNCTION_LINES:
                 long[f"{relative}:{node.lineno} {node.name}"] = length
     assert long == {}, "split these into named steps"
+
+
+def test_no_app_module_imports_by_a_computed_name():
+    """`__import__` hides a dependency from import-linter (ruff's TID251 bans import_module)."""
+    found = [
+        f"{relative}:{node.lineno}"
+        for relative, path in _code_modules()
+        if not _is_test(relative) and relative.as_posix() != "cli/main.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "__import__"
+    ]
+    assert found == []
