@@ -204,7 +204,7 @@ def test_null_for_a_required_obstacle_text_is_a_422_naming_the_field(world):
     from civicloop.portfolio.tests.factories import ProblemFactory
     from civicloop.scaling.services import obstacle_create
 
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     obstacle = obstacle_create(
         actor=world.principal("staff"),
         problem=problem,

@@ -199,7 +199,7 @@ def _find_themes(
         raise ValueError("ids must be unique")
     edits = edits or ThemeEdits()
     clean = [(t or "").strip() for t in texts]
-    langs = list(languages) if languages is not None else [None] * n
+    langs: list[str | None] = list(languages) if languages is not None else [None] * n
     groups, space = _vector_spaces(clean, langs, vectors, model_budget, seed, stats)
     stats["seconds_vectors"] = time.perf_counter() - started
     assignment = _edited_assignment(keys, clean, edits)
