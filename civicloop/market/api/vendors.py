@@ -103,7 +103,7 @@ class InviteIn(InputSchema):
     message: str = ""
 
 
-class InvitationOut(Schema):
+class VendorInvitationOut(Schema):
     id: int
     challenge_id: int
     vendor_id: int
@@ -165,7 +165,7 @@ def list_vendor_matches(
 
 @router.post(
     "/market/challenges/{challenge_id}/invitations",
-    response={201: InvitationOut},
+    response={201: VendorInvitationOut},
     summary="Invite",
 )
 def invite_vendor(request: HttpRequest, challenge_id: int, payload: InviteIn):
