@@ -50,6 +50,7 @@ def test_the_sweep_covers_the_whole_api():
     assert ("/api/v1/events", "POST") in _operations()
 
 
+@pytest.mark.slow  # about 2 s per operation, up to 20 s for the events intake
 def test_operation_never_fails_on_the_server(world, settings_store, wsgi_app, path, method):
     auth = {"Authorization": f"Bearer {world.api_key()}"}
     drive(_schema(), path, method, mode=GenerationMode.POSITIVE, headers=auth, max_examples=6)

@@ -2,6 +2,7 @@ import io
 import subprocess
 import sys
 
+import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 
@@ -77,6 +78,7 @@ def test_cli_help_lists_the_commands(capsys):
         assert command in text
 
 
+@pytest.mark.slow  # starts the console script in subprocesses (about 8 s)
 def test_console_script_runs_django_commands():
     result = subprocess.run(
         [sys.executable, "-m", "civicloop.cli", "check"],
