@@ -331,6 +331,7 @@ def test_serve_dev_flag_alone_turns_debug_on(tmp_path):
 # -- 4. civicloop serve: DEBUG off unless --dev ------------------------------------------------
 
 
+@pytest.mark.slow  # starts `civicloop serve` in a subprocess per case (6-10 s each)
 @pytest.mark.parametrize(
     ("environ", "dev", "debug"),
     [
