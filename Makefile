@@ -52,6 +52,7 @@ browser-deps:
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run -v0 --settings=config.settings.test
 
 typecheck: $(VENV)/.installed

@@ -9,9 +9,9 @@ from civicloop.core.http import (
     API_AUTH,
     JsonParser,
     document_problems,
-    install_problem_handlers,
     problem_response,
 )
+from civicloop.core.problems import install_problem_handlers
 from civicloop.evidence.api import router as evidence_router
 from civicloop.experiments.api import router as experiments_router
 from civicloop.feedback.api import router as feedback_router

@@ -71,7 +71,7 @@ def world(db) -> World:
     people: dict[str, Person] = {}
     for key, (org, role) in memberships.items():
         person = PersonFactory.create(email=f"{key}@example.org")
-        MembershipFactory(person=person, organization=org, role=role)
+        MembershipFactory.create(person=person, organization=org, role=role)
         people[key] = person
     return World(unit, agency, other_agency, company, other_unit, other_unit_agency, people)
 

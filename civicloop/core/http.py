@@ -9,20 +9,12 @@ from typing import Annotated, Any, ClassVar, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import (
-    BadRequest,
     ImproperlyConfigured,
-    PermissionDenied,
-    SuspiciousOperation,
 )
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.http.multipartparser import MultiPartParserError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
-from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError
-from ninja.errors import ValidationError as NinjaValidationError
+from ninja import Schema
 from ninja.openapi.schema import REF_TEMPLATE
 from ninja.pagination import LimitOffsetPagination
 from ninja.parser import Parser
@@ -295,104 +287,6 @@ def problem_response(
     for name, value in (headers or {}).items():
         response[name] = value
     return response
-
-
-def _field_of(loc: list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form", "header")]
-    return ".".join(parts) or "body"
-
-
-def install_problem_handlers(api: NinjaAPI) -> None:
-    from civicloop.web import failure
-
-    @api.exception_handler(HttpError)
-    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        headers = getattr(exc, "headers", None)
-        cause = exc.__cause__
-        if isinstance(cause, MalformedJSON):
-            return problem_response(request, 400, str(exc.message), str(cause), headers=headers)
-        return problem_response(
-            request, exc.status_code, str(exc.message), str(exc.message), headers=headers
-        )
-
-    @api.exception_handler(SuspiciousOperation)
-    def _request_refused(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
-        # RequestDataTooBig (413), too many fields or files (400), ...
-        return failure.request_error_response(request, exc) or problem_response(
-            request, 400, "Bad request", "The request was refused as malformed."
-        )
-
-    @api.exception_handler(MultiPartParserError)
-    def _multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
-        # One answer for an unreadable multipart body, pages and API alike (web/failure.py).
-        return failure.request_error_response(request, exc) or problem_response(
-            request, 400, "Bad request", f"The multipart body cannot be read: {exc}"
-        )
-
-    @api.exception_handler(BadRequest)
-    def _bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
-        return problem_response(request, 400, "Bad request", str(exc) or "Malformed request.")
-
-    @api.exception_handler(DatabaseError)
-    def _database(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
-        if failure.database_unavailable(exc):
-            return failure.unavailable_response(request)
-        raise exc  # a bug, not an outage: Django's 500 handler answers and logs it
-
-    @api.exception_handler(NinjaValidationError)
-    def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        errors = [
-            {
-                "field": _field_of(list(e.get("loc", []))),
-                "message": e.get("msg", "invalid"),
-                "type": e.get("type", ""),
-            }
-            for e in exc.errors
-        ]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem_response(request, 422, "Invalid request", detail, errors)
-
-    @api.exception_handler(DjangoValidationError)
-    def _domain_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-        if hasattr(exc, "error_dict"):
-            errors = [
-                {"field": f, "message": str(m)}
-                for f, msgs in exc.message_dict.items()
-                for m in msgs
-            ]
-        else:
-            errors = [{"field": "body", "message": m} for m in exc.messages]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem_response(request, 422, "Invalid request", detail, errors)
-
-    @api.exception_handler(Http404)
-    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return problem_response(
-            request, 404, "Not found", "No such object, or it is not yours to see."
-        )
-
-    @api.exception_handler(AuthenticationError)
-    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return problem_response(
-            request,
-            401,
-            "Authentication required",
-            "Send 'Authorization: Bearer <API key>' or sign in.",
-            headers={"WWW-Authenticate": 'Bearer realm="civicloop"'},
-        )
-
-    @api.exception_handler(AuthPolicyRefused)
-    def _policy(request: HttpRequest, exc: AuthPolicyRefused) -> HttpResponse:
-        return problem_response(request, 403, exc.title, str(exc))
-
-    @api.exception_handler(PermissionError)
-    def _forbidden(request: HttpRequest, exc: PermissionError) -> HttpResponse:
-        return problem_response(request, 403, "Forbidden", str(exc) or "Not allowed.")
-
-    @api.exception_handler(PermissionDenied)
-    def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        # the gate's NoActingUnit: the actor holds the ability in no unit
-        return problem_response(request, 403, "Forbidden", str(exc) or "Not allowed.")
 
 
 # -- OpenAPI: every error is documented as problem+json -------------------------------------------

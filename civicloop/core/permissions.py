@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from civicloop.core.models import (
     ApiKey,
@@ -308,12 +309,6 @@ def is_operator(actor: Principal) -> bool:
     return person is not None and person.is_active and person.is_superuser
 
 
-def require_operator(actor: Principal) -> None:
-    """Raise `Http404` unless `actor` is the system or an operator (see `is_operator`)."""
-    if not is_operator(actor):
-        raise Http404("Not found")
-
-
 def units_for(actor: Principal, ability: Ability) -> list[Organization]:
     """The units in which `actor` holds `ability`, by name (for a "which unit?" choice)."""
     return list(
@@ -352,3 +347,92 @@ def acting_unit(
     if len(units) > 1:
         raise ValidationError({field: "You belong to several units: say which one you act for."})
     return Organization.objects.get(pk=units[0])
+
+
+# --- gates without a unit ability ------------------------------------------------------------
+# Some services act for someone on something no unit ability covers: a person's own account
+# (their personal data export) and the people of an organisation (who is invited, who holds
+# which role). They ask these gates, which every service walk accepts beside `require` and
+# `acting_unit` (core/tests/test_gate.py).
+
+
+def require_person(actor: Principal) -> Person:
+    """The signed-in person acting for themselves; `PermissionError` for an API key or `SYSTEM`.
+
+    For what a person does about their own account (e.g. exporting their personal data): it
+    needs no ability, only that there is a person and it is them.
+    """
+    if actor.person is None:
+        raise PermissionError("This is for a signed-in person, not an API key or the system.")
+    return actor.person
+
+
+def manageable_unit_ids(actor: Principal) -> set[int] | None:
+    """Units whose people `actor` manages; None means every unit (operators, the system)."""
+    if isinstance(actor, _System) or is_operator(actor):
+        return None
+    if actor.person is None:
+        return set()  # API keys manage nobody: people are managed by signed-in people
+    return actor.units_with(Ability.MANAGE_PEOPLE)
+
+
+def require_people_manager(actor: Principal) -> None:
+    """People are managed by people: an API key could otherwise mint staff accounts."""
+    if isinstance(actor, _System):
+        return
+    if actor.person is None:
+        raise PermissionError(
+            "Managing people needs a signed-in person; API keys cannot invite, change roles "
+            "or deactivate anyone."
+        )
+
+
+def require_manages(actor: Principal, organization: Organization) -> None:
+    """Raise Http404 unless `actor` manages the people of `organization`.
+
+    `MANAGE_PEOPLE` in the organisation's unit (the unit itself, or the unit a partner
+    organisation works with); operators and `SYSTEM` manage everyone; API keys nobody
+    (`PermissionError`).
+    """
+    require_people_manager(actor)
+    if isinstance(actor, _System) or is_operator(actor):
+        return
+    unit_id = (
+        organization.pk if organization.kind == OrganizationKind.UNIT else organization.unit_id
+    )
+    if unit_id is None:
+        raise Http404("Not found")
+    require(actor, Ability.MANAGE_PEOPLE, unit_id)
+
+
+def require_manages_person(actor: Principal, person: Person) -> None:
+    """Every role `person` holds must be in an organisation `actor` manages.
+
+    None of them: 404 (the person is outside scope). Some but not all: a `ValidationError` on
+    `person` (remove the roles you manage instead). Operators are managed by operators only.
+    """
+    require_people_manager(actor)
+    if isinstance(actor, _System) or is_operator(actor):
+        return
+    unit_ids = manageable_unit_ids(actor) or set()
+    managed = set(
+        Organization.objects.filter(
+            Q(pk__in=unit_ids, kind=OrganizationKind.UNIT) | Q(unit_id__in=unit_ids)
+        ).values_list("pk", flat=True)
+    )
+    org_ids = set(
+        Organization.objects.filter(memberships__person=person).values_list("pk", flat=True)
+    )
+    if not org_ids & managed:
+        raise Http404("Not found")
+    if org_ids - managed:
+        raise ValidationError(
+            {
+                "person": _(
+                    "This person also has roles in organisations you do not manage: "
+                    "remove the roles you manage instead."
+                )
+            }
+        )
+    if person.is_staff or person.is_superuser:
+        raise ValidationError({"person": _("Operators are managed by another operator.")})

@@ -17,14 +17,6 @@ def organization_list_for(*, viewer: Principal, kind: str | None = None) -> Quer
     return qs.distinct().order_by("name")
 
 
-def units_for(
-    *, viewer: Principal, ability: Ability = Ability.VIEW_PORTFOLIO
-) -> QuerySet[Organization]:
-    return Organization.objects.filter(
-        pk__in=viewer.units_with(ability), kind=OrganizationKind.UNIT
-    ).order_by("name")
-
-
 def agencies_for_unit(*, unit_id: int) -> QuerySet[Organization]:
     return Organization.objects.filter(unit_id=unit_id, kind=OrganizationKind.AGENCY).order_by(
         "name"

@@ -19,7 +19,7 @@ from civicloop.core.audit import audit_verify
 from civicloop.core.forms import ApiKeyForm, PrioritisationWeightsForm
 from civicloop.core.http import principal
 from civicloop.core.mfa import may_create_api_key
-from civicloop.core.permissions import Ability
+from civicloop.core.permissions import Ability, units_for
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.exports import csv_response
 from civicloop.web.forms import apply_errors
@@ -61,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def api_keys(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
-    units = list(selectors.units_for(viewer=viewer, ability=Ability.MANAGE_API_KEYS))
+    units = units_for(viewer, Ability.MANAGE_API_KEYS)
     if not units:
         raise Http404("Not found")
     form = ApiKeyForm(request.POST or None)
@@ -181,6 +181,6 @@ def prioritisation(request: HttpRequest) -> HttpResponse:
             "page_title": _("Prioritisation weights"),
             "form": form,
             "unit": unit,
-            "units": selectors.units_for(viewer=viewer, ability=Ability.MANAGE_SETTINGS),
+            "units": units_for(viewer, Ability.MANAGE_SETTINGS),
         },
     )

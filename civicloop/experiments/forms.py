@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -194,7 +196,7 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, snapshots=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cited_results"].choices = [
+        cast(forms.ChoiceField, self.fields["cited_results"]).choices = [
             (str(s.pk), f"{s.experiment.title} — {s.computed_at:%Y-%m-%d %H:%M}") for s in snapshots
         ]
 

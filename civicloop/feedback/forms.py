@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +45,9 @@ class SurveyForm(forms.Form):
 
     def __init__(self, *args, problems=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["problem"].choices = [("", _("None"))] + [(p.pk, p.title) for p in problems]
+        cast(forms.ChoiceField, self.fields["problem"]).choices = [("", _("None"))] + [
+            (p.pk, p.title) for p in problems
+        ]
 
 
 class QuestionForm(forms.Form):
@@ -109,6 +113,6 @@ class KpiFeedForm(forms.Form):
 
     def __init__(self, *args, kpis=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kpi"].choices = [("", _("Do not feed a KPI"))] + [
+        cast(forms.ChoiceField, self.fields["kpi"]).choices = [("", _("Do not feed a KPI"))] + [
             (k.pk, f"{k.problem.title}: {k.name}") for k in kpis
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -39,8 +40,10 @@ class NeedForm(forms.Form):
 
     def __init__(self, *args, agencies=(), problems=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]
-        self.fields["problem"].choices = [("", _("None"))] + [(p.pk, p.title) for p in problems]
+        cast(forms.ChoiceField, self.fields["agency"]).choices = [(a.pk, a.name) for a in agencies]
+        cast(forms.ChoiceField, self.fields["problem"]).choices = [("", _("None"))] + [
+            (p.pk, p.title) for p in problems
+        ]
 
 
 class ChallengeTextForm(forms.Form):
@@ -184,7 +187,9 @@ class ProposalForm(forms.Form):
 
     def __init__(self, *args, phases=(), anonymous=False, most_files=5, most_mb="25", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["phase"].choices = [(p.kind, p.get_kind_display()) for p in phases]
+        cast(forms.ChoiceField, self.fields["phase"]).choices = [
+            (p.kind, p.get_kind_display()) for p in phases
+        ]
         limits = _(
             "At most %(files)s attachments per proposal, %(mb)s MB in all; each submission "
             "adds the file chosen here."
@@ -263,10 +268,13 @@ class ChallengeEditForm(ChallengeTextForm):
 
     def __init__(self, *args, problems=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["problem"].choices = [("", _("None"))] + [(p.pk, p.title) for p in problems]
+        cast(forms.ChoiceField, self.fields["problem"]).choices = [("", _("None"))] + [
+            (p.pk, p.title) for p in problems
+        ]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name, value in list(data.items()):
             if isinstance(value, str):
                 data[name] = _one_newline_style(value)
@@ -313,4 +321,6 @@ class PaymentForm(forms.Form):
 
     def __init__(self, *args, milestones=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["milestone"].choices = [("", _("None"))] + [(m.pk, m.title) for m in milestones]
+        cast(forms.ChoiceField, self.fields["milestone"]).choices = [("", _("None"))] + [
+            (m.pk, m.title) for m in milestones
+        ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -21,10 +23,10 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args, organizations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].choices = [
+        cast(forms.ChoiceField, self.fields["organization"]).choices = [
             (o.pk, f"{o.name} ({o.get_kind_display()})") for o in organizations
         ]
-        self.fields["role"].choices = role_choices()
+        cast(forms.ChoiceField, self.fields["role"]).choices = role_choices()
 
 
 class OrganizationForm(forms.Form):
@@ -46,10 +48,10 @@ class OrganizationForm(forms.Form):
         kinds = [(k, label) for k, label in OrganizationKind.choices if k != OrganizationKind.UNIT]
         if may_create_unit:
             kinds.insert(0, (OrganizationKind.UNIT.value, OrganizationKind.UNIT.label))
-        self.fields["kind"].choices = kinds
-        self.fields["unit"].choices = [("", _("None (a new unit)"))] * may_create_unit + [
-            (u.pk, u.name) for u in units
-        ]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [
+            ("", _("None (a new unit)"))
+        ] * may_create_unit + [(u.pk, u.name) for u in units]
 
 
 class RoleForm(forms.Form):
@@ -57,7 +59,7 @@ class RoleForm(forms.Form):
 
     def __init__(self, *args, roles=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = list(roles)
+        cast(forms.ChoiceField, self.fields["role"]).choices = list(roles)
 
 
 class AddRoleForm(forms.Form):
@@ -66,8 +68,10 @@ class AddRoleForm(forms.Form):
 
     def __init__(self, *args, organizations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].choices = [(o.pk, o.name) for o in organizations]
-        self.fields["role"].choices = role_choices()
+        cast(forms.ChoiceField, self.fields["organization"]).choices = [
+            (o.pk, o.name) for o in organizations
+        ]
+        cast(forms.ChoiceField, self.fields["role"]).choices = role_choices()
 
 
 class AcceptForm(forms.Form):
@@ -76,7 +80,8 @@ class AcceptForm(forms.Form):
     password2 = forms.CharField(label=_("Type the password again"), widget=forms.PasswordInput)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("password1") and data.get("password2") != data.get("password1"):
             self.add_error("password2", _("The two passwords are not the same."))
         return data

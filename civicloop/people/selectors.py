@@ -8,24 +8,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from civicloop.core import permissions
 from civicloop.core.models import Membership, Organization, OrganizationKind, Person, Role
-from civicloop.core.permissions import ROLES_BY_KIND, SYSTEM, Ability, Principal
+from civicloop.core.permissions import ROLES_BY_KIND, Principal, manageable_unit_ids
+from civicloop.core.permissions import is_operator as is_operator  # re-exported: people's views
 from civicloop.people.models import Invitation
-
-
-def is_operator(actor: Principal) -> bool:
-    """Operators (superusers) manage every organisation and alone create units."""
-    return permissions.is_operator(actor)
-
-
-def manageable_unit_ids(actor: Principal) -> set[int] | None:
-    """Units whose people `actor` manages; None means every unit (operators, the system)."""
-    if actor is SYSTEM or is_operator(actor):
-        return None
-    if actor.person is None:
-        return set()  # API keys manage nobody: people are managed by signed-in people
-    return actor.units_with(Ability.MANAGE_PEOPLE)
 
 
 def manageable_units(*, viewer: Principal) -> QuerySet[Organization]:

@@ -120,7 +120,8 @@ class KpiForm(forms.Form):
     target_date = forms.DateField(label=_("Target date"), widget=DateInput)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("template"):
             for name in ("name", "category", "unit", "direction"):
                 if not data.get(name):

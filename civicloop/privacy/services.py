@@ -12,7 +12,7 @@ from django.utils.translation import gettext, gettext_noop
 from civicloop.core.audit import audit_record
 from civicloop.core.events import CoreEvent
 from civicloop.core.models import Person
-from civicloop.core.permissions import SYSTEM, Ability, Principal, require
+from civicloop.core.permissions import SYSTEM, Ability, Principal, require, require_person
 from civicloop.core.services import (
     PSEUDONYMISED,
     ErasureLine,
@@ -86,8 +86,8 @@ def _erase(*, actor: Principal, person: Person) -> ErasureReport:
 @transaction.atomic
 def personal_data_export_run(*, actor: Principal) -> dict[str, Any]:
     """The signed-in person's data as JSON; the export itself is audited (no content kept)."""
+    person = require_person(actor)  # their own data: no ability, only that it is them
     data = selectors.personal_data_export(viewer=actor)
-    person: Person = actor.person  # type: ignore[assignment]  # checked by the selector
     audit_record(
         actor=actor,
         action=CoreEvent.PERSONAL_DATA_EXPORTED,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +23,9 @@ class AssessmentForm(forms.Form):
 
     def __init__(self, *args, problems=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["problem"].choices = [(p.pk, p.title) for p in problems]
+        cast(forms.ChoiceField, self.fields["problem"]).choices = [
+            (p.pk, p.title) for p in problems
+        ]
 
 
 class ScoreForm(forms.Form):
@@ -61,8 +65,12 @@ class ObstacleForm(forms.Form):
 
     def __init__(self, *args, problems=(), jurisdictions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["problem"].choices = [(p.pk, p.title) for p in problems]
-        self.fields["jurisdiction"].choices = [("", "—")] + [(j.pk, j.name) for j in jurisdictions]
+        cast(forms.ChoiceField, self.fields["problem"]).choices = [
+            (p.pk, p.title) for p in problems
+        ]
+        cast(forms.ChoiceField, self.fields["jurisdiction"]).choices = [("", "—")] + [
+            (j.pk, j.name) for j in jurisdictions
+        ]
 
 
 class ObstacleStatusForm(forms.Form):
@@ -84,7 +92,7 @@ class PlanForm(forms.Form):
 
     def __init__(self, *args, effects=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["effect"].choices = [
+        cast(forms.ChoiceField, self.fields["effect"]).choices = [
             (e.pk, f"{e.outcome} {e.group or ''} ({e.estimate:+.3g} {e.unit})") for e in effects
         ]
 
@@ -124,7 +132,9 @@ class SandboxApplyForm(forms.Form):
 
     def __init__(self, *args, problems=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["problem"].choices = [("", "—")] + [(p.pk, p.title) for p in problems]
+        cast(forms.ChoiceField, self.fields["problem"]).choices = [("", "—")] + [
+            (p.pk, p.title) for p in problems
+        ]
 
 
 CRITERIA_LABELS = {
@@ -200,7 +210,9 @@ class SandboxLearningForm(forms.Form):
 
     def __init__(self, *args, obstacles=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["obstacles"].choices = [(o.pk, o.title) for o in obstacles]
+        cast(forms.ChoiceField, self.fields["obstacles"]).choices = [
+            (o.pk, o.title) for o in obstacles
+        ]
 
 
 class ReplicationForm(forms.Form):
@@ -238,13 +250,17 @@ class ReplicationForm(forms.Form):
 
     def __init__(self, *args, experiments=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["design"].choices = [("", _("Choose a design")), *Design.choices]
-        self.fields["experiment"].choices = [("", _("None: enter the figures below"))] + [
-            (e.pk, f"{e.title} ({e.key})") for e in experiments
+        cast(forms.ChoiceField, self.fields["design"]).choices = [
+            ("", _("Choose a design")),
+            *Design.choices,
         ]
+        cast(forms.ChoiceField, self.fields["experiment"]).choices = [
+            ("", _("None: enter the figures below"))
+        ] + [(e.pk, f"{e.title} ({e.key})") for e in experiments]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("experiment"):
             if data.get("estimate") is None and "estimate" not in self.errors:
                 self.add_error(

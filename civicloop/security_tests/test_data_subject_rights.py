@@ -54,7 +54,7 @@ def zoe(world):
     obstacle: her e-mail is now in sign-in logs, sessions, allauth and admin history."""
     cache.clear()  # allauth counts failed sign-ins per login in the cache, across tests
     person = PersonFactory.create(email=EMAIL, full_name="")
-    MembershipFactory(person=person, organization=world.agency, role=Role.AGENCY_OFFICIAL)
+    MembershipFactory.create(person=person, organization=world.agency, role=Role.AGENCY_OFFICIAL)
     for _ in range(2):  # from another address, so the later success does not reset them
         Client(REMOTE_ADDR="192.0.2.9").post("/accounts/login/", {"login": EMAIL, "password": "x"})
     signed_in = Client()
@@ -193,7 +193,7 @@ def test_people_of_another_unit_vendors_and_oneself_cannot_be_erased(world, targ
 
 def test_a_person_of_two_units_is_not_erasable_by_either(world):
     person = world.people["official"]
-    MembershipFactory(person=person, organization=world.other_unit, role=Role.AUDITOR)
+    MembershipFactory.create(person=person, organization=world.other_unit, role=Role.AUDITOR)
     url = f"/settings/data-subject-requests/people/{person.pk}/erase/"
     assert world.client("staff").get(url).status_code == 404
     assert world.client("outsider").get(url).status_code == 404

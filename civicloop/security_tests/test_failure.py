@@ -12,70 +12,45 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import OperationalError, connections
+from django.db import connections
 from django.test import Client
 
-PROBLEM = "application/problem+json"
 # Pages that read the database (the home and sign-in pages need none and keep answering).
+from civicloop.security_tests.failure_support import (
+    CLOSED_PORT,
+    PROBLEM,
+    _assert_unavailable_page,
+    _assert_unavailable_problem,
+    _client,
+    _concrete,
+    _debug_under,
+    _nullable_columns,
+    _on_postgresql,
+    _outage,
+    _patch_schemas,
+    _postgres_admin,
+    _request,
+    _server_env,
+    _wait_for,
+    database_down,
+    json_operations,
+    real_server,
+)
+
 PAGES = ["/portfolio/", "/market/", "/scaling/registry/", "/experiments/"]
 PUBLIC_PAGES = ["/market/", "/scaling/registry/", "/feedback/s/licence-renewal/"]
 NO_DATABASE_PAGES = ["/", "/accounts/login/"]
 API_PATHS = ["/api/v1/problems", "/api/v1/market/public/challenges", "/api/v1/health"]
 DEEP = "[" * 3000 + "]" * 3000
-
-
-def _client(world, role: str | None = None, **headers: str) -> Client:
-    """A test client that answers like the server (Django's test client re-raises exceptions
-    a view raised even when a response was built for them)."""
-    client = world.client(role)
-    client.raise_request_exception = False
-    client.defaults.update(headers)
-    return client
-
-
-@contextmanager
-def database_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every connection refuses, as a database that is down or unreachable does."""
-
-    def refuse(*args, **kwargs):
-        raise OperationalError("connection refused (simulated outage)")
-
-    with monkeypatch.context() as patch:
-        for conn in connections.all():
-            patch.setattr(conn, "ensure_connection", refuse)
-        yield
-
-
-def _assert_unavailable_page(response) -> None:
-    assert response.status_code == 503, (response.status_code, response.content[:300])
-    assert response["Content-Type"].startswith("text/html")
-    assert int(response["Retry-After"]) > 0
-    text = response.content.decode()
-    assert "Traceback" not in text
-    assert "OperationalError" not in text
-    assert "unavailable" in text.lower()
-
-
-def _assert_unavailable_problem(response) -> None:
-    assert response.status_code == 503, (response.status_code, response.content[:300])
-    assert response["Content-Type"] == PROBLEM
-    assert int(response["Retry-After"]) > 0
-    body = response.json()
-    assert body["status"] == 503
-    assert "Traceback" not in json.dumps(body)
 
 
 # -- 1. the database is down ------------------------------------------------------------------
@@ -118,22 +93,12 @@ def test_api_answers_503_problem_json_with_retry_after_when_the_database_is_down
         )
 
 
-class _QueriesInMiddleware:
-    """Like sessions, authentication, axes and allauth: touches the database before the view."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        bool(request.user.is_authenticated)
-        with connections["default"].cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return self.get_response(request)
-
-
 @pytest.mark.django_db
 def test_an_outage_met_inside_another_middleware_is_a_503_too(world, settings, monkeypatch):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}._QueriesInMiddleware"]
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE,
+        "civicloop.security_tests.failure_support._QueriesInMiddleware",
+    ]
     client = _client(world, "staff")
     with database_down(monkeypatch):
         _assert_unavailable_page(client.get("/"))
@@ -184,38 +149,15 @@ def test_healthz_names_an_unusable_event_store(settings, tmp_path):
 # -- 3. hostile input answers 4xx problem+json ----------------------------------------------
 
 
-def _json_operations() -> list[tuple[str, str]]:
-    """Every operation of the published API that takes a JSON body."""
-    from civicloop.api import api
-
-    schema = api.get_openapi_schema()
-    found = []
-    for path, item in schema["paths"].items():
-        for method, operation in item.items():
-            content = operation.get("requestBody", {}).get("content", {})
-            if "application/json" in content:
-                found.append((method.upper(), path))
-    return sorted(found)
-
-
-JSON_OPERATIONS = _json_operations()
-
-
-def _concrete(path: str) -> str:
-    import re
-
-    return re.sub(r"\{[^}]+\}", "1", path)
-
-
 def test_the_json_sweep_covers_the_events_intake():
-    assert ("POST", "/api/v1/events") in JSON_OPERATIONS
-    assert len(JSON_OPERATIONS) > 30
+    assert ("POST", "/api/v1/events") in json_operations()
+    assert len(json_operations()) > 30
 
 
 @pytest.mark.django_db
 def test_deeply_nested_json_is_a_400_on_every_json_endpoint(world):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {world.api_key()}")
-    for method, path in JSON_OPERATIONS:
+    for method, path in json_operations():
         response = client.generic(method, _concrete(path), DEEP, content_type="application/json")
         assert response.status_code == 400, (method, path, response.status_code)
         assert response["Content-Type"] == PROBLEM, (method, path)
@@ -248,7 +190,7 @@ def test_multipart_without_a_boundary_is_a_400_problem(world):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {world.api_key()}")
     for method, path in [
         ("POST", "/api/v1/market/proposals/1/files"),
-        *JSON_OPERATIONS[:10],
+        *json_operations()[:10],
     ]:
         response = client.generic(
             method, _concrete(path), b"--x\r\n\r\n", content_type="multipart/form-data"
@@ -262,7 +204,7 @@ def test_null_for_a_required_obstacle_text_is_a_422_naming_the_field(world):
     from civicloop.portfolio.tests.factories import ProblemFactory
     from civicloop.scaling.services import obstacle_create
 
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     obstacle = obstacle_create(
         actor=world.principal("staff"),
         problem=problem,
@@ -311,19 +253,6 @@ def test_every_patch_schema_refuses_null_where_the_column_does():
     assert all(issubclass(cls, PatchSchema) for cls in _patch_schemas())
 
 
-def _patch_schemas():
-    from civicloop.experiments.api import ExperimentPatch, IterationPatch
-    from civicloop.market.api.challenges import ChallengePatch
-    from civicloop.portfolio.api import ProblemPatch
-    from civicloop.scaling.api.obstacles import ObstaclePatch
-
-    return [ExperimentPatch, IterationPatch, ChallengePatch, ProblemPatch, ObstaclePatch]
-
-
-def _nullable_columns() -> set[str]:
-    return {"due_date", "intervention_date", "consultation_closes_at", "submission_deadline"}
-
-
 @pytest.mark.django_db
 def test_bodies_over_the_limit_are_413_problem_for_the_api_and_a_page_elsewhere(world, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4096
@@ -341,80 +270,6 @@ def test_bodies_over_the_limit_are_413_problem_for_the_api_and_a_page_elsewhere(
 
 
 # -- 3 and 4 under the real server -----------------------------------------------------------
-
-
-# This checkout's port range is 8160-8169 (CIVICLOOP_TEST_PORTS=FIRST-LAST for another one):
-# servers take all but the last, nothing ever listens on the last (the address of a database
-# that is down).
-FIRST_PORT, CLOSED_PORT = (
-    int(p) for p in os.environ.get("CIVICLOOP_TEST_PORTS", "8160-8169").split("-")
-)
-
-
-def _free_port() -> int:
-    for port in range(FIRST_PORT, CLOSED_PORT):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError(f"no free port in {FIRST_PORT}-{CLOSED_PORT}")
-
-
-@contextmanager
-def real_server(tmp_path: Path, *, env: dict[str, str], args: tuple[str, ...] = ()):
-    """`civicloop serve --no-worker` as a subprocess; yields (port, path of its log)."""
-    port = _free_port()
-    log = tmp_path / f"serve-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "civicloop.cli", "serve", "--port", str(port), "--no-worker"]
-            + list(args),
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            # Without --dev, serve first writes the hashed static files (collectstatic).
-            deadline = time.monotonic() + 420
-            while time.monotonic() < deadline:
-                with socket.socket() as probe:
-                    if probe.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                assert process.poll() is None, log.read_text()
-                time.sleep(0.2)
-            yield port, log
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _request(port: int, method: str, path: str, body: bytes = b"", headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        if len(body) > 1024 * 1024:
-            # A body over the limits is refused from its Content-Length before it is read:
-            # send the headers, read the answer, never the body (gunicorn closes the
-            # connection after answering, so a client still sending would meet a reset).
-            conn.putrequest(method, path)
-            for name, value in {**(headers or {}), "Content-Length": str(len(body))}.items():
-                conn.putheader(name, value)
-            conn.endheaders()
-        else:
-            conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        conn.close()
-
-
-def _server_env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    env = {**os.environ, "CIVICLOOP_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": database_url}
-    for name in ("DJANGO_SETTINGS_MODULE", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"):
-        env.pop(name, None)
-    return env
 
 
 @pytest.mark.slow
@@ -477,23 +332,7 @@ def test_serve_dev_flag_alone_turns_debug_on(tmp_path):
 # -- 4. civicloop serve: DEBUG off unless --dev ------------------------------------------------
 
 
-def _debug_under(env: dict[str, str]) -> str:
-    result = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            "-c",
-            "import django; from django.conf import settings; django.setup(); "
-            "print(settings.DEBUG)",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return result.stdout.strip()
-
-
+@pytest.mark.slow  # starts `civicloop serve` in a subprocess per case (6-10 s each)
 @pytest.mark.parametrize(
     ("environ", "dev", "debug"),
     [
@@ -568,45 +407,6 @@ def test_the_gunicorn_access_log_leaves_query_strings_out():
 
 
 # -- 2. the worker survives a real PostgreSQL outage -------------------------------------------
-
-
-def _on_postgresql() -> bool:
-    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
-
-
-@contextmanager
-def _postgres_admin():
-    """A connection to the server's maintenance database, outside Django and the test DB."""
-    import psycopg
-
-    params = connections["default"].get_connection_params()
-    params = {k: v for k, v in params.items() if k in {"host", "port", "user", "password"}}
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        yield admin
-
-
-def _outage(admin, name: str, *, down: bool) -> None:
-    from psycopg import sql
-
-    allow = sql.SQL("false" if down else "true")
-    admin.execute(
-        sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS {}").format(sql.Identifier(name), allow)
-    )
-    if down:
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
-        )
-
-
-def _wait_for(predicate, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.slow

@@ -42,8 +42,8 @@ def _survey(actor, unit, problem, key: str):
 def twins(world):
     """Unit A and unit B, each with a service "Licence renewals" and its iteration 1."""
     a_staff, b_staff = world.principal("staff"), world.principal("outsider")
-    a_problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
-    b_problem = ProblemFactory(unit=world.other_unit, owner_agency=world.other_unit_agency)
+    a_problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    b_problem = ProblemFactory.create(unit=world.other_unit, owner_agency=world.other_unit_agency)
     a_service = xf.service(a_staff, world.unit, world.agency, problems=[a_problem])
     b_service = xf.service(b_staff, world.other_unit, world.other_unit_agency, problems=[b_problem])
     a_iteration = xf.iteration(a_staff, a_service)

@@ -52,8 +52,8 @@ def _with_totp(person) -> str:
 @pytest.fixture
 def admin_user(world):
     """A superuser who is also unit staff (the reviewer's ``mfaadmin``), with TOTP on."""
-    person = PersonFactory(email="mfaadmin@example.org", is_staff=True, is_superuser=True)
-    MembershipFactory(person=person, organization=world.unit, role=Role.UNIT_STAFF)
+    person = PersonFactory.create(email="mfaadmin@example.org", is_staff=True, is_superuser=True)
+    MembershipFactory.create(person=person, organization=world.unit, role=Role.UNIT_STAFF)
     return person, _with_totp(person)
 
 
@@ -228,7 +228,7 @@ def test_production_keeps_the_default_and_exempts_nobody(monkeypatch):
 @pytest.mark.parametrize("role", ["staff", "evaluator", "auditor", "superuser"])
 def test_required_roles_must_enrol_before_anything_else(world, enforced, role):
     if role == "superuser":
-        person = PersonFactory(email="root@example.org", is_staff=True, is_superuser=True)
+        person = PersonFactory.create(email="root@example.org", is_staff=True, is_superuser=True)
     else:
         person = world.people[role]
     client = Client()
@@ -277,8 +277,8 @@ def test_other_roles_are_not_forced(world, enforced, role):
 
 
 def test_demo_accounts_are_exempt_only_when_the_settings_say_so(world, enforced, settings):
-    person = PersonFactory(email="staff@demo.civicloop.test")
-    MembershipFactory(person=person, organization=world.unit, role=Role.UNIT_STAFF)
+    person = PersonFactory.create(email="staff@demo.civicloop.test")
+    MembershipFactory.create(person=person, organization=world.unit, role=Role.UNIT_STAFF)
     client = Client()
     _allauth_sign_in(client, person.email)
     assert client.get("/portfolio/")["Location"] == ACTIVATE

@@ -15,8 +15,8 @@ from civicloop.scaling import services
 
 
 def _staff(unit):
-    person = PersonFactory()
-    MembershipFactory(person=person, organization=unit, role=Role.UNIT_STAFF)
+    person = PersonFactory.create()
+    MembershipFactory.create(person=person, organization=unit, role=Role.UNIT_STAFF)
     return principal_for_person(person)
 
 

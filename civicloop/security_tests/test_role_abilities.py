@@ -33,7 +33,7 @@ def outside(world):
     """A jurisdiction and a research body the unit works with, a key and a person of each."""
     orgs, keys, people = {}, {}, {}
     for name, kind in KINDS.items():
-        org = OrganizationFactory(
+        org = OrganizationFactory.create(
             kind=kind,
             unit=world.unit,
             name=f"Outside {name}",
@@ -43,14 +43,14 @@ def outside(world):
         orgs[name] = org
         keys[name] = world.api_key("write", org=org)
         # A membership filed with a unit role: it must not make them an auditor of anything.
-        person = PersonFactory(email=f"{name}@example.org")
-        MembershipFactory(person=person, organization=org, role=Role.AUDITOR)
+        person = PersonFactory.create(email=f"{name}@example.org")
+        MembershipFactory.create(person=person, organization=org, role=Role.AUDITOR)
         people[name] = person
     rival = mf.rival_vendor()
     VendorProfile.objects.create(
         organization=rival.company, founding_year=2015, capabilities="Case management"
     )
-    ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     return orgs, keys, people
 
 

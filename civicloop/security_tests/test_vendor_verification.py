@@ -137,7 +137,7 @@ def test_a_changed_profile_voids_every_units_verification(world, profile):
 
 def test_staff_of_several_units_say_which_unit_verifies(world, profile):
     person = world.people["staff"]
-    MembershipFactory(person=person, organization=world.other_unit, role=Role.UNIT_STAFF)
+    MembershipFactory.create(person=person, organization=world.other_unit, role=Role.UNIT_STAFF)
     actor = principal_for_person(person)
     with pytest.raises(ValidationError) as refused:
         services.vendor_verify(actor=actor, profile=profile)

@@ -8,11 +8,9 @@ from civicloop.stats._common import Estimate, StatsInputError, normal_estimate, 
 from civicloop.stats.ab import (
     ABAnalysis,
     ABReport,
-    NonInferiorityResult,
     VariantResult,
     analyze_ab,
     analyze_ab_metrics,
-    non_inferiority,
 )
 from civicloop.stats.bayes import BayesSummary, bayes_summary
 from civicloop.stats.did import DiDResult, did_2x2, did_panel
@@ -20,6 +18,7 @@ from civicloop.stats.evidence import EvidenceGrade, grade_evidence
 from civicloop.stats.its import ITSResult, interrupted_time_series
 from civicloop.stats.margin import MarginTestResult, margin_test
 from civicloop.stats.multiple import bh_adjust, holm_adjust
+from civicloop.stats.noninferiority import NonInferiorityResult, non_inferiority
 from civicloop.stats.power import PowerResult, power_means, power_proportions
 from civicloop.stats.sequential import confidence_sequence
 from civicloop.stats.srm import SRMResult, srm_check

@@ -21,8 +21,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,6 +30,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from civicloop.text.redact import stopwords
+from civicloop.text.theme_data import Theme, ThemeEdits, ThemeResult
 from civicloop.text.vectors import backend_for, embed, one_thread, tfidf, tokens
 
 N_QUOTES = 3
@@ -39,161 +38,6 @@ N_KEYWORDS = 5
 _SILHOUETTE_SAMPLE = 2000
 _PAIR_SIMILARITY = 0.5
 MODEL_BUDGET = 10_000
-
-
-@dataclass(frozen=True)
-class Theme:
-    id: str
-    label: str
-    size: int
-    quotes: list[str]
-    keywords: list[str]
-    pinned: bool = False  # True when a person accepted, renamed, merged, split or filled it
-
-
-@dataclass(frozen=True)
-class ThemeResult:
-    themes: list[Theme]
-    assignments: list[str | None]  # theme id per input comment, None for empty text
-    keys: list[str]  # the comment keys the edits refer to (ids given, else row numbers)
-    stats: dict[str, float] = field(default_factory=dict)  # counts and seconds per phase
-
-    def theme(self, theme_id: str) -> Theme:
-        return next(t for t in self.themes if t.id == theme_id)
-
-    def members(self, theme_id: str) -> list[str]:
-        return [k for k, a in zip(self.keys, self.assignments, strict=True) if a == theme_id]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "themes": [
-                {
-                    "id": t.id,
-                    "label": t.label,
-                    "size": t.size,
-                    "quotes": t.quotes,
-                    "keywords": t.keywords,
-                    "pinned": t.pinned,
-                }
-                for t in self.themes
-            ],
-            "assignments": self.assignments,
-        }
-
-
-@dataclass
-class PinnedTheme:
-    id: str
-    label: str | None  # None: label from key phrases on each run
-    members: list[str]
-
-
-@dataclass
-class ThemeEdits:
-    """People's decisions about themes; `find_themes` applies them after clustering.
-
-    Each operation takes the `ThemeResult` the person was looking at and returns the id of the
-    theme as it will appear in every later run (themes a person touched get ids h1, h2, ...).
-    The structure is plain data: `to_dict`/`from_dict` store it as JSON.
-    """
-
-    pinned: dict[str, PinnedTheme] = field(default_factory=dict)
-    reassignments: dict[str, str] = field(default_factory=dict)  # comment key -> theme id
-    next_id: int = 1
-
-    def _pin(self, result: ThemeResult, theme_id: str, label: str | None = None) -> str:
-        if theme_id in self.pinned:
-            if label is not None:
-                self.pinned[theme_id].label = label
-            return theme_id
-        current = result.theme(theme_id)
-        new_id = f"h{self.next_id}"
-        self.next_id += 1
-        members = [k for k in result.members(theme_id) if k not in self.reassignments]
-        self.pinned[new_id] = PinnedTheme(new_id, label or current.label, members)
-        return new_id
-
-    def accept(self, result: ThemeResult, theme_id: str) -> str:
-        """Keep this theme, its members and its current label in later runs."""
-        return self._pin(result, theme_id)
-
-    def rename(self, result: ThemeResult, theme_id: str, label: str) -> str:
-        if not label.strip():
-            raise ValueError("label: a theme needs a non-empty label")
-        return self._pin(result, theme_id, label.strip())
-
-    def merge(self, result: ThemeResult, theme_ids: Sequence[str], label: str | None = None) -> str:
-        """One theme from several; the first id's label wins unless `label` is given."""
-        if len(theme_ids) < 2:
-            raise ValueError("theme_ids: merge needs at least two themes")
-        target = self._pin(result, theme_ids[0], label)
-        for other in theme_ids[1:]:
-            source = self._pin(result, other)
-            if source == target:
-                continue
-            for key in self.pinned.pop(source).members:
-                if key not in self.pinned[target].members:
-                    self.pinned[target].members.append(key)
-            self._redirect(source, target)
-        return target
-
-    def split(
-        self,
-        result: ThemeResult,
-        theme_id: str,
-        groups: Sequence[Sequence[str]],
-        labels: Sequence[str | None] | None = None,
-    ) -> list[str]:
-        """New themes from groups of comment keys; members left out are re-clustered."""
-        if not groups:
-            raise ValueError("groups: split needs at least one group of comments")
-        labels = list(labels) if labels is not None else [None] * len(groups)
-        old = self.pinned.pop(theme_id, None)
-        new_ids = []
-        for group, label in zip(groups, labels, strict=True):
-            new_id = f"h{self.next_id}"
-            self.next_id += 1
-            self.pinned[new_id] = PinnedTheme(new_id, label, list(group))
-            for key in group:
-                self.reassignments.pop(key, None)
-            new_ids.append(new_id)
-        if old is not None:
-            self._redirect(old.id, new_ids[0])
-        return new_ids
-
-    def reassign(self, result: ThemeResult, key: str, theme_id: str) -> str:
-        """Put one comment in a theme, whatever later runs compute."""
-        target = self._pin(result, theme_id)
-        for pinned in self.pinned.values():
-            if pinned.id != target and key in pinned.members:
-                pinned.members.remove(key)
-        if key not in self.pinned[target].members:
-            self.pinned[target].members.append(key)
-        self.reassignments[key] = target
-        return target
-
-    def _redirect(self, old: str, new: str) -> None:
-        for key, target in self.reassignments.items():
-            if target == old:
-                self.reassignments[key] = new
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "pinned": [
-                {"id": p.id, "label": p.label, "members": list(p.members)}
-                for p in self.pinned.values()
-            ],
-            "reassignments": dict(self.reassignments),
-            "next_id": self.next_id,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ThemeEdits:
-        pinned = {
-            p["id"]: PinnedTheme(p["id"], p.get("label"), list(p["members"]))
-            for p in data.get("pinned", [])
-        }
-        return cls(pinned, dict(data.get("reassignments", {})), int(data.get("next_id", 1)))
 
 
 def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
@@ -355,12 +199,27 @@ def _find_themes(
         raise ValueError("ids must be unique")
     edits = edits or ThemeEdits()
     clean = [(t or "").strip() for t in texts]
-    active = [i for i in range(n) if clean[i]]
-    langs = list(languages) if languages is not None else [None] * n
+    langs: list[str | None] = list(languages) if languages is not None else [None] * n
+    groups, space = _vector_spaces(clean, langs, vectors, model_budget, seed, stats)
+    stats["seconds_vectors"] = time.perf_counter() - started
+    assignment = _edited_assignment(keys, clean, edits)
+    themes_order = _cluster(groups, assignment, space, clean, edits, k, max_k, seed, stats)
+    stats["seconds_total"] = time.perf_counter() - started
+    themes = _labelled_themes(themes_order, assignment, clean, space, edits)
+    return ThemeResult(themes=themes, assignments=assignment, keys=keys, stats=stats)
 
-    # Vector spaces: one for the model's languages, one TF-IDF space per other language.
+
+def _vector_spaces(
+    clean: list[str],
+    langs: list[str | None],
+    vectors: np.ndarray | None,
+    model_budget: int | None,
+    seed: int,
+    stats: dict[str, float],
+) -> tuple[dict[str, list[int]], dict[int, tuple[str, np.ndarray]]]:
+    """One space for the model's languages, one TF-IDF space per other language."""
     groups: dict[str, list[int]] = {}
-    for i in active:
+    for i in (i for i in range(len(clean)) if clean[i]):
         backend = backend_for([langs[i]])
         group = "use" if backend == "use" else f"tfidf:{langs[i] or ''}"
         groups.setdefault(group, []).append(i)
@@ -380,9 +239,12 @@ def _find_themes(
         for row, i in enumerate(embedded):
             space[i] = (group, group_vectors[row])
         stats["embedded"] += len(embedded)
-    stats["seconds_vectors"] = time.perf_counter() - started
+    return groups, space
 
-    assignment: list[str | None] = [None] * n
+
+def _edited_assignment(keys: list[str], clean: list[str], edits: ThemeEdits) -> list[str | None]:
+    """The theme of each comment that people placed (reassigned, or kept in a pinned theme)."""
+    assignment: list[str | None] = [None] * len(keys)
     key_index = {key: i for i, key in enumerate(keys)}
     for key, target in edits.reassignments.items():
         if key in key_index and target in edits.pinned and clean[key_index[key]]:
@@ -392,7 +254,21 @@ def _find_themes(
             at = key_index.get(key)
             if at is not None and clean[at] and assignment[at] is None:
                 assignment[at] = pinned.id
+    return assignment
 
+
+def _cluster(
+    groups: dict[str, list[int]],
+    assignment: list[str | None],
+    space: dict[int, tuple[str, np.ndarray]],
+    clean: list[str],
+    edits: ThemeEdits,
+    k: int | None,
+    max_k: int,
+    seed: int,
+    stats: dict[str, float],
+) -> list[str]:
+    """Cluster the comments nobody placed, in each space; the theme ids in order."""
     themes_order: list[str] = list(edits.pinned)
     for members in groups.values():
         _attract(members, assignment, space, edits)
@@ -416,8 +292,17 @@ def _find_themes(
             for j in np.flatnonzero(labels == c):
                 assignment[free[j]] = theme_id
         stats["propagated"] += _propagate(members, assignment, clean)
-    stats["seconds_total"] = time.perf_counter() - started
+    return themes_order
 
+
+def _labelled_themes(
+    themes_order: list[str],
+    assignment: list[str | None],
+    clean: list[str],
+    space: dict[int, tuple[str, np.ndarray]],
+    edits: ThemeEdits,
+) -> list[Theme]:
+    """Each theme with its label (a person's, else its top key phrases) and quotes."""
     members_of: dict[str, list[int]] = {t: [] for t in themes_order}
     for i, assigned in enumerate(assignment):
         if assigned is not None:
@@ -437,7 +322,7 @@ def _find_themes(
                 pinned=pin is not None,
             )
         )
-    return ThemeResult(themes=themes, assignments=assignment, keys=keys, stats=stats)
+    return themes
 
 
 def _model_sample(members: list[int], clean: list[str], budget: int | None, seed: int) -> list[int]:

@@ -105,7 +105,7 @@ def _post(client, body, query=""):
 
 @pytest.mark.django_db
 def test_a_person_in_several_units_says_which_unit_sends(world, store_dir):
-    MembershipFactory(
+    MembershipFactory.create(
         person=world.people["staff"], organization=world.other_unit, role=Role.UNIT_STAFF
     )
     client = world.client("staff")

@@ -15,7 +15,7 @@ from civicloop.core.models import (
     Person,
     Role,
 )
-from civicloop.core.permissions import SYSTEM, Ability, Principal, require, require_operator
+from civicloop.core.permissions import SYSTEM, Ability, Principal, is_operator, require
 
 
 @transaction.atomic
@@ -47,10 +47,10 @@ def organization_create(
         sme_size=sme_size,
         country=country,
     )
-    if unit is not None:
-        require(actor, Ability.MANAGE_SETTINGS, unit)
-    else:  # a unit, or an organisation of no unit: in nobody's scope yet
-        require_operator(actor)
+    # An organisation not yet saved is in nobody's scope: only the system and operators (the
+    # superusers who alone create units, docs/people.md) create one alone.
+    if not is_operator(actor):
+        require(actor, Ability.MANAGE_SETTINGS, unit if unit is not None else org)
     org.full_clean()
     org.save()
     audit_record(

@@ -45,7 +45,9 @@ def test_import_measurements_command_rejects_all_on_a_bad_row(world, tmp_path):
 
     from civicloop.portfolio.tests.factories import KpiFactory, ProblemFactory
 
-    kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+    kpi = KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    )
     path = tmp_path / "m.csv"
     path.write_text(f"kpi_id,date,value\n{kpi.pk},2026-01-01,3\n{kpi.pk},2026-01-02,\n")
     err = io.StringIO()
@@ -76,6 +78,7 @@ def test_cli_help_lists_the_commands(capsys):
         assert command in text
 
 
+@pytest.mark.slow  # starts the console script in subprocesses (about 8 s)
 def test_console_script_runs_django_commands():
     result = subprocess.run(
         [sys.executable, "-m", "civicloop.cli", "check"],

@@ -29,16 +29,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _person_in(*memberships):
-    person = PersonFactory()
+    person = PersonFactory.create()
     for org, role in memberships:
-        MembershipFactory(person=person, organization=org, role=role)
+        MembershipFactory.create(person=person, organization=org, role=role)
     return principal_for_person(person)
 
 
 def test_staff_may_act_on_their_units_objects_and_nowhere_else():
-    unit, other = UnitFactory(), UnitFactory()
+    unit, other = UnitFactory.create(), UnitFactory.create()
     staff = _person_in((unit, Role.UNIT_STAFF))
-    mine, theirs = ProblemFactory(unit=unit), ProblemFactory(unit=other)
+    mine, theirs = ProblemFactory.create(unit=unit), ProblemFactory.create(unit=other)
     require(staff, Ability.EDIT_PORTFOLIO, mine)
     require(staff, Ability.EDIT_PORTFOLIO, unit)
     require(staff, Ability.EDIT_PORTFOLIO, unit.pk)
@@ -48,19 +48,23 @@ def test_staff_may_act_on_their_units_objects_and_nowhere_else():
 
 
 def test_a_role_without_the_ability_is_refused_as_not_found():
-    unit = UnitFactory()
+    unit = UnitFactory.create()
     auditor = _person_in((unit, Role.AUDITOR))
-    problem = ProblemFactory(unit=unit)
+    problem = ProblemFactory.create(unit=unit)
     require(auditor, Ability.VIEW_PORTFOLIO, problem)
     with pytest.raises(Http404):
         require(auditor, Ability.EDIT_PORTFOLIO, problem)
 
 
 def test_an_agency_official_acts_on_what_their_agency_owns():
-    unit, agency, other_agency = UnitFactory(), AgencyFactory(), AgencyFactory()
+    unit, agency, other_agency = (
+        UnitFactory.create(),
+        AgencyFactory.create(),
+        AgencyFactory.create(),
+    )
     official = _person_in((agency, Role.AGENCY_OFFICIAL))
-    owned = ProblemFactory(unit=unit, owner_agency=agency)
-    not_owned = ProblemFactory(unit=unit, owner_agency=other_agency)
+    owned = ProblemFactory.create(unit=unit, owner_agency=agency)
+    not_owned = ProblemFactory.create(unit=unit, owner_agency=other_agency)
     require(official, Ability.RECORD_MEASUREMENT, owned)
     with pytest.raises(Http404):
         require(official, Ability.RECORD_MEASUREMENT, not_owned)
@@ -69,21 +73,21 @@ def test_an_agency_official_acts_on_what_their_agency_owns():
 
 
 def test_a_vendor_holds_no_unit_ability():
-    unit = UnitFactory()
-    vendor = _person_in((CompanyFactory(), Role.VENDOR))
+    unit = UnitFactory.create()
+    vendor = _person_in((CompanyFactory.create(), Role.VENDOR))
     for ability in Ability:
         with pytest.raises(Http404):
             require(vendor, ability, unit)
 
 
 def test_system_may_act_anywhere_but_must_name_its_unit():
-    require(SYSTEM, Ability.EDIT_PORTFOLIO, UnitFactory())
+    require(SYSTEM, Ability.EDIT_PORTFOLIO, UnitFactory.create())
     with pytest.raises(TypeError):
         acting_unit(SYSTEM, Ability.EDIT_PORTFOLIO)
 
 
 def test_require_refuses_a_target_it_cannot_place():
-    staff = _person_in((UnitFactory(), Role.UNIT_STAFF))
+    staff = _person_in((UnitFactory.create(), Role.UNIT_STAFF))
     with pytest.raises(TypeError):
         require(staff, Ability.VIEW_PORTFOLIO, "unit-1")
     with pytest.raises(TypeError):
@@ -91,13 +95,13 @@ def test_require_refuses_a_target_it_cannot_place():
 
 
 def test_acting_unit_takes_the_only_unit():
-    unit = UnitFactory()
+    unit = UnitFactory.create()
     staff = _person_in((unit, Role.UNIT_STAFF))
     assert acting_unit(staff, Ability.MANAGE_EXPERIMENTS) == unit
 
 
 def test_acting_unit_asks_when_there_are_several_and_never_takes_the_first():
-    first, second = UnitFactory(name="A unit"), UnitFactory(name="B unit")
+    first, second = UnitFactory.create(name="A unit"), UnitFactory.create(name="B unit")
     staff = _person_in((first, Role.UNIT_STAFF), (second, Role.UNIT_STAFF))
     with pytest.raises(ValidationError) as raised:
         acting_unit(staff, Ability.MANAGE_EXPERIMENTS, field="unit")
@@ -108,7 +112,7 @@ def test_acting_unit_asks_when_there_are_several_and_never_takes_the_first():
 
 
 def test_acting_unit_answers_404_for_a_unit_outside_scope_and_403_for_none():
-    unit, other = UnitFactory(), UnitFactory()
+    unit, other = UnitFactory.create(), UnitFactory.create()
     staff = _person_in((unit, Role.UNIT_STAFF))
     with pytest.raises(Http404):
         acting_unit(staff, Ability.MANAGE_EXPERIMENTS, other.pk)

@@ -10,10 +10,10 @@ from civicloop.portfolio.tests.factories import KpiFactory, MeasurementFactory, 
 def evidenced(world):
     """A problem of the world's unit with an RCT effect, service figures, a KPI and a theme."""
     staff = world.principal("staff")
-    problem = ProblemFactory(
+    problem = ProblemFactory.create(
         unit=world.unit, owner_agency=world.agency, title="Missed visits", stage="scaling"
     )
-    kpi = KpiFactory(
+    kpi = KpiFactory.create(
         problem=problem,
         name="Missed appointment rate",
         unit="%",
@@ -21,7 +21,7 @@ def evidenced(world):
         baseline_value=Decimal("19.8"),
         target_value=Decimal("12"),
     )
-    MeasurementFactory(kpi=kpi, value=Decimal("13.7"))
+    MeasurementFactory.create(kpi=kpi, value=Decimal("13.7"))
     services.effect_estimate_record(
         actor=staff,
         problem=problem,

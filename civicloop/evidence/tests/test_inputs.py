@@ -16,7 +16,7 @@ from civicloop.portfolio.tests.factories import ProblemFactory
 @pytest.mark.django_db
 def test_experiment_results_and_service_figures_feed_the_report(world):
     staff = world.principal("staff")
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     svc = exp.service(
         staff,
         world.unit,

@@ -141,7 +141,7 @@ def test_sources_the_adapters_write_are_worded_in_the_readers_language():
 @pytest.mark.django_db
 def test_spanish_report_page_shows_sources_as_spanish_sentences(world):
     staff = world.principal("staff")
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     svc = exp.service(staff, world.unit, world.agency, name="Licence renewals", problems=[problem])
     renewed = exp.metric(staff, world.unit, key="renewed", name="Renewed on time")
     experiment = exp.ab_experiment(staff, exp.iteration(staff, svc), [(renewed, "primary", None)])

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def two_units(world):
-    MembershipFactory(
+    MembershipFactory.create(
         person=world.people["staff"], organization=world.other_unit, role=Role.UNIT_STAFF
     )
     return world.client("staff")

@@ -34,7 +34,9 @@ def test_iteration_cycle_through_the_api_matches_civicloop_analyze(
     world, event_store_dir, tmp_path, client, django_capture_on_commit_callbacks
 ):
     key = world.api_key()
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency, stage=Stage.EXPERIMENTING)
+    problem = ProblemFactory.create(
+        unit=world.unit, owner_agency=world.agency, stage=Stage.EXPERIMENTING
+    )
 
     r = _api(
         client,

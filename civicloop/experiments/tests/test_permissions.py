@@ -259,8 +259,8 @@ def test_staff_register_a_service_in_the_ui_with_its_problems_and_kpis(world):
     from civicloop.experiments.models import Service
     from civicloop.portfolio.tests.factories import KpiFactory, ProblemFactory
 
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
-    kpi = KpiFactory(problem=problem)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    kpi = KpiFactory.create(problem=problem)
     client = world.client("staff")
     r = client.post(
         "/experiments/services/new/",

@@ -98,7 +98,7 @@ def test_a_key_names_the_viewers_own_experiment_never_another_units(world, objec
 
 def test_a_person_of_two_units_with_the_same_key_is_asked_which(world, objects):
     person = world.people["staff"]
-    MembershipFactory(person=person, organization=world.other_unit, role=Role.UNIT_STAFF)
+    MembershipFactory.create(person=person, organization=world.other_unit, role=Role.UNIT_STAFF)
     both = principal_for_person(person)
     with pytest.raises(ValidationError) as raised:
         selectors.experiment_get_by_key(viewer=both, key="bus")

@@ -152,7 +152,9 @@ def test_a_decision_needs_a_rationale_and_cited_results(setup):
 
 def test_stopping_early_for_harm_is_recorded_and_stops_the_experiment(setup, world):
     staff, svc, it, exp, *_ = setup
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency, stage=Stage.EXPERIMENTING)
+    problem = ProblemFactory.create(
+        unit=world.unit, owner_agency=world.agency, stage=Stage.EXPERIMENTING
+    )
     svc.problems.add(problem)
     services.experiment_start(actor=staff, experiment=exp)
     snap = _snapshot(exp)
@@ -179,7 +181,9 @@ def test_stopping_early_for_harm_is_recorded_and_stops_the_experiment(setup, wor
 
 def test_pivot_moves_the_problem_back_to_exploring(setup, world):
     staff, svc, it, exp, *_ = setup
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency, stage=Stage.EXPERIMENTING)
+    problem = ProblemFactory.create(
+        unit=world.unit, owner_agency=world.agency, stage=Stage.EXPERIMENTING
+    )
     svc.problems.add(problem)
     decision = services.decision_record(
         actor=staff,

@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext
 
-from civicloop.core.permissions import Ability, Principal
-from civicloop.core.selectors import units_for
+from civicloop.core.permissions import Ability, Principal, units_for
 from civicloop.feedback import respondents
 from civicloop.feedback.models import Response, Survey
 
@@ -32,7 +31,7 @@ def respondent_responses(*, viewer: Principal, respondent_id: str) -> Respondent
         raise ValidationError({"respondent_id": gettext("Give the pseudonymous id to erase.")})
     counts = dict(
         Response.objects.filter(
-            survey__unit__in=units_for(viewer=viewer, ability=Ability.MANAGE_FEEDBACK),
+            survey__unit__in=units_for(viewer, Ability.MANAGE_FEEDBACK),
             respondent_id__in=ids,
         )
         .order_by()

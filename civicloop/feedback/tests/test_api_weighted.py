@@ -93,8 +93,8 @@ def test_a_survey_without_target_groups_has_no_weighted_figures(world, survey, c
 
 def test_a_single_weighted_respondent_gives_nulls_not_nan(world):
     staff = world.principal("staff")
-    group = TargetGroupFactory(unit=world.unit, name="Residents")
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    group = TargetGroupFactory.create(unit=world.unit, name="Residents")
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     problem.target_groups.add(group)
     services.profile_target_set(
         actor=staff, target_group=group, dimension="age_band", shares={"under_25": 1, "25_44": 1}

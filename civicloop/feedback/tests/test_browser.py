@@ -96,8 +96,8 @@ def test_weighted_scores_and_labels_are_accessible(live_server, page, world):
     from civicloop.portfolio.tests.factories import ProblemFactory, TargetGroupFactory
 
     staff = world.principal("staff")
-    group = TargetGroupFactory(unit=world.unit)
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    group = TargetGroupFactory.create(unit=world.unit)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     problem.target_groups.add(group)
     services.profile_target_set(
         actor=staff,

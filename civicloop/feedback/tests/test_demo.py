@@ -14,6 +14,7 @@ from civicloop.portfolio import demo as portfolio_demo
 from civicloop.portfolio.models import Measurement
 
 
+@pytest.mark.slow  # loads the feedback demo and themes it (about 8 s)
 @pytest.mark.django_db
 def test_demo_has_bilingual_themed_feedback():
     ctx: dict = {"orgs": load_core_demo()}

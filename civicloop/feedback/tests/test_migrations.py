@@ -26,8 +26,8 @@ def _migrate(targets):
 
 @pytest.mark.django_db(transaction=True)
 def test_backfill_links_within_the_unit_and_reports_ambiguous_tags(capsys):
-    unit_a, unit_b = UnitFactory(), UnitFactory()
-    agency_a, agency_b = AgencyFactory(unit=unit_a), AgencyFactory(unit=unit_b)
+    unit_a, unit_b = UnitFactory.create(), UnitFactory.create()
+    agency_a, agency_b = AgencyFactory.create(unit=unit_a), AgencyFactory.create(unit=unit_b)
     apps = _migrate(BEFORE)
     Service = apps.get_model("experiments", "Service")
     Iteration = apps.get_model("experiments", "Iteration")

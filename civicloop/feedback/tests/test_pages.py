@@ -117,8 +117,8 @@ def test_csv_import_is_all_or_nothing_and_redacts(world, survey):
 
 @pytest.mark.django_db
 def test_survey_feeds_the_user_satisfaction_kpi(world, survey):
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
-    kpi = KpiFactory(problem=problem, template_key="user_satisfaction")
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    kpi = KpiFactory.create(problem=problem, template_key="user_satisfaction")
     for i, value in enumerate([5, 4, 4, 3, 1, 2, 5, 4]):
         services.response_submit(
             survey=survey, answers={"satisfaction": value}, channel="api", client=str(i)
@@ -129,7 +129,7 @@ def test_survey_feeds_the_user_satisfaction_kpi(world, survey):
     assert measurement.value == Decimal("62.5000")  # 5 of 8 satisfied or very satisfied
     assert measurement.date == timezone.localdate()  # the feed records today's figure
     assert "n=8" in measurement.note
-    other = KpiFactory(problem=problem, template_key="completion_rate")
+    other = KpiFactory.create(problem=problem, template_key="completion_rate")
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
@@ -138,8 +138,8 @@ def test_survey_feeds_the_user_satisfaction_kpi(world, survey):
 
 @pytest.mark.django_db
 def test_representativeness_against_the_target_group(world):
-    group = TargetGroupFactory(unit=world.unit)
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    group = TargetGroupFactory.create(unit=world.unit)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     problem.target_groups.add(group)
     staff = world.principal("staff")
     services.profile_target_set(
@@ -191,8 +191,8 @@ def test_survey_page_gives_a_working_embed_code(world, survey):
 @pytest.mark.django_db
 def test_agency_officials_read_only_their_agencys_surveys(world):
     staff = world.principal("staff")
-    own = ProblemFactory(unit=world.unit, owner_agency=world.agency)
-    other = ProblemFactory(unit=world.unit, owner_agency=world.other_agency)
+    own = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    other = ProblemFactory.create(unit=world.unit, owner_agency=world.other_agency)
     mine = services.survey_create(
         actor=staff, unit=world.unit, title="Mine", templates=["csat"], consent="ok", problem=own
     )

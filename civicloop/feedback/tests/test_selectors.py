@@ -52,9 +52,13 @@ def test_readers_cannot_get_a_survey_to_manage_it(world):
 
 @pytest.mark.django_db
 def test_an_agency_official_reads_only_their_agencys_surveys(world):
-    own = _survey(world, "Own", problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+    own = _survey(
+        world, "Own", problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    )
     other = _survey(
-        world, "Other", problem=ProblemFactory(unit=world.unit, owner_agency=world.other_agency)
+        world,
+        "Other",
+        problem=ProblemFactory.create(unit=world.unit, owner_agency=world.other_agency),
     )
     official = world.principal("official")
     assert [s.pk for s in selectors.survey_list(viewer=official)] == [own.pk]
@@ -87,12 +91,12 @@ def test_respondent_counts_cover_only_the_viewers_units(world):
 @pytest.mark.django_db
 def test_feedable_kpis_and_problem_choices_stay_in_the_unit(world):
     survey = _survey(world, "Ours")
-    ours = KpiFactory(
-        problem=ProblemFactory(unit=world.unit, owner_agency=world.agency),
+    ours = KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency),
         template_key="user_satisfaction",
     )
-    KpiFactory(
-        problem=ProblemFactory(unit=world.other_unit, owner_agency=world.other_unit_agency),
+    KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.other_unit, owner_agency=world.other_unit_agency),
         template_key="user_satisfaction",
     )
     assert list(selectors.feedable_kpis(viewer=world.principal("staff"), survey=survey)) == [ours]

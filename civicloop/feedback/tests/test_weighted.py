@@ -32,8 +32,8 @@ PEOPLE = [
 @pytest.fixture
 def weighted_survey(world):
     staff = world.principal("staff")
-    group = TargetGroupFactory(unit=world.unit, name="Residents")
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    group = TargetGroupFactory.create(unit=world.unit, name="Residents")
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     problem.target_groups.add(group)
     services.profile_target_set(
         actor=staff, target_group=group, dimension="age_band", shares=SHARES
@@ -136,8 +136,8 @@ def test_survey_page_shows_each_score_unweighted_and_weighted(world, weighted_su
 @pytest.mark.django_db
 def test_survey_without_any_respondent_in_a_group_does_not_fail(world):
     staff = world.principal("staff")
-    group = TargetGroupFactory(unit=world.unit)
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    group = TargetGroupFactory.create(unit=world.unit)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     problem.target_groups.add(group)
     services.profile_target_set(
         actor=staff, target_group=group, dimension="age_band", shares=SHARES

@@ -76,7 +76,7 @@ class Rival:
 def rival_vendor(name: str = "Rival Systems SA", slug: str = "rival") -> Rival:
     company = CompanyFactory.create(name=name, slug=slug, sme_size="large")
     person = PersonFactory.create(email=f"{slug}@example.org")
-    MembershipFactory(person=person, organization=company, role=Role.VENDOR)
+    MembershipFactory.create(person=person, organization=company, role=Role.VENDOR)
     return Rival(company, person)
 
 

@@ -179,7 +179,7 @@ def test_bad_input_names_the_field_and_rule_and_stores_nothing(world, field, val
 
 def test_problem_of_another_unit_is_refused_by_the_service(world):
     challenge, _ = open_challenge(world)
-    foreign = ProblemFactory(unit=world.other_unit, owner_agency=world.other_unit_agency)
+    foreign = ProblemFactory.create(unit=world.other_unit, owner_agency=world.other_unit_agency)
     with pytest.raises(ValidationError, match="another unit"):
         services.challenge_update(
             actor=world.principal("staff"), challenge=challenge, reason=REASON, problem=foreign
@@ -188,7 +188,9 @@ def test_problem_of_another_unit_is_refused_by_the_service(world):
 
 def test_linking_a_problem_is_logged_with_its_title(world):
     challenge, _ = open_challenge(world)
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency, title="Renewal backlog")
+    problem = ProblemFactory.create(
+        unit=world.unit, owner_agency=world.agency, title="Renewal backlog"
+    )
     client = world.client("staff")
     data = _edit_form(client, challenge)
     data.update(problem=str(problem.pk), reason=REASON)

@@ -27,7 +27,7 @@ from civicloop.portfolio.tests.factories import ProblemFactory
 
 def test_official_submits_need_for_own_agency_only(world):
     official = world.principal("official")
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     need = services.need_submit(
         actor=official,
         agency=world.agency,
@@ -311,7 +311,7 @@ def test_award_feedback_contract_milestones_payments(world, market):
     )
     market.rival_proposal.refresh_from_db()
     assert market.rival_proposal.status == ProposalStatus.UNSUCCESSFUL
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     today = timezone.localdate()
     contract = services.contract_sign(
         actor=staff,

@@ -117,8 +117,8 @@ def test_staff_of_another_unit_get_404_for_this_units_people(world):
 def test_people_list_filters_and_pins_its_queries(world, django_assert_max_num_queries):
     client = world.client("staff")
     for n in range(5):
-        MembershipFactory(
-            person=PersonFactory(email=f"p{n}@example.org"),
+        MembershipFactory.create(
+            person=PersonFactory.create(email=f"p{n}@example.org"),
             organization=world.unit,
             role=Role.EVALUATOR,
         )

@@ -7,7 +7,7 @@ from civicloop.core.tests.factories import AgencyFactory, UnitFactory
 from civicloop.portfolio.models import Kpi, Measurement, Problem, TargetGroup
 
 
-class TargetGroupFactory(factory.django.DjangoModelFactory):
+class TargetGroupFactory(factory.django.DjangoModelFactory[TargetGroup]):
     class Meta:
         model = TargetGroup
 
@@ -16,7 +16,7 @@ class TargetGroupFactory(factory.django.DjangoModelFactory):
     estimated_size = 1000
 
 
-class ProblemFactory(factory.django.DjangoModelFactory):
+class ProblemFactory(factory.django.DjangoModelFactory[Problem]):
     class Meta:
         model = Problem
 
@@ -27,7 +27,7 @@ class ProblemFactory(factory.django.DjangoModelFactory):
     facet = "enhancement"
 
 
-class KpiFactory(factory.django.DjangoModelFactory):
+class KpiFactory(factory.django.DjangoModelFactory[Kpi]):
     class Meta:
         model = Kpi
 
@@ -45,7 +45,7 @@ class KpiFactory(factory.django.DjangoModelFactory):
     target_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=180))
 
 
-class MeasurementFactory(factory.django.DjangoModelFactory):
+class MeasurementFactory(factory.django.DjangoModelFactory[Measurement]):
     class Meta:
         model = Measurement
 

@@ -13,7 +13,7 @@ from civicloop.portfolio.models import Problem, TargetGroup
 @pytest.fixture
 def two_units(world):
     """The unit's staff member also works for the other unit."""
-    MembershipFactory(
+    MembershipFactory.create(
         person=world.people["staff"], organization=world.other_unit, role=Role.UNIT_STAFF
     )
     return world.client("staff")
@@ -53,7 +53,7 @@ def test_a_unit_outside_scope_is_not_found(world):
 
 @pytest.mark.django_db
 def test_the_api_asks_which_unit_and_refuses_one_outside_scope(world, two_units):
-    agency = AgencyFactory(unit=world.other_unit)
+    agency = AgencyFactory.create(unit=world.other_unit)
     body = {
         "title": "Slow permits",
         "statement": "Permits take months to be decided.",

@@ -84,7 +84,7 @@ def test_agency_of_another_unit_is_refused(world, api):
 
 
 def test_kpi_target_date_before_baseline(world, api):
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     body = {
         "template": "completion_rate",
         "baseline_value": 50,
@@ -99,7 +99,7 @@ def test_kpi_target_date_before_baseline(world, api):
 
 
 def test_custom_kpi_needs_its_shape(world, api):
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     body = {
         "baseline_value": 50,
         "baseline_date": "2026-01-01",
@@ -112,7 +112,9 @@ def test_custom_kpi_needs_its_shape(world, api):
 
 
 def test_bad_dates_and_numbers_in_measurements(world, api):
-    kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+    kpi = KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    )
     errors = errors_of(
         post(api, f"/api/v1/kpis/{kpi.pk}/measurements", {"date": "2026-13-01", "value": "x"})
     )
@@ -126,13 +128,13 @@ def test_oversized_page_is_refused_with_the_limit(world, api):
 
 def test_pagination(world, api):
     for _ in range(3):
-        ProblemFactory(unit=world.unit, owner_agency=world.agency)
+        ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     page = api.get("/api/v1/problems?limit=2&offset=2").json()
     assert page["count"] == 3 and len(page["items"]) == 1
 
 
 def test_stage_skip_without_reason_is_explained(world, api):
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     errors = errors_of(post(api, f"/api/v1/problems/{problem.pk}/stage", {"to_stage": "scaling"}))
     assert errors == {"rationale": "This move skips a stage gate: write why."}
     ok = post(

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_frame_problem_add_kpi_record_measurement_and_see_chart(live_server, page, world):
-    TargetGroupFactory(unit=world.unit, name="Single-parent families")
+    TargetGroupFactory.create(unit=world.unit, name="Single-parent families")
     sign_in(page, live_server.url, world.people["staff"].email)
     assert page.url.endswith("/portfolio/")
     assert_accessible(page)

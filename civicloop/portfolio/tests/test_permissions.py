@@ -41,8 +41,8 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
 
 @pytest.fixture
 def objects(world):
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
-    kpi = KpiFactory(problem=problem)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    kpi = KpiFactory.create(problem=problem)
     key_id = (
         __import__("civicloop.core.services", fromlist=["apikey_create"])
         .apikey_create(actor=None, organization=world.unit, name="k", scope="read")

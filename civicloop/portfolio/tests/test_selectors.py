@@ -21,9 +21,11 @@ from civicloop.portfolio.tests.factories import (
 @pytest.fixture
 def problems(world):
     return {
-        "housing": ProblemFactory(unit=world.unit, owner_agency=world.agency),
-        "transport": ProblemFactory(unit=world.unit, owner_agency=world.other_agency),
-        "elsewhere": ProblemFactory(unit=world.other_unit, owner_agency=world.other_unit_agency),
+        "housing": ProblemFactory.create(unit=world.unit, owner_agency=world.agency),
+        "transport": ProblemFactory.create(unit=world.unit, owner_agency=world.other_agency),
+        "elsewhere": ProblemFactory.create(
+            unit=world.other_unit, owner_agency=world.other_unit_agency
+        ),
     }
 
 
@@ -55,8 +57,8 @@ def test_problem_list_and_get_follow_the_viewers_scope(world, problems):
 
 @pytest.mark.django_db
 def test_kpis_and_measurements_follow_their_problems_scope(world, problems):
-    ours = MeasurementFactory(kpi=KpiFactory(problem=problems["housing"]))
-    theirs = MeasurementFactory(kpi=KpiFactory(problem=problems["elsewhere"]))
+    ours = MeasurementFactory.create(kpi=KpiFactory.create(problem=problems["housing"]))
+    theirs = MeasurementFactory.create(kpi=KpiFactory.create(problem=problems["elsewhere"]))
     staff = world.principal("staff")
     assert _ids(selectors.kpi_list(viewer=staff)) == {ours.kpi_id}
     assert _ids(selectors.measurement_list(viewer=staff)) == {ours.pk}
@@ -68,8 +70,8 @@ def test_kpis_and_measurements_follow_their_problems_scope(world, problems):
 
 @pytest.mark.django_db
 def test_target_groups_and_agencies_offered_are_the_viewers(world, problems):
-    ours = TargetGroupFactory(unit=world.unit)
-    theirs = TargetGroupFactory(unit=world.other_unit)
+    ours = TargetGroupFactory.create(unit=world.unit)
+    theirs = TargetGroupFactory.create(unit=world.other_unit)
     staff = world.principal("staff")
     assert _ids(selectors.target_group_list(viewer=staff)) == {ours.pk}
     assert selectors.target_groups_by_id(
@@ -97,14 +99,18 @@ def test_the_portfolio_page_costs_the_same_queries_for_2_or_8_problems(
 ):
     client = world.client("staff")
     for _ in range(2):
-        MeasurementFactory(
-            kpi=KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+        MeasurementFactory.create(
+            kpi=KpiFactory.create(
+                problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+            )
         )
     _list_queries(client)  # the first request of a session also loads what it caches
     few = _list_queries(client)
     for _ in range(6):
-        MeasurementFactory(
-            kpi=KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+        MeasurementFactory.create(
+            kpi=KpiFactory.create(
+                problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+            )
         )
     assert _list_queries(client) == few
     with django_assert_max_num_queries(10):

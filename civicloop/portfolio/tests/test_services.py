@@ -147,7 +147,9 @@ def test_target_date_before_baseline_is_refused_and_nothing_is_stored(world):
 
 
 def test_measurement_for_same_date_needs_replace(world):
-    kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+    kpi = KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    )
     day = TODAY - datetime.timedelta(days=3)
     services.measurement_record(actor=world.principal("official"), kpi=kpi, date=day, value="50")
     with pytest.raises(ValidationError):
@@ -161,7 +163,9 @@ def test_measurement_for_same_date_needs_replace(world):
 
 
 def test_future_measurement_refused(world):
-    kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+    kpi = KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    )
     with pytest.raises(ValidationError) as error:
         services.measurement_record(
             actor=world.principal("staff"),
@@ -173,9 +177,11 @@ def test_future_measurement_refused(world):
 
 
 def test_csv_import_is_all_or_nothing_with_reasons(world):
-    kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
-    foreign = KpiFactory(
-        problem=ProblemFactory(unit=world.other_unit, owner_agency=world.other_unit_agency)
+    kpi = KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    )
+    foreign = KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.other_unit, owner_agency=world.other_unit_agency)
     )
     content = (
         "kpi_id,date,value,source\n"
@@ -198,7 +204,9 @@ def test_csv_import_is_all_or_nothing_with_reasons(world):
 
 
 def test_csv_import_of_valid_rows_stores_them_all(world):
-    kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+    kpi = KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    )
     content = "kpi_id,date,value\n" + "".join(
         f"{kpi.pk},2026-0{m}-01,{40 + m}\n" for m in range(1, 7)
     )
@@ -226,20 +234,20 @@ def test_priority_score_uses_unit_weights(world):
 
 
 def test_kpi_status_flags_lagging_and_met_targets(world):
-    kpi = KpiFactory(
+    kpi = KpiFactory.create(
         baseline_value=Decimal(100),
         target_value=Decimal(50),
         direction="lower",
         baseline_date=TODAY - datetime.timedelta(days=100),
         target_date=TODAY + datetime.timedelta(days=100),
     )
-    MeasurementFactory(kpi=kpi, date=TODAY - datetime.timedelta(days=1), value=Decimal(95))
+    MeasurementFactory.create(kpi=kpi, date=TODAY - datetime.timedelta(days=1), value=Decimal(95))
     status = selectors.kpi_status(kpi, today=TODAY)
     # Half the time has passed, 10% of the way covered: off track.
     assert status.progress == pytest.approx(0.1)
     assert status.expected_progress == pytest.approx(0.5)
     assert status.off_track and not status.target_met
-    MeasurementFactory(kpi=kpi, date=TODAY, value=Decimal(48))
+    MeasurementFactory.create(kpi=kpi, date=TODAY, value=Decimal(48))
     status = selectors.kpi_status(kpi, today=TODAY)
     assert status.target_met and not status.off_track
 
@@ -274,8 +282,10 @@ def test_portfolio_list_query_count_does_not_grow_with_problems(
     world, django_assert_max_num_queries
 ):
     for _ in range(8):
-        kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
-        MeasurementFactory(kpi=kpi)
+        kpi = KpiFactory.create(
+            problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+        )
+        MeasurementFactory.create(kpi=kpi)
     viewer = world.principal("staff")
     with django_assert_max_num_queries(8):
         problems = selectors.problem_list(viewer=viewer)

@@ -14,7 +14,7 @@ TODAY = datetime.date.today()
 
 
 def test_frame_a_problem_with_the_form(world):
-    group = TargetGroupFactory(unit=world.unit, name="Single-parent families")
+    group = TargetGroupFactory.create(unit=world.unit, name="Single-parent families")
     client = world.client("staff")
     response = client.post(
         "/portfolio/new/",
@@ -55,7 +55,7 @@ def test_form_errors_name_the_field_and_the_rule(world):
 
 
 def test_kpi_form_target_before_baseline(world):
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     client = world.client("staff")
     response = client.post(
         f"/portfolio/{problem.pk}/kpis/new/",
@@ -73,7 +73,9 @@ def test_kpi_form_target_before_baseline(world):
 
 
 def test_record_a_measurement_and_see_it_in_the_chart_table(world):
-    kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency), unit="%")
+    kpi = KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency), unit="%"
+    )
     client = world.client("official")
     day = TODAY - datetime.timedelta(days=2)
     response = client.post(
@@ -87,7 +89,9 @@ def test_record_a_measurement_and_see_it_in_the_chart_table(world):
 
 
 def test_measurement_form_error_keeps_data_and_stores_nothing(world):
-    kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+    kpi = KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    )
     client = world.client("staff")
     response = client.post(
         f"/portfolio/kpis/{kpi.pk}/measurements/",
@@ -99,7 +103,9 @@ def test_measurement_form_error_keeps_data_and_stores_nothing(world):
 
 
 def test_import_page_reports_rejected_rows_and_imports_nothing(world):
-    kpi = KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+    kpi = KpiFactory.create(
+        problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+    )
     client = world.client("staff")
     csv = f"kpi_id,date,value\n{kpi.pk},2026-01-01,10\n{kpi.pk},not-a-date,11\n".encode()
     response = client.post(
@@ -116,7 +122,9 @@ def test_import_page_reports_rejected_rows_and_imports_nothing(world):
 
 
 def test_exports_neutralise_formulas(world):
-    ProblemFactory(unit=world.unit, owner_agency=world.agency, title='=HYPERLINK("http://x")')
+    ProblemFactory.create(
+        unit=world.unit, owner_agency=world.agency, title='=HYPERLINK("http://x")'
+    )
     client = world.client("staff")
     csv = client.get("/portfolio/?format=csv")
     assert csv["Content-Type"].startswith("text/csv")
@@ -127,8 +135,10 @@ def test_exports_neutralise_formulas(world):
 
 def test_portfolio_page_query_count_is_pinned(world, django_assert_num_queries):
     for _ in range(6):
-        MeasurementFactory(
-            kpi=KpiFactory(problem=ProblemFactory(unit=world.unit, owner_agency=world.agency))
+        MeasurementFactory.create(
+            kpi=KpiFactory.create(
+                problem=ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
+            )
         )
     client = world.client("staff")
     client.get("/portfolio/")  # warm session and caches
@@ -159,7 +169,7 @@ def test_security_headers(db, client):
 
 
 def test_unit_weights_change_the_ranking(world):
-    heavy_impact = ProblemFactory(
+    heavy_impact = ProblemFactory.create(
         unit=world.unit,
         owner_agency=world.agency,
         impact=5,
@@ -168,7 +178,7 @@ def test_unit_weights_change_the_ranking(world):
         effort=1,
         title="High impact, small reach",
     )
-    wide_reach = ProblemFactory(
+    wide_reach = ProblemFactory.create(
         unit=world.unit,
         owner_agency=world.agency,
         impact=1,
@@ -200,7 +210,7 @@ def test_unit_weights_change_the_ranking(world):
 
 
 def test_skipping_a_gate_on_the_page_without_a_reason_is_refused(world):
-    problem = ProblemFactory(unit=world.unit, owner_agency=world.agency)
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     client = world.client("staff")
     response = client.post(f"/portfolio/{problem.pk}/stage/", {"to_stage": "scaling"})
     assert response.status_code == 422

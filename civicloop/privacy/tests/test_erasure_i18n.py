@@ -19,7 +19,7 @@ def _spanish_staff(world):
 
 def test_the_report_rows_are_in_spanish_and_the_audit_stays_english(world):
     zoe = PersonFactory.create(email=EMAIL, full_name="")
-    MembershipFactory(person=zoe, organization=world.agency, role=Role.AGENCY_OFFICIAL)
+    MembershipFactory.create(person=zoe, organization=world.agency, role=Role.AGENCY_OFFICIAL)
     url = f"/settings/data-subject-requests/people/{zoe.pk}/erase/"
     staff = _spanish_staff(world)
 

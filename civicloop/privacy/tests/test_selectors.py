@@ -36,7 +36,7 @@ def test_staff_may_erase_only_people_wholly_of_their_unit(world):
 
 @pytest.mark.django_db
 def test_a_person_of_two_units_is_left_to_the_operator(world):
-    MembershipFactory(
+    MembershipFactory.create(
         person=world.people["auditor"], organization=world.other_unit, role=Role.AUDITOR
     )
     staff = world.principal("staff")

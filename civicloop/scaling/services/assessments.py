@@ -15,7 +15,7 @@ from civicloop.scaling.models import (
     Domain,
     ScalabilityAssessment,
 )
-from civicloop.scaling.services._common import person_of, rating_check
+from civicloop.scaling.services._common import rating_check
 
 
 @transaction.atomic
@@ -27,7 +27,7 @@ def assessment_create(
     if not title.strip():
         raise ValidationError({"title": "Give the assessment a title."})
     row = ScalabilityAssessment.objects.create(
-        problem=problem, title=title.strip(), scope=scope, created_by=person_of(actor)
+        problem=problem, title=title.strip(), scope=scope, created_by=actor.person
     )
     audit_record(
         actor=actor,

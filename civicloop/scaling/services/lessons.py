@@ -14,7 +14,6 @@ from civicloop.scaling.models import (
     Lesson,
     LessonOutcome,
 )
-from civicloop.scaling.services._common import person_of
 
 
 @transaction.atomic
@@ -52,7 +51,7 @@ def lesson_record(
         iteration_label=iteration_label,
         context=context,
         tags=tags.lower(),
-        created_by=person_of(actor),
+        created_by=actor.person,
     )
     audit_record(
         actor=actor,

@@ -19,7 +19,6 @@ from civicloop.scaling.models import (
     ReplicationCandidate,
     ReplicationPlan,
 )
-from civicloop.scaling.services._common import person_of
 
 
 @transaction.atomic
@@ -73,7 +72,7 @@ def replication_plan_create(
         seed=seed,
         has_replication_manual=has_replication_manual,
         currency=currency,
-        created_by=person_of(actor),
+        created_by=actor.person,
     )
     audit_record(
         actor=actor,

@@ -15,7 +15,7 @@ def scaled(world):
     """A problem at the scaling stage with an effect, a plan, obstacles and a live sandbox."""
     staff = world.principal("staff")
     today = timezone.localdate()
-    problem = ProblemFactory(
+    problem = ProblemFactory.create(
         unit=world.unit,
         owner_agency=world.agency,
         stage="scaling",
@@ -98,7 +98,7 @@ def scaled(world):
         tau=0.015,
         draws=5000,
     )
-    town = AgencyFactory(unit=world.unit, name="Town Health", slug="town-health")
+    town = AgencyFactory.create(unit=world.unit, name="Town Health", slug="town-health")
     services.replication_candidate_add(
         actor=staff,
         plan=plan,

@@ -15,7 +15,7 @@ LESSON = {"title": "Call first", "what_we_learnt": "Ring before writing.", "outc
 
 @pytest.fixture
 def two_units(world):
-    MembershipFactory(
+    MembershipFactory.create(
         person=world.people["staff"], organization=world.other_unit, role=Role.UNIT_STAFF
     )
     return world.client("staff")

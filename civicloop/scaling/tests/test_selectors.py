@@ -87,10 +87,10 @@ def test_replications_are_scoped_like_their_problem(world, scaled):
 
 
 def test_closed_problems_are_the_viewers_own_with_their_lesson_counts(world, lesson):
-    mine = ProblemFactory(
+    mine = ProblemFactory.create(
         unit=world.unit, owner_agency=world.agency, stage="closed_solved", title="Old"
     )
-    ProblemFactory(unit=world.other_unit, stage="closed_solved", title="Old elsewhere")
+    ProblemFactory.create(unit=world.other_unit, stage="closed_solved", title="Old elsewhere")
     services.lesson_record(
         actor=world.principal("staff"),
         unit=world.unit,

@@ -23,11 +23,11 @@ def _request(person, **query):
 
 
 def test_one_unit_needs_no_choice_and_several_ask():
-    person = PersonFactory()
-    first, second = UnitFactory(name="A"), UnitFactory(name="B")
-    MembershipFactory(person=person, organization=first, role=Role.UNIT_STAFF)
+    person = PersonFactory.create()
+    first, second = UnitFactory.create(name="A"), UnitFactory.create(name="B")
+    MembershipFactory.create(person=person, organization=first, role=Role.UNIT_STAFF)
     assert page_unit(_request(person), Ability.MANAGE_EXPERIMENTS) == first
-    MembershipFactory(person=person, organization=second, role=Role.UNIT_STAFF)
+    MembershipFactory.create(person=person, organization=second, role=Role.UNIT_STAFF)
     assert page_unit(_request(person), Ability.MANAGE_EXPERIMENTS) is None
     assert page_unit(_request(person, unit=second.pk), Ability.MANAGE_EXPERIMENTS) == second
     page = choose_unit(_request(person, x="1"), Ability.MANAGE_EXPERIMENTS, title="New service")
@@ -37,9 +37,9 @@ def test_one_unit_needs_no_choice_and_several_ask():
 
 
 def test_a_unit_outside_scope_or_no_unit_is_not_found():
-    person = PersonFactory()
-    MembershipFactory(person=person, organization=UnitFactory(), role=Role.AUDITOR)
-    other = UnitFactory()
+    person = PersonFactory.create()
+    MembershipFactory.create(person=person, organization=UnitFactory.create(), role=Role.AUDITOR)
+    other = UnitFactory.create()
     with pytest.raises(Http404):
         page_unit(_request(person, unit=other.pk), Ability.VIEW_PORTFOLIO)
     with pytest.raises(Http404):
