@@ -31,6 +31,7 @@ Data:
   import-events FILE --org SLUG import a unit's service events (CSV, JSON lines, Parquet)
   events status|adopt-legacy    per-organisation event stores; adopt a pre-organisation store
   export ocds FILE              write the OCDS 1.1.5 release package
+  export events DIR [--org SLUG] [--since DATE]   units' events as Hive-partitioned Parquet
   audit verify                  check the audit log's hash chain
   keys generate                 print a new sealing key (no settings or database needed)
   keys list                     sealing key ids, roles and what each sealed
@@ -208,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         return _django(["import_measurements", *rest])
     if command == "import-events":
         return _django(["import_events", *rest])
+    if command == "export" and rest[:1] == ["events"]:
+        return _django(["export_events", *rest[1:]])
     return _django([command, *rest])
 
 

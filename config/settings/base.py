@@ -372,3 +372,8 @@ CIVICLOOP_SCHEDULE = [
     (24 * 3600, "civicloop.feedback.tasks.purge_expired_feedback"),
     (24 * 3600, "civicloop.core.tasks.purge_signin_logs"),
 ]
+
+# Analysis in a warehouse (docs/analytics/warehouse.md): the installation's default, which a unit
+# admin may override per organisation. Empty: every experiment is analysed in the embedded store.
+CIVICLOOP_WAREHOUSE_URL = os.environ.get("CIVICLOOP_WAREHOUSE_URL", "")
+CIVICLOOP_WAREHOUSE_EVENTS_TABLE = os.environ.get("CIVICLOOP_WAREHOUSE_EVENTS_TABLE", "events")
