@@ -25,7 +25,7 @@ from civicloop.core.permissions import Ability, Principal, require
 Statistics = dict[str, dict[str, MomentStats | RatioStats]]
 SETTINGS_FIELDS = ["url", "events_table", "password_secret"]
 _SECRET_NAME = re.compile(r"CIVICLOOP_WAREHOUSE_[A-Z0-9_]+")
-SECRET_NAME_RULE = (  # noqa: S105 - a message, not a password
+ENV_NAME_RULE = (
     "Name an environment variable starting with CIVICLOOP_WAREHOUSE_ "
     "(capital letters, digits and underscores)."
 )
@@ -110,7 +110,7 @@ def warehouse_settings_update(
         except ValueError as error:
             errors["events_table"] = str(error)
     if password_secret and not _SECRET_NAME.fullmatch(password_secret):
-        errors["password_secret"] = SECRET_NAME_RULE
+        errors["password_secret"] = ENV_NAME_RULE
     if errors:
         raise ValidationError(errors)
     row = warehouse_settings_get(unit=unit)
