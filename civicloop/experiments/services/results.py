@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 
-from civicloop.analytics.backends import WarehouseError
+from civicloop.analytics.backends import WarehouseError, events_table_check, warehouse_queries
 from civicloop.analytics.services import metric_definition_check
+from civicloop.analytics.warehouse import Warehouse, warehouse_variant_statistics
 from civicloop.core.permissions import Ability, Principal, require
 from civicloop.experiments import analysis
 from civicloop.experiments.models import (
@@ -43,9 +42,8 @@ def _specs(experiment: Experiment) -> list[analysis.MetricSpec]:
 EMBEDDED_STORE = "embedded store"
 
 
-def _warehouse_statistics(experiment: Experiment) -> tuple[Any, str, list[dict[str, str]]]:
-    """The statistics of an experiment "analysed in the warehouse", where, and the SQL sent."""
-    from civicloop.analytics.warehouse import warehouse_for, warehouse_variant_statistics
+def _warehouse(experiment: Experiment) -> Warehouse:
+    from civicloop.analytics.warehouse import warehouse_for
 
     warehouse = warehouse_for(organization_id=experiment.unit_id)
     if warehouse is None:
@@ -53,9 +51,8 @@ def _warehouse_statistics(experiment: Experiment) -> tuple[Any, str, list[dict[s
             "this experiment is analysed in the warehouse, but no warehouse is set for its "
             "unit (unit settings, Warehouse) or the installation (CIVICLOOP_WAREHOUSE_URL)"
         )
-    metrics = [s.definition for s in _specs(experiment) if s.definition is not None]
-    statistics, queries = warehouse_variant_statistics(warehouse, experiment.key, metrics)
-    return statistics, warehouse.label, queries
+    events_table_check(warehouse.events_table)  # the installation's setting is checked here
+    return warehouse
 
 
 def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultSnapshot:
@@ -71,7 +68,19 @@ def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultS
             store = event_store(organization_id=experiment.unit_id)
             statistics = None
             if experiment.analysed_in_warehouse:
-                statistics, analysed_in, queries = _warehouse_statistics(experiment)
+                warehouse = _warehouse(experiment)
+                metrics = [s.definition for s in _specs(experiment) if s.definition is not None]
+                # Recorded first, so a failed snapshot still says where and what was sent.
+                analysed_in = warehouse.label
+                queries = warehouse_queries(
+                    metrics=metrics,
+                    experiment_key=experiment.key,
+                    dialect=warehouse.dialect,
+                    events_table=warehouse.events_table,
+                )
+                statistics, queries = warehouse_variant_statistics(
+                    warehouse, experiment.key, metrics
+                )
             elif flush:
                 store.flush()
             outcome = analysis.analyse_randomised(
