@@ -47,6 +47,13 @@ class WarehouseSettingsForm(forms.Form):
     )
 
 
+def _redacted(url: str) -> str:
+    try:
+        return backends.redact(url)
+    except ValueError:  # not even a URL: nothing to hide that the person did not just type
+        return "" if "@" in url else url
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def warehouse_settings(request: HttpRequest) -> HttpResponse:
@@ -69,6 +76,10 @@ def warehouse_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Warehouse settings saved."))
             return redirect(f"{request.path}?unit={unit.pk}")
+    if form.is_bound:
+        # A password typed into the URL is refused and never sent back to the browser.
+        form.data = form.data.copy()
+        form.data["url"] = _redacted(form.data.get("url", ""))
     default = settings.CIVICLOOP_WAREHOUSE_URL
     return render(
         request,
