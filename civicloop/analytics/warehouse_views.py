@@ -60,7 +60,7 @@ def warehouse_settings(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
     unit = page_unit(request, Ability.MANAGE_SETTINGS)
     if unit is None:
-        return choose_unit(request, Ability.MANAGE_SETTINGS, title=_("Warehouse"))
+        return choose_unit(request, Ability.MANAGE_SETTINGS, title=str(_("Warehouse")))
     row = warehouse_settings_get(unit=unit)
     initial = {
         "url": row.url,
@@ -78,8 +78,9 @@ def warehouse_settings(request: HttpRequest) -> HttpResponse:
             return redirect(f"{request.path}?unit={unit.pk}")
     if form.is_bound:
         # A password typed into the URL is refused and never sent back to the browser.
-        form.data = form.data.copy()
-        form.data["url"] = _redacted(form.data.get("url", ""))
+        data = request.POST.copy()
+        data["url"] = _redacted(data.get("url", ""))
+        form.data = data
     default = settings.CIVICLOOP_WAREHOUSE_URL
     return render(
         request,
