@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from analytics import METRICS, compare, history_sql  # noqa: E402
 
+from civicloop.analytics.backends import Warehouse, warehouse_variant_statistics  # noqa: E402
 from civicloop.analytics.engine import EventStore, variant_statistics  # noqa: E402
 from civicloop.analytics.export import events_export_store  # noqa: E402
-from civicloop.analytics.warehouse import Warehouse, warehouse_variant_statistics  # noqa: E402
 
 PG_DB = "host=127.0.0.1 port=5432 user=postgres dbname=cl_warehouse"
 

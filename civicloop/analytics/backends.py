@@ -7,7 +7,10 @@ meaning across engines is the per-unit percentile, rewritten here per engine.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
@@ -252,16 +255,17 @@ def warehouse_queries(
     """The SQL each metric sends to the warehouse: ``[{"metric": key, "sql": …}]``."""
     from civicloop.analytics.metrics import compile_metric_sql
 
-    return [
-        {
-            "metric": metric.key,
-            "sql": compile_metric_sql(metric, experiment_key, dialect, events_table=events_table),
-        }
-        for metric in metrics
-    ]
+    queries = []
+    for metric in metrics:
+        try:
+            sql = compile_metric_sql(metric, experiment_key, dialect, events_table=events_table)
+        except NotImplementedError as error:  # e.g. a percentile on Trino or BigQuery
+            raise WarehouseError(f"metric '{metric.key}': {error}") from error
+        queries.append({"metric": metric.key, "sql": sql})
+    return queries
 
 
-_TABLE = __import__("re").compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}")
+_TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}")
 
 
 def events_table_check(name: str) -> str:
@@ -272,3 +276,57 @@ def events_table_check(name: str) -> str:
             "as table, schema.table or catalog.schema.table"
         )
     return name
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """A resolved warehouse: URL (as configured), events table, and the secret's name."""
+
+    url: str
+    events_table: str
+    password_secret: str = ""
+
+    @property
+    def dialect(self) -> str:
+        return dialect_for(self.url)
+
+    @property
+    def label(self) -> str:
+        """What the results page shows: engine and URL, never a password."""
+        return f"{LABELS[self.dialect]} {redact(self.url)}"
+
+    def execute(self, sql: str) -> list[tuple]:
+        password = None
+        if self.password_secret:
+            password = os.environ.get(self.password_secret)
+            if password is None:
+                raise WarehouseError(
+                    f"the warehouse password is read from the environment variable "
+                    f"{self.password_secret}, which is not set on this server"
+                )
+        try:
+            return connect(self.url, password=password)(sql)
+        except WarehouseError:
+            raise
+        except Exception as error:  # any driver's error: the refresh records the reason
+            reason = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+            raise WarehouseError(f"{LABELS[self.dialect]} refused the query: {reason}") from error
+
+
+def warehouse_variant_statistics(
+    warehouse: Warehouse, experiment_key: str, metrics: Sequence[Any]
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, str]]]:
+    """Per-variant statistics computed in the warehouse, and the SQL sent there per metric."""
+    from civicloop.analytics.metrics import stats_from_rows
+
+    queries = warehouse_queries(
+        metrics=metrics,
+        experiment_key=experiment_key,
+        dialect=warehouse.dialect,
+        events_table=events_table_check(warehouse.events_table),
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for metric, query in zip(metrics, queries, strict=True):
+        for variant, stats in stats_from_rows(metric, warehouse.execute(query["sql"])).items():
+            out.setdefault(variant, {})[metric.key] = stats
+    return out, queries

@@ -6,66 +6,32 @@ passwords out of the database and the pages, and returns the SQL it ran beside t
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civicloop.analytics import backends
-from civicloop.analytics.metrics import MetricDefinition, MomentStats, RatioStats, stats_from_rows
+from civicloop.analytics.backends import Warehouse, warehouse_variant_statistics
 from civicloop.analytics.models import WarehouseSettings
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability, Principal, require
 
-Statistics = dict[str, dict[str, MomentStats | RatioStats]]
+__all__ = [
+    "Warehouse",
+    "warehouse_for",
+    "warehouse_settings_get",
+    "warehouse_settings_update",
+    "warehouse_variant_statistics",
+]
 SETTINGS_FIELDS = ["url", "events_table", "password_secret"]
 _SECRET_NAME = re.compile(r"CIVICLOOP_WAREHOUSE_[A-Z0-9_]+")
 ENV_NAME_RULE = (
     "Name an environment variable starting with CIVICLOOP_WAREHOUSE_ "
     "(capital letters, digits and underscores)."
 )
-
-
-@dataclass(frozen=True)
-class Warehouse:
-    """A resolved warehouse: URL (as configured), events table, and the secret's name."""
-
-    url: str
-    events_table: str
-    password_secret: str = ""
-
-    @property
-    def dialect(self) -> str:
-        return backends.dialect_for(self.url)
-
-    @property
-    def label(self) -> str:
-        """What the results page shows: engine and URL, never a password."""
-        return f"{backends.LABELS[self.dialect]} {backends.redact(self.url)}"
-
-    def execute(self, sql: str) -> list[tuple]:
-        password = None
-        if self.password_secret:
-            password = os.environ.get(self.password_secret)
-            if password is None:
-                raise backends.WarehouseError(
-                    f"the warehouse password is read from the environment variable "
-                    f"{self.password_secret}, which is not set on this server"
-                )
-        try:
-            return backends.connect(self.url, password=password)(sql)
-        except backends.WarehouseError:
-            raise
-        except Exception as error:  # any driver's error: the refresh records the reason
-            reason = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
-            raise backends.WarehouseError(
-                f"{backends.LABELS[self.dialect]} refused the query: {reason}"
-            ) from error
 
 
 def warehouse_for(*, organization_id: int) -> Warehouse | None:
@@ -128,20 +94,3 @@ def warehouse_settings_update(
         after=model_snapshot(row, SETTINGS_FIELDS),
     )
     return row
-
-
-def warehouse_variant_statistics(
-    warehouse: Warehouse, experiment_key: str, metrics: Sequence[MetricDefinition]
-) -> tuple[Statistics, list[dict[str, str]]]:
-    """Per-variant statistics computed in the warehouse, and the SQL sent there per metric."""
-    queries = backends.warehouse_queries(
-        metrics=metrics,
-        experiment_key=experiment_key,
-        dialect=warehouse.dialect,
-        events_table=backends.events_table_check(warehouse.events_table),
-    )
-    out: Statistics = {}
-    for metric, query in zip(metrics, queries, strict=True):
-        for variant, stats in stats_from_rows(metric, warehouse.execute(query["sql"])).items():
-            out.setdefault(variant, {})[metric.key] = stats
-    return out, queries

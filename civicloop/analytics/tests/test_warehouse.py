@@ -125,3 +125,9 @@ def test_a_missing_driver_is_named(url, package, monkeypatch):
 def test_an_events_table_name_is_an_identifier_only(name):
     with pytest.raises(ValueError, match="events table"):
         backends.events_table_check(name)
+
+
+@pytest.mark.parametrize("url", ["trino://a@trino:8080/hive/lake", "bigquery://p/d"])
+def test_a_percentile_metric_is_refused_for_trino_and_bigquery_with_its_name(url):
+    with pytest.raises(backends.WarehouseError, match="metric 'p75_pay'"):
+        warehouse_variant_statistics(Warehouse(url, "events"), "exp", [PERCENTILE])

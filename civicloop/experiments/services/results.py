@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from civicloop.analytics.backends import WarehouseError, events_table_check, warehouse_queries
 from civicloop.analytics.services import metric_definition_check
-from civicloop.analytics.warehouse import Warehouse, warehouse_variant_statistics
+from civicloop.analytics.warehouse import Warehouse, warehouse_for, warehouse_variant_statistics
 from civicloop.core.permissions import Ability, Principal, require
 from civicloop.experiments import analysis
 from civicloop.experiments.models import (
@@ -43,8 +43,6 @@ EMBEDDED_STORE = "embedded store"
 
 
 def _warehouse(experiment: Experiment) -> Warehouse:
-    from civicloop.analytics.warehouse import warehouse_for
-
     warehouse = warehouse_for(organization_id=experiment.unit_id)
     if warehouse is None:
         raise WarehouseError(

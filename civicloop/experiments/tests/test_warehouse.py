@@ -96,6 +96,10 @@ def test_an_experiment_analysed_in_a_postgres_warehouse_gets_the_embedded_stores
     assert "View queries" in html
     assert "COUNT(*) AS n" in html  # the SQL itself, in the disclosure
 
+    api = world.client("staff").get(f"/api/v1/experiments/{experiment.pk}/results").json()
+    assert api["analysed_in"] == f"PostgreSQL warehouse {PG_URL}"
+    assert api["queries"] == warehoused.queries
+
 
 def test_a_warehouse_refresh_without_a_warehouse_says_where_to_set_one(world, experiment):
     staff = world.principal("staff")
