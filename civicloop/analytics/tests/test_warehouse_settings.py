@@ -15,6 +15,7 @@ PAGE = "/analytics/settings/warehouse/"
 def test_a_unit_admin_sets_the_units_warehouse_and_it_is_audited(world, settings):
     settings.CIVICLOOP_WAREHOUSE_URL = "postgresql://installation@wh/events"
     client = world.client("staff")
+    assert PAGE in client.get("/analytics/").content.decode()  # linked from the metrics page
     assert client.get(PAGE).status_code == 200
     response = client.post(
         PAGE,
