@@ -35,7 +35,10 @@ def postgres_database() -> str:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DB]).fetchone()
         if not found:
-            conn.execute(f"CREATE DATABASE {PG_DB}")
+            try:
+                conn.execute(f"CREATE DATABASE {PG_DB}")
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass  # another test process created it first
     return f"host=127.0.0.1 port=5432 user=postgres dbname={PG_DB}"
 
 
