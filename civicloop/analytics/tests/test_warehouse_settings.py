@@ -13,10 +13,13 @@ PAGE = "/analytics/settings/warehouse/"
 
 
 def test_a_unit_admin_sets_the_units_warehouse_and_it_is_audited(world, settings):
-    settings.CIVICLOOP_WAREHOUSE_URL = "postgresql://installation@wh/events"
+    settings.CIVICLOOP_WAREHOUSE_URL = "postgresql://installation:pw-123@wh/events"
     client = world.client("staff")
     assert PAGE in client.get("/analytics/").content.decode()  # linked from the metrics page
-    assert client.get(PAGE).status_code == 200
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    assert "postgresql://installation:***@wh/events" in page.content.decode()
+    assert "pw-123" not in page.content.decode()
     response = client.post(
         PAGE,
         {
@@ -40,7 +43,7 @@ def test_a_unit_admin_sets_the_units_warehouse_and_it_is_audited(world, settings
     assert event.after["url"] == "trino://analyst@trino.internal:443/hive/lake"
     # Another unit still uses the installation's warehouse.
     other = warehouse_for(organization_id=world.other_unit.pk)
-    assert other is not None and other.url == "postgresql://installation@wh/events"
+    assert other is not None and other.url == "postgresql://installation:pw-123@wh/events"
 
 
 def test_a_password_in_the_url_is_refused_and_nothing_is_stored(world):
