@@ -137,3 +137,18 @@ def test_the_results_page_switches_an_experiment_to_the_warehouse(world, experim
     world.client("auditor").post(f"/experiments/{experiment.pk}/analyse-in-store/")
     experiment.refresh_from_db()
     assert experiment.analysed_in_warehouse
+
+
+def test_the_api_switches_an_experiment_to_the_warehouse(world, experiment):
+    key = world.api_key("write")
+    response = world.client(None).patch(
+        f"/api/v1/experiments/{experiment.pk}",
+        {"analysed_in_warehouse": True},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["analysed_in_warehouse"] is True
+    experiment.refresh_from_db()
+    assert experiment.analysed_in_warehouse
+    assert not experiment.deviations.exists()  # where it runs is not a change of the plan
