@@ -41,10 +41,14 @@ def two_units(world, settings, tmp_path):
 
 
 def _duckdb_read(root) -> list[tuple]:
-    return duckdb.sql(
-        f"SELECT organization, date, event_id, ts FROM read_parquet('{root}/**/*.parquet', "
-        "hive_partitioning = true)"
-    ).fetchall()
+    con = duckdb.connect()
+    try:
+        return con.execute(
+            f"SELECT organization, date, event_id, ts FROM read_parquet('{root}/**/*.parquet', "
+            "hive_partitioning = true)"
+        ).fetchall()
+    finally:
+        con.close()
 
 
 def test_each_units_events_are_exported_exactly_and_separately(two_units, tmp_path, capsys):
