@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"civicloop {version('civicloop')}")
         return 0
     command, rest = args[0], args[1:]
+    if command == "export" and rest[:1] == ["events"]:  # `export ocds` is market's command
+        command, rest = "export_events", rest[1:]
     if command in FILE_TOOLS and not (
         command == "feedback" and rest[:1] and rest[0] not in {"redact", "themes", "-h", "--help"}
     ):
@@ -209,8 +211,6 @@ def main(argv: list[str] | None = None) -> int:
         return _django(["import_measurements", *rest])
     if command == "import-events":
         return _django(["import_events", *rest])
-    if command == "export" and rest[:1] == ["events"]:
-        return _django(["export_events", *rest[1:]])
     return _django([command, *rest])
 
 
