@@ -101,3 +101,22 @@ class Metric(TimeStampedModel):
         if self.aggregation == Aggregation.RATIO:
             return "ratio"
         return "mean"
+
+
+class WarehouseSettings(TimeStampedModel):
+    """Where one unit's experiments marked "analysed in the warehouse" are computed.
+
+    Overrides CIVICLOOP_WAREHOUSE_URL / _EVENTS_TABLE for this unit. The URL never holds a
+    password: ``password_secret`` names an environment variable of the server that holds it
+    (docs/analytics/warehouse.md "Passwords").
+    """
+
+    unit = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="warehouse_settings"
+    )
+    url = models.CharField(max_length=500, blank=True)
+    events_table = models.CharField(max_length=200, blank=True)
+    password_secret = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.url or 'installation default'}"

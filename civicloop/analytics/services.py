@@ -33,6 +33,8 @@ class AnalyticsEvent(StrEnum):
     METRIC_UPDATED = "analytics.metric_updated"
     EVENTS_IMPORTED = "analytics.events_imported"
     EVENTS_ADOPTED = "analytics.events_adopted"
+    WAREHOUSE_SETTINGS_UPDATED = "analytics.warehouse_settings_updated"
+    EVENTS_EXPORTED = "analytics.events_exported"
 
 
 METRIC_FIELDS = [

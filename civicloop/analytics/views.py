@@ -30,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "page_title": _("Metrics"),
             "metrics": list(selectors.metric_list(viewer=viewer)),
             "can_edit": bool(viewer.units_with(Ability.MANAGE_EXPERIMENTS)),
+            "can_set_warehouse": bool(viewer.units_with(Ability.MANAGE_SETTINGS)),
         },
     )
 

@@ -42,6 +42,7 @@ Data:
   import-events FILE --org SLUG import a unit's service events (CSV, JSON lines, Parquet)
   events status|adopt-legacy    per-organisation event stores; adopt a pre-organisation store
   export ocds FILE              write the OCDS 1.1.5 release package
+  export events DIR [--org SLUG] [--since DATE]   units' events as Hive-partitioned Parquet
   audit verify                  check the audit log's hash chain
   keys generate                 print a new sealing key (no settings or database needed)
   keys list                     sealing key ids, roles and what each sealed
@@ -368,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"civicloop {version('civicloop')}")
         return 0
     command, rest = args[0], args[1:]
+    if command == "export" and rest[:1] == ["events"]:  # `export ocds` is market's command
+        command, rest = "export_events", rest[1:]
     if command in FILE_TOOLS and not (
         command == "feedback" and rest[:1] and rest[0] not in {"redact", "themes", "-h", "--help"}
     ):

@@ -169,6 +169,9 @@ class Experiment(TimeStampedModel):
     # The django-tasks result of the last "Refresh results": its status is read from the task
     # backend (django-tasks-db), never copied here.
     refresh_task_id = models.CharField(max_length=64, blank=True, default="")
+    # Refreshes send the compiled metric SQL to the unit's warehouse instead of the embedded
+    # store (docs/analytics/warehouse.md).
+    analysed_in_warehouse = models.BooleanField(default=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -309,6 +312,10 @@ class ResultSnapshot(models.Model):
     maryland_sms = models.PositiveSmallIntegerField(null=True, blank=True)
     nesta_level = models.PositiveSmallIntegerField(null=True, blank=True)
     warnings = models.JSONField(default=list)
+    # Where the statistics were computed ("embedded store" or e.g. "PostgreSQL warehouse
+    # postgresql://analyst@wh/events") and the SQL sent there: [{"metric": key, "sql": ...}].
+    analysed_in = models.CharField(max_length=600, blank=True, default="")
+    queries = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-computed_at", "-pk"]

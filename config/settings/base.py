@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "civicloop.scaling",
     "civicloop.privacy",
     "civicloop.people",
+    "civicloop.ops",
 ]
 
 MIDDLEWARE = [
@@ -467,3 +468,8 @@ CIVICLOOP_SCHEDULE = [
     (24 * 3600, "civicloop.core.tasks.purge_signin_logs"),
     (24 * 3600, "civicloop.analytics.store.maintenance.event_stores_maintain"),
 ]
+
+# Analysis in a warehouse (docs/analytics/warehouse.md): the installation's default, which a unit
+# admin may override per organisation. Empty: every experiment is analysed in the embedded store.
+CIVICLOOP_WAREHOUSE_URL = os.environ.get("CIVICLOOP_WAREHOUSE_URL", "")
+CIVICLOOP_WAREHOUSE_EVENTS_TABLE = os.environ.get("CIVICLOOP_WAREHOUSE_EVENTS_TABLE", "events")

@@ -181,9 +181,16 @@ def analyse_randomised(
     alpha: float,
     running: bool,
     min_units: int,
+    statistics: dict[str, dict[str, MomentStats | RatioStats]] | None = None,
 ) -> Outcome:
-    """Per metric and variant: effect, interval (always-valid while running), P(beat control)."""
-    statistics = variant_statistics(store, key, [s.definition for s in specs])
+    """Per metric and variant: effect, interval (always-valid while running), P(beat control).
+
+    ``statistics`` computed elsewhere (a warehouse) replace the store's; the cumulative chart
+    is then left out, as it is computed from the embedded store's events only.
+    """
+    from_store = statistics is None
+    if statistics is None:
+        statistics = variant_statistics(store, key, [s.definition for s in specs])
     warnings: list[str] = []
     counts: dict[str, int] = {v["key"]: 0 for v in variants}
     for variant, per_metric in statistics.items():
@@ -210,8 +217,17 @@ def analyse_randomised(
             warnings.extend(_guardrail_warnings(spec, analysis))
         if analysis is not None and spec.role == "primary":
             primary_evidence = analysis.evidence
-            payload["cumulative"] = cumulative_series(
-                store=store, key=key, spec=spec, control=control, alpha=alpha, sequential=running
+            payload["cumulative"] = (
+                cumulative_series(
+                    store=store,
+                    key=key,
+                    spec=spec,
+                    control=control,
+                    alpha=alpha,
+                    sequential=running,
+                )
+                if from_store
+                else []
             )
         payload["metrics"][spec.key] = entry
     outcome = Outcome(payload=payload, warnings=warnings)

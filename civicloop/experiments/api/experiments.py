@@ -59,6 +59,9 @@ class ExperimentPatch(PatchSchema):
         None, ge=0, le=10_000, description="Ramp a staged rollout (not a plan deviation)"
     )
     metrics: list[MetricChoice] | None = None
+    analysed_in_warehouse: bool | None = Field(
+        None, description="Refresh in the unit's warehouse instead of the embedded store"
+    )
 
 
 class ExperimentVariantOut(Schema):
@@ -95,6 +98,7 @@ class ExperimentOut(Schema):
         ..., description="The pre-registered plan, as locked at the start"
     )
     metrics: list[ExperimentMetricOut]
+    analysed_in_warehouse: bool
 
     @staticmethod
     def resolve_metrics(obj: Experiment) -> list[dict[str, Any]]:

@@ -30,6 +30,14 @@ class ResultsOut(Schema):
     warnings: list[str]
     maryland_sms: int | None
     nesta_level: int | None
+    analysed_in: str = Field(
+        ...,
+        description='Where the statistics were computed: "embedded store" or the warehouse '
+        "(engine and URL, never a password); empty for snapshots older than this field",
+    )
+    queries: list[dict[str, str]] = Field(
+        ..., description='The SQL sent to the warehouse, one {"metric", "sql"} per metric'
+    )
     payload: dict[str, Any] = Field(
         ...,
         description="Per metric and variant: effect, interval, chance to beat control; SRM; "
@@ -64,6 +72,8 @@ def _results(experiment: Experiment, snapshot: ResultSnapshot) -> dict[str, Any]
         "warnings": snapshot.warnings,
         "maryland_sms": snapshot.maryland_sms,
         "nesta_level": snapshot.nesta_level,
+        "analysed_in": snapshot.analysed_in,
+        "queries": snapshot.queries,
         "payload": snapshot.payload,
         "deviations": list(experiment.deviations.all()),
     }

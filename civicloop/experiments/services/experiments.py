@@ -43,6 +43,7 @@ EXPERIMENT_FIELDS = [
     "layer_start",
     "layer_end",
     "min_units_per_variant",
+    "analysed_in_warehouse",
 ]
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from civicloop.analytics.backends import WarehouseError, events_table_check, warehouse_queries
 from civicloop.analytics.services import metric_definition_check
+from civicloop.analytics.warehouse import Warehouse, warehouse_for, warehouse_variant_statistics
 from civicloop.core.permissions import Ability, Principal, require
 from civicloop.experiments import analysis
 from civicloop.experiments.models import (
@@ -38,6 +40,20 @@ def _specs(experiment: Experiment) -> list[analysis.MetricSpec]:
     return out
 
 
+EMBEDDED_STORE = "embedded store"
+
+
+def _warehouse(experiment: Experiment) -> Warehouse:
+    warehouse = warehouse_for(organization_id=experiment.unit_id)
+    if warehouse is None:
+        raise WarehouseError(
+            "this experiment is analysed in the warehouse, but no warehouse is set for its "
+            "unit (unit settings, Warehouse) or the installation (CIVICLOOP_WAREHOUSE_URL)"
+        )
+    events_table_check(warehouse.events_table)  # the installation's setting is checked here
+    return warehouse
+
+
 @observability.refresh_timed
 def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultSnapshot:
     """Recompute the results of an experiment and store them as a snapshot (the writer's side)."""
@@ -45,11 +61,27 @@ def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultS
 
     experiment = Experiment.objects.select_related("iteration__service").get(pk=experiment.pk)
     running = experiment.status == ExperimentStatus.RUNNING
+    analysed_in, queries = EMBEDDED_STORE, []
     try:
         if experiment.is_randomised:
             # The experiment's unit's own store: no other organisation's event is in it.
             store = event_store(organization_id=experiment.unit_id)
-            if flush:
+            statistics = None
+            if experiment.analysed_in_warehouse:
+                warehouse = _warehouse(experiment)
+                metrics = [s.definition for s in _specs(experiment) if s.definition is not None]
+                # Recorded first, so a failed snapshot still says where and what was sent.
+                analysed_in = warehouse.label
+                queries = warehouse_queries(
+                    metrics=metrics,
+                    experiment_key=experiment.key,
+                    dialect=warehouse.dialect,
+                    events_table=warehouse.events_table,
+                )
+                statistics, queries = warehouse_variant_statistics(
+                    warehouse, experiment.key, metrics
+                )
+            elif flush:
                 store.flush()
             outcome = analysis.analyse_randomised(
                 store=store,
@@ -60,6 +92,7 @@ def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultS
                 alpha=experiment.alpha,
                 running=running,
                 min_units=experiment.min_units_per_variant,
+                statistics=statistics,
             )
         else:
             rows = [
@@ -72,13 +105,15 @@ def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultS
                 intervention=experiment.intervention_date,
                 alpha=experiment.alpha,
             )
-    except (StatsInputError, ValueError) as error:
+    except (StatsInputError, ValueError, WarehouseError) as error:
         return ResultSnapshot.objects.create(
             experiment=experiment,
             computed_at=timezone.now(),
             ok=False,
             error=str(error),
             warnings=[f"Results could not be computed: {error}"],
+            analysed_in=analysed_in,
+            queries=queries,
         )
     if experiment.started_at and running:
         days_run = (timezone.now() - experiment.started_at).days
@@ -91,6 +126,8 @@ def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultS
         warnings=outcome.warnings,
         maryland_sms=outcome.maryland_sms,
         nesta_level=outcome.nesta_level,
+        analysed_in=analysed_in,
+        queries=queries,
     )
 
 

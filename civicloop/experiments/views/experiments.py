@@ -141,6 +141,17 @@ def experiment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
                     "in the background. Its status is shown under Results."
                 ),
             )
+        elif action in {"analyse-in-warehouse", "analyse-in-store"}:
+            in_warehouse = action == "analyse-in-warehouse"
+            services.experiment_update(
+                actor=viewer, experiment=experiment, analysed_in_warehouse=in_warehouse
+            )
+            messages.success(
+                request,
+                _("The next refresh runs in the warehouse.")
+                if in_warehouse
+                else _("The next refresh runs in the embedded store."),
+            )
         else:
             raise Http404("Not found")
     except ValidationError as error:

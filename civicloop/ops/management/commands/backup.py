@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from civicloop.core.backup import BackupError, backup_create
+from civicloop.ops.backup import BackupError, backup_create
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""`civicloop backup DIR` and `civicloop restore DIR` (civicloop/core/backup.py).
+"""`civicloop backup DIR` and `civicloop restore DIR` (civicloop/ops/backup.py).
 
 A seeded installation (people, organisations, an experiment with its metric, events in two
 organisations' stores, uploaded files) is backed up, emptied, restored, and compared: every row
@@ -22,8 +22,8 @@ from django.db import connection
 
 from civicloop.analytics import services as analytics_services
 from civicloop.analytics.engine import EventStore
-from civicloop.core.backup import database_is_empty
 from civicloop.experiments.tests import factories as f
+from civicloop.ops.backup import database_is_empty
 
 
 def _on(vendor: str) -> bool:

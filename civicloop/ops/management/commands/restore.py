@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from civicloop.core.backup import BackupError, backup_restore, missing_sealing_keys
+from civicloop.ops.backup import BackupError, backup_restore, missing_sealing_keys
 
 
 class Command(BaseCommand):
