@@ -40,6 +40,7 @@ def test_a_unit_admin_sets_the_units_warehouse_and_it_is_audited(world, settings
     assert warehouse.password_secret == "CIVICLOOP_WAREHOUSE_PASSWORD_TEST"
     event = AuditEvent.objects.get(action="analytics.warehouse_settings_updated")
     assert event.organization_id == world.unit.pk
+    assert event.after is not None
     assert event.after["url"] == "trino://analyst@trino.internal:443/hive/lake"
     # Another unit still uses the installation's warehouse.
     other = warehouse_for(organization_id=world.other_unit.pk)

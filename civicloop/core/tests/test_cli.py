@@ -161,6 +161,7 @@ GENERIC_DJANGO_OPTIONS = (
     ],
 )
 def test_every_subcommand_has_help_with_civicloops_options_only(capsys, command, own_option):
+    code: int | str | None
     try:
         code = main([command, "--help"])
     except SystemExit as exit_:  # the analysts' tools are plain argparse programs

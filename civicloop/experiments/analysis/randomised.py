@@ -192,18 +192,11 @@ def analyse_randomised(
     if statistics is None:
         statistics = variant_statistics(store, key, [s.definition for s in specs])
     warnings: list[str] = []
-    counts: dict[str, int] = {v["key"]: 0 for v in variants}
-    for variant, per_metric in statistics.items():
-        if variant in counts:
-            counts[variant] = max(s.n for s in per_metric.values())
-    payload: dict[str, Any] = {
-        "design": "randomised",
-        "control": control,
-        "sequential": running,
-        "alpha": alpha,
-        "counts": counts,
-        "metrics": {},
-    }
+    counts = _variant_counts(statistics, variants)
+    payload: dict[str, Any] = dict(
+        design="randomised", control=control, sequential=running, alpha=alpha, counts=counts
+    )
+    payload["metrics"] = {}
     _traffic_checks(payload, warnings, counts, variants, min_units)
     primary_evidence = None
     for spec in specs:
@@ -217,6 +210,7 @@ def analyse_randomised(
             warnings.extend(_guardrail_warnings(spec, analysis))
         if analysis is not None and spec.role == "primary":
             primary_evidence = analysis.evidence
+            # computed from the embedded store's events only: none when a warehouse answered
             payload["cumulative"] = (
                 cumulative_series(
                     store=store,
@@ -236,6 +230,17 @@ def analyse_randomised(
         outcome.maryland_sms = primary_evidence.maryland_sms
         outcome.nesta_level = primary_evidence.nesta_level
     return outcome
+
+
+def _variant_counts(
+    statistics: dict[str, dict[str, MomentStats | RatioStats]], variants: Sequence[dict]
+) -> dict[str, int]:
+    """Units counted in each planned variant (the largest count over its metrics)."""
+    counts: dict[str, int] = {v["key"]: 0 for v in variants}
+    for variant, per_metric in statistics.items():
+        if variant in counts:
+            counts[variant] = max(s.n for s in per_metric.values())
+    return counts
 
 
 def _traffic_checks(

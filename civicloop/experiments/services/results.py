@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -57,54 +59,16 @@ def _warehouse(experiment: Experiment) -> Warehouse:
 @observability.refresh_timed
 def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultSnapshot:
     """Recompute the results of an experiment and store them as a snapshot (the writer's side)."""
-    from civicloop.analytics.services import event_store
-
     experiment = Experiment.objects.select_related("iteration__service").get(pk=experiment.pk)
     running = experiment.status == ExperimentStatus.RUNNING
-    analysed_in, queries = EMBEDDED_STORE, []
+    # Where the statistics were computed and the SQL sent there: filled in before the query
+    # runs, so a failed snapshot still says where and what was sent.
+    sent: dict[str, Any] = {"analysed_in": EMBEDDED_STORE, "queries": []}
     try:
         if experiment.is_randomised:
-            # The experiment's unit's own store: no other organisation's event is in it.
-            store = event_store(organization_id=experiment.unit_id)
-            statistics = None
-            if experiment.analysed_in_warehouse:
-                warehouse = _warehouse(experiment)
-                metrics = [s.definition for s in _specs(experiment) if s.definition is not None]
-                # Recorded first, so a failed snapshot still says where and what was sent.
-                analysed_in = warehouse.label
-                queries = warehouse_queries(
-                    metrics=metrics,
-                    experiment_key=experiment.key,
-                    dialect=warehouse.dialect,
-                    events_table=warehouse.events_table,
-                )
-                statistics, queries = warehouse_variant_statistics(
-                    warehouse, experiment.key, metrics
-                )
-            elif flush:
-                store.flush()
-            outcome = analysis.analyse_randomised(
-                store=store,
-                key=experiment.key,
-                specs=_specs(experiment),
-                control=experiment.control_variant,
-                variants=experiment.variants,
-                alpha=experiment.alpha,
-                running=running,
-                min_units=experiment.min_units_per_variant,
-                statistics=statistics,
-            )
+            outcome = _randomised_outcome(experiment, running=running, flush=flush, sent=sent)
         else:
-            rows = [
-                analysis.SiteRow(o.site, o.period, o.outcome, o.treated)
-                for o in experiment.site_observations.all()
-            ]
-            outcome = analysis.analyse_sites(
-                design=experiment.design,
-                rows=rows,
-                intervention=experiment.intervention_date,
-                alpha=experiment.alpha,
-            )
+            outcome = _sites_outcome(experiment)
     except (StatsInputError, ValueError, WarehouseError) as error:
         return ResultSnapshot.objects.create(
             experiment=experiment,
@@ -112,8 +76,8 @@ def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultS
             ok=False,
             error=str(error),
             warnings=[f"Results could not be computed: {error}"],
-            analysed_in=analysed_in,
-            queries=queries,
+            analysed_in=sent["analysed_in"],
+            queries=sent["queries"],
         )
     if experiment.started_at and running:
         days_run = (timezone.now() - experiment.started_at).days
@@ -126,8 +90,59 @@ def experiment_refresh(*, experiment: Experiment, flush: bool = True) -> ResultS
         warnings=outcome.warnings,
         maryland_sms=outcome.maryland_sms,
         nesta_level=outcome.nesta_level,
-        analysed_in=analysed_in,
-        queries=queries,
+        analysed_in=sent["analysed_in"],
+        queries=sent["queries"],
+    )
+
+
+def _randomised_outcome(
+    experiment: Experiment, *, running: bool, flush: bool, sent: dict[str, Any]
+) -> analysis.Outcome:
+    """Statistics from the unit's own event store, or from its warehouse when so marked."""
+    from civicloop.analytics.services import event_store
+
+    # The experiment's unit's own store: no other organisation's event is in it.
+    store = event_store(organization_id=experiment.unit_id)
+    statistics = None
+    if experiment.analysed_in_warehouse:
+        warehouse = _warehouse(experiment)
+        metrics = [s.definition for s in _specs(experiment) if s.definition is not None]
+        sent["analysed_in"] = warehouse.label
+        sent["queries"] = warehouse_queries(
+            metrics=metrics,
+            experiment_key=experiment.key,
+            dialect=warehouse.dialect,
+            events_table=warehouse.events_table,
+        )
+        statistics, sent["queries"] = warehouse_variant_statistics(
+            warehouse, experiment.key, metrics
+        )
+    elif flush:
+        store.flush()
+    return analysis.analyse_randomised(
+        store=store,
+        key=experiment.key,
+        specs=_specs(experiment),
+        control=experiment.control_variant,
+        variants=experiment.variants,
+        alpha=experiment.alpha,
+        running=running,
+        min_units=experiment.min_units_per_variant,
+        statistics=statistics,
+    )
+
+
+def _sites_outcome(experiment: Experiment) -> analysis.Outcome:
+    """A pilot against comparison sites, a before/after or a synthetic control."""
+    rows = [
+        analysis.SiteRow(o.site, o.period, o.outcome, o.treated)
+        for o in experiment.site_observations.all()
+    ]
+    return analysis.analyse_sites(
+        design=experiment.design,
+        rows=rows,
+        intervention=experiment.intervention_date,
+        alpha=experiment.alpha,
     )
 
 
