@@ -78,6 +78,16 @@ def world(db) -> World:
 
 # Browser fixtures (Playwright + Debian's chromium + axe), shared by every app's browser tests.
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache. allauth counts sign-ins per address (30 a minute)
+    and failures per login in it, so a process that ran many sign-in tests within a minute made
+    the next one's sign-in answer the form again (order-dependent under xdist)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language. LocaleMiddleware activates a request's
     language for the thread and leaves it active, so a Spanish page in one test would otherwise
