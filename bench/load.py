@@ -812,9 +812,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--threads",
         type=int,
-        default=1,
-        help="gunicorn threads per worker (more than 1: the gthread worker; the server is then "
-        "named gunicorn-<workers>x<threads>) [1: the sync worker]",
+        default=4,
+        help="gunicorn threads per worker (gthread, as config/gunicorn.conf.py; the server is "
+        "named gunicorn-<workers>x<threads>) [4: what `civicloop serve` runs]",
     )
     parser.add_argument(
         "--no-dev",
@@ -854,7 +854,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    threads = f"x{args.threads}" if args.threads > 1 else ""
+    threads = f"x{args.threads}"
     servers = ([] if args.no_dev else ["dev"]) + [
         f"gunicorn-{int(n)}{threads}" for n in args.workers.split(",") if n.strip()
     ]
