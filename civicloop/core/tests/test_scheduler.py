@@ -28,11 +28,19 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 def test_schedule_enqueues_due_tasks_until_stopped(monkeypatch):
     task = _Task()
     monkeypatch.setattr(scheduler, "import_string", lambda path: task)
+    # The loop drops stale connections before each look; inside this test's transaction that
+    # would close the test's own connection (PostgreSQL), so the test keeps it.
+    monkeypatch.setattr(scheduler, "close_old_connections", lambda: None)
     stop = threading.Event()
     clock = (T0 + timedelta(seconds=s) for s in range(0, 10_000, 40))  # 40 s per look
 
+    looks = []
+
     def wait(_seconds):
-        if task.calls >= 3:
+        looks.append(1)
+        # stop after the third enqueue, or when the clock runs out (a failing tick must not
+        # leave this test looping for ever)
+        if task.calls >= 3 or len(looks) >= 240:
             stop.set()
 
     monkeypatch.setattr(stop, "wait", wait)
