@@ -51,7 +51,10 @@ def _duckdb_read(root) -> list[tuple]:
         con.close()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_each_units_events_are_exported_exactly_and_separately(two_units, tmp_path, capsys):
+    # The command line closes every database connection when it ends, as Django's commands do:
+    # outside a test transaction the audit rows are read on a new one.
     out = tmp_path / "lake"
     assert civicloop_main(["export", "events", str(out)]) == 0
     rows = _duckdb_read(out)
