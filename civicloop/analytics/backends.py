@@ -258,9 +258,18 @@ def connect(url: str, *, password: str | None = None) -> Callable[[str], list[tu
 
 
 def warehouse_queries(
-    *, metrics: Sequence[Any], experiment_key: str, dialect: str, events_table: str
+    *,
+    metrics: Sequence[Any],
+    experiment_key: str,
+    dialect: str,
+    events_table: str,
+    organization_id: int | None = None,
 ) -> list[dict[str, str]]:
-    """The SQL each metric sends to the warehouse: ``[{"metric": key, "sql": …}]``."""
+    """The SQL each metric sends to the warehouse: ``[{"metric": key, "sql": …}]``.
+
+    With ``organization_id`` (a warehouse the installation's units share) each query reads
+    that organisation's rows only.
+    """
     from civicloop.analytics.metrics import compile_metric_sql
 
     queries = []
@@ -269,6 +278,10 @@ def warehouse_queries(
             sql = compile_metric_sql(metric, experiment_key, dialect, events_table=events_table)
         except NotImplementedError as error:  # e.g. a percentile on Trino or BigQuery
             raise WarehouseError(f"metric '{metric.key}': {error}") from error
+        if organization_id is not None:
+            sql = scoped_to_organization(
+                sql, dialect=dialect, events_table=events_table, organization_id=organization_id
+            )
         queries.append({"metric": metric.key, "sql": sql})
     return queries
 
@@ -286,13 +299,44 @@ def events_table_check(name: str) -> str:
     return name
 
 
+def scoped_to_organization(
+    sql: str, *, dialect: str, events_table: str, organization_id: int
+) -> str:
+    """``sql`` reading only one organisation's rows of a warehouse table several share.
+
+    Every reference to ``events_table`` becomes ``(SELECT * FROM events_table WHERE
+    organization = <id>)`` under the same alias: the shape `civicloop export events` writes
+    (an ``organization`` column), so experiment keys, unique only within a unit, never mix
+    two units' events.
+    """
+    tree = sqlglot.parse_one(sql, read=dialect)
+    wanted = exp.to_table(events_table)
+    key = (wanted.catalog.lower(), wanted.db.lower(), wanted.name.lower())
+    for table in list(tree.find_all(exp.Table)):
+        if (table.catalog.lower(), table.db.lower(), table.name.lower()) != key:
+            continue
+        alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(wanted.name))
+        only = (
+            exp.select("*")
+            .from_(wanted.copy())
+            .where(exp.column("organization").eq(exp.Literal.number(int(organization_id))))
+        )
+        table.replace(exp.Subquery(this=only, alias=alias))
+    return tree.sql(dialect=dialect)
+
+
 @dataclass(frozen=True)
 class Warehouse:
-    """A resolved warehouse: URL (as configured), events table, and the secret's name."""
+    """A resolved warehouse: URL (as configured), events table, and the secret's name.
+
+    ``organization_id`` is set when the warehouse is shared by the installation's units: every
+    query then reads that organisation's rows only (`scoped_to_organization`).
+    """
 
     url: str
     events_table: str
     password_secret: str = ""
+    organization_id: int | None = None
 
     @property
     def dialect(self) -> str:
@@ -332,6 +376,7 @@ def warehouse_variant_statistics(
         experiment_key=experiment_key,
         dialect=warehouse.dialect,
         events_table=events_table_check(warehouse.events_table),
+        organization_id=warehouse.organization_id,
     )
     out: dict[str, dict[str, Any]] = {}
     for metric, query in zip(metrics, queries, strict=True):

@@ -106,9 +106,10 @@ class Metric(TimeStampedModel):
 class WarehouseSettings(TimeStampedModel):
     """Where one unit's experiments marked "analysed in the warehouse" are computed.
 
-    Overrides CIVICLOOP_WAREHOUSE_URL / _EVENTS_TABLE for this unit. The URL never holds a
-    password: ``password_secret`` names an environment variable of the server that holds it
-    (docs/analytics/warehouse.md "Passwords").
+    Overrides CIVICLOOP_WAREHOUSE_URL / _EVENTS_TABLE for this unit (on a host the operator
+    allows). The URL never holds a password: ``password_secret`` is empty or the unit's own
+    variable name, ``CIVICLOOP_WAREHOUSE_PASSWORD_UNIT_<id>`` (docs/analytics/warehouse.md
+    "Passwords").
     """
 
     unit = models.OneToOneField(

@@ -6,8 +6,6 @@ passwords out of the database and the pages, and returns the SQL it ran beside t
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,22 +25,58 @@ __all__ = [
     "warehouse_variant_statistics",
 ]
 SETTINGS_FIELDS = ["url", "events_table", "password_secret"]
-_SECRET_NAME = re.compile(r"CIVICLOOP_WAREHOUSE_[A-Z0-9_]+")
-ENV_NAME_RULE = (
-    "Name an environment variable starting with CIVICLOOP_WAREHOUSE_ "
-    "(capital letters, digits and underscores)."
-)
+SECRET_PREFIX = "CIVICLOOP_WAREHOUSE_PASSWORD_UNIT_"  # noqa: S105 - a variable name, not a secret
+
+
+def unit_secret_name(unit_id: int) -> str:
+    """The one environment variable a unit's warehouse password may be read from.
+
+    Derived from the unit, never chosen: a unit admin who could name any variable could send
+    another unit's warehouse password (or the installation's URL) to a host of their choice.
+    """
+    return f"{SECRET_PREFIX}{int(unit_id)}"
 
 
 def warehouse_for(*, organization_id: int) -> Warehouse | None:
-    """The unit's own warehouse if set in its settings, else the installation's, else None."""
+    """The unit's own warehouse if set in its settings, else the installation's, else None.
+
+    The installation's warehouse is shared by every unit: its queries read the unit's rows only
+    (its events table holds an ``organization`` column, as `civicloop export events` writes).
+    """
     own = WarehouseSettings.objects.filter(unit_id=organization_id).first()
     default_table = settings.CIVICLOOP_WAREHOUSE_EVENTS_TABLE or "events"
     if own is not None and own.url:
         return Warehouse(own.url, own.events_table or default_table, own.password_secret)
     if settings.CIVICLOOP_WAREHOUSE_URL:
-        table = (own.events_table if own is not None else "") or default_table
-        return Warehouse(settings.CIVICLOOP_WAREHOUSE_URL, table)
+        # The shared warehouse's table is the operator's: a unit does not pick another one.
+        return Warehouse(
+            settings.CIVICLOOP_WAREHOUSE_URL, default_table, organization_id=organization_id
+        )
+    return None
+
+
+def _url_errors(unit: Organization, url: str) -> str | None:
+    """Why a unit may not use ``url`` as its own warehouse, or None."""
+    try:
+        backends.dialect_for(url)
+    except ValueError as error:
+        return str(error)
+    if url.startswith("spark://local") or url == "local":
+        host = "local"  # a Spark session inside the worker: the operator allows it or not
+    else:
+        parts = backends._split(url)
+        if parts.password is not None:
+            return (
+                "Leave the password out of the URL: put it in the environment variable "
+                f"{unit_secret_name(unit.pk)} of the server and tick the box below."
+            )
+        host = (parts.hostname or "").lower()
+    allowed = {h.strip().lower() for h in settings.CIVICLOOP_WAREHOUSE_ALLOWED_HOSTS if h.strip()}
+    if host not in allowed:
+        return (
+            f"This installation does not let a unit connect to '{host or url}': the operator "
+            "lists the hosts units may use in CIVICLOOP_WAREHOUSE_ALLOWED_HOSTS."
+        )
     return None
 
 
@@ -59,24 +93,17 @@ def warehouse_settings_update(
     require(actor, Ability.MANAGE_SETTINGS, unit)
     url, events_table, password_secret = url.strip(), events_table.strip(), password_secret.strip()
     errors: dict[str, str] = {}
-    if url:
-        try:
-            backends.dialect_for(url)
-        except ValueError as error:
-            errors["url"] = str(error)
-        else:
-            if backends._split(url).password is not None:
-                errors["url"] = (
-                    "Leave the password out of the URL: put it in an environment variable of "
-                    "the server and give that variable's name below."
-                )
+    if url and (problem := _url_errors(unit, url)) is not None:
+        errors["url"] = problem
     if events_table:
         try:
             backends.events_table_check(events_table)
         except ValueError as error:
             errors["events_table"] = str(error)
-    if password_secret and not _SECRET_NAME.fullmatch(password_secret):
-        errors["password_secret"] = ENV_NAME_RULE
+    if password_secret and password_secret != unit_secret_name(unit.pk):
+        errors["password_secret"] = (
+            f"This unit's password is read from {unit_secret_name(unit.pk)} only."
+        )
     if errors:
         raise ValidationError(errors)
     row = warehouse_settings_get(unit=unit)

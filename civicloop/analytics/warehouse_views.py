@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from civicloop.analytics import backends
-from civicloop.analytics.warehouse import warehouse_settings_get, warehouse_settings_update
+from civicloop.analytics.warehouse import (
+    unit_secret_name,
+    warehouse_settings_get,
+    warehouse_settings_update,
+)
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability
 from civicloop.web.acting import choose_unit, page_unit
@@ -37,13 +41,9 @@ class WarehouseSettingsForm(forms.Form):
         max_length=200,
         help_text=_("table, schema.table or catalog.schema.table. Empty: the installation's."),
     )
-    password_secret = forms.CharField(
-        label=_("Password: name of the server's environment variable"),
+    use_password = forms.BooleanField(
+        label=_("The warehouse needs a password (read from the server's environment)"),
         required=False,
-        max_length=100,
-        help_text=_(
-            "For example CIVICLOOP_WAREHOUSE_PASSWORD_MYUNIT. The password is never shown."
-        ),
     )
 
 
@@ -62,15 +62,23 @@ def warehouse_settings(request: HttpRequest) -> HttpResponse:
     if unit is None:
         return choose_unit(request, Ability.MANAGE_SETTINGS, title=str(_("Warehouse")))
     row = warehouse_settings_get(unit=unit)
+    secret = unit_secret_name(unit.pk)
     initial = {
         "url": row.url,
         "events_table": row.events_table,
-        "password_secret": row.password_secret,
+        "use_password": bool(row.password_secret),
     }
     form = WarehouseSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            warehouse_settings_update(actor=viewer, unit=unit, **form.cleaned_data)
+            warehouse_settings_update(
+                actor=viewer,
+                unit=unit,
+                url=data["url"],
+                events_table=data["events_table"],
+                password_secret=secret if data["use_password"] else "",
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -91,5 +99,7 @@ def warehouse_settings(request: HttpRequest) -> HttpResponse:
             "unit": unit,
             "installation_url": backends.redact(default) if default else "",
             "installation_table": settings.CIVICLOOP_WAREHOUSE_EVENTS_TABLE,
+            "secret_name": secret,
+            "allowed_hosts": settings.CIVICLOOP_WAREHOUSE_ALLOWED_HOSTS,
         },
     )

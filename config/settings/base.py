@@ -473,3 +473,8 @@ CIVICLOOP_SCHEDULE = [
 # admin may override per organisation. Empty: every experiment is analysed in the embedded store.
 CIVICLOOP_WAREHOUSE_URL = os.environ.get("CIVICLOOP_WAREHOUSE_URL", "")
 CIVICLOOP_WAREHOUSE_EVENTS_TABLE = os.environ.get("CIVICLOOP_WAREHOUSE_EVENTS_TABLE", "events")
+# Hosts a unit may name as its own warehouse (Unit settings › Warehouse), comma-separated;
+# "local" allows a local Spark session. Empty: units use the installation's warehouse only.
+CIVICLOOP_WAREHOUSE_ALLOWED_HOSTS = [
+    h for h in os.environ.get("CIVICLOOP_WAREHOUSE_ALLOWED_HOSTS", "").split(",") if h.strip()
+]

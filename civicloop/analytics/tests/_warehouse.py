@@ -42,8 +42,14 @@ def postgres_database() -> str:
     return f"host=127.0.0.1 port=5432 user=postgres dbname={PG_DB}"
 
 
-def postgres_load(events: list[dict]) -> tuple[str, str]:
-    """A new schema with an events table holding ``events``: (schema, "schema.events")."""
+def postgres_load(
+    events: list[dict], others: dict[int, list[dict]] | None = None, *, organization: int = 0
+) -> tuple[str, str]:
+    """A new schema with an events table holding ``events``: (schema, "schema.events").
+
+    The table has the ``organization`` column `civicloop export events` writes: ``events`` are
+    ``organization``'s, ``others`` maps other organisations to theirs (a shared warehouse).
+    """
     import psycopg
 
     schema = "wh_" + secrets.token_hex(6)
@@ -52,13 +58,14 @@ def postgres_load(events: list[dict]) -> tuple[str, str]:
         conn.execute(
             f"CREATE TABLE {schema}.events (event_id uuid, unit_id text, name text, "
             "ts timestamptz, value double precision, experiment text, variant text, "
-            "properties jsonb)"
+            "properties jsonb, organization integer)"
         )
         with conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO {schema}.events VALUES (%s, %s, %s, %s, %s, %s, %s, NULL)",  # noqa: S608
-                _rows(events),
-            )
+            for org, rows in [(organization, events), *(others or {}).items()]:
+                cur.executemany(
+                    f"INSERT INTO {schema}.events VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, %s)",  # noqa: S608
+                    [(*row, org) for row in _rows(rows)],
+                )
     return schema, f"{schema}.events"
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import pytest
 
 from civicloop.analytics.models import WarehouseSettings
-from civicloop.analytics.warehouse import warehouse_for
+from civicloop.analytics.warehouse import unit_secret_name, warehouse_for
 from civicloop.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 PAGE = "/analytics/settings/warehouse/"
+
+
+@pytest.fixture(autouse=True)
+def _allowed_hosts(settings):
+    settings.CIVICLOOP_WAREHOUSE_ALLOWED_HOSTS = ["trino.internal", "wh"]
 
 
 def test_a_unit_admin_sets_the_units_warehouse_and_it_is_audited(world, settings):
@@ -26,7 +31,7 @@ def test_a_unit_admin_sets_the_units_warehouse_and_it_is_audited(world, settings
             "unit": world.unit.pk,
             "url": "trino://analyst@trino.internal:443/hive/lake",
             "events_table": "lake.events",
-            "password_secret": "CIVICLOOP_WAREHOUSE_PASSWORD_TEST",
+            "use_password": "on",
         },
     )
     assert response.status_code == 302
@@ -37,7 +42,8 @@ def test_a_unit_admin_sets_the_units_warehouse_and_it_is_audited(world, settings
         "lake.events",
         "trino",
     )
-    assert warehouse.password_secret == "CIVICLOOP_WAREHOUSE_PASSWORD_TEST"
+    assert warehouse.password_secret == unit_secret_name(world.unit.pk)
+    assert warehouse.organization_id is None  # its own warehouse holds its events alone
     event = AuditEvent.objects.get(action="analytics.warehouse_settings_updated")
     assert event.organization_id == world.unit.pk
     assert event.after is not None
@@ -45,6 +51,7 @@ def test_a_unit_admin_sets_the_units_warehouse_and_it_is_audited(world, settings
     # Another unit still uses the installation's warehouse.
     other = warehouse_for(organization_id=world.other_unit.pk)
     assert other is not None and other.url == "postgresql://installation:pw-123@wh/events"
+    assert other.organization_id == world.other_unit.pk  # shared: it reads its own rows only
 
 
 def test_a_password_in_the_url_is_refused_and_nothing_is_stored(world):
@@ -54,7 +61,6 @@ def test_a_password_in_the_url_is_refused_and_nothing_is_stored(world):
             "unit": world.unit.pk,
             "url": "postgresql://analyst:hunter2@wh:5432/events",
             "events_table": "events",
-            "password_secret": "",
         },
     )
     assert response.status_code == 200
@@ -70,12 +76,13 @@ def test_a_password_in_the_url_is_refused_and_nothing_is_stored(world):
     [
         ("url", "mysql://wh/events", "unknown warehouse URL scheme"),
         ("events_table", "events; DROP TABLE x", "events table"),
-        ("password_secret", "HOME", "CIVICLOOP_WAREHOUSE_"),
+        # a host the operator did not list (the server would connect anywhere a unit said)
+        ("url", "postgresql://a@10.0.0.5/db", "CIVICLOOP_WAREHOUSE_ALLOWED_HOSTS"),
+        ("url", "spark://local[2]", "CIVICLOOP_WAREHOUSE_ALLOWED_HOSTS"),
     ],
 )
 def test_bad_settings_are_explained_on_their_field(world, field, value, message):
     data = {"unit": world.unit.pk, "url": "postgresql://a@wh/db", "events_table": "events"}
-    data["password_secret"] = ""
     data[field] = value
     response = world.client("staff").post(PAGE, data)
     assert response.status_code == 200
@@ -92,12 +99,13 @@ def test_the_password_is_read_from_the_named_environment_variable(world, monkeyp
         unit=world.unit,
         url="postgresql://analyst@wh:5432/events",
         events_table="events",
-        password_secret="CIVICLOOP_WAREHOUSE_PASSWORD_TEST",
+        password_secret=unit_secret_name(world.unit.pk),
     )
     warehouse = warehouse_for(organization_id=world.unit.pk)
     assert warehouse is not None
-    monkeypatch.delenv("CIVICLOOP_WAREHOUSE_PASSWORD_TEST", raising=False)
-    with pytest.raises(backends.WarehouseError, match="CIVICLOOP_WAREHOUSE_PASSWORD_TEST"):
+    secret = unit_secret_name(world.unit.pk)
+    monkeypatch.delenv(secret, raising=False)
+    with pytest.raises(backends.WarehouseError, match=secret):
         warehouse.execute("SELECT 1")
     seen = {}
 
@@ -106,7 +114,7 @@ def test_the_password_is_read_from_the_named_environment_variable(world, monkeyp
         return lambda sql: [(1,)]
 
     monkeypatch.setattr(backends, "connect", fake_connect)
-    monkeypatch.setenv("CIVICLOOP_WAREHOUSE_PASSWORD_TEST", "from-the-environment")
+    monkeypatch.setenv(secret, "from-the-environment")
     assert warehouse.execute("SELECT 1") == [(1,)]
     assert seen["password"] == "from-the-environment"
 
@@ -118,3 +126,39 @@ def test_only_a_units_settings_managers_see_its_warehouse_page(world, role):
     )
     assert response.status_code in (403, 404)
     assert not WarehouseSettings.objects.exists()
+
+
+def test_a_unit_cannot_read_another_units_or_the_installations_secret(world, monkeypatch):
+    # Naming a variable would send its value to a host the unit chose: only the unit's own is read.
+    from django.core.exceptions import ValidationError
+
+    from civicloop.analytics.warehouse import warehouse_settings_update
+
+    for name in (unit_secret_name(world.other_unit.pk), "CIVICLOOP_WAREHOUSE_URL", "SECRET_KEY"):
+        with pytest.raises(ValidationError) as refused:
+            warehouse_settings_update(
+                actor=world.principal("staff"),
+                unit=world.unit,
+                url="postgresql://analyst@wh:5432/events",
+                events_table="events",
+                password_secret=name,
+            )
+        assert "password_secret" in refused.value.message_dict
+    assert not WarehouseSettings.objects.exists()
+
+
+def test_the_shared_warehouse_reads_only_the_units_rows():
+    from civicloop.analytics import backends
+    from civicloop.analytics.engine import MetricDefinition
+
+    metric = MetricDefinition(key="renewed", aggregation="count", event_name="renewed")
+    (query,) = backends.warehouse_queries(
+        metrics=[metric],
+        experiment_key="sms",
+        dialect="postgres",
+        events_table="lake.events",
+        organization_id=7,
+    )
+    sql = query["sql"]
+    # every read of the shared table is narrowed to the unit's rows
+    assert sql.count("FROM lake.events") == sql.count("organization = 7") >= 2

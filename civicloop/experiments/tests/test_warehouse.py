@@ -59,6 +59,11 @@ def _same(got, expected, path="payload"):
         assert got == expected, path
 
 
+@pytest.fixture(autouse=True)
+def _the_test_warehouse_host_is_allowed(settings):
+    settings.CIVICLOOP_WAREHOUSE_ALLOWED_HOSTS = ["127.0.0.1"]
+
+
 @pytest.mark.postgres
 def test_an_experiment_analysed_in_a_postgres_warehouse_gets_the_embedded_stores_results(
     world, experiment, events
