@@ -33,6 +33,26 @@ MAX_EXTENSION_DAYS = 183
 ELIGIBILITY_CRITERIA = ("in_scope", "genuine_innovation", "citizen_benefit", "readiness", "need")
 
 
+def _sandbox_change(
+    actor: Principal, sandbox: Sandbox, action: str, status: str, **fields: object
+) -> Sandbox:
+    """Move the sandbox to ``status`` with ``fields`` set, saved and audited (before, after)."""
+    before = model_snapshot(sandbox)
+    for name, value in fields.items():
+        setattr(sandbox, name, value)
+    sandbox.status = status
+    sandbox.save()
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=sandbox,
+        organization=sandbox.unit_id,
+        before=before,
+        after=model_snapshot(sandbox),
+    )
+    return sandbox
+
+
 @transaction.atomic
 def sandbox_apply(
     *,
@@ -103,25 +123,15 @@ def sandbox_decide_eligibility(
             errors[name] = "Justify the answer."
     if errors:
         raise ValidationError(errors)
-    before = model_snapshot(sandbox)
-    for name in ELIGIBILITY_CRITERIA:
-        setattr(sandbox, name, bool(answers[name]))
-    sandbox.eligibility_notes = {k: notes[k].strip() for k in ELIGIBILITY_CRITERIA}
-    sandbox.status = (
-        SandboxStatus.ELIGIBLE
-        if all(answers[k] for k in ELIGIBILITY_CRITERIA)
-        else SandboxStatus.REJECTED
+    eligible = all(answers[k] for k in ELIGIBILITY_CRITERIA)
+    return _sandbox_change(
+        actor,
+        sandbox,
+        ScalingEvent.SANDBOX_ELIGIBILITY_DECIDED,
+        SandboxStatus.ELIGIBLE if eligible else SandboxStatus.REJECTED,
+        eligibility_notes={k: notes[k].strip() for k in ELIGIBILITY_CRITERIA},
+        **{name: bool(answers[name]) for name in ELIGIBILITY_CRITERIA},
     )
-    sandbox.save()
-    audit_record(
-        actor=actor,
-        action=ScalingEvent.SANDBOX_ELIGIBILITY_DECIDED,
-        obj=sandbox,
-        organization=sandbox.unit_id,
-        before=before,
-        after=model_snapshot(sandbox),
-    )
-    return sandbox
 
 
 @transaction.atomic
@@ -157,29 +167,20 @@ def sandbox_start(
         errors["ends_on"] = "A sandbox lasts at most 12 months (extend it later if needed)."
     if errors:
         raise ValidationError(errors)
-    before = model_snapshot(sandbox)
-    sandbox.rule_waived, sandbox.relaxation, sandbox.safeguards = (
-        rule_waived,
-        relaxation,
-        safeguards,
+    return _sandbox_change(
+        actor,
+        sandbox,
+        ScalingEvent.SANDBOX_STARTED,
+        SandboxStatus.ACTIVE,
+        rule_waived=rule_waived,
+        relaxation=relaxation,
+        safeguards=safeguards,
+        participants=participants,
+        exit_criteria=exit_criteria,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        participant_limit=participant_limit,
     )
-    sandbox.participants, sandbox.exit_criteria = participants, exit_criteria
-    sandbox.starts_on, sandbox.ends_on, sandbox.participant_limit = (
-        starts_on,
-        ends_on,
-        participant_limit,
-    )
-    sandbox.status = SandboxStatus.ACTIVE
-    sandbox.save()
-    audit_record(
-        actor=actor,
-        action=ScalingEvent.SANDBOX_STARTED,
-        obj=sandbox,
-        organization=sandbox.unit_id,
-        before=before,
-        after=model_snapshot(sandbox),
-    )
-    return sandbox
 
 
 @transaction.atomic
@@ -199,19 +200,14 @@ def sandbox_extend(*, actor: Principal, sandbox: Sandbox, until: date, reason: s
         errors["reason"] = "Say why the extension is needed."
     if errors:
         raise ValidationError(errors)
-    before = model_snapshot(sandbox)
-    sandbox.extended_until, sandbox.extension_reason = until, reason.strip()
-    sandbox.status = SandboxStatus.EXTENDED
-    sandbox.save()
-    audit_record(
-        actor=actor,
-        action=ScalingEvent.SANDBOX_EXTENDED,
-        obj=sandbox,
-        organization=sandbox.unit_id,
-        before=before,
-        after=model_snapshot(sandbox),
+    return _sandbox_change(
+        actor,
+        sandbox,
+        ScalingEvent.SANDBOX_EXTENDED,
+        SandboxStatus.EXTENDED,
+        extended_until=until,
+        extension_reason=reason.strip(),
     )
-    return sandbox
 
 
 @transaction.atomic
@@ -261,19 +257,14 @@ def sandbox_exit(
         raise ValidationError({"status": "Only a running sandbox can exit."})
     if not exit_report.strip():
         raise ValidationError({"exit_report": "Write the exit report."})
-    before = model_snapshot(sandbox)
-    sandbox.exit_report, sandbox.exited_on = exit_report.strip(), exited_on
-    sandbox.status = SandboxStatus.EXITED
-    sandbox.save()
-    audit_record(
-        actor=actor,
-        action=ScalingEvent.SANDBOX_EXITED,
-        obj=sandbox,
-        organization=sandbox.unit_id,
-        before=before,
-        after=model_snapshot(sandbox),
+    return _sandbox_change(
+        actor,
+        sandbox,
+        ScalingEvent.SANDBOX_EXITED,
+        SandboxStatus.EXITED,
+        exit_report=exit_report.strip(),
+        exited_on=exited_on,
     )
-    return sandbox
 
 
 @transaction.atomic
