@@ -162,3 +162,12 @@ def test_the_shared_warehouse_reads_only_the_units_rows():
     sql = query["sql"]
     # every read of the shared table is narrowed to the unit's rows
     assert sql.count("FROM lake.events") == sql.count("organization = 7") >= 2
+
+
+def test_another_units_warehouse_page_is_not_found_and_readers_cannot_open_it(world):
+    staff = world.client("staff")
+    assert staff.get(f"{PAGE}?unit={world.other_unit.pk}").status_code == 404
+    assert staff.post(PAGE, {"unit": world.other_unit.pk, "url": ""}).status_code == 404
+    for role in ("auditor", "evaluator", "vendor", "official"):
+        assert world.client(role).get(PAGE).status_code == 404, role
+    assert not WarehouseSettings.objects.exists()
