@@ -99,6 +99,7 @@ def test_an_experiment_analysed_in_a_postgres_warehouse_gets_the_embedded_stores
     assert "Analysed in" in html
     assert f"PostgreSQL warehouse {PG_URL}" in html
     assert "View queries" in html
+    assert "not drawn for this analysis" in html  # the missing day-by-day chart is explained
     assert "COUNT(*) AS n" in html  # the SQL itself, in the disclosure
 
     api = world.client("staff").get(f"/api/v1/experiments/{experiment.pk}/results").json()
