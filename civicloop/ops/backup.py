@@ -6,7 +6,8 @@ A backup is a directory::
                          sealing key ids, and the SHA-256 of every other file
     database.sqlite3     SQLite (online backup API), or database.pgdump (pg_dump -Fc)
     events/<store>/      each organisation's store: events.duckdb (checkpointed under the
-                         store's writer lock after a flush), outbox.sqlite (online backup),
+                         store's writer lock after a flush, waiting for a worker's task on
+                         it), outbox.sqlite (online backup),
                          parquet/ (the compacted days)
     media/               uploaded files (the default storage's directory)
     keys.json            ids and roles of the sealing keys (never a key)
@@ -193,32 +194,44 @@ def _event_stores_backup(target: Path) -> dict[str, dict[str, int]]:
 
 
 def _store_snapshot(store: Any, directory: Path, destination: Path) -> dict[str, int]:
-    """Flush, checkpoint and copy one store under its writer lock; the outbox after it."""
+    """Flush, checkpoint and copy one store under its writer lock; the outbox after it.
+
+    A worker running a task on the store holds its writer lock: the backup waits for that task
+    (up to the store's lock timeout), then holds the lock while it copies, and gives it back
+    as soon as the copy is made, so the worker carries on with the next task.
+    """
+    from civicloop.analytics.store import StoreBusy
+
     destination.mkdir(parents=True)
     with store._write_lock:  # noqa: SLF001 - no write of this process in between
         try:
             store.checkpoint()
-        except Exception as error:
-            if "lock" in str(error).lower():
-                raise BackupError(
-                    f"the event store {directory} is open in another process (the worker): "
-                    "stop the worker while `civicloop backup` runs."
-                ) from error
-            raise
-        shutil.copy2(directory / "events.duckdb", destination / "events.duckdb")
-        if (directory / "parquet").exists():
-            shutil.copytree(
-                directory / "parquet",
-                destination / "parquet",
-                ignore=shutil.ignore_patterns("*.tmp"),
-            )
-        # After the DuckDB copy: events accepted meanwhile are in the outbox copy, above the
-        # watermark the DuckDB copy holds, so the restored writer writes them exactly once.
-        _copy_sqlite(directory / "outbox.sqlite", destination / "outbox.sqlite")
-        events = int(store.count())
+        except StoreBusy as error:
+            raise BackupError(
+                f"{error}. A worker task has held it that long: back up again when it is "
+                "done (the worker may keep running)."
+            ) from error
+        try:
+            _copy_store_files(directory, destination)
+            events = int(store.count())
+        finally:
+            store.release()
     with closing(sqlite3.connect(destination / "outbox.sqlite")) as outbox:
         (backlog,) = outbox.execute("SELECT COALESCE(SUM(events), 0) FROM outbox").fetchone()
     return {"events": events, "outbox_backlog": int(backlog)}
+
+
+def _copy_store_files(directory: Path, destination: Path) -> None:
+    shutil.copy2(directory / "events.duckdb", destination / "events.duckdb")
+    if (directory / "parquet").exists():
+        shutil.copytree(
+            directory / "parquet",
+            destination / "parquet",
+            ignore=shutil.ignore_patterns("*.tmp"),
+        )
+    # After the DuckDB copy: events accepted meanwhile are in the outbox copy, above the
+    # watermark the DuckDB copy holds, so the restored writer writes them exactly once.
+    _copy_sqlite(directory / "outbox.sqlite", destination / "outbox.sqlite")
 
 
 def _migrations() -> dict[str, list[str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,8 @@ from django.db import connection
 
 from civicloop.analytics import services as analytics_services
 from civicloop.analytics.engine import EventStore
+from civicloop.analytics.store import writer_lock
+from civicloop.analytics.tests.test_writer_lock import held_by_another_process
 from civicloop.experiments.tests import factories as f
 from civicloop.ops.backup import database_is_empty
 
@@ -232,3 +235,44 @@ def test_restore_refuses_a_damaged_backup_or_a_non_empty_installation(
 
     with pytest.raises(CommandError, match="no manifest.json"):
         call_command("restore", str(tmp_path / "empty"), stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_waits_for_a_worker_task_on_a_store_instead_of_asking_to_stop_the_worker(
+    settings, tmp_path, installation, world
+):
+    """A worker busy on a store (its writer lock held by another process) delays the backup;
+    the copy then holds every event, and the store is given back for the worker's next task."""
+    expected = {org: len(events) for org, events in _events().items()}
+    analytics_services.event_stores_release()  # this process lets go, as a web process would
+    store_dir = installation / "events" / f"org-{world.unit.pk}"
+    backup = tmp_path / "backup"
+    with held_by_another_process(store_dir, 2.0) as holder:
+        started = time.monotonic()
+        call_command("backup", str(backup), stdout=io.StringIO(), stderr=io.StringIO())
+        waited = time.monotonic() - started
+        assert holder.poll() is not None  # the backup went on only once the task let go
+    assert waited > 0.5
+    manifest = json.loads((backup / "manifest.json").read_text())
+    counted = {k: v["events"] + v["outbox_backlog"] for k, v in manifest["event_stores"].items()}
+    assert counted == {(f"org-{org}" if org != "legacy" else org): n for org, n in expected.items()}
+    # The backup gave the store back: another process can take it at once.
+    writer_lock.acquire(store_dir, timeout=0)
+    writer_lock.release(store_dir)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_store_busy_for_longer_than_its_timeout_stops_the_backup_naming_it(
+    settings, tmp_path, installation, world
+):
+    analytics_services.event_stores_release()
+    store_dir = installation / "events" / f"org-{world.unit.pk}"
+    store = analytics_services.event_store(organization_id=world.unit.pk)
+    store.lock_timeout = 0.3
+    with held_by_another_process(store_dir, 3.0) as holder:
+        with pytest.raises(CommandError) as refused:
+            call_command("backup", str(tmp_path / "b"), stdout=io.StringIO(), stderr=io.StringIO())
+    message = str(refused.value)
+    assert f"org-{world.unit.pk}" in message
+    assert f"pid {holder.pid}" in message
+    assert "the worker may keep running" in message
