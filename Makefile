@@ -72,6 +72,7 @@ test-postgres:
 bench: setup
 	$(PY) bench/stats.py
 	$(PY) bench/stats_batch.py
+	$(PY) bench/web.py --scale 0.1
 	$(PY) bench/analytics.py --events 2000000 --units 200000
 	$(PY) bench/text.py --n 20000
 	$(MAKE) bench-load LOAD_ARGS="--duration 15 --users 10"
