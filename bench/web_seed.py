@@ -41,7 +41,8 @@ from civicloop.core.models import Organization, OrganizationKind, Person, Role  
 from civicloop.core.permissions import SYSTEM, principal_for_person  # noqa: E402
 from civicloop.experiments import services as exp_services  # noqa: E402
 from civicloop.experiments.models import Experiment, ResultSnapshot  # noqa: E402
-from civicloop.feedback.demo import HOUSING_TOPICS, LICENCE_TOPICS, _respond  # noqa: E402
+from civicloop.feedback import services as feedback_services  # noqa: E402
+from civicloop.feedback.demo import HOUSING_TOPICS, LICENCE_TOPICS, _band, _comment  # noqa: E402
 from civicloop.feedback.models import Survey  # noqa: E402
 from civicloop.market import services as market_services  # noqa: E402
 from civicloop.market.models import ChallengeStatus  # noqa: E402
@@ -104,22 +105,38 @@ def seed_problems(unit: Organization, actor, n: int, rng: random.Random) -> None
 
 
 def seed_responses(n: int, rng: random.Random) -> None:
+    """``n`` responses over the demo's two surveys, spread over the last two years."""
     surveys = list(Survey.objects.order_by("pk")[:2])
-    topics = [LICENCE_TOPICS, HOUSING_TOPICS]
-    today = timezone.localdate()
+    now = timezone.now()
     per = n // max(1, len(surveys))
-    for survey, topic in zip(surveys, topics, strict=False):
-        scale_keys = [
+    for survey, topics in zip(surveys, [LICENCE_TOPICS, HOUSING_TOPICS], strict=False):
+        scales = [
             (q.key, q.scale_min, q.scale_max)
             for q in survey.questions.all()
             if q.scale_min is not None and q.scale_max is not None
         ]  # fmt: skip
         for start in range(0, per, 1000):
             with transaction.atomic():
-                _respond(
-                    rng, survey, topic, n=min(1000, per - start), service_key=f"bench-{survey.pk}",
-                    iterations=[1], variants={}, today=today, scale_keys=scale_keys,
-                )  # fmt: skip
+                for i in range(start, min(per, start + 1000)):
+                    _response(survey, topics, scales, i, now, rng)
+
+
+def _response(survey: Survey, topics, scales, i: int, now, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    language = "es" if rng.random() < 0.6 else "en"
+    text, mood = _comment(rng, topics, language)
+    answers: dict[str, object] = {
+        key: max(lo, min(hi, round(rng.gauss(lo + (hi - lo) * (mood - 1) / 4, (hi - lo) / 5))))
+        for key, lo, hi in scales
+    }
+    answers["age_band"] = _band(rng)
+    if rng.random() < 0.8:
+        answers["comment"] = text
+    feedback_services.response_submit(
+        survey=survey, answers=answers, language=language,
+        channel=rng.choice(["hosted", "widget", "api", "phone"]),
+        respondent_id=f"bench-{survey.pk}-{i}", client=f"bench-{i}",
+        submitted_at=now - timedelta(minutes=rng.randint(60, 2 * 365 * 24 * 60)),
+    )  # fmt: skip
 
 
 def seed_challenges(unit: Organization, actor, n: int) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import duckdb
 import pytest
@@ -372,10 +373,13 @@ def test_a_legitimate_custom_metric_is_accepted_and_analysed(
     experiment_services.experiment_start(actor=actor, experiment=experiment)
     config = experiment_services.experiment_assignment_config(experiment)
     start = datetime.now(UTC) - timedelta(days=2)
-    events, expected = [], {"control": [], "sms": []}
+    events: list[dict[str, Any]] = []
+    expected: dict[str, list[float]] = {"control": [], "sms": []}
     for i in range(40):
         unit = f"u{i}"
-        variant = assign(config, unit).variant
+        assignment = assign(config, unit)
+        assert assignment is not None
+        variant = assignment.variant
         events.append(
             {
                 "event_id": str(uuid.uuid4()),

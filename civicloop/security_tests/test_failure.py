@@ -362,9 +362,9 @@ def test_the_development_server_access_log_redacts_query_strings(caplog):
     from django.core.servers.basehttp import WSGIRequestHandler
 
     handler = WSGIRequestHandler.__new__(WSGIRequestHandler)
-    handler.request = None
+    handler.request = None  # type: ignore[assignment]  # never read by log_message
     handler.requestline = "POST /feedback/s/licence-renewal/?unit=zorro@example.org HTTP/1.1"
-    handler.log_date_time_string = lambda: "02/Dec/2026 03:04:05"
+    handler.log_date_time_string = lambda: "02/Dec/2026 03:04:05"  # type: ignore[method-assign]
     records: list[str] = []
 
     class Capture(logging.Handler):

@@ -129,6 +129,7 @@ def test_own_units_feedback_still_reaches_the_decision(world, twins):
         rationale="Effect positive.",
         cited_results=[_snapshot(twins["a_experiment"])],
     )
+    assert decision.feedback_summary is not None
     assert decision.feedback_summary["n"] == 2
 
 
@@ -181,7 +182,7 @@ def test_no_app_code_imports_through_importlib():
             if any(n == "importlib" or n.startswith("importlib.") for n in names) or (
                 "__import__" in names
             ):
-                offenders.append(f"{path.relative_to(ROOT.parent)}:{node.lineno}")
+                offenders.append(f"{path.relative_to(ROOT.parent)}:{getattr(node, 'lineno', 0)}")
     assert offenders == [], "dynamic imports in app code (use a plain import): " + ", ".join(
         offenders
     )
@@ -213,5 +214,7 @@ def test_upstream_apps_do_not_import_downstream_apps():
                         module == f"civicloop.{f}" or module.startswith(f"civicloop.{f}.")
                         for f in forbidden
                     ):
-                        offenders.append(f"{app}/{'/'.join(parts)}:{node.lineno} -> {module}")
+                        offenders.append(
+                            f"{app}/{'/'.join(parts)}:{getattr(node, 'lineno', 0)} -> {module}"
+                        )
     assert offenders == []

@@ -149,7 +149,7 @@ def test_password_reset_does_not_sign_in_past_the_code(settings, admin_user, log
     client = Client()
     client.post("/accounts/password/reset/", {"email": person.email})
     link = re.search(
-        r"https?://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body
+        r"https?://testserver(/accounts/password/reset/key/\S+/)", str(mail.outbox[-1].body)
     )
     assert link is not None
     form = client.get(link.group(1), follow=True)

@@ -75,7 +75,9 @@ def test_the_roles_hold_no_unit_ability():
 @pytest.mark.parametrize("name", list(KINDS))
 def test_keys_and_people_act_with_their_kinds_role(world, outside, name):
     orgs, keys, people = outside
-    key_principal = principal_for_api_key(apikey_authenticate(keys[name]))
+    api_key = apikey_authenticate(keys[name])
+    assert api_key is not None
+    key_principal = principal_for_api_key(api_key)
     person_principal = principal_for_person(people[name])
     expected = JURISDICTION if name == "jurisdiction" else RESEARCH_BODY
     for principal in (key_principal, person_principal):

@@ -85,7 +85,9 @@ def test_new_primary_key_rotate_and_drop_the_old_key(opened, settings):
     _readable(client, proposal, file_id, attachment)
     rotated = AuditEvent.objects.filter(action="market.sealing_keys_rotated")
     assert rotated.count() == 2
-    assert rotated.first().metadata["primary_key_id"] == new_id
+    latest = rotated.first()
+    assert latest is not None
+    assert latest.metadata["primary_key_id"] == new_id
     per_unit = AuditEvent.objects.get(action="market.sealed_resealed")
     assert per_unit.organization_id == proposal.challenge.unit_id
 

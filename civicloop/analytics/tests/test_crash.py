@@ -42,6 +42,7 @@ def test_sigkill_at_random_points_then_recovery_keeps_every_acknowledged_event(t
             stdout=subprocess.PIPE,
             text=True,
         )
+        assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.1, 4.0))
         os.kill(child.pid, signal.SIGKILL)

@@ -11,6 +11,7 @@ import re
 import uuid
 from dataclasses import asdict
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -122,7 +123,7 @@ def test_online_payments_example(store, events):
 
 
 def test_completed_without_a_call_first_example(store, events):
-    calls = {}
+    calls: dict[str, Any] = {}
     for e in events:
         if e["name"] == "helpline_call":
             calls.setdefault(e["unit_id"], []).append(_ts(e))
@@ -136,7 +137,7 @@ def test_completed_without_a_call_first_example(store, events):
 
 
 def test_days_to_decision_example(store, events):
-    starts = {}
+    starts: dict[str, Any] = {}
     for e in events:
         if e["name"] == "application_started":
             starts[e["unit_id"]] = min(starts.get(e["unit_id"], _ts(e)), _ts(e))
@@ -160,9 +161,9 @@ def test_the_former_relation_name_all_events_still_works(store, events):
     assert old_stats.keys() == new_stats.keys()
     for variant, by_metric in new_stats.items():
         for key, stats in by_metric.items():
-            old, new_ = asdict(old_stats[variant][key]), asdict(stats)
-            assert old.pop("variant") == new_.pop("variant")
-            assert old == pytest.approx(new_, rel=1e-12)
+            before, after = asdict(old_stats[variant][key]), asdict(stats)
+            assert before.pop("variant") == after.pop("variant")
+            assert before == pytest.approx(after, rel=1e-12)
 
 
 @pytest.mark.parametrize("dialect", ["postgres", "spark", "trino", "bigquery"])

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from civicloop.analytics.engine import (
     EventStore,
+    MomentStats,
     straightforward_statistics,
     variant_statistics,
 )
@@ -127,6 +128,7 @@ def test_backfilled_events_before_a_stored_exposure_reach_the_covariate(tmp_path
         for metric in WINDOWED_METRICS:
             assert_close(_flat(fast, metric.key), _flat(slow, metric.key))
         spend = fast["control"]["spend_7d"]
+        assert isinstance(spend, MomentStats)
         assert spend.n == 2 and spend.sum_x == 12.5  # a's payment is its covariate
     finally:
         store.close()

@@ -1,3 +1,5 @@
+from typing import Any
+
 import factory
 
 from civicloop.core.models import Membership, Organization, OrganizationKind, Person, Role
@@ -40,7 +42,7 @@ class PersonFactory(factory.django.DjangoModelFactory[Person]):
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
     @factory.post_generation
-    def saved(obj, create, extracted, **kwargs):  # noqa: N805
+    def saved(obj: Person, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
         if create:
             obj.save()
 

@@ -30,7 +30,7 @@ def test_chain_verifies_and_links_each_event_to_the_previous(world):
 
 def test_database_refuses_to_change_or_delete_an_event(world):
     _events(world, 2)
-    event = AuditEvent.objects.last()
+    event = AuditEvent.objects.latest("pk")
     with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
     if connection.vendor == "postgresql":

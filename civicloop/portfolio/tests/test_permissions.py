@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.urls import get_resolver
@@ -106,7 +107,7 @@ def test_anonymous_is_sent_to_sign_in(world, objects, method, name):
     assert response["Location"].startswith("/accounts/login/")
 
 
-API_MATRIX: dict[tuple[str, str], dict[str, object]] = {
+API_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/problems/{problem}"): {r: 200 for r in VIEWERS},
     ("PATCH", "/api/v1/problems/{problem}"): {"staff": 200},
     ("POST", "/api/v1/problems/{problem}/stage"): {"staff": 200},
@@ -154,7 +155,7 @@ def test_read_only_key_cannot_write_and_other_units_key_sees_nothing(world, obje
 
     client = Client()
     read_key = world.api_key(scope="read")
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {read_key}"}
+    auth: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {read_key}"}
     url = f"/api/v1/problems/{objects['problem'].pk}"
     assert client.get(url, **auth).status_code == 200
     response = client.patch(

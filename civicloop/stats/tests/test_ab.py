@@ -145,7 +145,7 @@ def test_cuped_equals_ols_regression_adjustment_and_reports_variance_reduction(r
     resid_x = pre - np.where(arm == 1, pre[arm == 1].mean(), pre[arm == 0].mean())
     rho = np.corrcoef(resid_y, resid_x)[0, 1]
     assert result.variance_reduction == pytest.approx(rho**2, abs=0.02)
-    assert result.variance_reduction > 0.5
+    assert result.variance_reduction is not None and result.variance_reduction > 0.5
     unadjusted = stats.ttest_ind(y[arm == 1], y[arm == 0], equal_var=False)
     unadjusted_se = (y[arm == 1].mean() - y[arm == 0].mean()) / unadjusted.statistic
     assert result.difference.std_error < 0.7 * unadjusted_se

@@ -161,10 +161,10 @@ def test_staggered_its_and_power(capsys, tmp_path):
     assert payload["simple_att"]["ci_low"] < 1.0 < payload["simple_att"]["ci_high"]
     assert all(ESTIMATE_KEYS <= set(e) for e in payload["event_study"])
 
-    t = np.arange(1, 41)
-    y = 10 + 0.2 * t + 3 * (t >= 25) + rng.normal(0, 0.5, t.size)
+    weeks = np.arange(1, 41)
+    calls = 10 + 0.2 * weeks + 3 * (weeks >= 25) + rng.normal(0, 0.5, weeks.size)
     its = tmp_path / "its.csv"
-    pd.DataFrame({"month": t, "calls": y}).to_csv(its, index=False)
+    pd.DataFrame({"month": weeks, "calls": calls}).to_csv(its, index=False)
     payload = run_json(
         capsys,
         ["its", str(its), "--time", "month", "--outcome", "calls", "--intervention", "25",

@@ -1,6 +1,7 @@
 """Difference-in-differences against published tables and statsmodels fitted independently."""
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,7 +89,7 @@ def test_panel_two_way_fixed_effects_matches_dummy_regression(balanced, se_type,
     if not balanced:
         frame = frame.sample(frac=0.8, random_state=1).sort_index()
     # Student t inference throughout (df = N - K, or G - 1 when clustered), as Stata reports.
-    kwargs = {"cov_kwds": {"groups": frame["unit"]}} if cov == "cluster" else {}
+    kwargs: dict[str, Any] = {"cov_kwds": {"groups": frame["unit"]}} if cov == "cluster" else {}
     kwargs["use_t"] = True
     ref = smf.ols("y ~ d + C(unit) + C(time)", frame).fit(cov_type=cov, **kwargs)
     result = did_panel(
