@@ -76,7 +76,9 @@ def plan_page(request, plan, form, status=200, replication_form=None):
             "plan": plan,
             "projection": projection,
             "candidates": list(plan.candidates.select_related("organization")),
-            "chart": charts.projection_chart(projection, plan.currency) if projection else None,
+            "projection_spec": charts.projection_chart(projection, plan.currency)
+            if projection
+            else None,
             "chart_rows": charts.projection_rows(projection),
             "replications": replications,
             "source_text": evidence_labels.source_text,
