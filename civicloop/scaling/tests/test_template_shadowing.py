@@ -32,15 +32,16 @@ def _template_facts(env: Environment, source: str) -> tuple[set[str], set[str]]:
     """(names bound by imports, templates it includes or extends) of one template."""
     tree = env.parse(source)
     imported: set[str] = set()
-    for node in tree.find_all(nodes.FromImport):
-        for name in node.names:
+    for from_import in tree.find_all(nodes.FromImport):
+        for name in from_import.names:
             imported.add(name[1] if isinstance(name, tuple) else name)
-    imported |= {node.target for node in tree.find_all(nodes.Import)}
+    imported |= {imp.target for imp in tree.find_all(nodes.Import)}
     used: set[str] = set()
     for kind in (nodes.Include, nodes.Extends):
         for node in tree.find_all(kind):
-            if isinstance(node.template, nodes.Const) and isinstance(node.template.value, str):
-                used.add(node.template.value)
+            target = getattr(node, "template", None)
+            if isinstance(target, nodes.Const) and isinstance(target.value, str):
+                used.add(target.value)
     return imported, used
 
 
@@ -48,7 +49,8 @@ def _imports_by_template() -> dict[str, set[str]]:
     """Every name a template binds by import, its includes' and its parents' counted too."""
     from django.template import engines
 
-    env = engines["jinja2"].env  # the project's own extensions; templates are only parsed
+    # The project's own environment (its extensions); the templates are only parsed.
+    env: Environment = engines["jinja2"].env  # type: ignore[attr-defined]  # Jinja2 backend
     sources = _templates()
     facts = {name: _template_facts(env, src) for name, src in sources.items()}
 
