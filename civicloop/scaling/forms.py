@@ -120,33 +120,37 @@ class PlanForm(forms.Form):
 
     def __init__(self, *args, effects=(), measured=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # One flat list (the design system's select has no option groups), each option saying
+        # where its figures come from.
         recorded = [
             (
                 f"e:{e.pk}",
-                _effect_label(
-                    f"{e.outcome} {e.group}".strip(),
-                    e.estimate,
-                    e.estimate - 1.959964 * e.std_error,
-                    e.estimate + 1.959964 * e.std_error,
-                    e.unit,
-                ),
+                _("Recorded: %(effect)s")
+                % {
+                    "effect": _effect_label(
+                        f"{e.outcome} {e.group}".strip(),
+                        e.estimate,
+                        e.estimate - 1.959964 * e.std_error,
+                        e.estimate + 1.959964 * e.std_error,
+                        e.unit,
+                    )
+                },
             )
             for e in effects
         ]
         from_experiments = [
             (
                 f"x:{m.choice}",
-                f"{m.experiment_key} · {m.variant} · "
-                + _effect_label(m.outcome, m.estimate, m.ci_low, m.ci_high, m.unit),
+                _("Measured by experiment %(key)s (%(variant)s): %(effect)s")
+                % {
+                    "key": m.experiment_key,
+                    "variant": m.variant,
+                    "effect": _effect_label(m.outcome, m.estimate, m.ci_low, m.ci_high, m.unit),
+                },
             )
             for m in measured
         ]
-        choices: list = []
-        if recorded:
-            choices.append((_("Recorded effects"), recorded))
-        if from_experiments:
-            choices.append((_("Measured by the unit's experiments"), from_experiments))
-        cast(forms.ChoiceField, self.fields["effect"]).choices = choices
+        cast(forms.ChoiceField, self.fields["effect"]).choices = recorded + from_experiments
 
 
 class CandidateForm(forms.Form):

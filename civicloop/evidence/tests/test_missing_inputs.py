@@ -10,59 +10,13 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from civicloop.evidence import services
 from civicloop.evidence.selectors import impact_report_get
-from civicloop.experiments.models import ResultSnapshot
-from civicloop.experiments.tests import factories as exp
-from civicloop.portfolio.tests.factories import ProblemFactory
 
 pytestmark = pytest.mark.django_db
 
 ALL_MISSING = ["value_per_outcome_unit", "one_off_cost", "annual_running_cost"]
-
-
-@pytest.fixture
-def unpriced(world):
-    staff = world.principal("staff")
-    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency, title="Renewals")
-    svc = exp.service(
-        staff,
-        world.unit,
-        world.agency,
-        name="Licence renewals",
-        annual_volume=73_000,
-        cost_per_transaction="38.50",
-        problems=[problem],
-    )
-    renewed = exp.metric(staff, world.unit, key="renewed", name="Renewed on time")
-    experiment = exp.ab_experiment(staff, exp.iteration(staff, svc), [(renewed, "primary", None)])
-    ResultSnapshot.objects.create(
-        experiment=experiment,
-        computed_at=timezone.now(),
-        ok=True,
-        payload={
-            "metrics": {
-                "renewed": {
-                    "name": "Renewed on time",
-                    "role": "primary",
-                    "higher_is_better": True,
-                    "variants": [
-                        {
-                            "variant": "sms",
-                            "n_control": 4000,
-                            "n_treatment": 4000,
-                            "estimate": 0.084,
-                            "ci_low": 0.084 - 1.959964 * 0.011,
-                            "ci_high": 0.084 + 1.959964 * 0.011,
-                        }
-                    ],
-                }
-            }
-        },
-    )
-    return problem
 
 
 def test_service_without_figures_has_no_savings_and_names_what_is_missing(world, unpriced):
