@@ -34,6 +34,12 @@ class Interval:
     low: float
     high: float
 
+    def scaled(self, factor: float) -> Interval:
+        """The interval of factor × X (a money value per unit times units, say); factor ≥ 0."""
+        return Interval(
+            self.estimate * factor, self.std_error * factor, self.low * factor, self.high * factor
+        )
+
     def to_dict(self) -> dict[str, float | None]:
         return {
             k: (v if math.isfinite(v) else None)
@@ -44,6 +50,11 @@ class Interval:
                 ("high", self.high),
             )
         }
+
+
+def normal_interval(estimate: float, std_error: float, alpha: float = 0.05) -> Interval:
+    z = _z(alpha)
+    return Interval(estimate, std_error, estimate - z * std_error, estimate + z * std_error)
 
 
 def savings_interval(
@@ -138,6 +149,34 @@ def _per_unit(cost: float, units: float) -> float | None:
     return cost / units if units > 0 else None
 
 
+Range = tuple[float | None, float | None]
+
+
+def _cost_per_unit(
+    one_off_cost: float | None, annual_running_cost: float | None, units: Interval
+) -> tuple[float | None, Range]:
+    """First-year cost per outcome unit and its range; None without both costs."""
+    if one_off_cost is None or annual_running_cost is None:
+        return None, (None, None)
+    first_year = one_off_cost + annual_running_cost
+    # More units gained, lower cost per unit: the high end of units gives the low end.
+    return _per_unit(first_year, units.estimate), (
+        _per_unit(first_year, units.high),
+        _per_unit(first_year, units.low),
+    )
+
+
+def _payback(one_off_cost: float | None, net: Interval | None) -> tuple[float | None, Range]:
+    """Payback years and their range; None without net savings or a one-off cost."""
+    if net is None or one_off_cost is None:
+        return None, (None, None)
+    # A lower savings bound gives the longest payback and vice versa.
+    return payback_years(one_off_cost=one_off_cost, net_annual_savings=net.estimate), (
+        payback_years(one_off_cost=one_off_cost, net_annual_savings=net.high),
+        payback_years(one_off_cost=one_off_cost, net_annual_savings=net.low),
+    )
+
+
 def efficiency_compute(
     *,
     annual_volume: float,
@@ -175,40 +214,13 @@ def efficiency_compute(
     )
     savings = after = net = None
     if value_per_unit is not None:
-        savings = savings_interval(
-            annual_volume=annual_volume,
-            benefit_per_transaction=benefit_per_transaction,
-            benefit_std_error=benefit_std_error,
-            value_per_unit=value_per_unit,
-            volume_std_error=volume_std_error,
-            alpha=alpha,
-        )
-        z = _z(alpha)
-        saved = Interval(
-            benefit_per_transaction * value_per_unit,
-            benefit_std_error * value_per_unit,
-            (benefit_per_transaction - z * benefit_std_error) * value_per_unit,
-            (benefit_per_transaction + z * benefit_std_error) * value_per_unit,
-        )
-        after = _shift(saved, cost_per_transaction_before, -1.0)
+        savings = units.scaled(value_per_unit)
+        per_transaction = normal_interval(benefit_per_transaction, benefit_std_error, alpha)
+        after = _shift(per_transaction.scaled(value_per_unit), cost_per_transaction_before, -1.0)
         if annual_running_cost is not None:
             net = _shift(savings, -annual_running_cost)
-    cost_per_unit: float | None = None
-    cost_range: tuple[float | None, float | None] = (None, None)
-    if one_off_cost is not None and annual_running_cost is not None:
-        first_year = one_off_cost + annual_running_cost
-        cost_per_unit = _per_unit(first_year, units.estimate)
-        # More units gained, lower cost per unit: the high end of units gives the low end.
-        cost_range = (_per_unit(first_year, units.high), _per_unit(first_year, units.low))
-    payback = None
-    payback_range: tuple[float | None, float | None] = (None, None)
-    if net is not None and one_off_cost is not None:
-        payback = payback_years(one_off_cost=one_off_cost, net_annual_savings=net.estimate)
-        # A lower savings bound gives the longest payback and vice versa.
-        payback_range = (
-            payback_years(one_off_cost=one_off_cost, net_annual_savings=net.high),
-            payback_years(one_off_cost=one_off_cost, net_annual_savings=net.low),
-        )
+    cost_per_unit, cost_range = _cost_per_unit(one_off_cost, annual_running_cost, units)
+    payback, payback_range = _payback(one_off_cost, net)
     return Efficiency(
         cost_per_transaction_before=cost_per_transaction_before,
         cost_per_transaction_after=after,

@@ -77,6 +77,45 @@ def _check_tau(tau: float | None, chosen: _Effect, errors: dict[str, str]) -> No
         )
 
 
+def _check_plan(
+    *,
+    chosen: _Effect,
+    tau: float,
+    outcome_scale: float,
+    horizon_years: int,
+    draws: int,
+    title: str,
+    errors: dict[str, str],
+) -> None:
+    """Raise a `ValidationError` naming every input of a plan that is wrong."""
+    if chosen.estimate is None or chosen.std_error is None or chosen.std_error < 0:
+        errors["benefit"] = "Give an effect, or a benefit with a non-negative standard error."
+    if outcome_scale is None or outcome_scale <= 0:
+        errors["outcome_scale"] = "The outcome scale must be greater than zero."
+    _check_tau(tau, chosen, errors)
+    if not 1 <= horizon_years <= 30:
+        errors["horizon_years"] = "The horizon must be 1 to 30 years."
+    if not 1000 <= draws <= 200_000:
+        errors["draws"] = "Draws must be between 1,000 and 200,000."
+    if not title.strip():
+        errors["title"] = "Give the plan a title."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _scaled(chosen: _Effect, tau: float, outcome_scale: float) -> dict[str, object]:
+    """The plan's figures in outcome units, which a candidate's value per outcome unit prices;
+    the effect's unit and source kept beside them. The effect was checked: it is there."""
+    return {
+        "effect_source": chosen.source,
+        "effect_unit": chosen.unit,
+        "outcome_scale": outcome_scale,
+        "benefit": cast(float, chosen.estimate) * outcome_scale,
+        "benefit_std_error": cast(float, chosen.std_error) * outcome_scale,
+        "tau": tau * outcome_scale,
+    }
+
+
 @transaction.atomic
 def replication_plan_create(
     *,
@@ -96,13 +135,7 @@ def replication_plan_create(
     has_replication_manual: bool = False,
     currency: str = "EUR",
 ) -> ReplicationPlan:
-    """Plan a scale-up from an effect and a heterogeneity assumption τ.
-
-    The effect is a recorded one (`effect`), one measured by an experiment of the unit
-    (`measured`, from `selectors.measured_effect_get`), or given as `benefit` ± SE in
-    `effect_unit`. τ is in the effect's unit, like the effect; both are multiplied by
-    `outcome_scale` into the outcome units that a candidate's value per outcome unit prices.
-    """
+    """Plan a scale-up from an effect and τ, both in the effect's unit (see `_scaled`)."""
     require(actor, Ability.EDIT_SCALING, problem)
     errors: dict[str, str] = {}
     chosen = _effect_to_project(
@@ -114,32 +147,21 @@ def replication_plan_create(
         effect_unit=effect_unit,
         errors=errors,
     )
-    if chosen.estimate is None or chosen.std_error is None or chosen.std_error < 0:
-        errors["benefit"] = "Give an effect, or a benefit with a non-negative standard error."
-    if outcome_scale is None or outcome_scale <= 0:
-        errors["outcome_scale"] = "The outcome scale must be greater than zero."
-    _check_tau(tau, chosen, errors)
-    if not 1 <= horizon_years <= 30:
-        errors["horizon_years"] = "The horizon must be 1 to 30 years."
-    if not 1000 <= draws <= 200_000:
-        errors["draws"] = "Draws must be between 1,000 and 200,000."
-    if not title.strip():
-        errors["title"] = "Give the plan a title."
-    if errors:
-        raise ValidationError(errors)
-    # Both were checked above: a missing effect or standard error is an error.
-    estimate, std_error = cast(float, chosen.estimate), cast(float, chosen.std_error)
+    _check_plan(
+        chosen=chosen,
+        tau=tau,
+        outcome_scale=outcome_scale,
+        horizon_years=horizon_years,
+        draws=draws,
+        title=title,
+        errors=errors,
+    )
     plan = ReplicationPlan.objects.create(
         problem=problem,
         title=title.strip(),
         effect=effect,
         experiment_id=measured.experiment_id if measured is not None else None,
-        effect_source=chosen.source,
-        effect_unit=chosen.unit,
-        outcome_scale=outcome_scale,
-        benefit=estimate * outcome_scale,
-        benefit_std_error=std_error * outcome_scale,
-        tau=tau * outcome_scale,
+        **_scaled(chosen, tau, outcome_scale),
         horizon_years=horizon_years,
         draws=draws,
         seed=seed,
