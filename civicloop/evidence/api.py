@@ -65,11 +65,22 @@ class ServiceFiguresIn(InputSchema):
     service_name: str = Field(..., min_length=1, max_length=200)
     annual_volume: int = Field(..., ge=0)
     cost_per_transaction: Decimal = Field(..., ge=0)
-    value_per_outcome_unit: Decimal = Field(Decimal(1), ge=0)
-    outcome_scale: float = Field(1.0, gt=0)
+    value_per_outcome_unit: Decimal | None = Field(
+        None,
+        ge=0,
+        description="Money (in `currency`) saved per unit of outcome; leave out if unknown: "
+        "the report then names it as missing and shows no savings.",
+    )
+    outcome_scale: float = Field(
+        1.0, gt=0, description="Multiply the effect by this to get outcome units (0.01 for pp)."
+    )
     volume_std_error: float = Field(0.0, ge=0)
-    one_off_cost: Decimal = Field(Decimal(0), ge=0)
-    annual_running_cost: Decimal = Field(Decimal(0), ge=0)
+    one_off_cost: Decimal | None = Field(
+        None, ge=0, description="In `currency`; leave out if unknown (no payback is shown)."
+    )
+    annual_running_cost: Decimal | None = Field(
+        None, ge=0, description="In `currency` per year; leave out if unknown (no net savings)."
+    )
     currency: str = Field("EUR", min_length=3, max_length=3)
     source: str = Field(..., min_length=1, max_length=300)
 

@@ -96,12 +96,19 @@ def savings_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]
             "currency": e.service.currency,
         }
         for e in report.efficiencies
+        if e.efficiency.savings is not None  # no value per outcome unit: named, not drawn
     ]
     title = _("Annual savings with 95% interval")
     base = alt.Chart(alt.Data(values=rows))
     bar = base.mark_bar(color="#1d4f7a").encode(
         y=alt.Y("service:N", title=None),
-        x=alt.X("savings:Q", title=title),
+        # One unit per axis: the currency when the services share one, else each bar's tooltip.
+        x=alt.X(
+            "savings:Q",
+            title=_("Annual savings (%(currency)s)") % {"currency": report.currency}
+            if report.currency
+            else title,
+        ),
         tooltip=["service:N", "savings:Q", "low:Q", "high:Q", "currency:N"],
     )
     interval = base.mark_rule(color="#0b0c0c", strokeWidth=2).encode(
@@ -111,7 +118,7 @@ def savings_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]
         [
             r["service"],
             f"{number(r['savings'], 0)} {r['currency']}",
-            f"{number(r['low'], 0)} – {number(r['high'], 0)}",
+            f"{number(r['low'], 0)} – {number(r['high'], 0)} {r['currency']}",
         ]
         for r in rows
     ]
@@ -152,7 +159,7 @@ def summary_charts(report: ImpactReport) -> list[PrintedChart]:
     printed = []
     if report.inputs.kpis:
         printed.append(PrintedChart(_("KPIs: baseline, latest, target"), kpi_chart(report)[0]))
-    if report.efficiencies:
+    if any(e.efficiency.savings is not None for e in report.efficiencies):
         title = _("Annual savings with 95% interval")
         printed.append(PrintedChart(title, savings_chart(report)[0]))
     return printed

@@ -45,8 +45,11 @@ class ServiceFiguresForm(forms.Form):
     value_per_outcome_unit = forms.DecimalField(
         label=_("Money value of one unit of the outcome"),
         min_value=0,
-        initial=1,
-        help_text=_("1 when the effect is already money per transaction."),
+        required=False,
+        help_text=_(
+            "In the currency below; 1 when the effect is already money per transaction. "
+            "Leave empty if unknown: the report then shows no savings."
+        ),
     )
     outcome_scale = forms.FloatField(
         label=_("Outcome scale"),
@@ -56,9 +59,17 @@ class ServiceFiguresForm(forms.Form):
         ),
     )
     one_off_cost = forms.DecimalField(
-        label=_("One-off cost of the intervention"), min_value=0, initial=0
+        label=_("One-off cost of the intervention"),
+        min_value=0,
+        required=False,
+        help_text=_("In the currency below. Leave empty if unknown: no payback is shown."),
     )
-    annual_running_cost = forms.DecimalField(label=_("Annual running cost"), min_value=0, initial=0)
+    annual_running_cost = forms.DecimalField(
+        label=_("Annual running cost"),
+        min_value=0,
+        required=False,
+        help_text=_("In the currency below, per year. Leave empty if unknown."),
+    )
     currency = forms.CharField(
         label=_("Currency (ISO 4217)"), min_length=3, max_length=3, initial="EUR"
     )

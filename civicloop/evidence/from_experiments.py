@@ -91,10 +91,12 @@ def problem_experiment_rows(problem: Problem) -> tuple[list[dict[str, Any]], lis
                 annual_volume=float(service.annual_volume),
                 volume_std_error=0.0,
                 cost_per_transaction=float(service.cost_per_transaction),
-                value_per_outcome_unit=1.0,
+                # The service record has no money value of an outcome unit and no intervention
+                # costs: they stay missing until an analyst enters them (never €1 and €0).
+                value_per_outcome_unit=None,
                 outcome_scale=1.0,
-                one_off_cost=0.0,
-                annual_running_cost=0.0,
+                one_off_cost=None,
+                annual_running_cost=None,
                 currency=service.currency,
                 source=SERVICE_RECORD_SOURCE,
             )

@@ -14,6 +14,7 @@ and the source strings in `sources` (re-exported here). Effects are graded here,
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 from civicloop.core.permissions import Principal
@@ -176,6 +177,10 @@ def effect_line_from_estimate(row: EffectEstimate) -> EffectLine:
     )
 
 
+def _money(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
 def _manual(problem: Problem) -> tuple[list[EffectLine], list[ServiceLine], list[ThemeLine]]:
     effects = [effect_line_from_estimate(r) for r in EffectEstimate.objects.filter(problem=problem)]
     services = [
@@ -184,10 +189,10 @@ def _manual(problem: Problem) -> tuple[list[EffectLine], list[ServiceLine], list
             annual_volume=float(s.annual_volume),
             volume_std_error=s.volume_std_error,
             cost_per_transaction=float(s.cost_per_transaction),
-            value_per_outcome_unit=float(s.value_per_outcome_unit),
+            value_per_outcome_unit=_money(s.value_per_outcome_unit),
             outcome_scale=s.outcome_scale,
-            one_off_cost=float(s.one_off_cost),
-            annual_running_cost=float(s.annual_running_cost),
+            one_off_cost=_money(s.one_off_cost),
+            annual_running_cost=_money(s.annual_running_cost),
             currency=s.currency,
             source=s.source,
         )

@@ -203,8 +203,42 @@ def reason_texts(effect: EffectLine) -> list[str]:
     return [reason_text(r) for r in effect.reason_codes]
 
 
+# A missing input and what it hides, as a cell of a table says it ...
+MISSING_SHORT = {
+    "value_per_outcome_unit": gettext_lazy("enter the value per outcome unit to see savings"),
+    "one_off_cost": gettext_lazy("enter the one-off cost to see payback"),
+    "annual_running_cost": gettext_lazy("enter the annual running cost to see net savings"),
+}
+# ... and as a sentence that names the service.
+MISSING_SENTENCE = {
+    "value_per_outcome_unit": gettext_lazy(
+        "%(service)s: enter the value per outcome unit to see savings."
+    ),
+    "one_off_cost": gettext_lazy(
+        "%(service)s: enter the one-off cost of the intervention to see payback and the cost "
+        "per unit of outcome."
+    ),
+    "annual_running_cost": gettext_lazy(
+        "%(service)s: enter the annual running cost to see net savings, payback and the cost "
+        "per unit of outcome."
+    ),
+}
+
+
+def missing_text(name: str) -> str:
+    """What a figure's cell says when the input `name` was not entered."""
+    return str(MISSING_SHORT[name])
+
+
+def missing_sentence(name: str, service: str) -> str:
+    """The sentence that names a missing input of a service and what it would show."""
+    return str(MISSING_SENTENCE[name]) % {"service": service}
+
+
 # What templates get: the functions, called while the page renders in its language.
 TEMPLATE_HELPERS = {
+    "missing_text": missing_text,
+    "missing_sentence": missing_sentence,
     "design_label": design_label,
     "role_label": role_label,
     "source_label": source_label,

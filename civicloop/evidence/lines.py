@@ -34,10 +34,11 @@ class ServiceLine:
     annual_volume: float
     volume_std_error: float
     cost_per_transaction: float
-    value_per_outcome_unit: float
+    # None: nobody entered it, and the figures that need it are not shown (never a stand-in).
+    value_per_outcome_unit: float | None
     outcome_scale: float
-    one_off_cost: float
-    annual_running_cost: float
+    one_off_cost: float | None
+    annual_running_cost: float | None
     currency: str
     source: str
 

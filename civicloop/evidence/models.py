@@ -92,12 +92,18 @@ class ServiceFigures(TimeStampedModel):
     volume_std_error = models.FloatField(default=0)
     cost_per_transaction = models.DecimalField(max_digits=12, decimal_places=2)
     # Money value of one unit of the primary outcome per transaction (1 when the effect is money).
-    value_per_outcome_unit = models.DecimalField(max_digits=12, decimal_places=4, default=1)
+    # Null when not entered: the report then names it instead of computing savings from a guess.
+    value_per_outcome_unit = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True
+    )
     outcome_scale = models.FloatField(
         default=1.0, help_text="Multiply the effect by this to get outcome units (0.01 for pp)."
     )
-    one_off_cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    annual_running_cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Null when not entered (0 is a real answer: no such cost).
+    one_off_cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    annual_running_cost = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True
+    )
     currency = models.CharField(max_length=3, default="EUR")
     source = models.CharField(max_length=300)
 

@@ -36,16 +36,36 @@ class ImpactReport:
 
     @property
     def total_savings(self) -> tuple[float, float, float] | None:
-        """Sum of services' annual savings with an interval (services assumed independent)."""
-        if not self.efficiencies:
+        """Sum of services' annual savings with an interval (services assumed independent).
+
+        None unless every service has savings (a total that leaves out a service whose value of
+        an outcome unit is missing would read as the whole) and all are in one currency.
+        """
+        savings = [e.efficiency.savings for e in self.efficiencies]
+        if not savings or any(s is None for s in savings) or len(self.currencies) != 1:
             return None
-        est = sum(e.efficiency.savings.estimate for e in self.efficiencies)
-        se = math.sqrt(sum(e.efficiency.savings.std_error**2 for e in self.efficiencies))
+        known = [s for s in savings if s is not None]
+        est = sum(s.estimate for s in known)
+        se = math.sqrt(sum(s.std_error**2 for s in known))
         return est, est - 1.959964 * se, est + 1.959964 * se
 
     @property
+    def currencies(self) -> list[str]:
+        return sorted({e.service.currency for e in self.efficiencies})
+
+    @property
     def currency(self) -> str:
-        return self.efficiencies[0].service.currency if self.efficiencies else ""
+        """The one currency of every service's amounts; empty when they differ."""
+        return self.currencies[0] if len(self.currencies) == 1 else ""
+
+    @property
+    def missing_inputs(self) -> list[tuple[str, str]]:
+        """(service, input) for every input whose absence hides a figure, in the report's order."""
+        return [
+            (e.service.name, name)
+            for e in self.efficiencies
+            for name in e.efficiency.missing_inputs
+        ]
 
     def to_dict(self) -> dict[str, object]:
         p = self.primary
@@ -70,14 +90,9 @@ class ImpactReport:
             ],
             "primary_effect": _effect_dict(p) if p else None,
             "effects": [_effect_dict(e) for e in self.inputs.effects],
-            "efficiency": [
-                {
-                    "service": e.service.name,
-                    "currency": e.service.currency,
-                    "annual_volume": e.service.annual_volume,
-                    **e.efficiency.to_dict(),
-                }
-                for e in self.efficiencies
+            "efficiency": [_efficiency_dict(e) for e in self.efficiencies],
+            "missing_inputs": [
+                {"service": service, "field": name} for service, name in self.missing_inputs
             ],
             "equity": [
                 {
@@ -101,6 +116,22 @@ class ImpactReport:
                 for t in self.inputs.themes
             ],
         }
+
+
+def _efficiency_dict(e: ServiceEfficiency) -> dict[str, object]:
+    data: dict[str, object] = {
+        "service": e.service.name,
+        "currency": e.service.currency,
+        "annual_volume": e.service.annual_volume,
+        "value_per_outcome_unit": e.service.value_per_outcome_unit,
+        **e.efficiency.to_dict(),
+    }
+    # Every money interval names its currency, so no amount travels without its unit.
+    for key in ("annual_savings", "net_annual_savings", "cost_per_transaction_after"):
+        value = data[key]
+        if isinstance(value, dict):
+            data[key] = {**value, "currency": e.service.currency}
+    return data
 
 
 def _finite(x: float) -> float | None:

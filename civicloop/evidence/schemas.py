@@ -8,7 +8,7 @@ Money is in the service's `currency` (ISO 4217); effects are in the outcome's ow
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -56,36 +56,84 @@ class ImpactEffectOut(Schema):
 
 
 class MoneyIntervalOut(Schema):
-    estimate: float | None = Field(..., description="Point estimate, in `currency` per year.")
-    std_error: float | None = Field(..., description="Standard error, in `currency` per year.")
+    estimate: float | None = Field(..., description="Point estimate, in `currency`.")
+    std_error: float | None = Field(..., description="Standard error, in `currency`.")
+    low: float | None = Field(..., description="Lower end of the 95% interval, in `currency`.")
+    high: float | None = Field(..., description="Upper end of the 95% interval, in `currency`.")
+    currency: str = Field(..., description="ISO 4217 code of the amounts.")
+
+
+class UnitsIntervalOut(Schema):
+    estimate: float | None = Field(..., description="Point estimate, in outcome units per year.")
+    std_error: float | None = Field(..., description="Standard error, in outcome units per year.")
     low: float | None = Field(..., description="Lower end of the 95% interval.")
     high: float | None = Field(..., description="Upper end of the 95% interval.")
 
 
+MissingInputName = Literal["value_per_outcome_unit", "one_off_cost", "annual_running_cost"]
+
+
+class MissingInputOut(Schema):
+    service: str = Field(..., description="The service whose figures lack the input.")
+    field: MissingInputName = Field(
+        ..., description="The service-figures field to enter (PUT …/services) to see the figure."
+    )
+
+
 class ImpactEfficiencyOut(Schema):
+    """A service's efficiency. A figure whose inputs nobody entered is null, never computed from
+    a stand-in value, and `missing_inputs` names the fields to enter to see it."""
+
     service: str
     currency: str = Field(..., description="ISO 4217 code of every amount of this service.")
     annual_volume: float = Field(..., description="Transactions per year.")
-    cost_per_transaction_before: float = Field(..., description="In `currency`.")
-    cost_per_transaction_after: float = Field(
-        ..., description="In `currency`: before, less the value of the effect per transaction."
+    value_per_outcome_unit: float | None = Field(
+        ..., description="Money per outcome unit, in `currency`; null when not entered."
     )
-    annual_savings: MoneyIntervalOut = Field(..., description="Gross savings per year.")
-    one_off_cost: float = Field(..., description="Cost to introduce the change, in `currency`.")
-    annual_running_cost: float = Field(..., description="In `currency` per year.")
-    net_annual_savings: MoneyIntervalOut = Field(
-        ..., description="Savings less running cost, per year."
+    cost_per_transaction_before: float = Field(..., description="In `currency`.")
+    cost_per_transaction_after: MoneyIntervalOut | None = Field(
+        ...,
+        description="Before, less the value of the effect per transaction, with its interval; "
+        "null without `value_per_outcome_unit`.",
+    )
+    annual_savings: MoneyIntervalOut | None = Field(
+        ...,
+        description="Gross savings per year; null without `value_per_outcome_unit`.",
+    )
+    one_off_cost: float | None = Field(
+        ..., description="Cost to introduce the change, in `currency`; null when not entered."
+    )
+    annual_running_cost: float | None = Field(
+        ..., description="In `currency` per year; null when not entered."
+    )
+    net_annual_savings: MoneyIntervalOut | None = Field(
+        ...,
+        description="Savings less running cost, per year; null without `value_per_outcome_unit` "
+        "or `annual_running_cost`.",
     )
     cost_per_outcome_unit: float | None = Field(
         ...,
-        description="First-year intervention cost per outcome unit gained, in `currency`.",
+        description="First-year intervention cost per outcome unit gained, in `currency`; null "
+        "without both costs or when no units are gained.",
     )
-    outcome_units_per_year: float = Field(..., description="Outcome units gained per year.")
+    cost_per_outcome_unit_range: list[float | None] = Field(
+        ...,
+        description="Cost per outcome unit at the high and low ends of the interval of "
+        "outcome units gained, in `currency`.",
+    )
+    outcome_units_per_year: UnitsIntervalOut = Field(
+        ..., description="Outcome units gained per year (effect × scale × volume)."
+    )
     payback_years: float | None = Field(
-        ..., description="Years until net savings repay the one-off cost; null if never."
+        ...,
+        description="Years until net savings repay the one-off cost; null if never, or when an "
+        "input it needs is missing (see `missing_inputs`).",
     )
     payback_years_range: list[float | None] = Field(
         ..., description="Payback years at the high and low ends of the savings interval."
+    )
+    missing_inputs: list[MissingInputName] = Field(
+        ..., description="The inputs nobody entered; the figures that need them are null."
     )
 
 
@@ -132,6 +180,9 @@ class ImpactSummaryOut(Schema):
     )
     efficiency: list[ImpactEfficiencyOut] = Field(
         ..., description="Per service with a primary effect: savings and payback."
+    )
+    missing_inputs: list[MissingInputOut] = Field(
+        ..., description="Every input, per service, whose absence leaves a figure null."
     )
     equity: list[ImpactEquityOut] = Field(..., description="Effects for target groups.")
     scores: list[ImpactScoreOut] = Field(..., description="CX levels from feedback surveys.")

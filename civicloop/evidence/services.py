@@ -136,6 +136,34 @@ def effect_estimate_set_replications(
     return effect
 
 
+def _check_figures(
+    *,
+    service_name: str,
+    source: str,
+    currency: str,
+    annual_volume: int | None,
+    cost_per_transaction: Decimal | None,
+    **optional: Decimal | None,
+) -> None:
+    """A `ValidationError` naming each figure missing where required, or negative."""
+    errors = {}
+    if not service_name.strip():
+        errors["service_name"] = "Name the service."
+    if not source.strip():
+        errors["source"] = "Say where the figures come from."
+    if len(currency) != 3:
+        errors["currency"] = "Use a three-letter ISO 4217 currency code."
+    if annual_volume is None or annual_volume < 0:
+        errors["annual_volume"] = "Annual volume must be zero or more."
+    if cost_per_transaction is None or cost_per_transaction < 0:
+        errors["cost_per_transaction"] = "Cost per transaction must be zero or more."
+    for name, amount in optional.items():
+        if amount is not None and amount < 0:
+            errors[name] = "Must be zero or more."
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def service_figures_set(
     *,
@@ -145,30 +173,29 @@ def service_figures_set(
     annual_volume: int,
     cost_per_transaction: Decimal,
     source: str,
-    value_per_outcome_unit: Decimal = Decimal(1),
+    value_per_outcome_unit: Decimal | None = None,
     outcome_scale: float = 1.0,
     volume_std_error: float = 0.0,
-    one_off_cost: Decimal = Decimal(0),
-    annual_running_cost: Decimal = Decimal(0),
+    one_off_cost: Decimal | None = None,
+    annual_running_cost: Decimal | None = None,
     currency: str = "EUR",
 ) -> ServiceFigures:
-    """Create or replace a service's volume and cost figures."""
+    """Create or replace a service's volume and cost figures.
+
+    The value of an outcome unit and the intervention costs may be left out (None): the report
+    then names them as missing and shows no figure that needs them.
+    """
     require(actor, Ability.EDIT_EVIDENCE, problem)
-    errors = {}
-    if annual_volume is None or annual_volume < 0:
-        errors["annual_volume"] = "Annual volume must be zero or more."
-    if cost_per_transaction is None or cost_per_transaction < 0:
-        errors["cost_per_transaction"] = "Cost per transaction must be zero or more."
-    if one_off_cost < 0 or annual_running_cost < 0:
-        errors["one_off_cost"] = "Intervention costs must be zero or more."
-    if not service_name.strip():
-        errors["service_name"] = "Name the service."
-    if not source.strip():
-        errors["source"] = "Say where the figures come from."
-    if len(currency) != 3:
-        errors["currency"] = "Use a three-letter ISO 4217 currency code."
-    if errors:
-        raise ValidationError(errors)
+    _check_figures(
+        service_name=service_name,
+        source=source,
+        currency=currency,
+        annual_volume=annual_volume,
+        cost_per_transaction=cost_per_transaction,
+        value_per_outcome_unit=value_per_outcome_unit,
+        one_off_cost=one_off_cost,
+        annual_running_cost=annual_running_cost,
+    )
     existing = ServiceFigures.objects.filter(
         problem=problem, service_name=service_name.strip()
     ).first()

@@ -306,7 +306,9 @@ def effect_create(request: HttpRequest, pk: int) -> HttpResponse:
 def _figures_view(request: HttpRequest, pk: int, *, form_class, service, title: str, done: str):
     viewer = principal(request)
     problem = portfolio_selectors.problem_get(viewer=viewer, pk=pk, ability=Ability.EDIT_EVIDENCE)
-    form = form_class(request.POST or None)
+    # The report's "enter … for <service>" links name the service, so the form opens on it.
+    initial = {"service_name": request.GET["service"]} if "service" in request.GET else None
+    form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             service(actor=viewer, problem=problem, **form.cleaned_data)

@@ -194,7 +194,7 @@ def load(ctx: dict) -> None:
         title="Reminder calls across the region",
         effect=effect,
         outcome_scale=0.01,
-        tau=0.015,
+        tau=1.5,  # pp, the effect's unit (0.015 in outcome units)
         horizon_years=5,
         draws=20_000,
         seed=20261126,

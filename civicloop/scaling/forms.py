@@ -77,36 +77,102 @@ class ObstacleStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ObstacleStatus.choices)
 
 
+def _effect_label(outcome: str, estimate: float, low: float, high: float, unit: str) -> str:
+    return _("%(outcome)s: %(estimate)s %(unit)s (95%% interval %(low)s to %(high)s)") % {
+        "outcome": outcome,
+        "estimate": f"{estimate:+.3g}",
+        "unit": unit,
+        "low": f"{low:+.3g}",
+        "high": f"{high:+.3g}",
+    }
+
+
 class PlanForm(forms.Form):
+    """A plan from a recorded effect ("e:<id>") or one an experiment measured ("x:<choice>")."""
+
     title = forms.CharField(label=_("Title"), max_length=200)
-    effect = forms.TypedChoiceField(label=_("Effect to project"), coerce=int)
-    outcome_scale = forms.FloatField(
-        label=_("Outcome scale"),
-        initial=1.0,
-        help_text=_("Multiply the effect by this (0.01 for percentage points)."),
+    effect = forms.ChoiceField(
+        label=_("Effect to project"),
+        help_text=_(
+            "A recorded effect, or a result measured by one of the unit's experiments: its "
+            "effect, interval and unit are copied, not retyped."
+        ),
     )
-    tau = forms.FloatField(label=_("Between-site heterogeneity τ (outcome units)"), min_value=0)
+    outcome_scale = forms.FloatField(
+        label=_("Outcome scale (outcome units per unit of the effect)"),
+        initial=1.0,
+        help_text=_(
+            "Multiply the effect by this to get the outcome unit that a candidate's value per "
+            "outcome unit prices: 0.01 turns percentage points into a proportion."
+        ),
+    )
+    tau = forms.FloatField(
+        label=_("Between-site heterogeneity τ (in the effect's unit)"),
+        min_value=0,
+        help_text=_(
+            "The standard deviation of the effect between sites, in the same unit as the effect "
+            "you chose (pp if it is in pp). At most 5 times the effect's size."
+        ),
+    )
     horizon_years = forms.IntegerField(
         label=_("Horizon (years)"), min_value=1, max_value=30, initial=5
     )
 
-    def __init__(self, *args, effects=(), **kwargs):
+    def __init__(self, *args, effects=(), measured=(), **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["effect"]).choices = [
-            (e.pk, f"{e.outcome} {e.group or ''} ({e.estimate:+.3g} {e.unit})") for e in effects
+        # One flat list (the design system's select has no option groups), each option saying
+        # where its figures come from.
+        recorded = [
+            (
+                f"e:{e.pk}",
+                _("Recorded: %(effect)s")
+                % {
+                    "effect": _effect_label(
+                        f"{e.outcome} {e.group}".strip(),
+                        e.estimate,
+                        e.estimate - 1.959964 * e.std_error,
+                        e.estimate + 1.959964 * e.std_error,
+                        e.unit,
+                    )
+                },
+            )
+            for e in effects
         ]
+        from_experiments = [
+            (
+                f"x:{m.choice}",
+                _("Measured by experiment %(key)s (%(variant)s): %(effect)s")
+                % {
+                    "key": m.experiment_key,
+                    "variant": m.variant,
+                    "effect": _effect_label(m.outcome, m.estimate, m.ci_low, m.ci_high, m.unit),
+                },
+            )
+            for m in measured
+        ]
+        cast(forms.ChoiceField, self.fields["effect"]).choices = recorded + from_experiments
 
 
 class CandidateForm(forms.Form):
     name = forms.CharField(label=_("Jurisdiction or agency"), max_length=200)
-    annual_volume = forms.IntegerField(label=_("Annual volume"), min_value=0)
-    cost_per_transaction = forms.DecimalField(label=_("Cost per transaction"), min_value=0)
-    value_per_outcome_unit = forms.DecimalField(label=_("Value of one outcome unit"), min_value=0)
+    annual_volume = forms.IntegerField(
+        label=_("Annual volume (transactions per year)"), min_value=0
+    )
+    cost_per_transaction = forms.DecimalField(
+        label=_("Cost per transaction (in the plan's currency)"), min_value=0
+    )
+    value_per_outcome_unit = forms.DecimalField(
+        label=_("Value of one outcome unit (in the plan's currency)"), min_value=0
+    )
     context_similarity = forms.FloatField(
         label=_("Context similarity (0–1)"), min_value=0, max_value=1
     )
-    one_off_cost = forms.DecimalField(label=_("One-off cost to scale"), min_value=0, initial=0)
-    annual_running_cost = forms.DecimalField(label=_("Annual running cost"), min_value=0, initial=0)
+    one_off_cost = forms.DecimalField(
+        label=_("One-off cost to scale (in the plan's currency)"), min_value=0
+    )
+    annual_running_cost = forms.DecimalField(
+        label=_("Annual running cost (in the plan's currency, per year)"), min_value=0
+    )
 
 
 class LessonForm(forms.Form):

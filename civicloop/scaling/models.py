@@ -278,10 +278,23 @@ class ReplicationPlan(TimeStampedModel):
     effect = models.ForeignKey(
         EffectEstimate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the effect was picked from an experiment's results rather than the recorded effects.
+    experiment = models.ForeignKey(
+        "experiments.Experiment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Where the effect's figures come from (a recorded effect's source, or the experiment results).
+    effect_source = models.CharField(max_length=300, blank=True)
+    # The unit the effect (and τ as entered) is in, and the factor that turns it into outcome
+    # units: benefit = ±effect × outcome_scale, τ (stored) = τ (entered) × outcome_scale.
+    effect_unit = models.CharField(max_length=30, blank=True)
+    outcome_scale = models.FloatField(default=1.0)
     # The benefit per transaction (positive = good) in outcome units, copied when planned.
     benefit = models.FloatField()
     benefit_std_error = models.FloatField()
-    tau = models.FloatField(help_text="Between-site standard deviation of the effect")
+    tau = models.FloatField(
+        help_text="Between-site standard deviation of the effect, in outcome units (the "
+        "benefit's scale: τ as entered in the effect's unit × outcome_scale)"
+    )
     horizon_years = models.PositiveSmallIntegerField(default=5)
     draws = models.PositiveIntegerField(default=20_000)
     seed = models.PositiveIntegerField(default=20261126)
@@ -305,10 +318,27 @@ class ReplicationPlan(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(draws__gte=1000, draws__lte=200_000), name="replplan_draws_bounded"
             ),
+            models.CheckConstraint(
+                condition=Q(outcome_scale__gt=0), name="replplan_scale_positive"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def effect_estimate(self) -> float:
+        """The projected effect in the effect's own unit (signed so that positive is good)."""
+        return self.benefit / self.outcome_scale
+
+    @property
+    def effect_std_error(self) -> float:
+        return self.benefit_std_error / self.outcome_scale
+
+    @property
+    def tau_in_effect_unit(self) -> float:
+        """τ as the planner entered it, in the effect's unit."""
+        return self.tau / self.outcome_scale
 
 
 class ReplicationCandidate(TimeStampedModel):
@@ -320,7 +350,8 @@ class ReplicationCandidate(TimeStampedModel):
     population = models.PositiveBigIntegerField(null=True, blank=True)
     annual_volume = models.PositiveIntegerField()
     cost_per_transaction = models.DecimalField(max_digits=12, decimal_places=2)
-    value_per_outcome_unit = models.DecimalField(max_digits=12, decimal_places=4, default=1)
+    # Money (plan's currency) per outcome unit: entered for each candidate, never assumed.
+    value_per_outcome_unit = models.DecimalField(max_digits=12, decimal_places=4)
     context_similarity = models.FloatField(help_text="0 (unlike the original site) to 1 (alike)")
     one_off_cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     annual_running_cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)

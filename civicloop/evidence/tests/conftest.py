@@ -1,8 +1,11 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from civicloop.evidence import services
+from civicloop.experiments.models import ResultSnapshot
+from civicloop.experiments.tests import factories as exp
 from civicloop.portfolio.tests.factories import KpiFactory, MeasurementFactory, ProblemFactory
 
 
@@ -70,5 +73,49 @@ def evidenced(world):
         sentiment=0.7,
         summary="",
         source="Survey",
+    )
+    return problem
+
+
+@pytest.fixture
+def unpriced(world):
+    """A service of the experiments app with a measured primary effect and no figures entered
+    in the evidence app: no value per outcome unit, no intervention costs."""
+    staff = world.principal("staff")
+    problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency, title="Renewals")
+    svc = exp.service(
+        staff,
+        world.unit,
+        world.agency,
+        name="Licence renewals",
+        annual_volume=73_000,
+        cost_per_transaction="38.50",
+        problems=[problem],
+    )
+    renewed = exp.metric(staff, world.unit, key="renewed", name="Renewed on time")
+    experiment = exp.ab_experiment(staff, exp.iteration(staff, svc), [(renewed, "primary", None)])
+    ResultSnapshot.objects.create(
+        experiment=experiment,
+        computed_at=timezone.now(),
+        ok=True,
+        payload={
+            "metrics": {
+                "renewed": {
+                    "name": "Renewed on time",
+                    "role": "primary",
+                    "higher_is_better": True,
+                    "variants": [
+                        {
+                            "variant": "sms",
+                            "n_control": 4000,
+                            "n_treatment": 4000,
+                            "estimate": 0.084,
+                            "ci_low": 0.084 - 1.959964 * 0.011,
+                            "ci_high": 0.084 + 1.959964 * 0.011,
+                        }
+                    ],
+                }
+            }
+        },
     )
     return problem

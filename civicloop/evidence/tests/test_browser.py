@@ -28,3 +28,13 @@ def test_report_and_shared_summary_are_accessible(live_server, page, world, evid
     page.goto(f"{live_server.url}/evidence/links/{new.link.pk}/views/")
     assert "1 view" in page.locator("#view-total").inner_text()
     assert_accessible(page)
+
+
+def test_report_without_service_figures_names_them_and_is_accessible(
+    live_server, page, world, unpriced
+):
+    sign_in(page, live_server.url, world.people["staff"].email)
+    page.goto(f"{live_server.url}/evidence/problems/{unpriced.pk}/")
+    missing = page.locator("#missing-inputs").inner_text()
+    assert "Licence renewals: enter the value per outcome unit to see savings." in missing
+    assert_accessible(page)

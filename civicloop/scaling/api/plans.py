@@ -23,12 +23,32 @@ router = Router()
 
 
 class PlanIn(InputSchema):
+    """One of `effect_id` (a recorded effect), `measured_effect` (an experiment's result, from
+    GET …/measured-effects) or `benefit` ± `benefit_std_error` (in `effect_unit`)."""
+
     title: str = Field(..., min_length=1, max_length=200)
     effect_id: ObjectId | None = None
-    benefit: float | None = None
-    benefit_std_error: float | None = Field(None, ge=0)
-    outcome_scale: float = Field(1.0, gt=0)
-    tau: float = Field(..., ge=0)
+    measured_effect: str | None = Field(
+        None,
+        description="`choice` of one of GET /scaling/problems/{problem_id}/measured-effects: "
+        "its effect and standard error are copied.",
+    )
+    benefit: float | None = Field(
+        None, description="The effect per transaction in `effect_unit`, positive = better."
+    )
+    benefit_std_error: float | None = Field(None, ge=0, description="In `effect_unit`.")
+    effect_unit: str = Field(
+        "", max_length=30, description="The unit of `benefit` (a chosen effect brings its own)."
+    )
+    outcome_scale: float = Field(
+        1.0, gt=0, description="Outcome units per unit of the effect (0.01 turns pp into a share)."
+    )
+    tau: float = Field(
+        ...,
+        ge=0,
+        description="Between-site standard deviation of the effect, in the effect's unit (like "
+        "the effect; at most 5 × the larger of the effect's size and its standard error).",
+    )
     horizon_years: int = Field(5, ge=1, le=30)
     draws: int = Field(20_000, ge=1000, le=200_000)
     seed: int = Field(20261126, ge=0)
@@ -41,9 +61,18 @@ class PlanOut(Schema):
     problem_id: int
     title: str
     effect_id: int | None
-    benefit: float
-    benefit_std_error: float
-    tau: float
+    experiment_id: int | None = Field(..., description="The experiment the effect was picked from.")
+    effect_source: str = Field(..., description="Where the effect's figures come from.")
+    effect_unit: str = Field(..., description="The unit of the effect and of `tau_in_effect_unit`.")
+    effect_estimate: float = Field(
+        ..., description="The effect, in `effect_unit`, positive = better."
+    )
+    effect_std_error: float = Field(..., description="In `effect_unit`.")
+    outcome_scale: float = Field(..., description="Outcome units per unit of the effect.")
+    tau_in_effect_unit: float = Field(..., description="τ as entered, in `effect_unit`.")
+    benefit: float = Field(..., description="The effect × `outcome_scale`, in outcome units.")
+    benefit_std_error: float = Field(..., description="In outcome units.")
+    tau: float = Field(..., description="τ × `outcome_scale`, in outcome units (as simulated).")
     horizon_years: int
     draws: int
     seed: int
@@ -56,10 +85,14 @@ class CandidateIn(InputSchema):
     population: int | None = Field(None, ge=0)
     annual_volume: int = Field(..., ge=0)
     cost_per_transaction: Decimal = Field(..., ge=0)
-    value_per_outcome_unit: Decimal = Field(Decimal(1), ge=0)
+    value_per_outcome_unit: Decimal = Field(
+        ..., ge=0, description="Money per outcome unit at this site, in the plan's currency."
+    )
     context_similarity: float = Field(..., ge=0, le=1)
-    one_off_cost: Decimal = Field(Decimal(0), ge=0)
-    annual_running_cost: Decimal = Field(Decimal(0), ge=0)
+    one_off_cost: Decimal = Field(..., ge=0, description="In the plan's currency (0 if none).")
+    annual_running_cost: Decimal = Field(
+        ..., ge=0, description="In the plan's currency per year (0 if none)."
+    )
 
 
 class CandidateAddedOut(Schema):
@@ -132,6 +165,8 @@ class PlanProjectionOut(Schema):
     )
     benefit_std_error: float = Field(..., description="Standard error of `benefit`.")
     tau: float = Field(..., description="Between-site heterogeneity τ, in the benefit's unit.")
+    effect_unit: str = Field(..., description="The unit of the effect before `outcome_scale`.")
+    outcome_scale: float = Field(..., description="Outcome units per unit of the effect.")
     projection: ProjectionOut | None = Field(..., description="Null until a candidate is added.")
 
 
@@ -149,6 +184,11 @@ def create_replication_plan(request: HttpRequest, problem_id: int, payload: Plan
     )
     data = payload.dict()
     effect_id = data.pop("effect_id")
+    choice = data.pop("measured_effect")
+    if choice is not None:
+        data["measured"] = selectors.measured_effect_get(
+            viewer=actor, unit_id=problem.unit_id, choice=choice
+        )
     effect = None
     if effect_id is not None:
         effect = (
@@ -159,6 +199,33 @@ def create_replication_plan(request: HttpRequest, problem_id: int, payload: Plan
     return Status(
         201, services.replication_plan_create(actor=actor, problem=problem, effect=effect, **data)
     )
+
+
+class MeasuredEffectOut(Schema):
+    choice: str = Field(..., description="Pass as `measured_effect` to create a plan from it.")
+    experiment_id: int
+    experiment_key: str
+    metric_key: str
+    variant: str
+    outcome: str
+    unit: str = Field(..., description="The metric's unit (empty when it has none).")
+    estimate: float = Field(..., description="Treatment minus control, in `unit`.")
+    std_error: float = Field(..., description="From the 95% interval, in `unit`.")
+    ci_low: float = Field(..., description="Lower end of the 95% interval, in `unit`.")
+    ci_high: float = Field(..., description="Upper end of the 95% interval, in `unit`.")
+    lower_is_better: bool
+    source: str
+
+
+@router.get("/scaling/problems/{problem_id}/measured-effects", response=list[MeasuredEffectOut])
+def list_measured_effects(request: HttpRequest, problem_id: int):
+    """Effects measured by the problem's unit's experiments (latest results), to plan from."""
+    viewer = principal(request)
+    problem = portfolio_selectors.problem_get(viewer=viewer, pk=problem_id)
+    return [
+        {**m.__dict__, "choice": m.choice}
+        for m in selectors.measured_effect_list(viewer=viewer, unit_id=problem.unit_id)
+    ]
 
 
 @router.post("/scaling/plans/{pk}/candidates", response={201: CandidateAddedOut})
@@ -183,5 +250,7 @@ def project_replication(request: HttpRequest, pk: int):
         "benefit": plan.benefit,
         "benefit_std_error": plan.benefit_std_error,
         "tau": plan.tau,
+        "effect_unit": plan.effect_unit,
+        "outcome_scale": plan.outcome_scale,
         "projection": result.to_dict() if result else None,
     }

@@ -62,7 +62,12 @@ class ReplicationOut(Schema):
     consistent: bool = Field(
         ...,
         description="Same sign, significant on its own and not significantly different from "
-        "the original: such a replication, if independent, counts towards Nesta level 4.",
+        "the original (says nothing of who ran it).",
+    )
+    confirms: bool = Field(
+        ...,
+        description="Consistent and independent: it counts towards Nesta level 4. The plan "
+        'page\'s "Confirms?" column shows this.',
     )
 
 
@@ -90,7 +95,8 @@ class ReplicationRecordedOut(Schema):
 
 
 def _replication_dict(r) -> dict[str, Any]:
-    c = selectors.replication_compare(r)
+    verdict = selectors.replication_verdict(r)
+    c = verdict.comparison
     return {
         "id": r.pk,
         "site": r.site,
@@ -106,7 +112,8 @@ def _replication_dict(r) -> dict[str, Any]:
         "measured_source": r.measured_source,
         "difference": c.difference,
         "p_value": c.p_value,
-        "consistent": c.consistent,
+        "consistent": verdict.consistent,
+        "confirms": verdict.confirms,
     }
 
 

@@ -17,6 +17,11 @@ from civicloop.scaling.selectors.lessons import (
     iteration_lessons,
     lesson_search,
 )
+from civicloop.scaling.selectors.measured import (
+    MeasuredEffect,
+    measured_effect_get,
+    measured_effect_list,
+)
 from civicloop.scaling.selectors.obstacles import (
     ObstacleFilters,
     obstacle_get,
@@ -25,7 +30,12 @@ from civicloop.scaling.selectors.obstacles import (
     obstacle_overdue,
 )
 from civicloop.scaling.selectors.plans import plan_get, plan_list, plan_projection
-from civicloop.scaling.selectors.replications import replication_compare, replication_list
+from civicloop.scaling.selectors.replications import (
+    ReplicationVerdict,
+    replication_compare,
+    replication_list,
+    replication_verdict,
+)
 from civicloop.scaling.selectors.sandboxes import (
     PUBLIC_STATUSES,
     sandbox_get,
@@ -39,6 +49,8 @@ __all__ = [
     "AssessmentResult",
     "ClosedProblem",
     "IterationLesson",
+    "MeasuredEffect",
+    "ReplicationVerdict",
     "ObstacleFilters",
     "assessment_get",
     "assessment_list",
@@ -46,6 +58,8 @@ __all__ = [
     "closed_problem_list",
     "iteration_lessons",
     "lesson_search",
+    "measured_effect_get",
+    "measured_effect_list",
     "obstacle_get",
     "obstacle_heatmap",
     "obstacle_list",
@@ -55,6 +69,7 @@ __all__ = [
     "plan_projection",
     "replication_compare",
     "replication_list",
+    "replication_verdict",
     "sandbox_get",
     "sandbox_list",
     "sandbox_public_get",

@@ -3,6 +3,7 @@ candidate sites."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
@@ -19,6 +20,100 @@ from civicloop.scaling.models import (
     ReplicationCandidate,
     ReplicationPlan,
 )
+from civicloop.scaling.selectors.measured import MeasuredEffect
+
+# τ larger than this many times the effect (or its standard error, if larger) would flip the
+# effect's sign at most sites: far more often a τ typed on another scale than a real belief.
+TAU_LIMIT = 5.0
+
+
+@dataclass(frozen=True)
+class _Effect:
+    """The effect to project, in its own unit, signed so that positive is good."""
+
+    estimate: float | None
+    std_error: float | None
+    unit: str
+    source: str
+
+
+def _effect_to_project(
+    *,
+    problem: Problem,
+    effect: EffectEstimate | None,
+    measured: MeasuredEffect | None,
+    benefit: float | None,
+    benefit_std_error: float | None,
+    effect_unit: str,
+    errors: dict[str, str],
+) -> _Effect:
+    if effect is not None:
+        if effect.problem_id != problem.pk:
+            errors["effect"] = "The effect must belong to this problem."
+        signed = -effect.estimate if effect.lower_is_better else effect.estimate
+        return _Effect(signed, effect.std_error, effect.unit, effect.source)
+    if measured is not None:
+        if measured.unit_id != problem.unit_id:
+            errors["effect"] = "The experiment must belong to this problem's unit."
+        signed = -measured.estimate if measured.lower_is_better else measured.estimate
+        return _Effect(signed, measured.std_error, measured.unit, measured.source)
+    return _Effect(benefit, benefit_std_error, effect_unit, "")
+
+
+def _check_tau(tau: float | None, chosen: _Effect, errors: dict[str, str]) -> None:
+    unit = chosen.unit or "the effect's unit"
+    if tau is None or tau < 0:
+        errors["tau"] = "Heterogeneity τ must be zero or more."
+        return
+    if chosen.estimate is None or chosen.std_error is None:
+        return
+    limit = TAU_LIMIT * max(abs(chosen.estimate), chosen.std_error)
+    if tau > limit:
+        errors["tau"] = (
+            f"τ is in {unit}, the effect's unit, and must be at most {TAU_LIMIT:g} × the larger "
+            f"of the effect's size and its standard error: {limit:.4g} {unit} here "
+            f"(effect {chosen.estimate:+.4g} ± {chosen.std_error:.4g} {unit}). "
+            "Enter τ on the effect's scale."
+        )
+
+
+def _check_plan(
+    *,
+    chosen: _Effect,
+    tau: float,
+    outcome_scale: float,
+    horizon_years: int,
+    draws: int,
+    title: str,
+    errors: dict[str, str],
+) -> None:
+    """Raise a `ValidationError` naming every input of a plan that is wrong."""
+    if chosen.estimate is None or chosen.std_error is None or chosen.std_error < 0:
+        errors["benefit"] = "Give an effect, or a benefit with a non-negative standard error."
+    if outcome_scale is None or outcome_scale <= 0:
+        errors["outcome_scale"] = "The outcome scale must be greater than zero."
+    _check_tau(tau, chosen, errors)
+    if not 1 <= horizon_years <= 30:
+        errors["horizon_years"] = "The horizon must be 1 to 30 years."
+    if not 1000 <= draws <= 200_000:
+        errors["draws"] = "Draws must be between 1,000 and 200,000."
+    if not title.strip():
+        errors["title"] = "Give the plan a title."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _scaled(chosen: _Effect, tau: float, outcome_scale: float) -> dict[str, object]:
+    """The plan's figures in outcome units, which a candidate's value per outcome unit prices;
+    the effect's unit and source kept beside them. The effect was checked: it is there."""
+    return {
+        "effect_source": chosen.source,
+        "effect_unit": chosen.unit,
+        "outcome_scale": outcome_scale,
+        "benefit": cast(float, chosen.estimate) * outcome_scale,
+        "benefit_std_error": cast(float, chosen.std_error) * outcome_scale,
+        "tau": tau * outcome_scale,
+    }
 
 
 @transaction.atomic
@@ -29,8 +124,10 @@ def replication_plan_create(
     title: str,
     tau: float,
     effect: EffectEstimate | None = None,
+    measured: MeasuredEffect | None = None,
     benefit: float | None = None,
     benefit_std_error: float | None = None,
+    effect_unit: str = "",
     outcome_scale: float = 1.0,
     horizon_years: int = 5,
     draws: int = 20_000,
@@ -38,35 +135,33 @@ def replication_plan_create(
     has_replication_manual: bool = False,
     currency: str = "EUR",
 ) -> ReplicationPlan:
-    """Plan a scale-up from an effect (recorded, or given as benefit ± SE) and a τ assumption."""
+    """Plan a scale-up from an effect and τ, both in the effect's unit (see `_scaled`)."""
     require(actor, Ability.EDIT_SCALING, problem)
     errors: dict[str, str] = {}
-    if effect is not None:
-        if effect.problem_id != problem.pk:
-            errors["effect"] = "The effect must belong to this problem."
-        benefit = (-effect.estimate if effect.lower_is_better else effect.estimate) * outcome_scale
-        benefit_std_error = effect.std_error * outcome_scale
-    if benefit is None or benefit_std_error is None or benefit_std_error < 0:
-        errors["benefit"] = "Give an effect, or a benefit with a non-negative standard error."
-    if tau is None or tau < 0:
-        errors["tau"] = "Heterogeneity τ must be zero or more."
-    if not 1 <= horizon_years <= 30:
-        errors["horizon_years"] = "The horizon must be 1 to 30 years."
-    if not 1000 <= draws <= 200_000:
-        errors["draws"] = "Draws must be between 1,000 and 200,000."
-    if not title.strip():
-        errors["title"] = "Give the plan a title."
-    if errors:
-        raise ValidationError(errors)
-    # Both were checked above: a missing benefit or standard error is an error.
-    benefit, benefit_std_error = cast(float, benefit), cast(float, benefit_std_error)
+    chosen = _effect_to_project(
+        problem=problem,
+        effect=effect,
+        measured=measured,
+        benefit=benefit,
+        benefit_std_error=benefit_std_error,
+        effect_unit=effect_unit,
+        errors=errors,
+    )
+    _check_plan(
+        chosen=chosen,
+        tau=tau,
+        outcome_scale=outcome_scale,
+        horizon_years=horizon_years,
+        draws=draws,
+        title=title,
+        errors=errors,
+    )
     plan = ReplicationPlan.objects.create(
         problem=problem,
         title=title.strip(),
         effect=effect,
-        benefit=benefit,
-        benefit_std_error=benefit_std_error,
-        tau=tau,
+        experiment_id=measured.experiment_id if measured is not None else None,
+        **_scaled(chosen, tau, outcome_scale),
         horizon_years=horizon_years,
         draws=draws,
         seed=seed,
@@ -93,7 +188,7 @@ def replication_candidate_add(
     annual_volume: int,
     cost_per_transaction: Decimal,
     context_similarity: float,
-    value_per_outcome_unit: Decimal = Decimal(1),
+    value_per_outcome_unit: Decimal,
     organization: Organization | None = None,
     population: int | None = None,
     one_off_cost: Decimal = Decimal(0),
@@ -106,6 +201,10 @@ def replication_candidate_add(
         errors["context_similarity"] = "Context similarity must be between 0 and 1."
     if annual_volume is None or annual_volume < 0:
         errors["annual_volume"] = "Annual volume must be zero or more."
+    if value_per_outcome_unit is None or value_per_outcome_unit < 0:
+        errors["value_per_outcome_unit"] = (
+            "Enter the money value of one outcome unit at this candidate (zero or more)."
+        )
     if cost_per_transaction < 0 or one_off_cost < 0 or annual_running_cost < 0:
         errors["cost_per_transaction"] = "Costs must be zero or more."
     if organization is not None and organization.unit_id != plan.problem.unit_id:

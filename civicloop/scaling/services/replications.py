@@ -18,7 +18,7 @@ from civicloop.scaling.events import ScalingEvent
 from civicloop.scaling.models import (
     Replication,
 )
-from civicloop.scaling.projection import compare_replication
+from civicloop.scaling.selectors.replications import replication_verdict
 from civicloop.stats.evidence import DESIGNS
 
 
@@ -86,8 +86,9 @@ def replication_record(
 ) -> Replication:
     """Record a replication run elsewhere; update the original's Nesta inputs (levels 4-5).
 
-    A replication counts towards Nesta level 4 when it was independent and `compare_replication`
-    finds it consistent with the original (same sign, significant, not significantly different).
+    A replication counts towards Nesta level 4 when `replication_verdict` says it confirms: it
+    was independent and `compare_replication` finds it consistent with the original (same sign,
+    significant, not significantly different). The plan page and the API read the same verdict.
     When it ran as a CivicLoop experiment that has results, its measured primary effect and
     interval (times `experiment_scale`) are used instead of figures typed in; the caller has
     already checked that the actor may see the experiment.
@@ -160,15 +161,8 @@ def replications_remeasure(
                     before=before,
                     after=model_snapshot(r, fields),
                 )
-        if (
-            r.independent
-            and compare_replication(
-                original=original.estimate,
-                original_se=original.std_error,
-                replication=r.estimate,
-                replication_se=r.std_error,
-            ).consistent
-        ):
+        r.original = original
+        if replication_verdict(r).confirms:
             confirming += 1
     evidence_services.effect_estimate_set_replications(
         actor=actor,

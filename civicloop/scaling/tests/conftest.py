@@ -95,7 +95,7 @@ def scaled(world):
         title="Region",
         effect=effect,
         outcome_scale=0.01,
-        tau=0.015,
+        tau=1.5,  # pp, the effect's unit (0.015 in outcome units)
         draws=5000,
     )
     town = AgencyFactory.create(unit=world.unit, name="Town Health", slug="town-health")

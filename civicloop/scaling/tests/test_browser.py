@@ -52,3 +52,17 @@ def test_sandbox_steps_and_obstacle_form_are_accessible(live_server, page, world
     assert_accessible(page)
     page.goto(f"{live_server.url}/scaling/obstacles/new/")
     assert_accessible(page)
+
+
+def test_plan_page_draws_its_projection_chart(live_server, page, world, scaled):
+    """The chart was blank on every plan page: its spec was the imported macro's name."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    sign_in(page, live_server.url, world.people["staff"].email)
+    page.goto(f"{live_server.url}/scaling/plans/{scaled['plan'].pk}/")
+    page.wait_for_load_state("networkidle")
+    chart = page.locator("#projection-spec").locator("xpath=..").locator(".cl-chart")
+    chart.locator("svg, canvas").first.wait_for(timeout=10_000)
+    assert not [url for url in requested if "Macro" in url]
+    assert "pp per transaction" in page.locator("#plan-inputs").inner_text()
+    assert_accessible(page)

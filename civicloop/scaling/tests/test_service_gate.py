@@ -50,6 +50,7 @@ def _calls(world, s):
             name="New town",
             annual_volume=1,
             cost_per_transaction=Decimal(1),
+            value_per_outcome_unit=Decimal(1),
             context_similarity=0.5,
         ),
         "replication_record": lambda a: services.replication_record(

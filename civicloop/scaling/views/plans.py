@@ -29,16 +29,20 @@ def plan_create(request: HttpRequest, problem_id: int) -> HttpResponse:
         viewer=viewer, pk=problem_id, ability=Ability.EDIT_SCALING
     )
     effects = list(effect_estimate_list(viewer=viewer, problem_id=problem.pk))
-    form = forms.PlanForm(request.POST or None, effects=effects)
+    measured = selectors.measured_effect_list(viewer=viewer, unit_id=problem.unit_id)
+    form = forms.PlanForm(request.POST or None, effects=effects, measured=measured)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        effect = next(e for e in effects if e.pk == data["effect"])
+        kind, _sep, choice = data["effect"].partition(":")
+        effect = next((e for e in effects if kind == "e" and str(e.pk) == choice), None)
+        picked = next((m for m in measured if kind == "x" and m.choice == choice), None)
         try:
             plan = services.replication_plan_create(
                 actor=viewer,
                 problem=problem,
                 title=data["title"],
                 effect=effect,
+                measured=picked,
                 outcome_scale=data["outcome_scale"],
                 tau=data["tau"],
                 horizon_years=data["horizon_years"],
@@ -65,7 +69,7 @@ def plan_page(request, plan, form, status=200, replication_form=None):
     viewer = principal(request)
     projection = selectors.plan_projection(viewer=viewer, plan=plan)
     replications = [
-        (r, selectors.replication_compare(r))
+        (r, selectors.replication_verdict(r))
         for r in selectors.replication_list(viewer=viewer, problem_id=plan.problem_id)
     ]
     return render(
@@ -76,7 +80,9 @@ def plan_page(request, plan, form, status=200, replication_form=None):
             "plan": plan,
             "projection": projection,
             "candidates": list(plan.candidates.select_related("organization")),
-            "chart": charts.projection_chart(projection, plan.currency) if projection else None,
+            "projection_spec": charts.projection_chart(projection, plan.currency)
+            if projection
+            else None,
             "chart_rows": charts.projection_rows(projection),
             "replications": replications,
             "source_text": evidence_labels.source_text,
