@@ -5,6 +5,12 @@ re-exports the public names so `from civicloop.experiments import selectors` kee
 """
 
 from civicloop.experiments.selectors.decisions import decision_for
+from civicloop.experiments.selectors.effects import (
+    EffectRow,
+    ResultsSummary,
+    effect_size_text,
+    results_summary,
+)
 from civicloop.experiments.selectors.experiments import (
     RefreshStatus,
     RunningRow,
@@ -38,8 +44,20 @@ from civicloop.experiments.selectors.services import (
     service_timeline,
     services_tagged,
 )
+from civicloop.experiments.selectors.site_results import (
+    SiteSummary,
+    placebo_sentence,
+    site_summary,
+)
 
 __all__ = [
+    "EffectRow",
+    "effect_size_text",
+    "ResultsSummary",
+    "SiteSummary",
+    "placebo_sentence",
+    "results_summary",
+    "site_summary",
     "IterationFeedbackReader",
     "RefreshStatus",
     "RunningRow",
