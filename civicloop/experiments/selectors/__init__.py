@@ -4,7 +4,12 @@ One module per sub-domain (the same names as `services/`, `api/` and `views/`); 
 re-exports the public names so `from civicloop.experiments import selectors` keeps working.
 """
 
-from civicloop.experiments.selectors.decisions import decision_for
+from civicloop.experiments.selectors.decisions import (
+    ResultEvidence,
+    decision_for,
+    iteration_evidence,
+    result_evidence,
+)
 from civicloop.experiments.selectors.effects import (
     EffectRow,
     ResultsSummary,
@@ -51,6 +56,9 @@ from civicloop.experiments.selectors.site_results import (
 )
 
 __all__ = [
+    "ResultEvidence",
+    "iteration_evidence",
+    "result_evidence",
     "EffectRow",
     "effect_size_text",
     "ResultsSummary",
