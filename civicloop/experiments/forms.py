@@ -6,6 +6,7 @@ from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.analytics.models import Metric
@@ -210,7 +211,8 @@ class DecisionForm(forms.Form):
 
 def _cited_label(snapshot: ResultSnapshot) -> str:
     """A result to cite, named by its experiment, time and primary effect with its interval."""
-    label = f"{snapshot.experiment.title} — {snapshot.computed_at:%Y-%m-%d %H:%M}"
+    when = formats.date_format(timezone.localtime(snapshot.computed_at), "j M Y, H:i")
+    label = f"{snapshot.experiment.title} — {when}"
     evidence = selectors.result_evidence(snapshot)
     if evidence.rows and evidence.rows[0].effect_text and not evidence.rows[0].error:
         row = evidence.rows[0]
