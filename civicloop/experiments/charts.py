@@ -153,11 +153,12 @@ def forest_blocks(summary: ResultsSummary) -> list[dict[str, Any]]:
         return []
     variants = len({r.variant for r in rows})
     level = summary.confidence
-    headers = [_("Metric"), _("Variant"), _("Effect"), _("Interval"), _("Relative interval")]
-    table = [
-        [r.metric, r.variant, r.effect_text, r.interval_text, r.relative_interval_text]
-        for r in rows
+    relative_headers = [_("Metric"), _("Variant"), _("Relative effect"), _("Relative interval")]
+    relative_table = [
+        [r.metric, r.variant, r.relative_text, r.relative_interval_text] for r in rows
     ]
+    headers = [_("Metric"), _("Variant"), _("Effect"), _("Interval")]
+    table = [[r.metric, r.variant, r.effect_text, r.interval_text] for r in rows]
     blocks = []
     relative = [
         {
@@ -183,8 +184,8 @@ def forest_blocks(summary: ResultsSummary) -> list[dict[str, Any]]:
                 "id": "forest-relative",
                 "caption": title,
                 "spec": spec,
-                "headers": headers,
-                "rows": table,
+                "headers": relative_headers,
+                "rows": relative_table,
             }
         )
     title = _("Absolute effect of every metric in its unit, with its %(level)s%% interval") % {
@@ -309,7 +310,7 @@ def _synthetic_block(fit: list[dict[str, Any]], marker: str | None, unit: str) -
 def _placebo_block(site: SiteSummary) -> dict[str, Any]:
     """Each site's post/pre RMSPE ratio, the treated one highlighted (the placebo test)."""
     title = _("Placebo test: gap after the change relative to the fit before, per site")
-    treated, placebo = _("Treated site"), _("Comparison site refitted as if treated")
+    treated, placebo = _("Treated site"), _("Comparison site (placebo)")
     rows = [
         {"site": p["site"], "ratio": p["ratio"], "kind": treated if p["treated"] else placebo}
         for p in site.placebo

@@ -55,6 +55,9 @@ class EffectOut(Schema):
         description="Why a high chance to beat control sits beside an interval including zero",
     )
     error: str
+    p_value_text: str = Field(..., description='As the page writes it: "0.0123", "< 0.0001"')
+    p_holm_text: str
+    p_bh_text: str
 
 
 class SiteResultOut(Schema):

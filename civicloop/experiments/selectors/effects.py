@@ -90,10 +90,20 @@ class EffectRow:
     margin: str = ""
     verdict: str | None = None  # guardrails only, see VERDICT_ORDER
     effect_text: str = ""
+    relative_text: str = ""  # the relative effect alone: "+28.7%"
     interval_text: str = ""
     relative_interval_text: str = ""
     disagreement: str = ""
     error: str = ""
+    p_value_text: str = "–"  # "0.0123", "< 0.0001"
+    p_holm_text: str = "–"
+    p_bh_text: str = "–"
+
+
+def _p_texts(row: EffectRow) -> None:
+    row.p_value_text = p_text(row.p_value)
+    row.p_holm_text = p_text(row.p_holm)
+    row.p_bh_text = p_text(row.p_bh)
 
 
 @dataclass
@@ -189,6 +199,15 @@ def effect_size_text(*, kind: str, label: str, absolute: float, relative: float 
     }
 
 
+def p_text(value: float | None) -> str:
+    """A p-value to four decimals; below 0.0001 written "< 0.0001", never "0.0000"."""
+    if value is None:
+        return "–"
+    if value < 0.0001:
+        return _("< %(p)s") % {"p": plain_number(0.0001, 4)}
+    return plain_number(value, 4)
+
+
 # --- from the payload --------------------------------------------------------------------------
 
 
@@ -237,6 +256,8 @@ def _row(key: str, entry: dict[str, Any], v: dict[str, Any], unit: MetricUnit) -
     places = decimals(spread, 1 if unit.in_points else 0)
     rel_places = decimals(_half_width(row.relative_low, row.relative_high), 1)
     row.effect_text = effect_text(row, places, rel_places)
+    if row.relative is not None:
+        row.relative_text = with_unit(signed(row.relative, rel_places), "%")
     row.interval_text = interval_text(row.ci_low, row.ci_high, row.unit, places)
     row.relative_interval_text = interval_text(row.relative_low, row.relative_high, "%", rel_places)
     margin = entry.get("margin")
@@ -329,6 +350,8 @@ def results_summary(*, experiment: Experiment, snapshot: ResultSnapshot | None) 
             row.disagreement = _disagreement(row, summary.sequential)
             summary.rows.append(row)
     summary.family_size = _adjust(summary.rows)
+    for row in summary.rows:
+        _p_texts(row)
     verdicts = [r.verdict for r in summary.rows if r.verdict]
     if verdicts:
         summary.guardrail_verdict = min(verdicts, key=VERDICT_ORDER.index)

@@ -22,6 +22,7 @@ from civicloop.experiments.selectors.effects import (
     MetricUnit,
     decimals,
     interval_text,
+    p_text,
     plain_number,
     signed,
     with_unit,
@@ -45,6 +46,7 @@ class SiteSummary:
     placebo_total: int = 0  # every site: the treated one and each donor
     treated_site: str = ""
     intervention: str | None = None
+    p_value_text: str = "–"
 
     @property
     def pretrend_diverging(self) -> bool:
@@ -77,6 +79,7 @@ def site_summary(*, experiment: Experiment, snapshot: ResultSnapshot | None) -> 
         intervention=payload.get("intervention")
         or (experiment.intervention_date.isoformat() if experiment.intervention_date else None),
     )
+    summary.p_value_text = p_text(summary.p_value)
     estimate, low, high = effect.get("estimate"), effect.get("ci_low"), effect.get("ci_high")
     if estimate is not None:
         spread = (high - low) / 2 if low is not None and high is not None else abs(estimate) / 10
