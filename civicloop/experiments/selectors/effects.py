@@ -339,7 +339,7 @@ def results_summary(*, experiment: Experiment, snapshot: ResultSnapshot | None) 
         alpha=float(payload.get("alpha", experiment.alpha)),
         sequential=bool(payload.get("sequential")),
     )
-    for key, entry in (payload.get("metrics") or {}).items():
+    for key, entry in _by_role(payload.get("metrics") or {}):
         if entry.get("error"):
             summary.rows.append(_error_row(key, entry))
             continue
@@ -356,6 +356,21 @@ def results_summary(*, experiment: Experiment, snapshot: ResultSnapshot | None) 
     if verdicts:
         summary.guardrail_verdict = min(verdicts, key=VERDICT_ORDER.index)
     return summary
+
+
+ROLE_ORDER = ["primary", "secondary", "guardrail"]
+
+
+def _by_role(metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Primary first, then secondary metrics, then guardrails: a JSON object keeps no order on
+    PostgreSQL (jsonb sorts its keys), so the order is decided here."""
+    return sorted(
+        metrics.items(),
+        key=lambda kv: (
+            ROLE_ORDER.index(kv[1].get("role")) if kv[1].get("role") in ROLE_ORDER else 3,
+            kv[1].get("name", kv[0]),
+        ),
+    )
 
 
 def _error_row(key: str, entry: dict[str, Any]) -> EffectRow:
