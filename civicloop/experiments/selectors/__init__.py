@@ -35,7 +35,6 @@ from civicloop.experiments.selectors.iterations import (
     json_safe,
 )
 from civicloop.experiments.selectors.results import (
-    results_view,
     snapshot_headline,
     snapshot_latest,
     snapshot_list,
@@ -82,7 +81,6 @@ __all__ = [
     "json_safe",
     "problem_services",
     "refresh_status",
-    "results_view",
     "running_overview",
     "service_get",
     "service_list",
