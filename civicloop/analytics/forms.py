@@ -44,6 +44,18 @@ class MetricForm(forms.Form):
     window_hours = forms.IntegerField(
         label=gettext_lazy("Window after first exposure (hours)"), required=False, min_value=1
     )
+    pre_window_hours = forms.IntegerField(
+        label=gettext_lazy("CUPED covariate window before first exposure (hours)"),
+        required=False,
+        min_value=0,
+        initial=168,
+        help_text=gettext_lazy(
+            "Each person's value of this metric in these hours before they first saw the "
+            "experiment is used as a covariate (CUPED), which narrows the intervals when "
+            "behaviour before and after is related. 0 turns it off; left empty, 168 hours "
+            "(one week). Not used by ratio metrics."
+        ),
+    )
     numerator = forms.ModelChoiceField(
         label=gettext_lazy("Numerator (ratio metrics)"),
         queryset=Metric.objects.none(),
@@ -66,6 +78,10 @@ class MetricForm(forms.Form):
     unit_label = forms.CharField(
         label=gettext_lazy("Unit of measure"), required=False, max_length=30
     )
+
+    def clean_pre_window_hours(self) -> int:
+        value = self.cleaned_data.get("pre_window_hours")
+        return 168 if value is None else value
 
     def __init__(self, *args, unit: Organization, **kwargs):
         super().__init__(*args, **kwargs)

@@ -56,6 +56,7 @@ def metric_create(request: HttpRequest) -> HttpResponse:
                 event_name=data["event_name"],
                 custom_sql=data["custom_sql"],
                 window_hours=data["window_hours"],
+                pre_window_hours=data["pre_window_hours"],
                 numerator=data["numerator"],
                 denominator=data["denominator"],
                 higher_is_better=data["higher_is_better"],

@@ -6,11 +6,19 @@ from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.analytics.models import Metric
 from civicloop.core.models import Organization, OrganizationKind
-from civicloop.experiments.models import Channel, DecisionKind, Design, StopReason
+from civicloop.experiments import selectors
+from civicloop.experiments.models import (
+    Channel,
+    DecisionKind,
+    Design,
+    ResultSnapshot,
+    StopReason,
+)
 from civicloop.portfolio.models import Kpi, Problem
 
 
@@ -197,8 +205,32 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, snapshots=(), **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["cited_results"]).choices = [
-            (str(s.pk), f"{s.experiment.title} — {s.computed_at:%Y-%m-%d %H:%M}") for s in snapshots
+            (str(s.pk), _cited_label(s)) for s in snapshots
         ]
+
+
+def _cited_label(snapshot: ResultSnapshot) -> str:
+    """A result to cite, named by its experiment, time and primary effect with its interval."""
+    when = formats.date_format(timezone.localtime(snapshot.computed_at), "j M Y, H:i")
+    label = f"{snapshot.experiment.title} — {when}"
+    evidence = selectors.result_evidence(snapshot)
+    if evidence.rows and evidence.rows[0].effect_text and not evidence.rows[0].error:
+        row = evidence.rows[0]
+        return str(
+            _("%(label)s: %(metric)s %(effect)s, interval %(interval)s")
+            % {
+                "label": label,
+                "metric": row.metric,
+                "effect": row.effect_text,
+                "interval": row.interval_text,
+            }
+        )
+    if evidence.site is not None and evidence.site.effect_text:
+        return str(
+            _("%(label)s: effect %(effect)s")
+            % {"label": label, "effect": evidence.site.effect_text}
+        )
+    return label
 
 
 class PowerForm(forms.Form):

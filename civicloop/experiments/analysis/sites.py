@@ -98,6 +98,8 @@ def analyse_sites(
         "sites": sorted({r.site for r in rows}),
         "treated_sites": sorted(treated_sites),
         "periods": len(index),
+        # the change's first period: the intervention marker on the charts
+        "intervention": start.isoformat() if start is not None else None,
     }
     warnings: list[str] = []
     if design in ("did", "staggered"):
@@ -207,8 +209,16 @@ def _synthetic(sites: _Sites, payload: dict[str, Any]) -> tuple[Any, Any]:
         }
         for i, p in enumerate(periods)
     ]
-    payload["donor_weights"] = {
-        s: float(w)
-        for s, w in zip([s for s in names if s != names[treated]], result.weights, strict=False)
-    }
+    donors = [s for s in names if s != names[treated]]
+    payload["donor_weights"] = {s: float(w) for s, w in zip(donors, result.weights, strict=False)}
+    # Placebo in space: each donor refitted as if treated; its post/pre RMSPE ratio beside the
+    # treated site's (the p-value is the share of all sites with a ratio at least as large).
+    payload["placebo"] = [
+        {"site": s, "rmspe_ratio": _finite_ratio(r)}
+        for s, r in zip(donors, result.placebo_ratios, strict=False)
+    ]
     return result.effect, result.evidence
+
+
+def _finite_ratio(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None

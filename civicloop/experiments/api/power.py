@@ -44,6 +44,21 @@ class PowerOut(Schema):
         None, description="Days at the service's daily traffic (left out when it is unknown)"
     )
     evidence: PlanningGradeOut
+    planned_days: int | None = Field(
+        None, description="The experiment's planned duration in days (when days are known)"
+    )
+    plan_too_short: bool | None = Field(
+        None, description="True when the planned duration is shorter than the days needed"
+    )
+    plan_n_per_group: int | None = Field(
+        None, description="Units per variant the planned duration brings at current traffic"
+    )
+    plan_mde_abs: float | None = Field(
+        None,
+        description="Smallest absolute effect the planned duration detects at this alpha and "
+        "power (a rate difference 0-1 for proportions); null when it detects none",
+    )
+    plan_mde_rel: float | None = Field(None, description="The same as a fraction of the baseline")
 
 
 @router.post(
@@ -51,6 +66,9 @@ class PowerOut(Schema):
     response=PowerOut,
     exclude_unset=True,
     summary="Propose sample size and duration from the service's traffic",
+    description="Sample size per variant and days at the service's traffic; compared with "
+    "the experiment's planned duration (plan_too_short, and the smallest effect the planned "
+    "days can detect).",
 )
 def estimate_power(request: HttpRequest, experiment_id: int, payload: PowerIn):
     experiment = selectors.experiment_get(viewer=principal(request), pk=experiment_id)
@@ -60,5 +78,8 @@ def estimate_power(request: HttpRequest, experiment_id: int, payload: PowerIn):
     if metric is None:
         raise ValidationError({"metric_id": "No metric with this id in the unit."})
     return services.power_proposal(
-        service=experiment.iteration.service, metric=metric, **payload.dict(exclude={"metric_id"})
+        service=experiment.iteration.service,
+        metric=metric,
+        planned_days=experiment.planned_days,
+        **payload.dict(exclude={"metric_id"}),
     )

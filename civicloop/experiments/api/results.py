@@ -21,6 +21,63 @@ class DeviationOut(Schema):
     recorded_by: str = Field(..., alias="recorded_by_label")
 
 
+class EffectOut(Schema):
+    metric_key: str
+    metric: str
+    role: str
+    variant: str
+    unit: str = Field(
+        ..., description='Unit of the absolute effect: "pp" for rates, else the metric\'s unit'
+    )
+    n_control: int
+    n_treatment: int
+    estimate: float | None = Field(..., description="Absolute effect in `unit`")
+    ci_low: float | None
+    ci_high: float | None
+    relative: float | None = Field(..., description="Relative effect in % of control")
+    relative_low: float | None
+    relative_high: float | None
+    p_value: float | None = Field(..., description="Unadjusted (always-valid while running)")
+    p_holm: float | None = Field(
+        ..., description="Holm-adjusted over every metric and variant of the experiment"
+    )
+    p_bh: float | None = Field(..., description="Benjamini-Hochberg-adjusted over the same family")
+    chance_to_beat_control: float | None
+    verdict: str | None = Field(
+        ...,
+        description="Guardrails only: breached, worse, not_shown, no_margin or within",
+    )
+    effect_text: str = Field(..., description='As the page writes it: "+7.0 pp (+28.7%)"')
+    interval_text: str
+    relative_interval_text: str
+    disagreement: str = Field(
+        ...,
+        description="Why a high chance to beat control sits beside an interval including zero",
+    )
+    error: str
+    p_value_text: str = Field(..., description='As the page writes it: "0.0123", "< 0.0001"')
+    p_holm_text: str
+    p_bh_text: str
+
+
+class SiteResultOut(Schema):
+    design: str
+    unit: str
+    effect_text: str
+    interval_text: str
+    p_value: float | None
+    pretrend_p: float | None = Field(..., description="Pilots: the pre-trend test's p-value")
+    donors: list[dict[str, Any]] = Field(
+        ..., description="Synthetic control: donor sites and weights, largest first"
+    )
+    placebo: list[dict[str, Any]] = Field(
+        ..., description="Synthetic control: post/pre RMSPE ratio per site (placebo in space)"
+    )
+    placebo_rank: int | None
+    placebo_total: int
+    intervention: str | None
+
+
 class ResultsOut(Schema):
     experiment_id: int
     snapshot_id: int
@@ -44,6 +101,18 @@ class ResultsOut(Schema):
         "the cumulative effect; the evidence grade (see docs/experiments)",
     )
     deviations: list[DeviationOut]
+    effects: list[EffectOut] = Field(
+        ..., description="Randomised designs: every effect in people's terms (see docs)"
+    )
+    multiple_testing_family: int = Field(
+        ..., description="How many comparisons the Holm and BH adjustments cover"
+    )
+    guardrail_verdict: str | None = Field(
+        ..., description="The worst verdict of the experiment's guardrails"
+    )
+    site: SiteResultOut | None = Field(
+        ..., description="Site designs: the effect with its unit, pre-trend, donors, placebo"
+    )
 
 
 class RefreshQueuedOut(Schema):
@@ -63,6 +132,7 @@ def refresh_experiment_results(request: HttpRequest, experiment_id: int):
 
 
 def _results(experiment: Experiment, snapshot: ResultSnapshot) -> dict[str, Any]:
+    summary = selectors.results_summary(experiment=experiment, snapshot=snapshot)
     return {
         "experiment_id": experiment.pk,
         "snapshot_id": snapshot.pk,
@@ -76,6 +146,10 @@ def _results(experiment: Experiment, snapshot: ResultSnapshot) -> dict[str, Any]
         "queries": snapshot.queries,
         "payload": snapshot.payload,
         "deviations": list(experiment.deviations.all()),
+        "effects": summary.rows,
+        "multiple_testing_family": summary.family_size,
+        "guardrail_verdict": summary.guardrail_verdict,
+        "site": selectors.site_summary(experiment=experiment, snapshot=snapshot),
     }
 
 

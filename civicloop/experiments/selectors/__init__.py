@@ -4,7 +4,18 @@ One module per sub-domain (the same names as `services/`, `api/` and `views/`); 
 re-exports the public names so `from civicloop.experiments import selectors` keeps working.
 """
 
-from civicloop.experiments.selectors.decisions import decision_for
+from civicloop.experiments.selectors.decisions import (
+    ResultEvidence,
+    decision_for,
+    iteration_evidence,
+    result_evidence,
+)
+from civicloop.experiments.selectors.effects import (
+    EffectRow,
+    ResultsSummary,
+    effect_size_text,
+    results_summary,
+)
 from civicloop.experiments.selectors.experiments import (
     RefreshStatus,
     RunningRow,
@@ -24,7 +35,6 @@ from civicloop.experiments.selectors.iterations import (
     json_safe,
 )
 from civicloop.experiments.selectors.results import (
-    results_view,
     snapshot_headline,
     snapshot_latest,
     snapshot_list,
@@ -38,8 +48,23 @@ from civicloop.experiments.selectors.services import (
     service_timeline,
     services_tagged,
 )
+from civicloop.experiments.selectors.site_results import (
+    SiteSummary,
+    placebo_sentence,
+    site_summary,
+)
 
 __all__ = [
+    "ResultEvidence",
+    "iteration_evidence",
+    "result_evidence",
+    "EffectRow",
+    "effect_size_text",
+    "ResultsSummary",
+    "SiteSummary",
+    "placebo_sentence",
+    "results_summary",
+    "site_summary",
     "IterationFeedbackReader",
     "RefreshStatus",
     "RunningRow",
@@ -56,7 +81,6 @@ __all__ = [
     "json_safe",
     "problem_services",
     "refresh_status",
-    "results_view",
     "running_overview",
     "service_get",
     "service_list",

@@ -1,12 +1,59 @@
-"""Reads of decisions."""
+"""Reads of decisions, and the experiments' numbers a decision weighs (beside the feedback)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from civicloop.experiments.models import (
     Decision,
+    Design,
     Iteration,
+    ResultSnapshot,
 )
+from civicloop.experiments.selectors.effects import EffectRow, results_summary
+from civicloop.experiments.selectors.site_results import SiteSummary, site_summary
 
 
 def decision_for(*, iteration: Iteration) -> Decision | None:
     return Decision.objects.filter(iteration=iteration).prefetch_related("cited_results").first()
+
+
+@dataclass
+class ResultEvidence:
+    """One computed result as a decision reads it: effect, interval, evidence level, guardrails."""
+
+    snapshot: ResultSnapshot
+    title: str
+    design: str
+    rows: list[EffectRow] = field(default_factory=list)  # the primary metric's effects
+    guardrails: list[EffectRow] = field(default_factory=list)
+    guardrail_verdict: str | None = None
+    site: SiteSummary | None = None
+    confidence: int = 95
+
+
+def result_evidence(snapshot: ResultSnapshot) -> ResultEvidence:
+    """What the decision page shows of one snapshot (the caller scoped it)."""
+    experiment = snapshot.experiment
+    summary = results_summary(experiment=experiment, snapshot=snapshot)
+    return ResultEvidence(
+        snapshot=snapshot,
+        title=experiment.title,
+        design=str(Design(experiment.design).label),
+        rows=[r for r in summary.rows if r.role == "primary"],
+        guardrails=[r for r in summary.rows if r.role == "guardrail"],
+        guardrail_verdict=summary.guardrail_verdict,
+        site=site_summary(experiment=experiment, snapshot=snapshot),
+        confidence=summary.confidence if summary.rows else round((1 - experiment.alpha) * 100),
+    )
+
+
+def iteration_evidence(*, iteration: Iteration) -> list[ResultEvidence]:
+    """The latest computed result of each of the iteration's experiments (the caller scoped
+    the iteration through `iteration_get`)."""
+    out = []
+    for experiment in iteration.experiments.order_by("pk"):
+        snapshot = experiment.snapshots.filter(ok=True).order_by("-computed_at", "-pk").first()
+        if snapshot is not None:
+            out.append(result_evidence(snapshot))
+    return out

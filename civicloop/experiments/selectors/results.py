@@ -1,4 +1,5 @@
-"""Reads of results: snapshots, the results table and the one-line headline of a snapshot."""
+"""Reads of results: snapshots and the one-line headline of a snapshot (the results table in
+people's terms is `effects.results_summary`)."""
 
 from __future__ import annotations
 
@@ -23,34 +24,6 @@ def snapshot_list(*, viewer: Principal, ids: list[int]) -> list[ResultSnapshot]:
             "experiment"
         )
     )
-
-
-def results_view(snapshot: ResultSnapshot | None) -> dict[str, Any]:
-    """Flattened rows for the results table (metric, variant, effect, interval, chance)."""
-    if snapshot is None or not snapshot.ok:
-        return {"rows": []}
-    rows = []
-    for key, entry in (snapshot.payload.get("metrics") or {}).items():
-        for v in entry.get("variants") or []:
-            rows.append(
-                {
-                    "metric": entry.get("name", key),
-                    "key": key,
-                    "role": entry["role"],
-                    "margin": entry.get("margin"),
-                    **v,
-                }
-            )
-        if entry.get("error"):
-            rows.append(
-                {
-                    "metric": entry.get("name", key),
-                    "key": key,
-                    "role": entry["role"],
-                    "error": entry["error"],
-                }
-            )
-    return {"rows": rows}
 
 
 def snapshot_headline(snapshot: ResultSnapshot) -> str:

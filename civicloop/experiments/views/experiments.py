@@ -83,6 +83,8 @@ def _experiment_context(
     power_form = forms_and_results.get("power_form")
     if power_form is None and experiment.is_randomised:
         power_form = forms.PowerForm(unit=experiment.iteration.service.unit)
+    summary = selectors.results_summary(experiment=experiment, snapshot=snapshot)
+    site = selectors.site_summary(experiment=experiment, snapshot=snapshot)
     return {
         "page_title": experiment.title,
         "experiment": experiment,
@@ -91,8 +93,10 @@ def _experiment_context(
         "links": list(experiment.metric_links.select_related("metric")),
         "snapshot": snapshot,
         "payload": payload,
-        "result_rows": selectors.results_view(snapshot)["rows"],
-        "charts": charts.result_charts(payload),
+        "summary": summary,
+        "site": site,
+        "placebo_sentence": selectors.placebo_sentence(site) if site else "",
+        "charts": charts.result_charts(payload, summary if summary.rows else None, site),
         "deviations": list(experiment.deviations.all()),
         "can_manage": manage,
         "is_draft": experiment.status == ExperimentStatus.DRAFT,

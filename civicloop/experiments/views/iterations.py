@@ -68,8 +68,16 @@ def iteration_context(
     manage = can(viewer, Ability.MANAGE_EXPERIMENTS, unit_id=iteration.service.unit_id)
     if decision_form is None and manage and decision is None:
         decision_form = forms.DecisionForm(snapshots=decision_snapshots(iteration))
+    if decision is not None:
+        evidence = [
+            selectors.result_evidence(s)
+            for s in decision.cited_results.select_related("experiment").order_by("pk")
+        ]
+    else:
+        evidence = selectors.iteration_evidence(iteration=iteration)
     return {
         "page_title": f"{_('Iteration')} {iteration.number}: {iteration.title}",
+        "evidence": evidence,
         "iteration": iteration,
         "service": iteration.service,
         "experiments": experiments,
