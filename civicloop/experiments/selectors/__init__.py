@@ -4,7 +4,7 @@ One module per sub-domain (the same names as `services/`, `api/` and `views/`); 
 re-exports the public names so `from civicloop.experiments import selectors` keeps working.
 """
 
-from civicloop.experiments.selectors.decisions import decision_for
+from civicloop.experiments.selectors.decisions import decision_for, decision_list_managed
 from civicloop.experiments.selectors.experiments import (
     RefreshStatus,
     RunningRow,
@@ -45,6 +45,7 @@ __all__ = [
     "RunningRow",
     "TimelineEntry",
     "decision_for",
+    "decision_list_managed",
     "experiment_get",
     "experiment_get_by_key",
     "experiment_list",
