@@ -62,7 +62,7 @@ class ProblemFeed(_PortalFeed):
     list_route = "portal:problems"
 
     def title(self) -> str:
-        return _("Problems we are working on")
+        return _("Problems we are tackling")
 
     def subtitle(self) -> str:
         return _("Problems transformation units chose to publish.")

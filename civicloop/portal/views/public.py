@@ -94,12 +94,12 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         request,
         "portal/problems.html",
         {
-            "page_title": _("Problems we are working on"),
+            "page_title": _("Problems we are tackling"),
             "problems": problems,
             "stages": STAGES,
             "ld": ld_script(
                 jsonld.list_ld(
-                    _("Problems we are working on"),
+                    _("Problems we are tackling"),
                     base + reverse("portal:problems"),
                     [jsonld.problem_ld(p, base, str(STAGES[p.stage])) for p in problems],
                 )
