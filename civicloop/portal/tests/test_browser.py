@@ -12,8 +12,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 
 def test_portal_pages_fit_a_phone_and_are_accessible(live_server, browser, event_store_dir):
     load_demo()
-    problem = Problem.objects.filter(published=True).first()
-    summary = PublicSummary.objects.filter(status="published").first()
+    problem = Problem.objects.filter(published=True).order_by("pk")[0]
+    summary = PublicSummary.objects.filter(status="published").order_by("pk")[0]
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)

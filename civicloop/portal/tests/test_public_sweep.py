@@ -4,6 +4,8 @@ markers, must not show any of them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
@@ -42,7 +44,7 @@ def _seed_markers(ctx: dict) -> list[str]:
         if person.display_name and len(person.display_name) > 4:
             markers.append(person.display_name)
     # A comment that kept a name and an address (written past the redaction on purpose).
-    answer = Answer.objects.exclude(text="").order_by("pk").first()
+    answer = Answer.objects.exclude(text="").order_by("pk")[0]
     answer.text = f"{FEEDBACK_NAME} ({FEEDBACK_EMAIL}) says the office lost her papers."
     answer.save(update_fields=["text"])
     markers += [FEEDBACK_NAME, FEEDBACK_EMAIL]
@@ -52,7 +54,7 @@ def _seed_markers(ctx: dict) -> list[str]:
         markers.append(text.strip()[:60])
     # A draft summary (withdrawn from the portal and retitled).
     staff = principal_for_person(ctx["orgs"].people["staff"])
-    summary = PublicSummary.objects.order_by("pk").first()
+    summary = PublicSummary.objects.order_by("pk")[0]
     services.summary_withdraw(actor=staff, summary=summary)
     services.summary_update(actor=staff, summary=summary, title=DRAFT_TITLE)
     markers.append(DRAFT_TITLE)
@@ -64,12 +66,12 @@ def _seed_markers(ctx: dict) -> list[str]:
 
 
 def _urls() -> dict[str, list[str]]:
-    problem = Problem.objects.filter(published=True).first()
-    summary = PublicSummary.objects.filter(status="published").first()
-    challenge = Challenge.objects.filter(status__in=["open", "consultation"]).first()
-    award = Award.objects.first()
-    sandbox = sandbox_public_list().first()
-    args = {
+    problem = Problem.objects.filter(published=True).order_by("pk")[0]
+    summary = PublicSummary.objects.filter(status="published").order_by("pk")[0]
+    challenge = Challenge.objects.filter(status__in=["open", "consultation"]).order_by("pk")[0]
+    award = Award.objects.order_by("pk")[0]
+    sandbox = sandbox_public_list().order_by("pk")[0]
+    args: dict[str, list[Any]] = {
         "challenge": [challenge.pk],
         "problem": [problem.pk],
         "result": [summary.pk],
@@ -123,5 +125,5 @@ def test_no_public_route_shows_anything_unpublished_or_personal(demo):
     # The draft summary is gone from the portal (404), the published one still shows.
     draft = PublicSummary.objects.get(title=DRAFT_TITLE)
     assert client.get(reverse("portal:result", args=[draft.pk])).status_code == 404
-    unpublished = Problem.objects.filter(published=False).first()
+    unpublished = Problem.objects.filter(published=False).order_by("pk")[0]
     assert client.get(reverse("portal:problem", args=[unpublished.pk])).status_code == 404

@@ -79,6 +79,8 @@ def test_draft_edit_publish_withdraw_is_audited_and_another_unit_gets_404(world_
     assert draft.status == SummaryStatus.DRAFT
     # The effect, its interval and confidence come from the cited result (DiD, −18.06 days).
     assert draft.effect_estimate == pytest.approx(-18.064)
+    assert draft.effect_estimate is not None
+    assert draft.effect_ci_low is not None and draft.effect_ci_high is not None
     assert draft.effect_ci_low < draft.effect_estimate < draft.effect_ci_high
     assert draft.confidence == pytest.approx(0.95)
     assert "people told us" in draft.said
@@ -127,7 +129,7 @@ def test_draft_edit_publish_withdraw_is_audited_and_another_unit_gets_404(world_
 
 def test_a_unit_publishes_a_problem_and_only_then_it_is_public(world_demo):
     staff_person = world_demo["orgs"].people["staff"]
-    problem = Problem.objects.filter(published=False).first()
+    problem = Problem.objects.filter(published=False).order_by("pk")[0]
     url = reverse("portal:problem", args=[problem.pk])
     anonymous = Client()
     assert anonymous.get(url).status_code == 404
@@ -141,8 +143,8 @@ def test_a_unit_publishes_a_problem_and_only_then_it_is_public(world_demo):
 def test_public_pages_are_cacheable_and_run_a_fixed_number_of_queries(
     world_demo, django_assert_max_num_queries
 ):
-    problem = Problem.objects.filter(published=True).first()
-    summary = PublicSummary.objects.filter(status="published").first()
+    problem = Problem.objects.filter(published=True).order_by("pk")[0]
+    summary = PublicSummary.objects.filter(status="published").order_by("pk")[0]
     client = Client()
     pages = {
         # one query per section and per prefetched relation, whatever the number of rows
