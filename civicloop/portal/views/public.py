@@ -80,7 +80,7 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "challenge": challenge,
             "phases": phases,
             "budget": challenge_budget(challenge),
-            "is_open": challenge.status == ChallengeStatus.OPEN,
+            "takes_part": challenge.status in (ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN),
             "ld": ld_script(jsonld.challenge_ld(challenge, base_url(request))),
         },
     )
