@@ -8,6 +8,8 @@ class PortfolioEvent(StrEnum):
     PROBLEM_UPDATED = "portfolio.problem_updated"
     PROBLEM_STAGE_MOVED = "portfolio.problem_stage_moved"
     PROBLEM_DELETED = "portfolio.problem_deleted"
+    PROBLEM_PUBLISHED = "portfolio.problem_published"
+    PROBLEM_UNPUBLISHED = "portfolio.problem_unpublished"
     TARGET_GROUP_CREATED = "portfolio.target_group_created"
     TARGET_GROUP_UPDATED = "portfolio.target_group_updated"
     KPI_CREATED = "portfolio.kpi_created"

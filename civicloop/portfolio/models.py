@@ -87,6 +87,10 @@ class Problem(TimeStampedModel):
     created_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The unit chose to show this problem on the public portal (statement, target groups, KPIs
+    # and stage; never scores, causes or people). Set only by `services.problem_publish`.
+    published = models.BooleanField(default=False, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:

@@ -220,3 +220,34 @@ def target_groups_by_id(
 ) -> list[TargetGroup]:
     """The target groups of `unit` among `ids` that the viewer may see."""
     return list(target_group_list(viewer=viewer).filter(unit=unit, pk__in=ids).distinct())
+
+
+# --- the public portal ---------------------------------------------------------------------
+# No viewer: what a unit chose to publish is public. Only published problems; the caller shows
+# the statement, target groups, KPIs and stage, never the prioritisation scores or people.
+
+
+def problem_list_public() -> QuerySet[Problem]:
+    """Published problems, newest publication first, with what the public page shows loaded."""
+    return (
+        Problem.objects.filter(published=True)
+        .select_related("unit", "owner_agency")
+        .prefetch_related(
+            "target_groups",
+            Prefetch(
+                "kpis",
+                queryset=Kpi.objects.order_by("name").prefetch_related(
+                    Prefetch("measurements", queryset=Measurement.objects.order_by("date"))
+                ),
+            ),
+        )
+        .order_by("-published_at", "-pk")
+    )
+
+
+def problem_get_public(*, pk: int) -> Problem:
+    """One published problem, or 404 (an unpublished problem does not exist for the public)."""
+    problem = problem_list_public().filter(pk=pk).first()
+    if problem is None:
+        raise Http404("Not found")
+    return problem

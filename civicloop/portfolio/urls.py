@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.problem_detail, name="detail"),
     path("<int:pk>/edit/", views.problem_edit, name="edit"),
     path("<int:pk>/stage/", views.problem_move_stage, name="move_stage"),
+    path("<int:pk>/publish/", views.problem_publish, name="publish"),
     path("<int:pk>/kpis/new/", views.kpi_create, name="kpi_create"),
     path("kpis/<int:pk>/", views.kpi_detail, name="kpi"),
     path("kpis/<int:pk>/measurements/", views.measurement_create, name="measurement_create"),

@@ -227,6 +227,21 @@ def problem_move_stage(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def problem_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the problem on the public portal, or stop showing it (the form's `published`)."""
+    viewer = principal(request)
+    problem = selectors.problem_get(viewer=viewer, pk=pk, ability=Ability.EDIT_PORTFOLIO)
+    published = request.POST.get("published") == "1"
+    services.problem_publish(actor=viewer, problem=problem, published=published)
+    if published:
+        messages.success(request, _("The problem is now on the public portal."))
+    else:
+        messages.success(request, _("The problem is no longer on the public portal."))
+    return redirect("portfolio:detail", problem.pk)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def target_group_create(request: HttpRequest) -> HttpResponse:
     unit = page_unit(request, Ability.EDIT_PORTFOLIO)

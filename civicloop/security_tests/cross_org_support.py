@@ -51,6 +51,7 @@ PARAM_MODEL = {
     "membership_id": "core.Membership",
     "invitation_id": "people.Invitation",
     "person_id": "core.Person",
+    "decision_pk": "experiments.Decision",
 }
 
 
@@ -75,6 +76,7 @@ SEGMENT_MODEL = {
     "api-keys": "core.ApiKey",
     "invitations": "people.Invitation",
     "roles": "core.Membership",
+    "summaries": "portal.PublicSummary",
 }
 
 
@@ -94,7 +96,18 @@ ACTION_VALUES = {
 
 
 # Public by design (anonymous readers too), so not organisation-scoped.
-PUBLIC_PAGES = {"feedback:public", "feedback:thanks", "feedback:widget", "scaling:registry_detail"}
+PUBLIC_PAGES = {
+    "feedback:public",
+    "feedback:thanks",
+    "feedback:widget",
+    "scaling:registry_detail",
+    # the public portal: published objects only (civicloop/portal/tests/test_public_sweep.py)
+    "portal:language",
+    "portal:result",
+    "portal:sandbox",
+    "portal:dataset",
+    "portal:dataset_download",
+}
 
 
 PUBLIC_PREFIXES = ("/accounts/", "/admin/", "/api/", "/evidence/s/", "/i18n/", "/static/")

@@ -28,6 +28,7 @@ MENU: list[tuple[str, str, str, Ability | None]] = [
     ("feedback:home", "Feedback", "/feedback/", Ability.VIEW_PORTFOLIO),
     ("evidence:home", "Evidence", "/evidence/", Ability.VIEW_PORTFOLIO),
     ("scaling:home", "Scaling", "/scaling/", Ability.VIEW_PORTFOLIO),
+    ("portal:staff_summaries", "Public summaries", "/public/manage/", Ability.MANAGE_EXPERIMENTS),
     ("people:list", "People", "/people/", Ability.MANAGE_PEOPLE),
     ("core:api_keys", "API keys", "/settings/api-keys/", Ability.MANAGE_API_KEYS),
     ("core:audit_log", "Audit log", "/audit/", Ability.VIEW_AUDIT),

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "civicloop.scaling",
     "civicloop.privacy",
     "civicloop.people",
+    "civicloop.portal",
     "civicloop.ops",
 ]
 
@@ -456,6 +457,7 @@ DEMO_LOADERS = [
     "civicloop.feedback.demo.load",
     "civicloop.evidence.demo.load",
     "civicloop.scaling.demo.load",
+    "civicloop.portal.demo.load",
 ]
 
 # Tasks the worker enqueues periodically: (every N seconds, task).

@@ -7,6 +7,7 @@ re-exports the public names so `from civicloop.experiments import selectors` kee
 from civicloop.experiments.selectors.decisions import (
     ResultEvidence,
     decision_for,
+    decision_list_managed,
     iteration_evidence,
     result_evidence,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "RunningRow",
     "TimelineEntry",
     "decision_for",
+    "decision_list_managed",
     "experiment_get",
     "experiment_get_by_key",
     "experiment_list",

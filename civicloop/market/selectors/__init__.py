@@ -14,12 +14,18 @@ from civicloop.market.selectors._common import (
     identity_visible,
 )
 from civicloop.market.selectors.attachments import own_proposal_file
-from civicloop.market.selectors.awards import award_get_managed, award_list
+from civicloop.market.selectors.awards import (
+    award_get_managed,
+    award_get_public,
+    award_list,
+    award_list_public,
+)
 from civicloop.market.selectors.challenges import (
     challenge_change_log,
     challenge_get,
     challenge_get_public,
     challenge_list,
+    challenge_list_open_public,
     challenge_list_public,
     challenge_republished_as,
     proposal_count,
@@ -92,12 +98,15 @@ __all__ = [
     "SimilarNeeds",
     "VendorMatch",
     "award_get_managed",
+    "award_get_public",
     "award_list",
+    "award_list_public",
     "cancellation_notice",
     "challenge_change_log",
     "challenge_get",
     "challenge_get_public",
     "challenge_list",
+    "challenge_list_open_public",
     "challenge_list_public",
     "challenge_matches",
     "challenge_republished_as",

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from civicloop.core.permissions import Ability, Principal
-from civicloop.market.models import PUBLIC_STATUSES, Challenge, ChangeLogEntry, Proposal
+from civicloop.market.models import (
+    PUBLIC_STATUSES,
+    Challenge,
+    ChallengeStatus,
+    ChangeLogEntry,
+    Proposal,
+)
 from civicloop.market.selectors._common import COUNTED_STATUSES
 
 
@@ -19,6 +25,17 @@ def challenge_list_public() -> QuerySet[Challenge]:
             proposal_count=Count("proposals", filter=Q(proposals__status__in=COUNTED_STATUSES))
         )
         .order_by("-published_at", "-pk")
+    )
+
+
+def challenge_list_open_public() -> QuerySet[Challenge]:
+    """Published challenges a startup can still take part in (consultation or open for
+    proposals), soonest deadline first, with their phases loaded (budget per phase)."""
+    return (
+        challenge_list_public()
+        .filter(status__in=[ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN])
+        .prefetch_related("phases")
+        .order_by(F("submission_deadline").asc(nulls_last=True), "-pk")
     )
 
 

@@ -22,6 +22,7 @@ from civicloop.portfolio.services.problems import (
     stage_move_skips,
     target_group_create,
 )
+from civicloop.portfolio.services.publication import problem_publish
 
 __all__ = [
     "KPI_FIELDS",
@@ -37,6 +38,7 @@ __all__ = [
     "portfolio_export",
     "problem_create",
     "problem_move_stage",
+    "problem_publish",
     "problem_update",
     "stage_move_skips",
     "target_group_create",

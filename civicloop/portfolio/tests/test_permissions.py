@@ -31,6 +31,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     },
     ("GET", "portfolio:target_group_create"): {"staff": OK, "outsider": OK},
     ("POST", "portfolio:move_stage"): {"staff": OK},
+    ("POST", "portfolio:publish"): {"staff": OK},
     ("POST", "portfolio:measurement_create"): {"staff": OK, "official": OK},
     ("GET", "core:api_keys"): {"staff": OK, "outsider": OK},
     ("POST", "core:api_key_revoke"): {"staff": OK},
@@ -60,6 +61,7 @@ def _url(name: str, objects) -> str:
         "portfolio:edit": [objects["problem"].pk],
         "portfolio:kpi_create": [objects["problem"].pk],
         "portfolio:move_stage": [objects["problem"].pk],
+        "portfolio:publish": [objects["problem"].pk],
         "portfolio:kpi": [objects["kpi"].pk],
         "portfolio:measurement_create": [objects["kpi"].pk],
         "core:api_key_revoke": [objects["key"]],
@@ -69,6 +71,7 @@ def _url(name: str, objects) -> str:
 
 POST_DATA = {
     "portfolio:move_stage": {"to_stage": "framed", "rationale": "agreed"},
+    "portfolio:publish": {"published": "1"},
     "portfolio:measurement_create": {"date": datetime.date.today().isoformat(), "value": "50"},
     "core:api_key_revoke": {},
     "core:prioritisation": {"impact": "2", "reach": "1", "urgency": "1", "effort": "1"},

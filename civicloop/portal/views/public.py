@@ -1,0 +1,253 @@
+"""The public portal: no sign-in, cacheable, nothing unpublished or personal.
+
+Every view reads public selectors only (published problems, published challenges and their
+awards, the agreed sandboxes of the registry, published summaries) and renders a template that
+extends `portal/base.html`, which reads no session and sets no cookie.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from civicloop.market import selectors as market_selectors
+from civicloop.market.models import ChallengeStatus
+from civicloop.portal import jsonld, selectors
+from civicloop.portal.exports import challenge_budget
+from civicloop.portal.views._common import base_url, ld_script, public_page
+from civicloop.portfolio import selectors as portfolio_selectors
+from civicloop.portfolio.models import Stage
+from civicloop.scaling import selectors as scaling_selectors
+
+STAGES = dict(Stage.choices)
+
+
+def _problem_kpis(problem):
+    return [(kpi, portfolio_selectors.kpi_status(kpi)) for kpi in problem.kpis.all()]
+
+
+@public_page
+def home(request: HttpRequest) -> HttpResponse:
+    home = selectors.portal_home()
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "page_title": _("Public portal"),
+            "home": home,
+            "budgets": {c.pk: challenge_budget(c) for c in home.challenges},
+            "stages": STAGES,
+        },
+    )
+
+
+@public_page
+def challenge_list(request: HttpRequest) -> HttpResponse:
+    challenges = list(market_selectors.challenge_list_open_public())
+    base = base_url(request)
+    return render(
+        request,
+        "portal/challenges.html",
+        {
+            "page_title": _("Open challenges for startups"),
+            "challenges": challenges,
+            "budgets": {c.pk: challenge_budget(c) for c in challenges},
+            "ld": ld_script(
+                jsonld.list_ld(
+                    _("Open challenges for startups"),
+                    base + reverse("portal:challenges"),
+                    [jsonld.challenge_ld(c, base) for c in challenges],
+                )
+            ),
+        },
+    )
+
+
+@public_page
+def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    challenge = market_selectors.challenge_get_public(pk=pk)
+    phases = list(challenge.phases.all())
+    return render(
+        request,
+        "portal/challenge.html",
+        {
+            "page_title": challenge.title,
+            "challenge": challenge,
+            "phases": phases,
+            "budget": challenge_budget(challenge),
+            "takes_part": challenge.status in (ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN),
+            "ld": ld_script(jsonld.challenge_ld(challenge, base_url(request))),
+        },
+    )
+
+
+@public_page
+def problem_list(request: HttpRequest) -> HttpResponse:
+    problems = list(portfolio_selectors.problem_list_public())
+    base = base_url(request)
+    return render(
+        request,
+        "portal/problems.html",
+        {
+            "page_title": _("Problems we are tackling"),
+            "problems": problems,
+            "stages": STAGES,
+            "ld": ld_script(
+                jsonld.list_ld(
+                    _("Problems we are tackling"),
+                    base + reverse("portal:problems"),
+                    [jsonld.problem_ld(p, base, str(STAGES[p.stage])) for p in problems],
+                )
+            ),
+        },
+    )
+
+
+@public_page
+def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = portfolio_selectors.problem_get_public(pk=pk)
+    return render(
+        request,
+        "portal/problem.html",
+        {
+            "page_title": problem.title,
+            "problem": problem,
+            "kpis": _problem_kpis(problem),
+            "stage": STAGES[problem.stage],
+            "ld": ld_script(
+                jsonld.problem_ld(problem, base_url(request), str(STAGES[problem.stage]))
+            ),
+        },
+    )
+
+
+@public_page
+def result_list(request: HttpRequest) -> HttpResponse:
+    summaries = list(selectors.summary_list_public())
+    base = base_url(request)
+    return render(
+        request,
+        "portal/results.html",
+        {
+            "page_title": _("You said, we did"),
+            "summaries": summaries,
+            "ld": ld_script(
+                jsonld.list_ld(
+                    _("You said, we did"),
+                    base + reverse("portal:results"),
+                    [{**jsonld.summary_ld(s, base), "name": s.title} for s in summaries],
+                )
+            ),
+        },
+    )
+
+
+@public_page
+def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    summary = selectors.summary_get_public(pk=pk)
+    return render(
+        request,
+        "portal/result.html",
+        {
+            "page_title": summary.title,
+            "summary": summary,
+            "ld": ld_script(jsonld.summary_ld(summary, base_url(request))),
+        },
+    )
+
+
+@public_page
+def award_list(request: HttpRequest) -> HttpResponse:
+    awards = list(market_selectors.award_list_public())
+    base = base_url(request)
+    return render(
+        request,
+        "portal/awards.html",
+        {
+            "page_title": _("Awarded contracts"),
+            "awards": awards,
+            "ld": ld_script(
+                jsonld.list_ld(
+                    _("Awarded contracts"),
+                    base + reverse("portal:awards"),
+                    [jsonld.award_ld(a, base) for a in awards],
+                )
+            ),
+        },
+    )
+
+
+@public_page
+def award_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    award = market_selectors.award_get_public(pk=pk)
+    return render(
+        request,
+        "portal/award.html",
+        {
+            "page_title": award.challenge.title,
+            "award": award,
+            "ld": ld_script(jsonld.award_ld(award, base_url(request))),
+        },
+    )
+
+
+@public_page
+def sandbox_list(request: HttpRequest) -> HttpResponse:
+    sandboxes = list(scaling_selectors.sandbox_public_list())
+    base = base_url(request)
+    return render(
+        request,
+        "portal/sandboxes.html",
+        {
+            "page_title": _("Regulatory sandbox registry"),
+            "sandboxes": sandboxes,
+            "ld": ld_script(
+                jsonld.list_ld(
+                    _("Regulatory sandbox registry"),
+                    base + reverse("portal:sandboxes"),
+                    [jsonld.sandbox_ld(s, base) for s in sandboxes],
+                )
+            ),
+        },
+    )
+
+
+@public_page
+def sandbox_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    sandbox = scaling_selectors.sandbox_public_get(slug=slug)
+    return render(
+        request,
+        "portal/sandbox.html",
+        {
+            "page_title": sandbox.title,
+            "sandbox": sandbox,
+            "ld": ld_script(jsonld.sandbox_ld(sandbox, base_url(request))),
+        },
+    )
+
+
+def language(request: HttpRequest, code: str) -> HttpResponse:
+    """Switch the portal's language with a plain link (no form, no CSRF cookie), back to
+    `next` on this site. The choice is kept in Django's language cookie."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("portal:home")
+    response = HttpResponseRedirect(target)
+    if code in dict(settings.LANGUAGES):
+        translation.activate(code)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    response["Cache-Control"] = "no-store"
+    return response
