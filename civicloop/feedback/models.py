@@ -269,6 +269,8 @@ class ProfileTarget(TimeStampedModel):
     dimension = models.CharField(max_length=40)
     shares = models.JSONField(help_text='{"under_25": 0.2, "25_44": 0.4, ...} summing to 1')
     source = models.CharField(max_length=300, blank=True)
+    # The date the figures describe (a census date, a register extract's date).
+    as_of = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["target_group", "dimension"]

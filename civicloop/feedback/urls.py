@@ -1,12 +1,24 @@
 from django.urls import path
 
-from civicloop.feedback.views import dashboard, erasure, imports, kpi_feed, public, surveys, themes
+from civicloop.feedback.views import (
+    dashboard,
+    erasure,
+    exports,
+    imports,
+    kpi_feed,
+    public,
+    representativeness,
+    surveys,
+    themes,
+)
 
 app_name = "feedback"
 urlpatterns = [
     path("", surveys.home, name="home"),
     path("new/", surveys.survey_create, name="create"),
     path("erase/", erasure.erase, name="erase"),
+    path("make-up/", representativeness.target_makeup, name="makeup"),
+    path("export/", exports.responses_export, name="export"),
     path("s/<slug:slug>/", public.survey_public, name="public"),
     path("s/<slug:slug>/thanks/", public.survey_thanks, name="thanks"),
     path("w/<slug:slug>/", public.widget, name="widget"),

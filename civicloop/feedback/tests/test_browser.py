@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from civicloop.feedback import services
@@ -103,7 +105,9 @@ def test_weighted_scores_and_labels_are_accessible(live_server, page, world):
         actor=staff,
         target_group=group,
         dimension="age_band",
-        shares={"under_25": 20, "25_44": 35, "45_64": 25, "65_plus": 20},
+        shares={"under_25": 0.2, "25_44": 0.35, "45_64": 0.25, "65_plus": 0.2},
+        source="Register",
+        as_of=date(2026, 1, 1),
     )
     survey = services.survey_create(
         actor=staff,

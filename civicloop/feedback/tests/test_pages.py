@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -146,7 +147,9 @@ def test_representativeness_against_the_target_group(world):
         actor=staff,
         target_group=group,
         dimension="age_band",
-        shares={"under_25": 20, "25_44": 35, "45_64": 25, "65_plus": 20},
+        shares={"under_25": 0.2, "25_44": 0.35, "45_64": 0.25, "65_plus": 0.2},
+        source="Register",
+        as_of=date(2026, 1, 1),
     )
     survey = services.survey_create(
         actor=staff,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, can
-from civicloop.feedback import abuse, forms, selectors, services
+from civicloop.feedback import abuse, charts, forms, selectors, services
 from civicloop.feedback.labels import Labels
 from civicloop.feedback.models import Survey
 from civicloop.feedback.views.public import survey_questions
@@ -114,8 +116,23 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "embed_html": _embed_html(request, survey),
             "feed_form": forms.KpiFeedForm(initial={"kpi": survey.feeds_kpi_id}, kpis=kpis),
             "themes": selectors.survey_themes(survey=survey)[:5],
+            "charts": _result_charts(survey),
         },
     )
+
+
+def _result_charts(survey: Survey) -> dict[str, Any]:
+    """The score distribution of each rating question and the weekly satisfaction trend."""
+    language = translation.get_language() or "en"
+    distributions = []
+    for d in selectors.score_distributions(survey=survey):
+        text = d.question.text_in(language)
+        spec, rows = charts.score_distribution(text, d.counts)
+        distributions.append(
+            {"id": f"distribution-{d.question.key}", "spec": spec, "rows": rows, "title": text}
+        )
+    spec, rows = charts.weekly_trend(selectors.scores_per_week(survey=survey))
+    return {"distributions": distributions, "weekly": {"spec": spec, "rows": rows}}
 
 
 def _embed_html(request: HttpRequest, survey: Survey) -> str:
