@@ -373,7 +373,7 @@ class MakeupOut(Schema):
 
 
 @router.get(
-    "/target-groups/{target_group_id}/make-up",
+    "/feedback/target-groups/{target_group_id}/make-up",
     response=list[MakeupOut],
     summary="A target group's known make-up",
     description="Every dimension of the group's make-up. Readers of the group's unit's "
@@ -396,7 +396,7 @@ def list_target_group_makeup(request: HttpRequest, target_group_id: int) -> Any:
 
 
 @router.put(
-    "/target-groups/{target_group_id}/make-up",
+    "/feedback/target-groups/{target_group_id}/make-up",
     response=MakeupOut,
     summary="Set one dimension of a target group's known make-up",
     description="Surveys of the group's problems check who answered against it and weight "
@@ -428,7 +428,7 @@ def set_target_group_makeup(
 
 
 @router.get(
-    "/responses/export",
+    "/feedback/responses/export",
     response={200: None},
     summary="Export redacted responses (CSV or JSON, streamed)",
     description="One row per answer with the fields "

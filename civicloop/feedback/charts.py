@@ -77,7 +77,7 @@ def score_distribution(
         alt.Chart(alt.Data(values=data))
         .mark_bar()
         .encode(
-            x=alt.X("point:O", title=point, sort=[d["point"] for d in data]),
+            x=alt.X("point:O", title=point, sort=[str(p) for p, _ in counts]),
             y=alt.Y("responses:Q", title=responses),
             tooltip=[
                 alt.Tooltip("point:O", title=point),

@@ -55,6 +55,8 @@ class Survey(TimeStampedModel):
     retention_days = models.PositiveIntegerField(default=365)
     status = models.CharField(max_length=10, choices=SurveyStatus.choices, default="open")
     templates = models.JSONField(default=list, blank=True)
+    # Origins (scheme://host[:port]) whose pages may show the widget in a frame.
+    embed_origins = models.JSONField(default=list, blank=True)
     # People's theme decisions (civicloop.text.ThemeEdits.to_dict), applied on every run.
     theme_edits = models.JSONField(default=dict, blank=True)
     feeds_kpi = models.ForeignKey(

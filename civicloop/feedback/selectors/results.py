@@ -36,7 +36,8 @@ def score_distributions(*, survey: Survey) -> list[Distribution]:
         "question_id", "number"
     )
     for question_id, number in rows:
-        counts[question_id][number] += 1
+        if number is not None:
+            counts[question_id][number] += 1
     out = []
     for q in questions:
         if q.scale_min is None or q.scale_max is None or not counts[q.pk]:

@@ -6,6 +6,7 @@ human theme edits live in `civicloop.feedback.theming`. Comment text is never lo
 The names below are the app's public face: other apps import them from here.
 """
 
+from civicloop.feedback.services.embedding import clean_origins, survey_set_embed_origins
 from civicloop.feedback.services.erasure import respondent_erasure_run
 from civicloop.feedback.services.exports import (
     EXPORT_FIELDS,
@@ -43,6 +44,8 @@ from civicloop.feedback.services.surveys import (
 )
 
 __all__ = [
+    "clean_origins",
+    "survey_set_embed_origins",
     "EXPORT_FIELDS",
     "EXPORT_FORMATS",
     "ExportFilter",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from civicloop.web.forms import apply_errors
 
 @login_required
 @require_GET
-def responses_export(request: HttpRequest) -> HttpResponse:
+def responses_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """GET without `format`: the form. With it: the download (or the form with its errors)."""
     viewer = principal(request)
     surveys = list(selectors.survey_list(viewer=viewer))
