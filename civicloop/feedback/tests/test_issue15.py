@@ -178,7 +178,9 @@ def test_widget_questions_and_frame_policy(world, survey):
     from django.test import Client
 
     client = Client()
-    config = client.get(f"/feedback/w/{survey.slug}/questions.json?lang=es").json()
+    answer = client.get(f"/feedback/w/{survey.slug}/questions.json?lang=es")
+    assert answer["Access-Control-Allow-Origin"] == "*"
+    config = answer.json()
     assert config["language"] == "es"
     assert [q["kind"] for q in config["questions"]] == ["scale", "text"]
     page = client.get(f"/feedback/w/{survey.slug}/")
