@@ -184,11 +184,14 @@ def test_survey_page_gives_a_working_embed_code(world, survey):
     code = htmllib.unescape(
         re.search(r'<textarea[^>]*id="embed-code"[^>]*>(.*?)</textarea>', page, re.S).group(1)
     )
-    assert f'action="http://testserver/feedback/w/{survey.slug}/"' in code
-    assert "data-civicloop-feedback" in code
-    assert 'name="satisfaction"' in code
-    assert 'name="comment"' in code
-    assert "/static/feedback/widget.js" in code
+    # One tag: the script loads once and reads the survey's questions itself.
+    assert code.count("<script") == 1
+    assert 'src="http://testserver/static/feedback/widget.js"' in code
+    assert f'data-civicloop-survey="{survey.slug}"' in code
+    assert f'<a href="http://testserver/feedback/w/{survey.slug}/">' in code  # no JavaScript
+    config = world.client(None).get(f"/feedback/w/{survey.slug}/questions.json").json()
+    assert config["action"] == f"http://testserver/feedback/w/{survey.slug}/"
+    assert [q["key"] for q in config["questions"]] == ["satisfaction", "comment"]
 
 
 @pytest.mark.django_db
