@@ -226,3 +226,29 @@ def test_make_up_export_and_charts_pages_are_accessible(live_server, page, world
     page.locator("#weekly-trend-spec").wait_for(state="attached")
     page.locator(".cl-chart svg, .cl-chart canvas").first.wait_for()
     assert_accessible(page)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_themes_page_of_99_comments_stays_short(live_server, page, world):
+    from civicloop.feedback import theming
+    from civicloop.text.evaluation import labelled_comments
+
+    survey = _survey(world)
+    for i, comment in enumerate(labelled_comments()[:99]):
+        services.response_submit(
+            survey=survey,
+            answers={"satisfaction": 3, "comment": comment.text},
+            channel="api",
+            language=comment.language,
+            client=str(i),
+        )
+    theming.themes_refresh(survey=survey)
+    sign_in(page, live_server.url, world.people["staff"].email)
+    page.goto(f"{live_server.url}/feedback/{survey.pk}/themes/")
+    # Was 14,000-25,000 px with every comment and form open (issue 15).
+    assert page.evaluate("document.documentElement.scrollHeight") < 8000
+    first = page.locator("section details").first
+    first.locator("summary").click()
+    assert first.locator("table tbody tr").count() >= 1
+    assert_accessible(page)
