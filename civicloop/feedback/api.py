@@ -1,7 +1,7 @@
 """Feedback API: submissions from apps and kiosks, surveys, scores and themes."""
 
 import math
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -12,7 +12,9 @@ from ninja.pagination import paginate
 from typing_extensions import TypedDict
 
 from civicloop.core.http import InputSchema, Pagination, principal, require_write
+from civicloop.core.permissions import Ability
 from civicloop.feedback import abuse, selectors, services
+from civicloop.feedback.streams import streamed_download
 
 router = Router(tags=["feedback"])
 
@@ -347,3 +349,120 @@ def get_survey_themes(
         themes=[ThemeOut.from_orm(t) for t in themes],
         trends=[ThemeTrendOut(**row) for row in selectors.theme_trends(survey=survey, by=trend_by)],
     )
+
+
+class MakeupIn(InputSchema):
+    dimension: str = Field(
+        ..., max_length=40, description="The profile dimension, e.g. `age_band`."
+    )
+    shares: dict[str, float] = Field(
+        ...,
+        description="Share of the target group per category code, each from 0 to 1, adding "
+        'up to 1 (±0.005), e.g. `{"under_25": 0.08, "25_44": 0.32, ...}`.',
+    )
+    source: str = Field(..., max_length=300, description="Where the figures come from.")
+    as_of: date = Field(..., description="The date the figures describe.")
+
+
+class MakeupOut(Schema):
+    target_group_id: int
+    dimension: str
+    shares: dict[str, float]
+    source: str
+    as_of: date | None
+
+
+@router.get(
+    "/feedback/target-groups/{target_group_id}/make-up",
+    response=list[MakeupOut],
+    summary="A target group's known make-up",
+    description="Every dimension of the group's make-up. Readers of the group's unit's "
+    "feedback only; anyone else gets 404.",
+)
+def list_target_group_makeup(request: HttpRequest, target_group_id: int) -> Any:
+    group = selectors.makeup_target_group_get(
+        viewer=principal(request), pk=target_group_id, ability=Ability.VIEW_FEEDBACK
+    )
+    return [
+        MakeupOut(
+            target_group_id=group.pk,
+            dimension=p.dimension,
+            shares=p.shares,
+            source=p.source,
+            as_of=p.as_of,
+        )
+        for p in group.feedback_profiles.order_by("dimension")
+    ]
+
+
+@router.put(
+    "/feedback/target-groups/{target_group_id}/make-up",
+    response=MakeupOut,
+    summary="Set one dimension of a target group's known make-up",
+    description="Surveys of the group's problems check who answered against it and weight "
+    "their scores to it. Setting a dimension the group already has replaces it. Shares that "
+    "do not add up to 1 answer 422 naming `shares`; a missing source or date names `source` "
+    "or `as_of`. Needs a write key or session of a unit that manages feedback; anyone else "
+    "gets 404.",
+)
+def set_target_group_makeup(
+    request: HttpRequest, target_group_id: int, payload: MakeupIn
+) -> MakeupOut:
+    actor = require_write(request)
+    group = selectors.makeup_target_group_get(viewer=actor, pk=target_group_id)
+    target = services.profile_target_set(
+        actor=actor,
+        target_group=group,
+        dimension=payload.dimension,
+        shares=payload.shares,
+        source=payload.source,
+        as_of=payload.as_of,
+    )
+    return MakeupOut(
+        target_group_id=group.pk,
+        dimension=target.dimension,
+        shares=target.shares,
+        source=target.source,
+        as_of=target.as_of,
+    )
+
+
+@router.get(
+    "/feedback/responses/export",
+    response={200: None},
+    summary="Export redacted responses (CSV or JSON, streamed)",
+    description="One row per answer with the fields "
+    + ", ".join(f"`{f}`" for f in services.EXPORT_FIELDS)
+    + ". Comments are exported as stored, after redaction; respondent ids and page "
+    "addresses are left out. Filters: `survey_id` (else every survey the caller may read), "
+    "`start` and `end` (dates of submission, both included), `channel`. The body is "
+    "streamed: `text/csv` or a JSON array of objects. Each export is audited. A survey the "
+    "caller may not read answers 404; an end before the start answers 422 naming `end`.",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The rows, streamed.",
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                },
+            }
+        }
+    },
+)
+def export_responses(
+    request: HttpRequest,
+    survey_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    channel: Literal["hosted", "widget", "api", "phone", "in_person"] | None = None,
+    format: Literal["csv", "json"] = "csv",
+) -> Any:
+    viewer = principal(request)
+    if survey_id is not None:
+        surveys = [selectors.survey_get(viewer=viewer, pk=survey_id)]
+    else:
+        surveys = list(selectors.survey_list(viewer=viewer))
+    filters = services.ExportFilter(surveys, start, end, channel or "")
+    rows = services.responses_export(actor=viewer, filters=filters, fmt=format)
+    return streamed_download(f"feedback-responses.{format}", format, services.EXPORT_FIELDS, rows)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import altair as alt
+from django.utils.translation import gettext
 
 from civicloop.feedback.scoring import Score
 
@@ -52,3 +54,74 @@ def scores_over_time(over_time: dict[str, list[Score]]) -> tuple[dict[str, Any],
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
     spec["description"] = "Scores over time with 95% confidence intervals"
     return spec, rows
+
+
+def _vega(chart: alt.TopLevelMixin, description: str) -> dict[str, Any]:
+    spec = chart.to_dict()
+    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
+    spec["description"] = description
+    return spec
+
+
+def score_distribution(
+    question: str, counts: list[tuple[int, int]]
+) -> tuple[dict[str, Any], list[list]]:
+    """Bars of responses per scale point (and their share); the spec and the table rows."""
+    total = sum(c for _, c in counts) or 1
+    data = [
+        {"point": str(p), "responses": c, "share": round(100 * c / total, 1)} for p, c in counts
+    ]
+    rows = [[d["point"], d["responses"], f"{d['share']:.1f}%"] for d in data]
+    point, responses = gettext("Answer"), gettext("Responses (count)")
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar()
+        .encode(
+            x=alt.X("point:O", title=point, sort=[str(p) for p, _ in counts]),
+            y=alt.Y("responses:Q", title=responses),
+            tooltip=[
+                alt.Tooltip("point:O", title=point),
+                alt.Tooltip("responses:Q", title=responses),
+                alt.Tooltip("share:Q", title=gettext("Share (%)")),
+            ],
+        )
+        .properties(width="container", height=220, title=question)
+    )
+    return _vega(
+        chart, gettext("Responses per answer: %(question)s") % {"question": question}
+    ), rows
+
+
+def weekly_trend(per_week: dict[date, list[Score]]) -> tuple[dict[str, Any], list[list]]:
+    """% satisfied per ISO week with its 95% interval band; the spec and the table rows."""
+    data, rows = [], []
+    for week, scores in per_week.items():
+        for s in scores:
+            if s.key in ("govuk", "csat") and s.value is not None:
+                data.append(
+                    {
+                        "week": week.isoformat(),
+                        "score": s.label,
+                        "value": round(s.value, 1),
+                        "low": round(s.ci_low, 1) if s.ci_low is not None else None,
+                        "high": round(s.ci_high, 1) if s.ci_high is not None else None,
+                        "n": s.n,
+                    }
+                )
+                interval = f"{s.ci_low:.1f} – {s.ci_high:.1f}%" if s.ci_low is not None else "–"
+                rows.append([week.isoformat(), s.label, f"{s.value:.1f}%", interval, s.n])
+    week_title, value_title = gettext("Week starting"), gettext("Satisfied (%)")
+    base = alt.Chart(alt.Data(values=data)).encode(
+        x=alt.X("week:T", title=week_title),
+        color=alt.Color("score:N", title=gettext("Score")),
+    )
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("low:Q", title=value_title, scale=alt.Scale(domain=[0, 100])), y2="high:Q"
+    )
+    line = base.mark_line(point=True).encode(
+        y="value:Q", tooltip=["score:N", "week:T", "value:Q", "low:Q", "high:Q", "n:Q"]
+    )
+    chart = alt.layer(band, line).properties(
+        width="container", height=240, title=gettext("Satisfaction per week")
+    )
+    return _vega(chart, gettext("Share satisfied per week with 95% confidence intervals")), rows

@@ -4,7 +4,7 @@ decisions, generated deterministically from phrase templates, then themed and sc
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.text import slugify
@@ -297,6 +297,7 @@ def load(ctx: dict) -> None:
                 dimension="age_band",
                 shares=AGE_SHARES,
                 source="Municipal register (demo)",
+                as_of=date(2026, 1, 1),
             )
 
     for survey in (licence, housing):

@@ -9,6 +9,7 @@ class FeedbackEvent(StrEnum):
     QUESTION_ADDED = "feedback.question_added"
     RESPONSE_SUBMITTED = "feedback.response_submitted"
     RESPONSES_IMPORTED = "feedback.responses_imported"
+    RESPONSES_EXPORTED = "feedback.responses_exported"
     RESPONSES_PURGED = "feedback.responses_purged"
     RESPONSES_LINKED = "feedback.responses_linked"
     RESPONDENT_ERASED = "feedback.respondent_erased"

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.feedback.item_banks import TEMPLATES
-from civicloop.feedback.models import QuestionKind
+from civicloop.feedback.models import Channel, QuestionKind
 
 
 class SurveyForm(forms.Form):
@@ -116,3 +116,85 @@ class KpiFeedForm(forms.Form):
         cast(forms.ChoiceField, self.fields["kpi"]).choices = [("", _("Do not feed a KPI"))] + [
             (k.pk, f"{k.problem.title}: {k.name}") for k in kpis
         ]
+
+
+class MakeupForm(forms.Form):
+    """One dimension of a target group's known make-up: shares that add up to 1."""
+
+    target_group = forms.TypedChoiceField(label=_("Target group"), coerce=int)
+    dimension = forms.CharField(
+        label=_("Dimension"),
+        max_length=40,
+        initial="age_band",
+        help_text=_(
+            "The respondent profile question it describes, e.g. age_band, channel or language."
+        ),
+    )
+    shares = forms.CharField(
+        label=_("Shares"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "One group per line: its code, an equals sign and its share from 0 to 1, "
+            "e.g. under_25 = 0.08. The shares must add up to 1."
+        ),
+    )
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=300,
+        help_text=_("Where the figures come from, e.g. the municipal register."),
+    )
+    as_of = forms.DateField(
+        label=_("Date of the figures"),
+        help_text=_("The date the figures describe, as YYYY-MM-DD."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["target_group"]).choices = [
+            (g.pk, g.name) for g in groups
+        ]
+
+    def clean_shares(self) -> dict[str, str]:
+        shares: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["shares"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            code, sep, value = line.partition("=")
+            if not sep or not code.strip() or not value.strip():
+                raise forms.ValidationError(
+                    _("Line %(line)d: write the group's code, = and its share, e.g. 25_44 = 0.32.")
+                    % {"line": number}
+                )
+            shares[code.strip()] = value.strip().replace(",", ".")
+        return shares
+
+
+class ExportForm(forms.Form):
+    """Which redacted responses to download, and in which format."""
+
+    survey = forms.TypedChoiceField(label=_("Survey"), coerce=int, required=False, empty_value=None)
+    start = forms.DateField(
+        label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To (date, included)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[("csv", "CSV"), ("json", "JSON")],
+        initial="csv",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, surveys=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["survey"]).choices = [
+            ("", _("Every survey I can see"))
+        ] + [(s.pk, str(s)) for s in surveys]
+        cast(forms.ChoiceField, self.fields["channel"]).choices = [("", _("Every channel"))] + list(
+            Channel.choices
+        )

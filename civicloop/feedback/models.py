@@ -55,6 +55,8 @@ class Survey(TimeStampedModel):
     retention_days = models.PositiveIntegerField(default=365)
     status = models.CharField(max_length=10, choices=SurveyStatus.choices, default="open")
     templates = models.JSONField(default=list, blank=True)
+    # Origins (scheme://host[:port]) whose pages may show the widget in a frame.
+    embed_origins = models.JSONField(default=list, blank=True)
     # People's theme decisions (civicloop.text.ThemeEdits.to_dict), applied on every run.
     theme_edits = models.JSONField(default=dict, blank=True)
     feeds_kpi = models.ForeignKey(
@@ -269,6 +271,8 @@ class ProfileTarget(TimeStampedModel):
     dimension = models.CharField(max_length=40)
     shares = models.JSONField(help_text='{"under_25": 0.2, "25_44": 0.4, ...} summing to 1')
     source = models.CharField(max_length=300, blank=True)
+    # The date the figures describe (a census date, a register extract's date).
+    as_of = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["target_group", "dimension"]

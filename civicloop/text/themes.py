@@ -29,7 +29,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
-from civicloop.text.redact import stopwords
+from civicloop.text.stopwords import label_stopwords
 from civicloop.text.theme_data import Theme, ThemeEdits, ThemeResult
 from civicloop.text.vectors import backend_for, embed, one_thread, tfidf, tokens
 
@@ -38,6 +38,8 @@ N_KEYWORDS = 5
 _SILHOUETTE_SAMPLE = 2000
 _PAIR_SIMILARITY = 0.5
 MODEL_BUDGET = 10_000
+# Fewest comments of a language for its mean vector to stand for the language, not a topic.
+LANGUAGE_MIN_ROWS = 10
 
 
 def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
@@ -96,7 +98,7 @@ def choose_k(x: np.ndarray, *, max_k: int = 15, seed: int = 0) -> int:
 
 
 def _key_terms(doc: str) -> list[str]:
-    stop = stopwords()
+    stop = label_stopwords()
     words = tokens(doc)
     terms = [w for w in words if w not in stop and len(w) > 2]
     terms += [
@@ -236,10 +238,37 @@ def _vector_spaces(
             stats["seconds_model"] = time.perf_counter() - model_started
         else:
             group_vectors = embed([clean[i] for i in members], backend="tfidf")
+        if group == "use":
+            group_vectors = centre_languages(group_vectors, [langs[i] for i in embedded])
         for row, i in enumerate(embedded):
             space[i] = (group, group_vectors[row])
         stats["embedded"] += len(embedded)
     return groups, space
+
+
+def centre_languages(
+    vectors: np.ndarray, languages: Sequence[str | None], *, min_rows: int = LANGUAGE_MIN_ROWS
+) -> np.ndarray:
+    """Rows with their language's mean vector taken away, then L2-normalised again.
+
+    A multilingual encoder puts a sentence's language in its vector as well as its meaning: the
+    rows of one language share a mean direction, and k-means splits a topic by language along
+    it. Subtracting each language's mean (Libovický, Rosa & Fraser 2020, "On the language
+    neutrality of pre-trained multilingual representations") keeps the meaning and drops most
+    of the language. Only when at least two languages have `min_rows` rows each: with one
+    language, or a handful of rows of another, the mean is the topic, not the language.
+    """
+    bases = np.array([(lang or "").lower().replace("_", "-").split("-")[0] for lang in languages])
+    counts = {b: int((bases == b).sum()) for b in set(bases.tolist()) if b}
+    if sum(c >= min_rows for c in counts.values()) < 2:
+        return vectors
+    centred = np.asarray(vectors, dtype=np.float32).copy()
+    for base, count in counts.items():
+        if count >= min_rows:
+            rows = bases == base
+            centred[rows] -= centred[rows].mean(axis=0)
+    norms = np.linalg.norm(centred, axis=1, keepdims=True)
+    return centred / np.where(norms == 0, 1.0, norms)
 
 
 def _edited_assignment(keys: list[str], clean: list[str], edits: ThemeEdits) -> list[str | None]:

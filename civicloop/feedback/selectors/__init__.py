@@ -20,8 +20,15 @@ from civicloop.feedback.selectors.kpi_feed import feedable_kpis
 from civicloop.feedback.selectors.representativeness import (
     TargetCheck,
     WeightedScores,
+    makeup_target_group_get,
+    makeup_target_groups,
     survey_representativeness,
     survey_target_checks,
+)
+from civicloop.feedback.selectors.results import (
+    Distribution,
+    score_distributions,
+    scores_per_week,
 )
 from civicloop.feedback.selectors.scores import (
     GROUPINGS,
@@ -49,6 +56,9 @@ from civicloop.feedback.selectors.themes import (
 )
 
 __all__ = [
+    "Distribution",
+    "score_distributions",
+    "scores_per_week",
     "GROUPINGS",
     "SCORE_LABELS",
     "FeedbackSummary",
@@ -74,6 +84,8 @@ __all__ = [
     "survey_for_collection",
     "survey_problem_choices",
     "survey_public",
+    "makeup_target_group_get",
+    "makeup_target_groups",
     "survey_representativeness",
     "survey_scores",
     "survey_target_checks",

@@ -7,6 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Prefetch
+from django.http import Http404
+
+from civicloop.core.permissions import Ability, Principal
 from civicloop.feedback import scoring
 from civicloop.feedback.labels import AGE_BANDS, LANGUAGES
 from civicloop.feedback.models import Answer, Channel, ProfileTarget, Response, Survey
@@ -16,6 +20,7 @@ from civicloop.feedback.selectors.scores import (
     score_values,
     scores_from_rows,
 )
+from civicloop.portfolio.models import TargetGroup
 
 _DIMENSION_ORDER: dict[str, list[str]] = {
     "age_band": list(AGE_BANDS),
@@ -137,3 +142,26 @@ def survey_target_checks(*, survey: Survey) -> list[TargetCheck]:
             )
         )
     return checks
+
+
+def makeup_target_groups(
+    *, viewer: Principal, ability: Ability = Ability.VIEW_FEEDBACK
+) -> list[TargetGroup]:
+    """Target groups of the units where the viewer has `ability`, each with its make-up."""
+    return list(
+        TargetGroup.objects.filter(unit_id__in=viewer.units_with(ability))
+        .prefetch_related(
+            Prefetch("feedback_profiles", ProfileTarget.objects.order_by("dimension"))
+        )
+        .order_by("name", "pk")
+    )
+
+
+def makeup_target_group_get(
+    *, viewer: Principal, pk: int, ability: Ability = Ability.MANAGE_FEEDBACK
+) -> TargetGroup:
+    """One target group the viewer may enter a make-up for (404 otherwise)."""
+    group = TargetGroup.objects.filter(pk=pk, unit_id__in=viewer.units_with(ability)).first()
+    if group is None:
+        raise Http404("Not found")
+    return group

@@ -6,7 +6,14 @@ human theme edits live in `civicloop.feedback.theming`. Comment text is never lo
 The names below are the app's public face: other apps import them from here.
 """
 
+from civicloop.feedback.services.embedding import clean_origins, survey_set_embed_origins
 from civicloop.feedback.services.erasure import respondent_erasure_run
+from civicloop.feedback.services.exports import (
+    EXPORT_FIELDS,
+    EXPORT_FORMATS,
+    ExportFilter,
+    responses_export,
+)
 from civicloop.feedback.services.imports import (
     IMPORT_META_COLUMNS,
     MAX_IMPORT_ROWS,
@@ -37,6 +44,12 @@ from civicloop.feedback.services.surveys import (
 )
 
 __all__ = [
+    "clean_origins",
+    "survey_set_embed_origins",
+    "EXPORT_FIELDS",
+    "EXPORT_FORMATS",
+    "ExportFilter",
+    "responses_export",
     "DUPLICATE_WINDOW",
     "FEED_WINDOW_DAYS",
     "IMPORT_META_COLUMNS",

@@ -6,6 +6,7 @@ The reference numbers are test_weighted's: weights by hand, estimates by statsmo
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -97,7 +98,12 @@ def test_a_single_weighted_respondent_gives_nulls_not_nan(world):
     problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     problem.target_groups.add(group)
     services.profile_target_set(
-        actor=staff, target_group=group, dimension="age_band", shares={"under_25": 1, "25_44": 1}
+        actor=staff,
+        target_group=group,
+        dimension="age_band",
+        shares={"under_25": 0.5, "25_44": 0.5},
+        source="Register",
+        as_of=date(2026, 1, 1),
     )
     survey = services.survey_create(
         actor=staff,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -146,7 +147,9 @@ def test_representativeness_against_the_target_group(world):
         actor=staff,
         target_group=group,
         dimension="age_band",
-        shares={"under_25": 20, "25_44": 35, "45_64": 25, "65_plus": 20},
+        shares={"under_25": 0.2, "25_44": 0.35, "45_64": 0.25, "65_plus": 0.2},
+        source="Register",
+        as_of=date(2026, 1, 1),
     )
     survey = services.survey_create(
         actor=staff,
@@ -181,11 +184,14 @@ def test_survey_page_gives_a_working_embed_code(world, survey):
     code = htmllib.unescape(
         re.search(r'<textarea[^>]*id="embed-code"[^>]*>(.*?)</textarea>', page, re.S).group(1)
     )
-    assert f'action="http://testserver/feedback/w/{survey.slug}/"' in code
-    assert "data-civicloop-feedback" in code
-    assert 'name="satisfaction"' in code
-    assert 'name="comment"' in code
-    assert "/static/feedback/widget.js" in code
+    # One tag: the script loads once and reads the survey's questions itself.
+    assert code.count("<script") == 1
+    assert 'src="http://testserver/static/feedback/widget.js"' in code
+    assert f'data-civicloop-survey="{survey.slug}"' in code
+    assert f'<a href="http://testserver/feedback/w/{survey.slug}/">' in code  # no JavaScript
+    config = world.client(None).get(f"/feedback/w/{survey.slug}/questions.json").json()
+    assert config["action"] == f"http://testserver/feedback/w/{survey.slug}/"
+    assert [q["key"] for q in config["questions"]] == ["satisfaction", "comment"]
 
 
 @pytest.mark.django_db

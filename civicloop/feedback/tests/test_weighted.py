@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from statsmodels.stats.weightstats import DescrStatsW
 from civicloop.feedback import selectors, services, theming
 from civicloop.portfolio.tests.factories import ProblemFactory, TargetGroupFactory
 
-SHARES = {"under_25": 20, "25_44": 35, "45_64": 25, "65_plus": 20}
+SHARES = {"under_25": 0.2, "25_44": 0.35, "45_64": 0.25, "65_plus": 0.2}
 # (age band, satisfaction 1-5, NPS 0-10, how many); nobody aged 65 or over answered, and four
 # people did not give their age.
 PEOPLE = [
@@ -36,7 +37,12 @@ def weighted_survey(world):
     problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     problem.target_groups.add(group)
     services.profile_target_set(
-        actor=staff, target_group=group, dimension="age_band", shares=SHARES
+        actor=staff,
+        target_group=group,
+        dimension="age_band",
+        shares=SHARES,
+        source="Register",
+        as_of=date(2026, 1, 1),
     )
     survey = services.survey_create(
         actor=staff,
@@ -140,7 +146,12 @@ def test_survey_without_any_respondent_in_a_group_does_not_fail(world):
     problem = ProblemFactory.create(unit=world.unit, owner_agency=world.agency)
     problem.target_groups.add(group)
     services.profile_target_set(
-        actor=staff, target_group=group, dimension="age_band", shares=SHARES
+        actor=staff,
+        target_group=group,
+        dimension="age_band",
+        shares=SHARES,
+        source="Register",
+        as_of=date(2026, 1, 1),
     )
     survey = services.survey_create(
         actor=staff,

@@ -10,11 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from civicloop.feedback import abuse, selectors, services
 from civicloop.feedback.models import Channel, QuestionKind, Survey
+from civicloop.web.middleware import CSP
 
 
 def _language(request: HttpRequest, survey: Survey) -> str:
@@ -169,11 +172,55 @@ def survey_thanks(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
 
+def _framed(response: HttpResponse, survey: Survey) -> HttpResponse:
+    """Let the survey's allowed origins show the widget page in a frame; nobody else."""
+    origins = [o for o in survey.embed_origins or [] if isinstance(o, str)]
+    if origins:
+        ancestors = "frame-ancestors 'self' " + " ".join(origins)
+        response["Content-Security-Policy"] = CSP.replace("frame-ancestors 'none'", ancestors)
+    else:
+        response["X-Frame-Options"] = "DENY"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET"])
+def widget_questions(request: HttpRequest, slug: str) -> JsonResponse:
+    """The widget's current questions and texts for widget.js (any origin may read them)."""
+    survey = selectors.survey_public(slug=slug)
+    language = _language(request, survey)
+    with translation.override(language):
+        body = {
+            "action": request.build_absolute_uri(reverse("feedback:widget", args=[slug])),
+            "language": language,
+            "title": survey.title_in(language),
+            "consent": survey.text_in("consent", language),
+            "questions": survey_questions(survey, language, widget=True),
+            "honeypot": abuse.HONEYPOT_FIELD,
+            "texts": {
+                "open": _("Give feedback"),
+                "close": _("Close"),
+                "send": _("Send feedback"),
+                "required": _("required"),
+                "sending_failed": _("Your feedback could not be sent. Please try again."),
+            },
+        }
+    response = JsonResponse(body)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @csrf_exempt  # embedded on other sites; no cookies are read or set
+@xframe_options_exempt  # _framed decides, per survey
 @require_http_methods(["GET", "POST"])
 def widget(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the widget's no-JavaScript form on its own page. POST: a widget submission."""
     survey = selectors.survey_public(slug=slug)
+    return _framed(_widget(request, survey), survey)
+
+
+def _widget(request: HttpRequest, survey: Survey) -> HttpResponse:
+    slug = survey.slug
     language = _language(request, survey)
     wants_json = "application/json" in request.META.get("HTTP_ACCEPT", "")
     with translation.override(language):

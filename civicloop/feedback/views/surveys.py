@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, can
-from civicloop.feedback import abuse, forms, selectors, services
+from civicloop.feedback import charts, forms, selectors, services
 from civicloop.feedback.labels import Labels
 from civicloop.feedback.models import Survey
-from civicloop.feedback.views.public import survey_questions
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
 
@@ -114,34 +115,51 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "embed_html": _embed_html(request, survey),
             "feed_form": forms.KpiFeedForm(initial={"kpi": survey.feeds_kpi_id}, kpis=kpis),
             "themes": selectors.survey_themes(survey=survey)[:5],
+            "charts": _result_charts(survey),
         },
     )
 
 
-def _embed_html(request: HttpRequest, survey: Survey) -> str:
-    """The widget's form markup, ready to paste into a service's page."""
-    language = survey.languages[0]
-    questions = survey_questions(survey, language, widget=True)
-    with translation.override(language):
-        html = render_to_string(
-            "feedback/includes/widget_form.html",
-            {
-                "survey": survey,
-                "language": language,
-                "questions": questions,
-                "errors": {},
-                "values": {},
-                "hidden": {"page": "", "variant": "", "unit": ""},
-                "honeypot": abuse.HONEYPOT_FIELD,
-                "consent": survey.text_in("consent", language),
-                "action": request.build_absolute_uri(
-                    reverse("feedback:widget", args=[survey.slug])
-                ),
-            },
-            request=request,
+def _result_charts(survey: Survey) -> dict[str, Any]:
+    """The score distribution of each rating question and the weekly satisfaction trend."""
+    language = translation.get_language() or "en"
+    distributions = []
+    for d in selectors.score_distributions(survey=survey):
+        text = d.question.text_in(language)
+        spec, rows = charts.score_distribution(text, d.counts)
+        distributions.append(
+            {"id": f"distribution-{d.question.key}", "spec": spec, "rows": rows, "title": text}
         )
-    script = request.build_absolute_uri("/static/feedback/widget.js")
-    return f'{html.strip()}\n<script src="{script}" defer></script>'
+    spec, rows = charts.weekly_trend(selectors.scores_per_week(survey=survey))
+    return {"distributions": distributions, "weekly": {"spec": spec, "rows": rows}}
+
+
+def _embed_html(request: HttpRequest, survey: Survey) -> str:
+    """The one tag to paste into a service's page: widget.js reads the survey's current
+    questions and draws the form (data-presentation: inline, button or modal)."""
+    script = escape(request.build_absolute_uri("/static/feedback/widget.js"))
+    widget = escape(request.build_absolute_uri(reverse("feedback:widget", args=[survey.slug])))
+    return (
+        f'<script src="{script}" data-civicloop-survey="{escape(survey.slug)}" '
+        f'data-presentation="button" data-lang="{escape(survey.languages[0])}" async></script>\n'
+        f'<noscript><a href="{widget}">{escape(_("Give feedback"))}</a></noscript>'
+    )
+
+
+@login_required
+@require_POST
+def survey_embed_origins(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = principal(request)
+    survey = selectors.survey_get(viewer=viewer, pk=pk, ability=Ability.MANAGE_FEEDBACK)
+    try:
+        services.survey_set_embed_origins(
+            actor=viewer, survey=survey, origins=request.POST.get("embed_origins", "").split()
+        )
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+    else:
+        messages.success(request, _("Allowed origins saved."))
+    return redirect(reverse("feedback:survey", args=[survey.pk]) + "#embed")
 
 
 @login_required
