@@ -8,4 +8,5 @@ urlpatterns = [
     path("settings/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("settings/prioritisation/", views.prioritisation, name="prioritisation"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/<int:sequence>/", views.audit_event, name="audit_event"),
 ]

@@ -302,6 +302,7 @@ def _kpi_page(request: HttpRequest, kpi, form, status: int = 200) -> HttpRespons
         baseline=kpi.baseline_value,
         target=kpi.target_value,
         target_date=kpi.target_date,
+        baseline_date=kpi.baseline_date,
     )
     kpi_with = (
         selectors.kpi_list(viewer=viewer, problem_id=kpi.problem_id)
