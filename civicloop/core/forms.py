@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.core.models import ApiKeyScope
+from civicloop.core.timezones import zone_choices
 from civicloop.web.labels import action_label, model_name
 
 
@@ -60,3 +61,14 @@ class AuditFilterForm(forms.Form):
         if since and until and until < since:
             self.add_error("until", _("The end of the period must not be before its start."))
         return data
+
+
+class TimeZoneForm(forms.Form):
+    """The zone a person (or, with `unit_choices`, a unit) sees times in."""
+
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+
+    def __init__(self, *args: Any, default_label: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        fields["time_zone"].choices = [("", default_label), *zone_choices()]

@@ -12,12 +12,18 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicloop.core import health, selectors, services
+from civicloop.core import health, selectors, services, timezones
 from civicloop.core.audit import audit_verify
-from civicloop.core.forms import ApiKeyForm, AuditFilterForm, PrioritisationWeightsForm
+from civicloop.core.forms import (
+    ApiKeyForm,
+    AuditFilterForm,
+    PrioritisationWeightsForm,
+    TimeZoneForm,
+)
 from civicloop.core.http import principal
 from civicloop.core.mfa import may_create_api_key
 from civicloop.core.permissions import Ability, Principal, units_for
@@ -163,6 +169,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         raise Http404("Not found")
     form = _audit_filters(request, viewer)
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    if "actor" in filters:
+        filters["actor_id"] = filters.pop("actor")
     events = selectors.audit_event_list(viewer=viewer, **filters)
     if request.GET.get("format") == "csv":
         services.audit_log_export_record(actor=viewer, fmt="csv")
@@ -234,4 +242,65 @@ def prioritisation(request: HttpRequest) -> HttpResponse:
             "unit": unit,
             "units": units_for(viewer, Ability.MANAGE_SETTINGS),
         },
+    )
+
+
+def _zone_forms(request: HttpRequest, viewer: Principal) -> tuple[TimeZoneForm, TimeZoneForm]:
+    unit_default = _("The installation's (%(zone)s)") % {"zone": timezones.installation_zone_name()}
+    own_default = _("My organisation's")
+    posted = request.POST.get("form") if request.method == "POST" else None
+    own = TimeZoneForm(
+        request.POST if posted == "own" else None,
+        default_label=own_default,
+        initial={"time_zone": viewer.person.time_zone if viewer.person else ""},
+        prefix="own",
+    )
+    unit = TimeZoneForm(
+        request.POST if posted == "unit" else None, default_label=unit_default, prefix="unit"
+    )
+    return own, unit
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The person's own settings: the time zone they see times in (and their unit's)."""
+    viewer = principal(request)
+    own, unit_form = _zone_forms(request, viewer)
+    units = units_for(viewer, Ability.MANAGE_SETTINGS)
+    posted = request.POST.get("form")
+    try:
+        if posted == "own" and own.is_valid():
+            person = services.person_time_zone_set(
+                actor=viewer, time_zone=own.cleaned_data["time_zone"]
+            )
+            timezones.remember(request.session, person)
+            messages.success(request, _("Time zone saved."))
+            return redirect("core:account")
+        if posted == "unit" and unit_form.is_valid():
+            unit = page_unit(request, Ability.MANAGE_SETTINGS)
+            if unit is None:
+                return choose_unit(request, Ability.MANAGE_SETTINGS, title=_("Your account"))
+            services.unit_time_zone_set(
+                actor=viewer, unit=unit, time_zone=unit_form.cleaned_data["time_zone"]
+            )
+            timezones.remember(request.session, viewer.person)
+            messages.success(request, _("The organisation's time zone is saved."))
+            return redirect("core:account")
+    except ValidationError as error:
+        apply_errors(own if posted == "own" else unit_form, error)
+    zone = timezone.get_current_timezone()
+    return render(
+        request,
+        "core/account.html",
+        {
+            "page_title": _("Your account"),
+            "own": own,
+            "unit_form": unit_form,
+            "units": units,
+            "zone_name": str(zone),
+            "installation_zone": timezones.installation_zone_name(),
+            "now": timezone.now(),
+        },
+        status=400 if posted and (own.errors or unit_form.errors) else 200,
     )

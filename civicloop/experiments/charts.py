@@ -8,13 +8,14 @@ from typing import Any
 import altair as alt
 from django.utils.translation import gettext as _
 
+from civicloop.web.charts import localise_spec
+
 
 def _spec(chart: Any, title: str) -> dict[str, Any]:
     spec = chart.properties(width="container", height=260, title=title).to_dict()
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
-    spec.setdefault("config", {})["font"] = "system-ui, sans-serif"
     spec["description"] = title
-    return spec
+    return localise_spec(spec)
 
 
 def cumulative_chart(*, title: str, points: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -22,10 +23,10 @@ def cumulative_chart(*, title: str, points: Sequence[dict[str, Any]]) -> dict[st
     rows = [p for p in points if p.get("estimate") is not None]
     base = alt.Chart(alt.Data(values=rows))
     band = base.mark_area(opacity=0.2).encode(
-        x=alt.X("date:T", title="Date"),
-        y=alt.Y("ci_low:Q", title="Effect"),
+        x=alt.X("date:T", title=_("Date")),
+        y=alt.Y("ci_low:Q", title=_("Effect")),
         y2="ci_high:Q",
-        color=alt.Color("variant:N", title="Variant"),
+        color=alt.Color("variant:N", title=_("Variant")),
     )
     line = base.mark_line(point=True).encode(
         x="date:T",
@@ -50,7 +51,7 @@ def lines_chart(
         alt.Chart(alt.Data(values=list(rows)))
         .mark_line(point=True)
         .encode(
-            x=alt.X(f"{x}:T", title="Period"),
+            x=alt.X(f"{x}:T", title=_("Period")),
             y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=False)),
             color=alt.Color(f"{series}:N", title=""),
             tooltip=[f"{x}:T", f"{series}:N", f"{y}:Q"],

@@ -109,6 +109,38 @@ def localise_spec(spec: Any) -> Any:
     return spec
 
 
+def facet_by_unit(
+    chart: Any,
+    *,
+    field: str,
+    title: str,
+    width: int = 560,
+    panel_height: int = 140,
+) -> dict[str, Any]:
+    """One panel per value of `field` (a measure with its own unit), each with its own y axis.
+
+    For series in different units (NPS from −100 to 100 beside a satisfaction percentage, euros
+    beside days), which one shared axis would misstate. Facets cannot take the container's
+    width, so the panels are `width` pixels and scale down on a narrow screen (civicloop.scss).
+    """
+    spec = (
+        chart.properties(width=width, height=panel_height)
+        .facet(
+            row=alt.Row(
+                f"{field}:N",
+                title=None,
+                header=alt.Header(labelAngle=0, labelAlign="left", labelOrient="top"),
+            )
+        )
+        .resolve_scale(y="independent")
+        .properties(title=title)
+        .to_dict()
+    )
+    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
+    spec["description"] = title
+    return localise_spec(spec)
+
+
 def _spec(chart: alt.TopLevelMixin, title: str) -> dict[str, Any]:
     spec = chart.properties(width="container", height=260, title=title).to_dict()
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
