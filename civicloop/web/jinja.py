@@ -98,6 +98,11 @@ def tojson_script(value: Any) -> Markup:
     return Markup(text.replace("&", "\\u0026"))  # noqa: S704 - escaped above
 
 
+# Filters an app above `web` lends to every template, registered from its AppConfig.ready()
+# (web may not import those apps): e.g. experiments' `warning_text`.
+APP_FILTERS: dict[str, Any] = {}
+
+
 def environment(**options: Any) -> Environment:
     app_loader = options.pop("loader", None)
     loaders: list[BaseLoader] = [
@@ -137,6 +142,7 @@ def environment(**options: Any) -> Environment:
             "chart_spec": localise_spec,
             "code_names": code_names,
             "vocab": labels.vocab,
+            **APP_FILTERS,
         }
     )
     return env
