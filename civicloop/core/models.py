@@ -74,6 +74,8 @@ class Organization(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         constraints = [
             models.CheckConstraint(
                 condition=Q(sme_size="") | Q(kind="company"), name="org_sme_size_only_company"
@@ -192,6 +194,8 @@ class ApiKey(TimeStampedModel):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

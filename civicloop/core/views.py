@@ -172,6 +172,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if "actor" in filters:
         filters["actor_id"] = filters.pop("actor")
     events = selectors.audit_event_list(viewer=viewer, **filters)
+    if form.is_bound and not form.is_valid():
+        events = events.none()  # a refused filter lists nothing rather than everything
     if request.GET.get("format") == "csv":
         services.audit_log_export_record(actor=viewer, fmt="csv")
         return _audit_csv(events.iterator())
