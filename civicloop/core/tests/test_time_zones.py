@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import Http404
 
 from civicloop.core import services
 from civicloop.core.events import CoreEvent
@@ -56,7 +57,7 @@ def test_only_unit_settings_managers_set_the_units_zone(world):
             "/settings/account/", {"form": "unit", "unit-time_zone": "Asia/Tokyo"}
         )
         assert response.status_code == 404, role
-    with pytest.raises(Exception):  # noqa: B017 - Http404 from the gate
+    with pytest.raises(Http404):
         services.unit_time_zone_set(
             actor=world.principal("outsider"), unit=world.unit, time_zone="Asia/Tokyo"
         )
