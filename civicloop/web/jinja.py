@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from datetime import date, datetime
@@ -9,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.numbers import format_percent
+from babel import Locale
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
@@ -60,13 +61,14 @@ def number(value: Any, places: int | None = None) -> str:
 
 
 def percent(value: Any, places: int = 1, *, signed: bool = False) -> str:
-    """A share (0.5) as a percentage in the active language: "50.0%" / "50,0 %"."""
+    """A share (0.5) as a percentage in the active language's way: "50.0%", "50,0 %"."""
     if value is None or value == "":
         return "–"
-    pattern = "#,##0" + ("." + "0" * places if places > 0 else "") + "%"
-    if signed:
-        pattern = f"+{pattern};-{pattern}"
-    return format_percent(float(value), format=pattern, locale=_babel_locale())
+    locale = Locale.parse(_babel_locale())
+    pattern = copy.copy(locale.percent_formats[None])
+    pattern.frac_prec = (places, places)
+    text = pattern.apply(float(value), locale)
+    return f"+{text}" if signed and float(value) > 0 else text
 
 
 def _babel_locale() -> str:
