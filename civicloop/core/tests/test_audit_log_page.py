@@ -105,7 +105,7 @@ def test_before_and_after_page_shows_what_changed(world, logged):
 def test_before_and_after_page_of_another_units_event_is_404(world, logged):
     theirs = AuditEvent.objects.get(action="test.theirs")
     assert world.client("auditor").get(f"/audit/{theirs.sequence}/").status_code == 404
-    ours = AuditEvent.objects.filter(organization=world.unit).first()
+    ours = AuditEvent.objects.filter(organization=world.unit).earliest("sequence")
     assert world.client("outsider").get(f"/audit/{ours.sequence}/").status_code == 404
     assert world.client("vendor").get(f"/audit/{ours.sequence}/").status_code == 404
 

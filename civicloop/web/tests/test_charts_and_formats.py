@@ -132,7 +132,7 @@ def test_evidence_kpi_chart_gives_each_kpi_its_row_named_with_its_unit():
         ),
     ]
     report = SimpleNamespace(inputs=SimpleNamespace(kpis=kpis))
-    spec, table = kpi_chart(report)
+    spec, table = kpi_chart(report)  # type: ignore[arg-type]  # only .inputs.kpis is read
     assert spec["resolve"]["scale"]["x"] == "independent"
     assert {v["kpi"] for v in spec["data"]["values"]} == {"Cost (EUR)", "Satisfaction (%)"}
     assert spec["config"]["axis"]["labelFontSize"] >= 11  # the PDF draws this same spec
