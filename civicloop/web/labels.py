@@ -186,7 +186,8 @@ def _value(model_label: str | None, field_name: str, value: Any) -> str:
         return _("Yes") if value else _("No")
     if isinstance(value, dict):
         return "; ".join(
-            f"{field_label(None, str(k))}: {_value(None, str(k), v)}" for k, v in value.items()
+            f"{field_label(None, str(k))}: {_value(None, str(k), v)}"
+            for k, v in sorted(value.items())  # PostgreSQL's jsonb keeps no key order
         )
     if isinstance(value, list):
         return ", ".join(_value(None, field_name, v) for v in value)

@@ -98,7 +98,7 @@ def test_before_and_after_page_shows_what_changed(world, logged):
     body = response.content.decode()
     diff = body[body.index('id="audit-diff"') :]
     assert "Prioritisation weights" in diff
-    assert "<ins>Impact: 2.0; Reach: 1.0; Urgency: 1.0; Effort: 1.0</ins>" in diff
+    assert "<ins>Effort: 1.0; Impact: 2.0; Reach: 1.0; Urgency: 1.0</ins>" in diff
     assert "changed" in diff
 
 
