@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from typing import ClassVar
+from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name such as "Europe/Madrid" (blank is allowed by the field)."""
+    if value and value not in available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a time zone name, such as Europe/Madrid."),
+            params={"value": value},
+            code="invalid_time_zone",
+        )
 
 
 class TimeStampedModel(models.Model):
@@ -53,10 +65,17 @@ class Organization(TimeStampedModel):
     sme_size = models.CharField(max_length=10, choices=SmeSize.choices, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
     prioritisation_weights = models.JSONField(default=dict, blank=True)
+    # The IANA zone its people see times in unless they choose their own; blank: the
+    # installation's (settings.TIME_ZONE). Stored times stay UTC.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone]
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         constraints = [
             models.CheckConstraint(
                 condition=Q(sme_size="") | Q(kind="company"), name="org_sme_size_only_company"
@@ -102,6 +121,10 @@ class Person(AbstractUser):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200, blank=True)
     preferred_language = models.CharField(max_length=8, default="en")
+    # The IANA zone this person sees times in; blank: their organisation's.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone]
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -171,6 +194,8 @@ class ApiKey(TimeStampedModel):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -12,8 +12,8 @@ import vl_convert
 from django.utils.translation import gettext as _
 
 from civicloop.evidence.report import ImpactReport
-from civicloop.web.charts import _spec
-from civicloop.web.jinja import number
+from civicloop.web.charts import _spec, localise_spec
+from civicloop.web.jinja import number, percent
 
 
 def effects_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]]:
@@ -55,14 +55,15 @@ def kpi_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]]:
             (_("Target"), k.target),
         ):
             if value is not None:
-                rows.append({"kpi": k.name, "series": series, "value": value})
+                # One row of the chart per KPI, named with its unit: its own scale and axis.
+                rows.append({"kpi": f"{k.name} ({k.unit})", "series": series, "value": value})
         table.append(
             [
                 k.name,
-                f"{k.baseline:,.2f} {k.unit}",
-                f"{k.latest:,.2f} {k.unit}" if k.latest is not None else "–",
-                f"{k.target:,.2f} {k.unit}",
-                f"{k.progress * 100:.0f}%" if k.progress is not None else "–",
+                f"{number(k.baseline, 2)} {k.unit}",
+                f"{number(k.latest, 2)} {k.unit}" if k.latest is not None else "–",
+                f"{number(k.target, 2)} {k.unit}",
+                percent(k.progress, 0) if k.progress is not None else "–",
             ]
         )
     chart = (
@@ -82,7 +83,7 @@ def kpi_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]]:
     spec = chart.properties(title=_("KPIs against baseline and target")).to_dict()
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
     spec["description"] = _("KPIs against baseline and target")
-    return spec, table
+    return localise_spec(spec), table
 
 
 def savings_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]]:

@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 
 from civicloop.experiments.selectors.effects import EffectRow, ResultsSummary
 from civicloop.experiments.selectors.site_results import SiteSummary
+from civicloop.web.charts import localise_spec
 
 
 def _spec(chart: Any, title: str) -> dict[str, Any]:
     spec = chart.properties(width="container", height=260, title=title).to_dict()
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
-    spec.setdefault("config", {})["font"] = "system-ui, sans-serif"
     spec["description"] = title
-    return spec
+    return localise_spec(spec)
 
 
 def cumulative_chart(*, title: str, points: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -25,10 +25,10 @@ def cumulative_chart(*, title: str, points: Sequence[dict[str, Any]]) -> dict[st
     rows = [p for p in points if p.get("estimate") is not None]
     base = alt.Chart(alt.Data(values=rows))
     band = base.mark_area(opacity=0.2).encode(
-        x=alt.X("date:T", title="Date"),
-        y=alt.Y("ci_low:Q", title="Effect"),
+        x=alt.X("date:T", title=_("Date")),
+        y=alt.Y("ci_low:Q", title=_("Effect")),
         y2="ci_high:Q",
-        color=alt.Color("variant:N", title="Variant"),
+        color=alt.Color("variant:N", title=_("Variant")),
     )
     line = base.mark_line(point=True).encode(
         x="date:T",

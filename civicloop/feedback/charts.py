@@ -7,8 +7,11 @@ from typing import Any
 
 import altair as alt
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from civicloop.feedback.scoring import Score
+from civicloop.web.charts import facet_by_unit, localise_spec
+from civicloop.web.jinja import number
 
 CHARTED = ("govuk", "csat", "nps", "sus")
 
@@ -34,25 +37,23 @@ def scores_over_time(over_time: dict[str, list[Score]]) -> tuple[dict[str, Any],
                     [
                         month,
                         s.label,
-                        f"{s.value:.1f}",
-                        f"{s.ci_low:.1f} – {s.ci_high:.1f}" if s.ci_low is not None else "–",
+                        number(s.value, 1),
+                        f"{number(s.ci_low, 1)} – {number(s.ci_high, 1)}"
+                        if s.ci_low is not None
+                        else "–",
                         s.n,
                     ]
                 )
     base = alt.Chart(alt.Data(values=data)).encode(
-        x=alt.X("month:T", title="Month"), color=alt.Color("score:N", title="Score")
+        x=alt.X("month:T", title=_("Month")), color=alt.Color("score:N", title=_("Score"))
     )
-    band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title="Score"), y2="high:Q")
+    band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=_("Score")), y2="high:Q")
     line = base.mark_line(point=True).encode(
         y="value:Q", tooltip=["score:N", "month:T", "value:Q", "low:Q", "high:Q", "n:Q"]
     )
-    spec = (
-        alt.layer(band, line)
-        .properties(width="container", height=260, title="Scores over time")
-        .to_dict()
-    )
-    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
-    spec["description"] = "Scores over time with 95% confidence intervals"
+    # Each score has its own scale (NPS −100…100, shares in %): one panel and axis per score.
+    spec = facet_by_unit(alt.layer(band, line), field="score", title=_("Scores over time"))
+    spec["description"] = _("Scores over time with 95% confidence intervals")
     return spec, rows
 
 
@@ -60,7 +61,7 @@ def _vega(chart: alt.TopLevelMixin, description: str) -> dict[str, Any]:
     spec = chart.to_dict()
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
     spec["description"] = description
-    return spec
+    return localise_spec(spec)
 
 
 def score_distribution(

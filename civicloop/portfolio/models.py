@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -192,6 +193,27 @@ class Kpi(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def _template_text(self, attribute: str, stored: str) -> str:
+        """A built-in template's text in the reader's language, when the KPI kept it as is."""
+        from civicloop.portfolio.kpi_templates import KPI_TEMPLATES
+
+        template = KPI_TEMPLATES.get(self.template_key)
+        if template is None:
+            return stored
+        with translation.override("en"):
+            english = str(getattr(template, attribute))
+        return str(getattr(template, attribute)) if stored == english else stored
+
+    @property
+    def display_name(self) -> str:
+        """The name as readers see it: a template's untouched name is translated."""
+        return self._template_text("name", self.name)
+
+    @property
+    def display_definition(self) -> str:
+        """The definition as readers see it: a template's untouched one is translated."""
+        return self._template_text("definition", self.definition)
 
 
 class Measurement(TimeStampedModel):

@@ -311,12 +311,13 @@ def _kpi_page(request: HttpRequest, kpi, form, status: int = 200) -> HttpRespons
     viewer = principal(request)
     measurements = list(selectors.measurement_list(viewer=viewer, kpi_id=kpi.pk))
     spec = trend_chart(
-        title=kpi.name,
+        title=kpi.display_name,
         points=[(m.date, m.value) for m in measurements],
         unit=kpi.unit,
         baseline=kpi.baseline_value,
         target=kpi.target_value,
         target_date=kpi.target_date,
+        baseline_date=kpi.baseline_date,
     )
     kpi_with = (
         selectors.kpi_list(viewer=viewer, problem_id=kpi.problem_id)
@@ -327,7 +328,7 @@ def _kpi_page(request: HttpRequest, kpi, form, status: int = 200) -> HttpRespons
         request,
         "portfolio/kpi.html",
         {
-            "page_title": kpi.name,
+            "page_title": kpi.display_name,
             "kpi": kpi,
             "spec": spec,
             "table_rows": [(datefmt(m.date), number(m.value), m.source) for m in measurements],

@@ -128,3 +128,33 @@ class NulCharacterMiddleware:
         ]
         detail = "; ".join(f"{field}: {NUL_RULE}" for field in fields)
         return problem_response(request, 422, "Invalid request", detail, errors)
+
+
+class TimeZoneMiddleware:
+    """Show times in the signed-in person's zone (`civicloop.core.timezones`); stored ones stay UTC.
+
+    The zone is kept in the session from sign-in on, so no request queries for it; a person
+    signed in before the session held it gets it resolved once. Anonymous visitors see the
+    installation's zone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import timezone
+
+        from civicloop.core import timezones
+
+        session = getattr(request, "session", None)
+        name = session.get(timezones.SESSION_KEY) if session is not None else None
+        if name is None and session is not None and request.session.session_key:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                timezones.remember(session, user)
+                name = session[timezones.SESSION_KEY]
+        timezone.activate(timezones.zone(name))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

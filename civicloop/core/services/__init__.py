@@ -1,9 +1,10 @@
 """Every write to organisations, memberships, people and API keys, and a person's erasure, one
-module per sub-domain: organizations, api_keys, audit_log, erasure and retention.
+module per sub-domain: account, organizations, api_keys, audit_log, erasure and retention.
 
 The names below are the app's public face: other apps import them from here.
 """
 
+from civicloop.core.services.account import person_time_zone_set, unit_time_zone_set
 from civicloop.core.services.api_keys import (
     API_KEY_PREFIX,
     CreatedApiKey,
@@ -48,6 +49,8 @@ __all__ = [
     "person_create",
     "person_erase",
     "person_pseudonym",
+    "person_time_zone_set",
     "signin_logs_purge",
+    "unit_time_zone_set",
     "unit_weights_update",
 ]

@@ -119,7 +119,7 @@ def test_site_observations_upload_then_live_refresh_status(
     page.evaluate("window.__same_page = true")
     run_task_worker()
     page.wait_for_selector("#refresh-status >> text=Refresh finished", timeout=20_000)
-    page.wait_for_selector("#trends-table")
+    page.wait_for_selector("#trends-table", state="attached")  # collapsed under the chart
     page.wait_for_selector("[data-vega-spec][data-rendered=true] svg")
     assert page.evaluate("window.__same_page") is True  # htmx swapped; the page never reloaded
     # The strict CSP held on these pages: no inline script, and neither htmx (htmx-config in

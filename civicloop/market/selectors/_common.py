@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from civicloop.core.models import Role
 from civicloop.core.permissions import Ability, Principal
+from civicloop.core.timezones import format_datetime
 from civicloop.market.models import (
     Challenge,
     ChallengeStatus,
@@ -93,6 +94,6 @@ def check_seal_lifted(challenge: Challenge) -> None:
         raise SealedError(
             {
                 "proposal": "Proposals are sealed until the submission deadline"
-                + (f" ({timezone.localtime(lifts):%Y-%m-%d %H:%M %Z})." if lifts else ".")
+                + (f" ({format_datetime(lifts)})." if lifts else ".")
             }
         )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability, Principal, require
+from civicloop.core.timezones import format_datetime
 from civicloop.market.events import MarketEvent
 from civicloop.market.models import (
     Challenge,
@@ -140,7 +141,7 @@ def _check_deadline_change(challenge: Challenge, new: datetime | None, now: date
                     "earlier date, cancel the call (its proposals are voided unopened) and "
                     "re-publish it."
                 )
-                % {"deadline": timezone.localtime(lifts).strftime("%Y-%m-%d %H:%M %Z")}
+                % {"deadline": format_datetime(lifts)}
             }
         )
 

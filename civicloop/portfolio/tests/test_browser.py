@@ -50,6 +50,8 @@ def test_frame_problem_add_kpi_record_measurement_and_see_chart(live_server, pag
     page.click("button:has-text('Record measurement')")
     page.wait_for_selector("[data-vega-spec][data-rendered=true] svg")
     assert Measurement.objects.get().value == 66.5
+    assert not page.is_visible("#kpi-trend-table")  # collapsed under the chart
+    page.click("#kpi-trend-details summary")
     assert "66.5" in page.inner_text("#kpi-trend-table")
     assert page.inner_text("#kpi-progress").strip() == "39%"
     assert_accessible(page)

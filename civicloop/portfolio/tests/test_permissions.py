@@ -36,6 +36,9 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "core:api_keys"): {"staff": OK, "outsider": OK},
     ("POST", "core:api_key_revoke"): {"staff": OK},
     ("GET", "core:audit_log"): {"staff": OK, "auditor": OK, "outsider": OK},
+    ("GET", "core:audit_event"): {"staff": OK, "auditor": OK},
+    ("GET", "core:account"): dict.fromkeys(ROLES, OK),
+    ("POST", "core:account"): dict.fromkeys(ROLES, OK),
     ("GET", "core:prioritisation"): {"staff": OK, "outsider": OK},
     ("POST", "core:prioritisation"): {"staff": OK, "outsider": OK},
 }
@@ -50,7 +53,10 @@ def objects(world):
         .apikey_create(actor=None, organization=world.unit, name="k", scope="read")
         .api_key.pk
     )
-    return {"problem": problem, "kpi": kpi, "key": key_id}
+    from civicloop.core.models import AuditEvent
+
+    event = AuditEvent.objects.filter(organization=world.unit).latest("sequence")
+    return {"problem": problem, "kpi": kpi, "key": key_id, "event": event.sequence}
 
 
 def _url(name: str, objects) -> str:
@@ -65,6 +71,7 @@ def _url(name: str, objects) -> str:
         "portfolio:kpi": [objects["kpi"].pk],
         "portfolio:measurement_create": [objects["kpi"].pk],
         "core:api_key_revoke": [objects["key"]],
+        "core:audit_event": [objects["event"]],
     }.get(name, [])
     return reverse(name, args=args)
 
@@ -75,6 +82,7 @@ POST_DATA = {
     "portfolio:measurement_create": {"date": datetime.date.today().isoformat(), "value": "50"},
     "core:api_key_revoke": {},
     "core:prioritisation": {"impact": "2", "reach": "1", "urgency": "1", "effort": "1"},
+    "core:account": {"form": "own", "own-time_zone": "Europe/Lisbon"},
 }
 
 
