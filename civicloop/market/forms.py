@@ -88,7 +88,7 @@ class PhaseForm(forms.Form):
 
 class CriteriaForm(forms.Form):
     phase = forms.ChoiceField(
-        label=_("Criteria of"),
+        label=_("Phase the criteria apply to (or the whole challenge)"),
         required=False,
         choices=[],
         help_text=_("A phase's own criteria replace the challenge-wide ones for that phase only."),
