@@ -106,6 +106,7 @@ function enhance(area, labels) {
   wrapper.append(toolbar, editor);
   area.insertAdjacentElement("afterend", wrapper);
   area.hidden = true;
+  area.classList.add("cl-richtext__source"); // govuk-textarea's display would show it
   area.setAttribute("aria-hidden", "true");
   area.tabIndex = -1;
 }
