@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema, Status
 from civicloop.core.http import InputSchema, require_write
 from civicloop.core.permissions import Ability
 from civicloop.market import selectors, services
-from civicloop.market.api._common import PhaseName, TextIn, challenge_phase
+from civicloop.market.api._common import TextIn, challenge_phase
 from civicloop.market.api.challenges import PhaseOut
 
 router = Router()
@@ -74,10 +74,11 @@ def award_proposal(request: HttpRequest, proposal_id: int, payload: AwardIn):
     response=PhaseOut,
     summary="Close a phase without further awards",
     description="For a phase that will make no (more) awards, e.g. a pilot that will not run; "
-    "the reason is public. The challenge becomes awarded once every phase is settled.",
+    "the reason is public. The challenge becomes awarded once every phase is settled. `kind` "
+    "is feasibility, prototype or pilot (422 naming `phase` for a kind the challenge lacks).",
 )
 def close_challenge_phase(
-    request: HttpRequest, challenge_id: int, kind: PhaseName, payload: PhaseCloseIn
+    request: HttpRequest, challenge_id: int, kind: str, payload: PhaseCloseIn
 ):
     actor = require_write(request)
     challenge = selectors.challenge_get(
