@@ -1,4 +1,5 @@
-"""Sign-in policy: no open sign-up, and a clear page when django-axes locks an account out."""
+"""Sign-in policy: no open sign-up, where a person lands after signing in, and a clear page when
+django-axes locks an account out."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+
+from civicloop.core.permissions import Ability, principal_for_person
 
 LOCKED_MESSAGE = (
     "Too many failed sign-in attempts: this account is locked for 30 minutes. "
@@ -17,6 +21,19 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # People are invited into organisations by their unit; nobody signs themselves up.
         return False
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # A person who acts only for a company (a vendor) has no portfolio to land on (it
+        # answered 404): they land on their company's dashboard. Everyone else as configured.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            person = principal_for_person(user)
+            if person.units_with(Ability.ACT_FOR_COMPANY) and not (
+                person.units_with(Ability.VIEW_PORTFOLIO)
+                or person.agencies_with(Ability.VIEW_PORTFOLIO)
+            ):
+                return reverse("market:vendor_dashboard")
+        return super().get_login_redirect_url(request)
 
     def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
         from axes.handlers.proxy import AxesProxyHandler

@@ -144,7 +144,7 @@ def load(ctx: dict) -> None:
     feasibility = services.phase_set(
         actor=staff, challenge=awarded, kind="feasibility", budget=Decimal("30000"), awards_count=1
     )
-    services.phase_set(
+    pilot = services.phase_set(
         actor=staff, challenge=awarded, kind="pilot", budget=Decimal("120000"), awards_count=1
     )
     services.criteria_set(
@@ -225,6 +225,14 @@ def load(ctx: dict) -> None:
             text="Thank you. The winning proposal planned user research "
             "with shopkeepers and a measurable comparison.",
         )
+    # Nobody bid for the pilot phase: it closes with a public reason, and only then is the
+    # challenge awarded (a phase that never ran does not close a call by itself).
+    services.phase_close(
+        actor=staff,
+        phase=pilot,
+        reason="No proposal was received for the pilot; the feasibility winner's pilot is "
+        "procured under its contract.",
+    )
     today = timezone.localdate()
     contract = services.contract_sign(
         actor=staff,

@@ -12,6 +12,8 @@ class MarketEvent(StrEnum):
     CHALLENGE_REPUBLISHED = "market.challenge_republished"
     CRITERIA_SET = "market.criteria_set"
     PHASE_SET = "market.phase_set"
+    PHASE_CLOSED = "market.phase_closed"
+    RFI_EXPORTED = "market.rfi_exported"
     RFI_RESPONDED = "market.rfi_responded"
     QUESTION_ASKED = "market.question_asked"
     QUESTION_ANSWERED = "market.question_answered"

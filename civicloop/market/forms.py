@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.core.models import SmeSize
-from civicloop.market.models import MilestoneStatus, PhaseKind
+from civicloop.market.models import ChallengeStatus, MilestoneStatus, PhaseKind
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -87,11 +87,23 @@ class PhaseForm(forms.Form):
 
 
 class CriteriaForm(forms.Form):
+    phase = forms.ChoiceField(
+        label=_("Phase the criteria apply to (or the whole challenge)"),
+        required=False,
+        choices=[],
+        help_text=_("A phase's own criteria replace the challenge-wide ones for that phase only."),
+    )
     criteria = forms.CharField(
         label=_("Criteria"),
         widget=forms.Textarea,
         help_text=_("One per line: name | weight | maximum score. Weights must sum to 100."),
     )
+
+    def __init__(self, *args, phases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["phase"]).choices = [
+            ("", _("Every phase (challenge-wide)"))
+        ] + [(p.kind, p.get_kind_display()) for p in phases]
 
     def specs(self):
         from civicloop.market.services import CriterionSpec
@@ -115,15 +127,18 @@ class CriteriaForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    to_status = forms.ChoiceField(
-        label=_("Move to"),
-        choices=[
-            ("consultation", _("Market consultation")),
-            ("open", _("Open for proposals")),
-            ("evaluation", _("Under evaluation")),
-            ("cancelled", _("Cancelled")),
-        ],
-    )
+    """ "Move to" offers only the moves the service allows from the current status."""
+
+    to_status = forms.ChoiceField(label=_("Move to"), choices=[])
+
+    def __init__(self, *args, status: str, **kwargs):
+        from civicloop.market.services import next_statuses
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["to_status"]).choices = [
+            (s, ChallengeStatus(s).label) for s in next_statuses(status)
+        ]
+
     reason = forms.CharField(
         label=_("Reason (needed to cancel a published call)"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -324,3 +339,18 @@ class PaymentForm(forms.Form):
         cast(forms.ChoiceField, self.fields["milestone"]).choices = [("", _("None"))] + [
             (m.pk, m.title) for m in milestones
         ]
+
+
+def richtext_labels() -> dict[str, str]:
+    """The rich-text editor's labels (web/assets/richtext.mjs), in the active language."""
+    return {
+        "toolbar": str(_("Formatting")),
+        "bold": str(_("Bold")),
+        "italic": str(_("Italic")),
+        "bullets": str(_("Bulleted list")),
+        "numbers": str(_("Numbered list")),
+        "link": str(_("Link")),
+        "unlink": str(_("Remove link")),
+        "linkPrompt": str(_("Address of the link (https://… or mailto:…)")),
+        "linkInvalid": str(_("A link must start with https://, http:// or mailto:.")),
+    }

@@ -124,7 +124,7 @@ class AwardFeed(_PortalFeed):
         return _("Who won each challenge, for how much and why.")
 
     def items(self) -> list[Any]:
-        return list(market_selectors.award_list_public()[:FEED_ITEMS])
+        return list(market_selectors.award_list_published()[:FEED_ITEMS])
 
     def item_title(self, item: Any) -> str:
         return _("%(challenge)s: awarded to %(winner)s") % {

@@ -79,6 +79,6 @@ def portal_home() -> PortalHome:
         challenges=list(market_selectors.challenge_list_open_public()[:HOME_ITEMS]),
         problems=list(portfolio_selectors.problem_list_public()[:HOME_ITEMS]),
         summaries=list(summary_list_public()[:HOME_ITEMS]),
-        awards=list(market_selectors.award_list_public()[:HOME_ITEMS]),
+        awards=list(market_selectors.award_list_published()[:HOME_ITEMS]),
         sandboxes=list(scaling_selectors.sandbox_public_list()[:HOME_ITEMS]),
     )

@@ -86,6 +86,8 @@ STRING_PARAMS: dict[str, tuple[str, str] | list[str]] = {
     "service_key": ("feedback.Survey", "service_key"),
     "service": ("experiments.Service", "name"),
     "fmt": ["csv", "json"],
+    # a challenge's phase by its kind (market: closing a phase)
+    "kind": ["feasibility", "prototype", "pilot"],
 }
 
 

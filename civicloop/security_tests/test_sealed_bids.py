@@ -237,6 +237,12 @@ def test_extension_is_public_and_the_seal_follows_the_latest_deadline(world, cal
     # Once the extended deadline passes, the seal lifts (control).
     time_passes(call.challenge, timedelta(days=7))
     evaluator = world.client("evaluator")
+    # An evaluator declares on conflicts of interest before a bid opens for them (issue 15).
+    evaluator.post(
+        f"/api/v1/market/proposals/{call.rival_proposal.pk}/declaration",
+        {"has_conflict": False},
+        content_type="application/json",
+    )
     opened = evaluator.get(f"/api/v1/market/proposals/{call.rival_proposal.pk}/content")
     assert opened.status_code == 200 and RIVAL_CANARY in opened.json()["content"]
 

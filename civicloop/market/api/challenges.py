@@ -32,6 +32,19 @@ class PhaseOut(Schema):
     awards_count: int
     starts_on: date | None
     ends_on: date | None
+    closed_at: datetime | None = Field(
+        None, description="When the phase was closed without (further) awards."
+    )
+    close_reason: str = Field("", description="Why the phase was closed (public).")
+
+
+class PublicAwardOut(Schema):
+    vendor_name: str
+    phase: str
+    amount: Decimal
+    currency: str
+    rationale: str
+    decided_at: datetime
 
 
 class CriterionOut(Schema):
@@ -83,6 +96,13 @@ class ChallengeOut(Schema):
     criteria: list[CriterionOut]
     changes: list[ChangeOut]
     questions: list[QaOut]
+    awards: list[PublicAwardOut] = Field(
+        ..., description="The winners, amounts and rationales, once the challenge is awarded."
+    )
+
+    @staticmethod
+    def resolve_awards(obj) -> list[selectors.PublicAward]:
+        return selectors.award_list_public(challenge=obj)
 
     @staticmethod
     def resolve_proposal_count(obj) -> int:

@@ -1,10 +1,13 @@
 """Consultation: clarification questions (published anonymously with their answers) and the
 request for information."""
 
+from datetime import datetime
+
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from civicloop.core.http import InputSchema, require_write
+from civicloop.core.http import InputSchema, principal, require_write
+from civicloop.core.permissions import Ability
 from civicloop.market import selectors, services
 from civicloop.market.api._common import TextIn, acting_company
 from civicloop.market.api.challenges import QaOut
@@ -54,3 +57,26 @@ def create_rfi_response(request: HttpRequest, challenge_id: int, payload: TextIn
         actor=actor, challenge=challenge, vendor=acting_company(request, None), text=payload.text
     )
     return Status(201, response)
+
+
+class RfiResponseRowOut(Schema):
+    id: int
+    vendor_id: int
+    vendor_name: str
+    text: str
+    received_at: datetime
+
+
+@router.get(
+    "/market/challenges/{challenge_id}/rfi-responses",
+    response=list[RfiResponseRowOut],
+    summary="Answers to the request for information",
+    description="The companies' answers to a challenge's request for information, oldest first, "
+    "for the unit that manages the challenge (404 for anyone else).",
+)
+def list_rfi_responses(request: HttpRequest, challenge_id: int):
+    viewer = principal(request)
+    challenge = selectors.challenge_get(
+        viewer=viewer, pk=challenge_id, ability=Ability.MANAGE_MARKET
+    )
+    return selectors.rfi_response_list(viewer=viewer, challenge=challenge)

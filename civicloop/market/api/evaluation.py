@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from civicloop.core.http import InputSchema, principal, require_write
 from civicloop.market import selectors, services
@@ -39,10 +39,15 @@ class RankingOut(Schema):
     code: str
     vendor_name: str
     phase: str
-    weighted_score: float
+    weighted_score: float | None = Field(
+        ..., description="0–100; null until every criterion has a score (never ranked as 0)."
+    )
     criterion_means: dict[str, float]
     evaluators: int
     status: str
+    criteria_scored: int
+    criteria_total: int
+    flag: str = Field(..., description="Why there is no weighted score yet; empty otherwise.")
 
 
 class DivergenceOut(Schema):

@@ -127,6 +127,10 @@ class Phase(models.Model):
     awards_count = models.PositiveSmallIntegerField(default=1)
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
+    # Closed without (further) awards, e.g. a pilot that will not run: the phase is settled, and
+    # the challenge becomes "awarded" once every phase is settled (services.phase_close).
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    close_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["challenge_id", "kind"]

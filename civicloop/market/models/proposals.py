@@ -110,6 +110,8 @@ class Award(TimeStampedModel):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")
     rationale = models.TextField()
+    # Why an award beyond the phase's budget or number of awards was made anyway (audited).
+    override_reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField()
 

@@ -15,10 +15,16 @@ from civicloop.market.selectors._common import (
 )
 from civicloop.market.selectors.attachments import own_proposal_file
 from civicloop.market.selectors.awards import (
+    PhaseAwards,
+    PublicAward,
     award_get_managed,
     award_get_public,
     award_list,
     award_list_public,
+    award_list_published,
+    money,
+    phase_award_list,
+    phase_awards,
 )
 from civicloop.market.selectors.challenges import (
     challenge_change_log,
@@ -31,9 +37,11 @@ from civicloop.market.selectors.challenges import (
     proposal_count,
 )
 from civicloop.market.selectors.consultation import (
+    RfiResponseRow,
     question_get_managed,
     question_list_public,
     question_list_unanswered,
+    rfi_response_list,
 )
 from civicloop.market.selectors.contracts import (
     ContractLedger,
@@ -62,7 +70,13 @@ from civicloop.market.selectors.needs import (
     need_list,
     need_similar_pairs,
 )
-from civicloop.market.selectors.phases import criteria_of, phases_of, rubric_for
+from civicloop.market.selectors.phases import (
+    Rubric,
+    criteria_of,
+    phases_of,
+    rubric_for,
+    rubrics_of,
+)
 from civicloop.market.selectors.proposals import (
     CancellationNotice,
     ProposalView,
@@ -101,6 +115,12 @@ __all__ = [
     "award_get_public",
     "award_list",
     "award_list_public",
+    "award_list_published",
+    "money",
+    "phase_award_list",
+    "phase_awards",
+    "PhaseAwards",
+    "PublicAward",
     "cancellation_notice",
     "challenge_change_log",
     "challenge_get",
@@ -128,6 +148,10 @@ __all__ = [
     "need_similar_pairs",
     "own_proposal_file",
     "phases_of",
+    "rubrics_of",
+    "Rubric",
+    "rfi_response_list",
+    "RfiResponseRow",
     "programme_metrics",
     "proposal_can_change",
     "proposal_count",

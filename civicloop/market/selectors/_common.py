@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from civicloop.core.models import Role
 from civicloop.core.permissions import Ability, Principal
@@ -95,5 +96,32 @@ def check_seal_lifted(challenge: Challenge) -> None:
             {
                 "proposal": "Proposals are sealed until the submission deadline"
                 + (f" ({format_datetime(lifts)})." if lifts else ".")
+            }
+        )
+
+
+class DeclarationNeeded(SealedError):
+    """An evaluator asked for a proposal's content before declaring on conflicts of interest."""
+
+
+def check_declared(viewer: Principal, proposal: Proposal) -> None:
+    """An evaluator declares whether they have a conflict of interest with a proposal before it
+    opens for them (issue 15): raise `DeclarationNeeded` until they have. Unit staff, who run the
+    call and may check bids for compliance, open them audited and declare before scoring (as
+    every scorer must); auditors never score; API keys cannot declare and cannot score."""
+    unit = proposal.challenge.unit_id
+    if (
+        viewer.person is None
+        or unit not in viewer.units_with(Ability.EVALUATE_PROPOSALS)
+        or unit in viewer.units_with(Ability.MANAGE_MARKET)
+    ):
+        return
+    if not ConflictDeclaration.objects.filter(proposal=proposal, evaluator=viewer.person).exists():
+        raise DeclarationNeeded(
+            {
+                "declaration": gettext(
+                    "Declare whether you have a conflict of interest with this proposal "
+                    "before it opens for you."
+                )
             }
         )

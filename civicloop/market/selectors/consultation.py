@@ -1,14 +1,17 @@
-"""Consultation: public Q&A (never who asked) and the questions a unit has still to answer."""
+"""Consultation: public Q&A (never who asked), the questions a unit has still to answer, and
+the companies' answers to the request for information (for the unit)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from civicloop.core.permissions import Ability, Principal
-from civicloop.market.models import Challenge, Question
+from civicloop.market.models import Challenge, Question, RfiResponse
 
 
 def question_list_public(*, challenge: Challenge) -> list[dict[str, Any]]:
@@ -39,3 +42,25 @@ def question_get_managed(
     if question is None:
         raise Http404("Not found")
     return question
+
+
+@dataclass(frozen=True)
+class RfiResponseRow:
+    id: int
+    vendor_id: int
+    vendor_name: str
+    text: str
+    received_at: datetime
+
+
+def rfi_response_list(*, viewer: Principal, challenge: Challenge) -> list[RfiResponseRow]:
+    """The answers companies sent to a challenge's request for information, oldest first, for
+    the unit that manages it (empty for anyone else: the companies answered the unit)."""
+    if challenge.unit_id not in viewer.units_with(Ability.MANAGE_MARKET):
+        return []
+    responses = (
+        RfiResponse.objects.filter(challenge=challenge).select_related("vendor").order_by("pk")
+    )
+    return [
+        RfiResponseRow(r.pk, r.vendor_id, r.vendor.name, r.text, r.created_at) for r in responses
+    ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import Http404
+from django.utils.translation import gettext
 
 from civicloop.core.permissions import Ability, Principal
 from civicloop.market.models import (
+    PHASE_ORDER,
     Challenge,
     ConflictDeclaration,
     Criterion,
@@ -35,10 +37,30 @@ class RankingRow:
     code: str
     vendor_name: str
     phase: str
-    weighted_score: float  # 0..100
+    # 0..100 once every criterion of the rubric has at least one score; None until then (a
+    # proposal nobody scored is flagged, never ranked at 0).
+    weighted_score: float | None
     criterion_means: dict[str, float]
     evaluators: int
     status: str
+    criteria_scored: int = 0
+    criteria_total: int = 0
+
+    @property
+    def unscored(self) -> bool:
+        return self.weighted_score is None
+
+    @property
+    def flag(self) -> str:
+        """Why the proposal has no score yet ("" when it has one)."""
+        if self.evaluators == 0:
+            return gettext("No evaluator has scored this proposal.")
+        if self.weighted_score is None:
+            return gettext("Scored on %(done)s of %(total)s criteria: no weighted score yet.") % {
+                "done": self.criteria_scored,
+                "total": self.criteria_total,
+            }
+        return ""
 
     @property
     def phase_label(self) -> str:
@@ -49,9 +71,13 @@ class RankingRow:
         return label_of(ProposalStatus, self.status)
 
 
-def weighted_score(criteria: list[Criterion], means: dict[int, float]) -> float:
-    """Σ weight × mean/max over criteria; 100 means every evaluator gave every maximum."""
-    return round(sum(c.weight * means.get(c.pk, 0.0) / c.max_score for c in criteria), 2)
+def weighted_score(criteria: list[Criterion], means: dict[int, float]) -> float | None:
+    """Σ weight × mean/max over criteria; 100 means every evaluator gave every maximum.
+
+    None while any criterion has no score: a missing score is not a zero."""
+    if not criteria or any(c.pk not in means for c in criteria):
+        return None
+    return round(sum(c.weight * means[c.pk] / c.max_score for c in criteria), 2)
 
 
 def ranking(*, viewer: Principal, challenge: Challenge) -> list[RankingRow]:
@@ -85,9 +111,20 @@ def ranking(*, viewer: Principal, challenge: Challenge) -> list[RankingRow]:
                 criterion_means={c.name: round(means[c.pk], 2) for c in criteria if c.pk in means},
                 evaluators=len({s.evaluator_id for s in mine}),
                 status=p.status,
+                criteria_scored=len(means),
+                criteria_total=len(criteria),
             )
         )
-    return sorted(rows, key=lambda r: (r.phase, -r.weighted_score, r.code))
+    # Per phase, scored proposals by score, then the unscored ones (flagged, never ranked).
+    return sorted(
+        rows,
+        key=lambda r: (
+            PHASE_ORDER.index(r.phase),
+            r.weighted_score is None,
+            -(r.weighted_score or 0.0),
+            r.code,
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from civicloop.market.models import Challenge, Criterion, Phase
 
 
@@ -20,3 +22,24 @@ def rubric_for(*, challenge: Challenge, phase: Phase) -> list[Criterion]:
     """A phase's own criteria when it has them, otherwise the challenge's."""
     own = list(Criterion.objects.filter(challenge=challenge, phase=phase))
     return own or list(Criterion.objects.filter(challenge=challenge, phase__isnull=True))
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """The criteria one phase is scored on, and whether they are its own or the challenge's."""
+
+    phase: Phase
+    criteria: list[Criterion]
+    own: bool
+
+
+def rubrics_of(*, challenge: Challenge, phases: list[Phase] | None = None) -> list[Rubric]:
+    """Per phase (in order), the rubric it is scored on: two queries whatever the count."""
+    phases = phases if phases is not None else phases_of(challenge=challenge)
+    criteria = list(Criterion.objects.filter(challenge=challenge).order_by("pk"))
+    shared = [c for c in criteria if c.phase_id is None]
+    out = []
+    for phase in phases:
+        own = [c for c in criteria if c.phase_id == phase.pk]
+        out.append(Rubric(phase, own or shared, bool(own)))
+    return out

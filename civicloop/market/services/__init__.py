@@ -20,15 +20,21 @@ from civicloop.market.services.attachments import (
     proposal_file_open,
     proposal_file_remove,
 )
-from civicloop.market.services.awards import award_decide, feedback_send
+from civicloop.market.services.awards import award_decide, feedback_send, phase_close
 from civicloop.market.services.challenges import (
     ALLOWED_MOVES,
     challenge_create,
     challenge_move,
     challenge_republish,
     challenge_update,
+    next_statuses,
 )
-from civicloop.market.services.consultation import question_answer, question_ask, rfi_respond
+from civicloop.market.services.consultation import (
+    question_answer,
+    question_ask,
+    rfi_export,
+    rfi_respond,
+)
 from civicloop.market.services.contracts import (
     contract_sign,
     milestone_add,
@@ -57,6 +63,9 @@ __all__ = [
     "SealedError",
     "attachment_limits",
     "award_decide",
+    "phase_close",
+    "rfi_export",
+    "next_statuses",
     "challenge_create",
     "challenge_move",
     "challenge_republish",

@@ -21,6 +21,7 @@ from civicloop.market import scrub, sealing, uploads
 from civicloop.market.events import MarketEvent
 from civicloop.market.models import Challenge, Proposal, ProposalFile, ProposalStatus
 from civicloop.market.selectors._common import (
+    check_declared,
     check_seal_lifted,
     download_name,
     is_own_proposal,
@@ -156,6 +157,7 @@ def proposal_file_open(*, actor: Principal, file_id: int) -> tuple[str, bytes, s
     if not own:
         require(actor, Ability.OPEN_PROPOSALS, proposal.challenge)
         check_seal_lifted(proposal.challenge)
+        check_declared(actor, proposal)
     with default_storage.open(record.storage_name, "rb") as handle:
         data = sealing.unseal(handle.read())
     if not own:

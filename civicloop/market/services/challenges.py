@@ -266,6 +266,13 @@ ALLOWED_MOVES: dict[str, set[str]] = {
 }
 
 
+def next_statuses(status: str) -> list[str]:
+    """The statuses a challenge in `status` may be moved to by hand (`challenge_move`), in the
+    order of the call's life. "Awarded" is never one: awards settle it."""
+    allowed = ALLOWED_MOVES.get(status, set())
+    return [s for s in ChallengeStatus.values if s in allowed]
+
+
 @transaction.atomic
 def challenge_move(
     *, actor: Principal, challenge: Challenge, to_status: str, reason: str = ""

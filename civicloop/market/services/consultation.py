@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +13,7 @@ from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability, Principal, require
 from civicloop.market.events import MarketEvent
 from civicloop.market.models import Challenge, ChallengeStatus, Question, RfiResponse
+from civicloop.market.selectors.consultation import rfi_response_list
 from civicloop.market.services._common import public_or_404
 
 
@@ -72,3 +75,27 @@ def question_answer(*, actor: Principal, question: Question, answer: str) -> Que
         after={"answer": question.answer},
     )
     return question
+
+
+@transaction.atomic
+def rfi_export(*, actor: Principal, challenge: Challenge, fmt: str) -> list[dict[str, Any]]:
+    """The request-for-information answers of a challenge as export rows; audited."""
+    require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
+    rows = rfi_response_list(viewer=actor, challenge=challenge)
+    audit_record(
+        actor=actor,
+        action=MarketEvent.RFI_EXPORTED,
+        obj=challenge,
+        organization=challenge.unit_id,
+        metadata={"format": fmt, "rows": len(rows)},
+    )
+    return [
+        {
+            "id": r.id,
+            "vendor_id": r.vendor_id,
+            "vendor": r.vendor_name,
+            "received_at": r.received_at.isoformat(),
+            "text": r.text,
+        }
+        for r in rows
+    ]

@@ -149,11 +149,13 @@ def ranking_export(*, actor: Principal, challenge: Challenge, fmt: str) -> list[
     )
     return [
         {
-            "rank": i,
+            # A proposal without a weighted score is flagged, not ranked.
+            "rank": i if r.weighted_score is not None else None,
             "code": r.code,
             "vendor": r.vendor_name,
             "phase": r.phase,
             "weighted_score": r.weighted_score,
+            "flag": r.flag,
             "evaluators": r.evaluators,
             "status": r.status,
             **{f"mean: {k}": v for k, v in r.criterion_means.items()},

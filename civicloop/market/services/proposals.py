@@ -22,7 +22,11 @@ from civicloop.market.models import (
     ProposalStatus,
     SealedContent,
 )
-from civicloop.market.selectors._common import check_seal_lifted, is_own_proposal
+from civicloop.market.selectors._common import (
+    check_declared,
+    check_seal_lifted,
+    is_own_proposal,
+)
 from civicloop.market.selectors.proposals import proposal_get
 from civicloop.market.services._common import (
     before_deadline,
@@ -127,6 +131,7 @@ def proposal_content_open(*, actor: Principal, pk: int) -> str:
         return sealing.unseal(proposal.sealed.ciphertext).decode()
     require(actor, Ability.OPEN_PROPOSALS, proposal.challenge)
     check_seal_lifted(proposal.challenge)
+    check_declared(actor, proposal)
     text = sealing.unseal(proposal.sealed.ciphertext).decode()
     audit_record(
         actor=actor,

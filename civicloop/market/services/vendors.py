@@ -9,12 +9,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization, OrganizationKind, SmeSize
 from civicloop.core.permissions import Ability, NoActingUnit, Principal, acting_unit, require
 from civicloop.market.events import MarketEvent
-from civicloop.market.models import Challenge, Invitation, VendorProfile, VendorVerification
+from civicloop.market.models import (
+    Challenge,
+    ChallengeStatus,
+    Invitation,
+    VendorProfile,
+    VendorVerification,
+)
 
 
 def _clean_list(values: Sequence[str], field: str, upper: bool = False) -> list[str]:
@@ -170,6 +177,10 @@ def vendor_invite(
         raise ValidationError({"vendor": "Only companies can be invited."})
     if not challenge.is_public:
         raise ValidationError({"challenge": "Publish the challenge before inviting vendors."})
+    if challenge.status not in (ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN):
+        raise ValidationError(
+            {"challenge": gettext("Vendors are invited while the call is in consultation or open.")}
+        )
     invitation, _ = Invitation.objects.get_or_create(
         challenge=challenge,
         vendor=vendor,

@@ -190,3 +190,12 @@ def form_values(html: str, containing: str) -> dict[str, str]:
     reader.feed(html)
     reader.close()
     return next(f for f in reader.forms if containing in f)
+
+
+def declare_no_conflict(world, *proposals: Proposal, role: str = "evaluator") -> None:
+    """The evaluator declares no conflict of interest, as they must before a proposal opens for
+    them (issue 15)."""
+    for proposal in proposals:
+        services.conflict_declare(
+            actor=world.principal(role), proposal=proposal, has_conflict=False
+        )

@@ -28,7 +28,12 @@ from pypdf.generic import (
 )
 
 from civicloop.market import scrub, services, uploads
-from civicloop.market.tests.factories import close_submissions, open_challenge, submit
+from civicloop.market.tests.factories import (
+    close_submissions,
+    declare_no_conflict,
+    open_challenge,
+    submit,
+)
 
 NAME = "Ana Ruiz, DataCivic Labs"
 PERSON = "Ana Ruiz"
@@ -265,6 +270,7 @@ def test_anonymous_call_strips_identity_from_every_allowed_type(world, extension
     )
     assert response.status_code == 201, response.content
     close_submissions(challenge, world=world)
+    declare_no_conflict(world, proposal)
     file_id = response.json()["id"]
     for role in ("evaluator", "auditor", "staff"):
         download = world.client(role).get(f"/api/v1/market/proposal-files/{file_id}")
@@ -314,6 +320,7 @@ def test_csv_needs_nothing_and_open_calls_keep_the_original_bytes(world):
     kept = services.proposal_file_add(actor=actor, proposal=own, name="d.pdf", data=original)
     assert kept.metadata_removed == []
     close_submissions(named, world=world)
+    declare_no_conflict(world, own)
     download = world.client("evaluator").get(f"/api/v1/market/proposal-files/{kept.pk}")
     assert download.content == original
 

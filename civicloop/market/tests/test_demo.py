@@ -23,6 +23,12 @@ def test_demo_loads_a_valid_story():
     assert market["awarded_challenge"].status == ChallengeStatus.AWARDED
     assert market["consultation_challenge"].status == ChallengeStatus.CONSULTATION
     assert selectors.proposal_count(challenge=market["awarded_challenge"]) == 3
+    # Awarded because feasibility made its award and the pilot (no bids) was closed with a
+    # reason; the public page names the winner, the amount and why.
+    awarded = market["awarded_challenge"]
+    assert awarded.phases.get(kind="pilot").close_reason
+    winners = selectors.award_list_public(challenge=awarded)
+    assert [(w.phase, w.amount) for w in winners] == [("feasibility", 28000)]
     package = release_package()
     assert validation_errors(package) == []
     assert len(package["releases"]) == 2

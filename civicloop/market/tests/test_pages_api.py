@@ -15,6 +15,7 @@ from civicloop.market.models import Challenge
 from civicloop.market.tests.factories import (
     PDF_BYTES,
     close_submissions,
+    declare_no_conflict,
     open_challenge,
     submit,
 )
@@ -141,6 +142,7 @@ def test_anonymous_mode_leaks_no_vendor_identity(world):
         data=PDF_BYTES,
     )
     close_submissions(challenge, world=world)
+    declare_no_conflict(world, proposal)
     name = world.company.name
     file_id = proposal.files.get().pk
     for role in ("staff", "evaluator", "auditor"):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from civicloop.conftest import ROLES
 from civicloop.market import services
 from civicloop.market.models import Milestone, Payment
-from civicloop.market.tests.factories import PDF_BYTES, awarded_contract
+from civicloop.market.tests.factories import PDF_BYTES, awarded_contract, declare_no_conflict
 
 OK = "ok"
 NF = 404
@@ -31,9 +31,11 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "market:challenge_edit"): {"staff": OK},
     ("GET", "market:propose"): {"vendor": OK},
     ("GET", "market:ranking_export"): UNIT_READERS,
+    ("GET", "market:rfi_export"): {"staff": OK},
     ("GET", "market:proposal"): PROPOSAL_READERS,
     ("GET", "market:file"): PROPOSAL_READERS,
     ("GET", "market:vendor"): {"vendor": OK},
+    ("GET", "market:vendor_dashboard"): {"vendor": OK},
     ("GET", "market:vendors"): {**UNIT_READERS, "outsider": OK},
     ("GET", "market:contract_create"): {"staff": OK},
     ("GET", "market:contract"): PROPOSAL_READERS,
@@ -57,6 +59,8 @@ def objects(world, market):
         who_is_affected="Small shopkeepers",
     )
     contract = awarded_contract(world, market)
+    # The evaluator has declared no conflict, so the proposal and its file open for them.
+    declare_no_conflict(world, market.proposal)
     return {
         "challenge": market.challenge.pk,
         "proposal": market.proposal.pk,
@@ -81,7 +85,7 @@ ARGS = {
 
 
 def _url(name: str, objects) -> str:
-    if name == "market:ranking_export":
+    if name in ("market:ranking_export", "market:rfi_export"):
         return reverse(name, args=[objects["challenge"], "csv"])
     return reverse(name, args=[objects[key] for key in ARGS.get(name, [])])
 

@@ -148,5 +148,10 @@ def test_no_route_returns_sealed_content_before_deadline(world, market):
     print(f"sweep: {len(urls)} URLs, {len(clients)} roles, {requests} requests")
     # And the seal lifts at the deadline: the evaluator then reads it (control for this test).
     close_submissions(market.challenge)
+    clients["evaluator"].post(
+        f"/api/v1/market/proposals/{market.proposal.pk}/declaration",
+        {"has_conflict": False},
+        content_type="application/json",
+    )
     response = clients["evaluator"].get(f"/api/v1/market/proposals/{market.proposal.pk}/content")
     assert response.status_code == 200 and CANARY in response.json()["content"]

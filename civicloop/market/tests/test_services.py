@@ -21,7 +21,13 @@ from civicloop.market.models import (
     ProposalStatus,
     SealedContent,
 )
-from civicloop.market.tests.factories import CANARY, close_submissions, open_challenge, submit
+from civicloop.market.tests.factories import (
+    CANARY,
+    close_submissions,
+    declare_no_conflict,
+    open_challenge,
+    submit,
+)
 from civicloop.portfolio.tests.factories import ProblemFactory
 
 
@@ -190,6 +196,7 @@ def test_nobody_else_reads_content_before_deadline(world, market):
 
 def test_reads_after_deadline_are_audit_events(world, market):
     close_submissions(market.challenge)
+    declare_no_conflict(world, market.proposal)
     text = services.proposal_content_open(actor=world.principal("evaluator"), pk=market.proposal.pk)
     assert CANARY in text
     event = AuditEvent.objects.filter(action=MarketEvent.PROPOSAL_OPENED).get()
@@ -297,7 +304,8 @@ def test_award_feedback_contract_milestones_payments(world, market):
         amount=Decimal("40000"),
         rationale="Highest weighted score and a credible plan.",
     )
-    with pytest.raises(ValidationError, match="all already decided"):
+    # The only phase has made its one award: the challenge is awarded and takes no more.
+    with pytest.raises(ValidationError, match="under evaluation"):
         services.award_decide(
             actor=staff,
             proposal=market.rival_proposal,

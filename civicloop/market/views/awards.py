@@ -1,8 +1,8 @@
-"""Awards: deciding and sending feedback, from the challenge workspace."""
+"""Awards: deciding per phase, closing a phase, sending feedback (challenge workspace)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from civicloop.core.permissions import Principal
 from civicloop.market import selectors, services
@@ -16,7 +16,15 @@ def award_proposal(request: HttpRequest, viewer: Principal, challenge: Challenge
         proposal=proposal,
         amount=request.POST.get("amount") or "0",
         rationale=request.POST.get("rationale", ""),
+        override_reason=request.POST.get("override_reason", ""),
     )
+
+
+def close_phase(request: HttpRequest, viewer: Principal, challenge: Challenge) -> None:
+    phase = challenge.phases.filter(kind=request.POST.get("phase") or "").first()
+    if phase is None:
+        raise Http404("Not found")
+    services.phase_close(actor=viewer, phase=phase, reason=request.POST.get("reason", ""))
 
 
 def send_feedback(request: HttpRequest, viewer: Principal, challenge: Challenge) -> None:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, Principal
 from civicloop.market import forms, selectors, services
-from civicloop.market.models import Challenge
+from civicloop.market.models import Challenge, ChallengeStatus
 from civicloop.market.views import awards, consultation, phases, vendors
 from civicloop.market.views._common import EDITABLE_STATUSES, flash_refusal, shown_company
 from civicloop.portfolio.selectors import problem_get, problem_list
@@ -48,14 +48,17 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = principal(request)
     challenge = selectors.challenge_get(viewer=viewer, pk=pk)
     most_files, most_bytes = services.attachment_limits()
+    phases = selectors.phases_of(challenge=challenge)
     return render(
         request,
         "market/challenge_detail.html",
         {
             "page_title": challenge.title,
             "challenge": challenge,
-            "phases": selectors.phases_of(challenge=challenge),
-            "criteria": selectors.criteria_of(challenge=challenge),
+            "phases": phases,
+            "rubrics": selectors.rubrics_of(challenge=challenge, phases=phases),
+            "awards": selectors.award_list_public(challenge=challenge),
+            "money": selectors.money,
             "questions": selectors.question_list_public(challenge=challenge),
             "changes": [
                 (change, forms.change_field_label(change.field))
@@ -99,6 +102,8 @@ def challenge_create(request: HttpRequest) -> HttpResponse:
             "form": form,
             "submit": _("Save draft"),
             "back": "/market/",
+            "rich_fields": services.RICH_TEXT_FIELDS,
+            "richtext_labels": forms.richtext_labels(),
         },
     )
 
@@ -170,6 +175,8 @@ def challenge_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "editable": editable,
             "refusal": refusal,
+            "rich_fields": services.RICH_TEXT_FIELDS,
+            "richtext_labels": forms.richtext_labels(),
         },
         status=422 if form.errors or refusal else 200,
     )
@@ -177,10 +184,15 @@ def challenge_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _manage_context(request: HttpRequest, challenge: Challenge) -> dict[str, Any]:
     viewer = principal(request)
+    phases = selectors.phases_of(challenge=challenge)
+    phase_awards = selectors.phase_award_list(viewer=viewer, challenge=challenge)
     return {
         "page_title": challenge.title,
         "challenge": challenge,
-        "phases": selectors.phases_of(challenge=challenge),
+        "phases": phases,
+        "phase_award_rows": phase_awards,
+        "money": selectors.money,
+        "can_invite": challenge.status in (ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN),
         "criteria": selectors.criteria_of(challenge=challenge),
         "proposals": selectors.proposal_list(viewer=viewer, challenge_id=challenge.pk),
         "proposal_count": selectors.proposal_count(challenge=challenge),
@@ -192,8 +204,11 @@ def _manage_context(request: HttpRequest, challenge: Challenge) -> dict[str, Any
         )[:10],
         "deadline_passed": selectors.deadline_passed(challenge),
         "phase_form": forms.PhaseForm(),
-        "criteria_form": forms.CriteriaForm(),
-        "status_form": forms.StatusForm(),
+        "criteria_form": forms.CriteriaForm(phases=phases),
+        "status_form": forms.StatusForm(status=challenge.status),
+        "rubrics": selectors.rubrics_of(challenge=challenge, phases=phases),
+        "phase_awards": {pa.phase.kind: pa for pa in phase_awards},
+        "rfi_responses": selectors.rfi_response_list(viewer=viewer, challenge=challenge),
         "republish_form": forms.RepublishForm(),
         "republished_as": selectors.challenge_republished_as(challenge=challenge),
         "awards": selectors.award_list(viewer=viewer, challenge=challenge),
@@ -235,6 +250,7 @@ MANAGE_ACTIONS: dict[str, ManageAction] = {
     "answer": consultation.answer_question,
     "invite": vendors.invite_vendor,
     "award": awards.award_proposal,
+    "close_phase": awards.close_phase,
     "feedback": awards.send_feedback,
 }
 

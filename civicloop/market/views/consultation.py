@@ -1,5 +1,5 @@
 """Consultation: companies ask questions or answer the request for information; the unit
-answers questions (from the challenge workspace)."""
+answers questions (from the challenge workspace) and reads and exports the RFI answers."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicloop.core.http import principal
-from civicloop.core.permissions import Principal
+from civicloop.core.permissions import Ability, Principal
 from civicloop.market import forms, selectors, services
 from civicloop.market.models import Challenge
 from civicloop.market.views._common import flash_refusal, page_company
+from civicloop.web.exports import csv_response, json_response, safe_filename
 
 
 @login_required
@@ -51,3 +52,18 @@ def answer_question(request: HttpRequest, viewer: Principal, challenge: Challeng
         viewer=viewer, pk=int(request.POST.get("question") or 0), challenge=challenge
     )
     services.question_answer(actor=viewer, question=question, answer=request.POST.get("answer", ""))
+
+
+@login_required
+def rfi_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The request-for-information answers of a challenge as CSV or JSON (unit staff; audited)."""
+    if fmt not in ("csv", "json"):
+        raise Http404("Not found")
+    viewer = principal(request)
+    challenge = selectors.challenge_get(viewer=viewer, pk=pk, ability=Ability.MANAGE_MARKET)
+    rows = services.rfi_export(actor=viewer, challenge=challenge, fmt=fmt)
+    name = safe_filename(f"challenge-{challenge.pk}-rfi-responses.{fmt}")
+    if fmt == "json":
+        return json_response(name, {"challenge": challenge.pk, "rfi_responses": rows})
+    headers = ["id", "vendor_id", "vendor", "received_at", "text"]
+    return csv_response(name, headers, [[row[h] for h in headers] for row in rows])

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from civicloop.core.permissions import Principal
-from civicloop.market import forms, services
+from civicloop.market import forms, selectors, services
 from civicloop.market.models import Challenge
 
 
@@ -17,8 +17,11 @@ def set_phase(request: HttpRequest, viewer: Principal, challenge: Challenge) -> 
 
 
 def set_criteria(request: HttpRequest, viewer: Principal, challenge: Challenge) -> None:
-    form = forms.CriteriaForm(request.POST)
+    form = forms.CriteriaForm(request.POST, phases=selectors.phases_of(challenge=challenge))
     specs = form.specs() if form.is_valid() else None
     if specs is None:
-        raise ValidationError({"criteria": form.errors.get("criteria", [""])[0]})
-    services.criteria_set(actor=viewer, challenge=challenge, criteria=specs)
+        field = "phase" if "phase" in form.errors else "criteria"
+        raise ValidationError({field: form.errors.get(field, [""])[0]})
+    kind = form.cleaned_data.get("phase") or ""
+    phase = challenge.phases.filter(kind=kind).first() if kind else None
+    services.criteria_set(actor=viewer, challenge=challenge, criteria=specs, phase=phase)

@@ -163,7 +163,7 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public_page
 def award_list(request: HttpRequest) -> HttpResponse:
-    awards = list(market_selectors.award_list_public())
+    awards = list(market_selectors.award_list_published())
     base = base_url(request)
     return render(
         request,

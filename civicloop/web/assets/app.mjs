@@ -1,8 +1,10 @@
 // Progressive enhancement only: every page reads and submits without JavaScript.
 import { initAll } from "govuk-frontend";
+import { initRichText } from "./richtext.mjs";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
+initRichText();
 
 // Responsive tables: on a narrow screen (a 390 px phone) a data table with several columns is
 // shown as one block per row, each cell preceded by its column's name (civicloop.scss,
