@@ -115,11 +115,11 @@ def support_add(
         client_hash=client_hash,
         created_at=timezone.now(),
     )
-    support.validate_constraints()
     try:
+        support.validate_constraints()
         with transaction.atomic():
             support.save()
-    except IntegrityError as error:  # two requests at once: the constraint decides
+    except (ValidationError, IntegrityError) as error:  # at once: the constraint decides
         raise ValidationError({"proposal": _("You already support this proposal.")}) from error
     held = _hold_stuffing(support)
     if follow:
