@@ -91,7 +91,7 @@ def check_flood(kind: str, *, citizen: Citizen, client_hash: str) -> None:
         )
 
 
-def proposal_status_set(
+def _proposal_status_set(
     *,
     actor: Principal | None,
     proposal: Proposal,

@@ -19,7 +19,7 @@ from civicloop.participation.models import (
     Support,
     SupportStatus,
 )
-from civicloop.participation.services._common import proposal_status_set
+from civicloop.participation.services._common import _proposal_status_set
 from civicloop.participation.services.supports import threshold_check
 
 DECISIONS = ("publish", "reject")
@@ -49,7 +49,7 @@ def proposal_moderate(
         status = ProposalStatus.PUBLISHED
     else:
         status = ProposalStatus.REJECTED
-    proposal_status_set(
+    _proposal_status_set(
         actor=actor,
         proposal=proposal,
         status=status,

@@ -20,9 +20,9 @@ from civicloop.participation.models import (
     ProposalStatus,
 )
 from civicloop.participation.services._common import (
+    _proposal_status_set,
     check_flood,
     check_links,
-    proposal_status_set,
     redacted,
     verified_citizen,
 )
@@ -128,7 +128,7 @@ def proposal_appeal(*, actor: Principal, proposal: Proposal, text: str) -> Propo
         organization=proposal.unit_id,
         metadata={"proposal_id": proposal.pk, "redacted": counts},
     )
-    proposal_status_set(actor=actor, proposal=proposal, status=ProposalStatus.APPEALED)
+    _proposal_status_set(actor=actor, proposal=proposal, status=ProposalStatus.APPEALED)
     return proposal
 
 

@@ -12,7 +12,7 @@ from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability, Principal, require
 from civicloop.participation.events import ParticipationEvent
 from civicloop.participation.models import ParticipationSettings, Proposal, ProposalStatus
-from civicloop.participation.services._common import proposal_status_set, redacted
+from civicloop.participation.services._common import _proposal_status_set, redacted
 from civicloop.portfolio import services as portfolio_services
 
 
@@ -42,7 +42,7 @@ def proposal_triage(
         facet=facet,
     )
     proposal.problem = problem
-    proposal_status_set(actor=actor, proposal=proposal, status=ProposalStatus.IN_PORTFOLIO)
+    _proposal_status_set(actor=actor, proposal=proposal, status=ProposalStatus.IN_PORTFOLIO)
     return proposal
 
 
@@ -73,7 +73,7 @@ def proposal_answer(
         },
     )
     if close and proposal.status == ProposalStatus.PUBLISHED:
-        proposal_status_set(actor=actor, proposal=proposal, status=ProposalStatus.CLOSED)
+        _proposal_status_set(actor=actor, proposal=proposal, status=ProposalStatus.CLOSED)
     return proposal
 
 
@@ -141,7 +141,7 @@ def answers_mark_overdue() -> int:
             action=ParticipationEvent.PROPOSAL_ANSWER_OVERDUE,
             obj=proposal,
             organization=proposal.unit_id,
-            metadata={"proposal_id": proposal.pk, "due": proposal.answer_due_at.isoformat()},
+            metadata={"proposal_id": proposal.pk, "due": str(proposal.answer_due_at)},
         )
         marked += 1
     return marked

@@ -65,9 +65,18 @@ def test_staff_moderate_and_triage_with_their_unit_s_key(world, ana):
     pk = _post(client, "/api/v1/participation/proposals", _proposal_data(world)).json()["id"]
     key = {"HTTP_AUTHORIZATION": f"Bearer {world.api_key()}"}
     other = {"HTTP_AUTHORIZATION": f"Bearer {world.api_key(org=world.other_unit)}"}
-    queue = Client().get("/api/v1/participation/moderation", **key).json()
+    queue = (
+        Client()
+        .get("/api/v1/participation/moderation", HTTP_AUTHORIZATION=key["HTTP_AUTHORIZATION"])
+        .json()
+    )
     assert [p["id"] for p in queue["proposals"]] == [pk]
-    assert Client().get("/api/v1/participation/moderation", **other).json()["proposals"] == []
+    assert (
+        Client()
+        .get("/api/v1/participation/moderation", HTTP_AUTHORIZATION=other["HTTP_AUTHORIZATION"])
+        .json()["proposals"]
+        == []
+    )
     url = f"/api/v1/participation/proposals/{pk}/moderation"
     assert _post(Client(), url, {"decision": "publish"}, **other).status_code == 404
     refused = _post(Client(), url, {"decision": "reject"}, **key)

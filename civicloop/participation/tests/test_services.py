@@ -125,6 +125,7 @@ def test_triage_creates_a_portfolio_problem_that_keeps_the_link(world, ana, citi
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.IN_PORTFOLIO
     problem = proposal.problem
+    assert problem is not None
     assert problem.unit_id == world.unit.pk
     assert problem.title == proposal.title
     assert problem.source_proposal == proposal
@@ -165,6 +166,7 @@ def test_support_threshold_requires_an_answer_and_a_late_one_is_marked(world, an
     services.support_add(actor=citizen_of("a2@example.net"), proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.threshold_reached_at is not None
+    assert proposal.answer_due_at and proposal.threshold_reached_at
     assert proposal.answer_due_at - proposal.threshold_reached_at == timedelta(days=10)
     assert services.answers_mark_overdue() == 0
     Proposal.objects.filter(pk=proposal.pk).update(
@@ -214,7 +216,7 @@ def test_supports_are_counted_from_rows_with_withdrawals(world, ana, citizen_of)
     assert services.support_count(proposal) == 1
     services.support_withdraw(actor=bea, proposal=proposal)
     assert services.support_count(proposal) == 0
-    assert selectors.public_proposal_get(pk=proposal.pk).support_count == 0
+    assert selectors.public_proposal_get(pk=proposal.pk).support_count == 0  # type: ignore[attr-defined]
     services.support_add(actor=bea, proposal=proposal)
     assert services.support_count(proposal) == 1
     rows = proposal.supports.all()
@@ -252,11 +254,11 @@ def test_comments_are_redacted_and_moderated(world, ana, citizen_of):
         language="en",
     )
     assert "7700" not in comment.body and "[PHONE]" in comment.body
-    assert selectors.public_proposal_get(pk=proposal.pk).published_comments == []
+    shown = selectors.public_proposal_get(pk=proposal.pk)
+    assert shown.published_comments == []  # type: ignore[attr-defined]
     services.comment_moderate(actor=world.principal("staff"), comment=comment, decision="publish")
-    assert [c.pk for c in selectors.public_proposal_get(pk=proposal.pk).published_comments] == [
-        comment.pk
-    ]
+    shown = selectors.public_proposal_get(pk=proposal.pk)
+    assert [c.pk for c in shown.published_comments] == [comment.pk]  # type: ignore[attr-defined]
 
 
 def test_a_rejected_comment_is_appealed_once(world, ana, citizen_of):
