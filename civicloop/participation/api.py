@@ -13,6 +13,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -219,7 +220,7 @@ def triage_proposal(request: HttpRequest, proposal_id: ObjectId, payload: Triage
     agencies = selectors.unit_agencies(proposal.unit_id)
     agency = next((a for a in agencies if a.pk == payload.owner_agency_id), None)
     if agency is None:
-        raise ValidationError({"owner_agency_id": "Choose an agency of the proposal's unit."})
+        raise ValidationError({"owner_agency_id": _("Choose an agency of the proposal's unit.")})
     services.proposal_triage(
         actor=viewer,
         proposal=proposal,

@@ -74,7 +74,7 @@ class ProposalForm(Honeypot):
             "before your text is stored. At most 2 links."
         ),
     )
-    language = forms.ChoiceField(label=_("Language you write in"), choices=LANGUAGES)
+    language = forms.ChoiceField(label=_("Language of your text"), choices=LANGUAGES)
 
     def __init__(self, *args, units: list, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -88,7 +88,7 @@ class CommentForm(Honeypot):
         widget=forms.Textarea,
         help_text=_("Comments are published after moderation. At most 1 link."),
     )
-    language = forms.ChoiceField(label=_("Language you write in"), choices=LANGUAGES)
+    language = forms.ChoiceField(label=_("Language of your text"), choices=LANGUAGES)
 
 
 class AppealForm(forms.Form):
