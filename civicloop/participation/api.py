@@ -122,13 +122,13 @@ def list_public_proposals(request: HttpRequest, unit_id: int | None = None, stat
 
 
 @router.get(
-    "/participation/proposals/{proposal_id}",
+    "/participation/proposals/{citizen_proposal_id}",
     response=PublicProposalDetailOut,
     auth=None,
     summary="One published proposal with its published comments (no sign-in)",
 )
-def get_public_proposal(request: HttpRequest, proposal_id: ObjectId):
-    return selectors.public_proposal_get(pk=proposal_id)
+def get_public_proposal(request: HttpRequest, citizen_proposal_id: ObjectId):
+    return selectors.public_proposal_get(pk=citizen_proposal_id)
 
 
 @router.post(
@@ -147,12 +147,12 @@ def submit_proposal(request: HttpRequest, payload: ProposalIn):
 
 
 @router.post(
-    "/participation/proposals/{proposal_id}/support",
+    "/participation/proposals/{citizen_proposal_id}/support",
     response={201: SupportOut},
     summary="Support a published proposal (one active support per verified person)",
 )
-def support_proposal(request: HttpRequest, proposal_id: ObjectId):
-    proposal = selectors.public_proposal_get(pk=proposal_id)
+def support_proposal(request: HttpRequest, citizen_proposal_id: ObjectId):
+    proposal = selectors.public_proposal_get(pk=citizen_proposal_id)
     try:
         support = services.support_add(
             actor=principal(request), proposal=proposal, client_hash=client_key(request)
@@ -170,12 +170,12 @@ def support_proposal(request: HttpRequest, proposal_id: ObjectId):
 
 
 @router.delete(
-    "/participation/proposals/{proposal_id}/support",
+    "/participation/proposals/{citizen_proposal_id}/support",
     response={204: None},
     summary="Withdraw one's support",
 )
-def withdraw_support(request: HttpRequest, proposal_id: ObjectId):
-    proposal = selectors.public_proposal_get(pk=proposal_id)
+def withdraw_support(request: HttpRequest, citizen_proposal_id: ObjectId):
+    proposal = selectors.public_proposal_get(pk=citizen_proposal_id)
     services.support_withdraw(actor=principal(request), proposal=proposal)
     return Status(204, None)
 
@@ -196,27 +196,27 @@ def get_moderation_queue(request: HttpRequest):
 
 
 @router.post(
-    "/participation/proposals/{proposal_id}/moderation",
+    "/participation/proposals/{citizen_proposal_id}/moderation",
     response=StaffProposalOut,
     summary="Publish a proposal, or refuse it with a reason from the fixed list (unit staff)",
 )
-def moderate_proposal(request: HttpRequest, proposal_id: ObjectId, payload: ModerationIn):
+def moderate_proposal(request: HttpRequest, citizen_proposal_id: ObjectId, payload: ModerationIn):
     viewer = principal(request)
-    proposal = selectors.staff_proposal_get(viewer=viewer, pk=proposal_id)
+    proposal = selectors.staff_proposal_get(viewer=viewer, pk=citizen_proposal_id)
     services.proposal_moderate(
         actor=viewer, proposal=proposal, decision=payload.decision, reason=payload.reason
     )
-    return selectors.staff_proposal_get(viewer=viewer, pk=proposal_id)
+    return selectors.staff_proposal_get(viewer=viewer, pk=citizen_proposal_id)
 
 
 @router.post(
-    "/participation/proposals/{proposal_id}/triage",
+    "/participation/proposals/{citizen_proposal_id}/triage",
     response={201: StaffProposalOut},
     summary="Frame a portfolio problem from a published proposal; the proposal keeps the link",
 )
-def triage_proposal(request: HttpRequest, proposal_id: ObjectId, payload: TriageIn):
+def triage_proposal(request: HttpRequest, citizen_proposal_id: ObjectId, payload: TriageIn):
     viewer = principal(request)
-    proposal: Proposal = selectors.staff_proposal_get(viewer=viewer, pk=proposal_id)
+    proposal: Proposal = selectors.staff_proposal_get(viewer=viewer, pk=citizen_proposal_id)
     agencies = selectors.unit_agencies(proposal.unit_id)
     agency = next((a for a in agencies if a.pk == payload.owner_agency_id), None)
     if agency is None:
@@ -229,4 +229,4 @@ def triage_proposal(request: HttpRequest, proposal_id: ObjectId, payload: Triage
         title=payload.title,
         statement=payload.statement,
     )
-    return Status(201, selectors.staff_proposal_get(viewer=viewer, pk=proposal_id))
+    return Status(201, selectors.staff_proposal_get(viewer=viewer, pk=citizen_proposal_id))

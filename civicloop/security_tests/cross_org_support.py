@@ -51,6 +51,7 @@ PARAM_MODEL = {
     "membership_id": "core.Membership",
     "invitation_id": "people.Invitation",
     "person_id": "core.Person",
+    "citizen_proposal_id": "participation.Proposal",
 }
 
 
@@ -75,6 +76,9 @@ SEGMENT_MODEL = {
     "api-keys": "core.ApiKey",
     "invitations": "people.Invitation",
     "roles": "core.Membership",
+    "citizen-proposals": "participation.Proposal",
+    "comments": "participation.Comment",
+    "supports": "participation.Support",
 }
 
 
@@ -94,7 +98,19 @@ ACTION_VALUES = {
 
 
 # Public by design (anonymous readers too), so not organisation-scoped.
-PUBLIC_PAGES = {"feedback:public", "feedback:thanks", "feedback:widget", "scaling:registry_detail"}
+PUBLIC_PAGES = {
+    "feedback:public",
+    "feedback:thanks",
+    "feedback:widget",
+    "scaling:registry_detail",
+    # a published citizens' proposal is public; supporting, following and commenting are for
+    # verified citizens of any unit (civicloop/participation/tests/test_public_sweep.py)
+    "participation:detail",
+    "participation:support",
+    "participation:withdraw",
+    "participation:follow",
+    "participation:comment",
+}
 
 
 PUBLIC_PREFIXES = ("/accounts/", "/admin/", "/api/", "/evidence/s/", "/i18n/", "/static/")
@@ -126,6 +142,15 @@ BY_DESIGN: dict[tuple[str, str], tuple[set[str], str]] = {
         "unchanged, civicloop/security_tests/test_vendor_verification.py)",
     ),
     ("POST", "market:propose"): (VENDORS, "any company may bid on an open call"),
+    ("POST", "/api/v1/participation/proposals/{citizen_proposal_id}/support"): (
+        {"bstaff", "bauditor", "bevaluator", "bofficial", "bvendor", "B read key", "B write key"},
+        "a published citizens' proposal is public; supporting it is for verified citizens, so "
+        "B's people (no citizens) and keys are answered 403 with the reason",
+    ),
+    ("DELETE", "/api/v1/participation/proposals/{citizen_proposal_id}/support"): (
+        {"bstaff", "bauditor", "bevaluator", "bofficial", "bvendor", "B read key", "B write key"},
+        "as supporting: a public proposal, an action for verified citizens only",
+    ),
 }
 
 

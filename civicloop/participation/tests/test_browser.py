@@ -82,7 +82,7 @@ def test_a_citizen_proposal_becomes_a_portfolio_problem(live_server, browser, wo
     # staff turn it into a portfolio problem
     _sign_out(page)
     sign_in(page, base, world.people["staff"].email)
-    page.goto(f"{base}/participate/staff/proposals/{proposal.pk}/")
+    page.goto(f"{base}/participate/staff/citizen-proposals/{proposal.pk}/")
     page.select_option("#id_owner_agency", label="Housing Agency")
     page.select_option("#id_facet", value="enhancement")
     page.click("#main-content button:has-text('Create the portfolio problem')")
