@@ -25,7 +25,7 @@ from civicloop.participation.models import Proposal
 router = Router(tags=["participation"])
 
 
-class PublicProposalOut(Schema):
+class CitizenProposalOut(Schema):
     id: int
     unit_id: int
     unit: str = Field(..., alias="unit.name")
@@ -44,7 +44,7 @@ class PublicProposalOut(Schema):
     problem_id: int | None
 
 
-class CommentOut(Schema):
+class CitizenCommentOut(Schema):
     id: int
     author: str = Field(..., alias="author.display_name")
     body: str
@@ -52,18 +52,18 @@ class CommentOut(Schema):
     created_at: datetime
 
 
-class PublicProposalDetailOut(PublicProposalOut):
-    comments: list[CommentOut] = Field(..., alias="published_comments")
+class CitizenProposalDetailOut(CitizenProposalOut):
+    comments: list[CitizenCommentOut] = Field(..., alias="published_comments")
 
 
-class StaffProposalOut(PublicProposalOut):
+class CitizenProposalStaffOut(CitizenProposalOut):
     moderation_reason: str
     appeal_text: str
     redaction_counts: dict[str, int]
     created_at: datetime
 
 
-class ProposalIn(InputSchema):
+class CitizenProposalIn(InputSchema):
     unit_id: ObjectId
     kind: Literal["problem", "idea"]
     title: str = Field(..., max_length=140)
@@ -71,7 +71,7 @@ class ProposalIn(InputSchema):
     language: Literal["en", "es"]
 
 
-class OwnProposalOut(Schema):
+class CitizenProposalReceiptOut(Schema):
     id: int
     status: str
     title: str
@@ -79,28 +79,28 @@ class OwnProposalOut(Schema):
     redaction_counts: dict[str, int]
 
 
-class SupportOut(Schema):
+class CitizenSupportOut(Schema):
     proposal_id: int
     status: str = Field(..., description="`counted`, or `held` for review (not counted yet).")
     support_count: int
 
 
-class ModerationIn(InputSchema):
+class CitizenModerationIn(InputSchema):
     decision: Literal["publish", "reject"]
     reason: Literal[
         "", "spam", "personal_data", "offensive", "off_topic", "duplicate", "outside_remit"
     ] = ""
 
 
-class TriageIn(InputSchema):
+class CitizenTriageIn(InputSchema):
     owner_agency_id: ObjectId
     facet: Literal["enhancement", "mission", "adaptive", "anticipatory"]
     title: str = Field("", max_length=200)
     statement: str = Field("", max_length=4000)
 
 
-class QueueOut(Schema):
-    proposals: list[StaffProposalOut]
+class ParticipationQueueOut(Schema):
+    proposals: list[CitizenProposalStaffOut]
     comments: int
     held_supports: int
     overdue: int
@@ -112,31 +112,31 @@ def _limited(request: HttpRequest, error: services.RateLimited) -> HttpResponse:
 
 @router.get(
     "/participation/proposals",
-    response=list[PublicProposalOut],
+    response=list[CitizenProposalOut],
     auth=None,
     summary="Published citizens' proposals with their support counts (no sign-in)",
 )
 @paginate(Pagination)
-def list_public_proposals(request: HttpRequest, unit_id: int | None = None, status: str = ""):
+def list_citizen_proposals(request: HttpRequest, unit_id: int | None = None, status: str = ""):
     return selectors.public_proposal_list(unit_id=unit_id, status=status)
 
 
 @router.get(
     "/participation/proposals/{citizen_proposal_id}",
-    response=PublicProposalDetailOut,
+    response=CitizenProposalDetailOut,
     auth=None,
     summary="One published proposal with its published comments (no sign-in)",
 )
-def get_public_proposal(request: HttpRequest, citizen_proposal_id: ObjectId):
+def get_citizen_proposal(request: HttpRequest, citizen_proposal_id: ObjectId):
     return selectors.public_proposal_get(pk=citizen_proposal_id)
 
 
 @router.post(
     "/participation/proposals",
-    response={201: OwnProposalOut},
+    response={201: CitizenProposalReceiptOut},
     summary="Propose a problem or an idea (a verified citizen; redacted, then moderated)",
 )
-def submit_proposal(request: HttpRequest, payload: ProposalIn):
+def submit_citizen_proposal(request: HttpRequest, payload: CitizenProposalIn):
     try:
         proposal = services.proposal_submit(
             actor=principal(request), client_hash=client_key(request), **payload.dict()
@@ -148,10 +148,10 @@ def submit_proposal(request: HttpRequest, payload: ProposalIn):
 
 @router.post(
     "/participation/proposals/{citizen_proposal_id}/support",
-    response={201: SupportOut},
+    response={201: CitizenSupportOut},
     summary="Support a published proposal (one active support per verified person)",
 )
-def support_proposal(request: HttpRequest, citizen_proposal_id: ObjectId):
+def support_citizen_proposal(request: HttpRequest, citizen_proposal_id: ObjectId):
     proposal = selectors.public_proposal_get(pk=citizen_proposal_id)
     try:
         support = services.support_add(
@@ -174,7 +174,7 @@ def support_proposal(request: HttpRequest, citizen_proposal_id: ObjectId):
     response={204: None},
     summary="Withdraw one's support",
 )
-def withdraw_support(request: HttpRequest, citizen_proposal_id: ObjectId):
+def withdraw_citizen_support(request: HttpRequest, citizen_proposal_id: ObjectId):
     proposal = selectors.public_proposal_get(pk=citizen_proposal_id)
     services.support_withdraw(actor=principal(request), proposal=proposal)
     return Status(204, None)
@@ -182,10 +182,10 @@ def withdraw_support(request: HttpRequest, citizen_proposal_id: ObjectId):
 
 @router.get(
     "/participation/moderation",
-    response=QueueOut,
+    response=ParticipationQueueOut,
     summary="What waits for moderation in your units (unit staff)",
 )
-def get_moderation_queue(request: HttpRequest):
+def get_participation_queue(request: HttpRequest):
     queue = selectors.moderation_queue(viewer=principal(request))
     return {
         "proposals": queue["proposals"],
@@ -197,10 +197,12 @@ def get_moderation_queue(request: HttpRequest):
 
 @router.post(
     "/participation/proposals/{citizen_proposal_id}/moderation",
-    response=StaffProposalOut,
+    response=CitizenProposalStaffOut,
     summary="Publish a proposal, or refuse it with a reason from the fixed list (unit staff)",
 )
-def moderate_proposal(request: HttpRequest, citizen_proposal_id: ObjectId, payload: ModerationIn):
+def moderate_citizen_proposal(
+    request: HttpRequest, citizen_proposal_id: ObjectId, payload: CitizenModerationIn
+):
     viewer = principal(request)
     proposal = selectors.staff_proposal_get(viewer=viewer, pk=citizen_proposal_id)
     services.proposal_moderate(
@@ -211,10 +213,12 @@ def moderate_proposal(request: HttpRequest, citizen_proposal_id: ObjectId, paylo
 
 @router.post(
     "/participation/proposals/{citizen_proposal_id}/triage",
-    response={201: StaffProposalOut},
+    response={201: CitizenProposalStaffOut},
     summary="Frame a portfolio problem from a published proposal; the proposal keeps the link",
 )
-def triage_proposal(request: HttpRequest, citizen_proposal_id: ObjectId, payload: TriageIn):
+def triage_citizen_proposal(
+    request: HttpRequest, citizen_proposal_id: ObjectId, payload: CitizenTriageIn
+):
     viewer = principal(request)
     proposal: Proposal = selectors.staff_proposal_get(viewer=viewer, pk=citizen_proposal_id)
     agencies = selectors.unit_agencies(proposal.unit_id)
