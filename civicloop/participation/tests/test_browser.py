@@ -43,7 +43,7 @@ def test_a_citizen_proposal_becomes_a_portfolio_problem(live_server, browser, wo
     page.wait_for_load_state("networkidle")
     assert "/accounts/confirm-email/" in page.url  # verification sent; not signed in yet
     assert len(mail.outbox) == 1
-    link = re.search(r"http://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body)
+    link = re.search(r"http://\S+/accounts/confirm-email/\S+/", str(mail.outbox[0].body))
     assert link, mail.outbox[0].body
     page.goto(link.group(0))
     page.click("#main-content button[type=submit]")
@@ -73,6 +73,7 @@ def test_a_citizen_proposal_becomes_a_portfolio_problem(live_server, browser, wo
 
     # another citizen supports it
     _sign_out(page)
+    assert supporter.person is not None
     sign_in(page, base, supporter.person.email, TEST_PASSWORD)
     page.goto(f"{base}/participate/{proposal.pk}/")
     page.click("#main-content button:has-text('Support this proposal')")

@@ -218,3 +218,10 @@ def test_settings_page_sets_the_rule(world):
         .status_code
         == 404
     )
+
+
+def test_staff_find_the_moderation_queue_in_the_menu(world):
+    page = world.client("staff").get(reverse("portfolio:list")).content.decode()
+    assert f'href="{reverse("participation:staff_queue")}"' in page
+    auditor = world.client("auditor").get(reverse("portfolio:list")).content.decode()
+    assert reverse("participation:staff_queue") not in auditor
