@@ -25,6 +25,30 @@ class AccountAdapter(DefaultAccountAdapter):
             raise forms.ValidationError(LOCKED_MESSAGE)
         super().pre_authenticate(request, **credentials)
 
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        return citizen_landing(request) or super().get_login_redirect_url(request)
+
+
+def citizen_landing(request: HttpRequest) -> str | None:
+    """Where a citizen with no role in any organisation lands after signing in.
+
+    Citizens (a `participation.Citizen` profile, reached by its related name so core imports
+    nothing above it) hold no membership: the back office's portfolio would be empty for them,
+    so they land on the public proposals instead. A `next` still wins; everyone else is
+    unchanged.
+    """
+    from django.urls import NoReverseMatch, reverse
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.is_staff or user.is_superuser:
+        return None
+    if not hasattr(user, "citizen") or user.memberships.exists():
+        return None
+    try:
+        return reverse("participation:list")
+    except NoReverseMatch:
+        return None
+
 
 def lockout_response(
     request: HttpRequest, credentials: dict | None = None, *args, **kwargs

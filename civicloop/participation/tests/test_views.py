@@ -225,3 +225,25 @@ def test_staff_find_the_moderation_queue_in_the_menu(world):
     assert f'href="{reverse("participation:staff_queue")}"' in page
     auditor = world.client("auditor").get(reverse("portfolio:list")).content.decode()
     assert reverse("participation:staff_queue") not in auditor
+
+
+def test_a_citizen_lands_on_the_proposals_after_signing_in(world, ana):
+    person = ana.person
+    assert person is not None
+    person.set_password("a-long-citizen-passphrase-42")
+    person.save()
+    client = Client()
+    response = client.post(
+        reverse("account_login"),
+        {"login": person.email, "password": "a-long-citizen-passphrase-42"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("participation:list")
+    # unit staff still land on the portfolio
+    staff = world.people["staff"]
+    staff.set_password("a-long-staff-passphrase-42")
+    staff.save()
+    response = Client().post(
+        reverse("account_login"), {"login": staff.email, "password": "a-long-staff-passphrase-42"}
+    )
+    assert response["Location"] == "/portfolio/"
