@@ -247,3 +247,29 @@ def test_a_citizen_lands_on_the_proposals_after_signing_in(world, ana):
         reverse("account_login"), {"login": staff.email, "password": "a-long-staff-passphrase-42"}
     )
     assert response["Location"] == "/portfolio/"
+
+
+def test_the_public_list_runs_a_fixed_number_of_queries(world, ana, citizen_of):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    published(world, ana, title="First proposal of the list")
+    client = Client()
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("participation:list"))
+    for n in range(4):
+        proposal = published(world, citizen_of(f"w{n}@example.net"), title=f"Another proposal {n}")
+        services.support_add(actor=citizen_of(f"q{n}@example.net"), proposal=proposal)
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(reverse("participation:list"))
+    assert len(five) == len(one)
+    assert page.content.decode().count("1 support") == 4
+
+
+def test_the_public_pages_speak_spanish(world, ana):
+    proposal = published(world, ana)
+    client = Client(HTTP_ACCEPT_LANGUAGE="es")
+    page = client.get(reverse("participation:list")).content.decode()
+    assert "Propuestas ciudadanas" in page and "0 apoyos" in page
+    detail = client.get(reverse("participation:detail", args=[proposal.pk])).content.decode()
+    assert "0 personas apoyan esto." in detail
