@@ -50,6 +50,7 @@ urlpatterns = [
     path("", include("civicloop.privacy.urls")),
     path("people/", include("civicloop.people.urls")),
     path("public/", include("civicloop.portal.urls")),
+    path("participate/", include("civicloop.participation.urls")),
     path("admin/", admin.site.urls),
     path("", include("civicloop.core.urls")),
 ]

@@ -23,8 +23,12 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        # A person who acts only for a company (a vendor) has no portfolio to land on (it
-        # answered 404): they land on their company's dashboard. Everyone else as configured.
+        # A citizen lands on the public proposals; a person who acts only for a company (a
+        # vendor) has no portfolio to land on (it answered 404): they land on their company's
+        # dashboard. Everyone else as configured.
+        citizen = citizen_landing(request)
+        if citizen is not None:
+            return citizen
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             person = principal_for_person(user)
@@ -41,6 +45,28 @@ class AccountAdapter(DefaultAccountAdapter):
         if AxesProxyHandler.is_locked(request, credentials):
             raise forms.ValidationError(LOCKED_MESSAGE)
         super().pre_authenticate(request, **credentials)
+
+
+
+def citizen_landing(request: HttpRequest) -> str | None:
+    """Where a citizen with no role in any organisation lands after signing in.
+
+    Citizens (a `participation.Citizen` profile, reached by its related name so core imports
+    nothing above it) hold no membership: the back office's portfolio would be empty for them,
+    so they land on the public proposals instead. A `next` still wins; everyone else is
+    unchanged.
+    """
+    from django.urls import NoReverseMatch, reverse
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.is_staff or user.is_superuser:
+        return None
+    if not hasattr(user, "citizen") or user.memberships.exists():
+        return None
+    try:
+        return reverse("participation:list")
+    except NoReverseMatch:
+        return None
 
 
 def lockout_response(

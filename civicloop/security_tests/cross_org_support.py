@@ -52,6 +52,7 @@ PARAM_MODEL = {
     "invitation_id": "people.Invitation",
     "person_id": "core.Person",
     "decision_pk": "experiments.Decision",
+    "citizen_proposal_id": "participation.Proposal",
 }
 
 
@@ -77,6 +78,9 @@ SEGMENT_MODEL = {
     "invitations": "people.Invitation",
     "roles": "core.Membership",
     "summaries": "portal.PublicSummary",
+    "citizen-proposals": "participation.Proposal",
+    "comments": "participation.Comment",
+    "supports": "participation.Support",
 }
 
 
@@ -109,6 +113,13 @@ PUBLIC_PAGES = {
     "portal:sandbox",
     "portal:dataset",
     "portal:dataset_download",
+    # a published citizens' proposal is public; supporting, following and commenting are for
+    # verified citizens of any unit (civicloop/participation/tests/test_public_sweep.py)
+    "participation:detail",
+    "participation:support",
+    "participation:withdraw",
+    "participation:follow",
+    "participation:comment",
 }
 
 
@@ -141,6 +152,15 @@ BY_DESIGN: dict[tuple[str, str], tuple[set[str], str]] = {
         "unchanged, civicloop/security_tests/test_vendor_verification.py)",
     ),
     ("POST", "market:propose"): (VENDORS, "any company may bid on an open call"),
+    ("POST", "/api/v1/participation/proposals/{citizen_proposal_id}/support"): (
+        {"bstaff", "bauditor", "bevaluator", "bofficial", "bvendor", "B read key", "B write key"},
+        "a published citizens' proposal is public; supporting it is for verified citizens, so "
+        "B's people (no citizens) and keys are answered 403 with the reason",
+    ),
+    ("DELETE", "/api/v1/participation/proposals/{citizen_proposal_id}/support"): (
+        {"bstaff", "bauditor", "bevaluator", "bofficial", "bvendor", "B read key", "B write key"},
+        "as supporting: a public proposal, an action for verified citizens only",
+    ),
 }
 
 

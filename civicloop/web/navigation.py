@@ -30,6 +30,7 @@ MENU: list[tuple[str, str, str, Ability | None]] = [
     ("scaling:home", "Scaling", "/scaling/", Ability.VIEW_PORTFOLIO),
     ("portal:staff_summaries", "Public summaries", "/public/manage/", Ability.MANAGE_EXPERIMENTS),
     ("people:list", "People", "/people/", Ability.MANAGE_PEOPLE),
+    ("participation:staff_queue", "Citizens' proposals", "/participate/", Ability.EDIT_PORTFOLIO),
     ("core:api_keys", "API keys", "/settings/api-keys/", Ability.MANAGE_API_KEYS),
     ("core:audit_log", "Audit log", "/audit/", Ability.VIEW_AUDIT),
     (

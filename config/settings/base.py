@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "civicloop.privacy",
     "civicloop.people",
     "civicloop.portal",
+    "civicloop.participation",
     "civicloop.ops",
 ]
 
@@ -460,6 +461,7 @@ DEMO_LOADERS = [
     "civicloop.evidence.demo.load",
     "civicloop.scaling.demo.load",
     "civicloop.portal.demo.load",
+    "civicloop.participation.demo.load",
 ]
 
 # Tasks the worker enqueues periodically: (every N seconds, task).
@@ -471,6 +473,8 @@ CIVICLOOP_SCHEDULE = [
     (24 * 3600, "civicloop.feedback.tasks.purge_expired_feedback"),
     (24 * 3600, "civicloop.core.tasks.purge_signin_logs"),
     (24 * 3600, "civicloop.analytics.store.maintenance.event_stores_maintain"),
+    # required public answers to citizens' proposals past their due date (docs/participation.md)
+    (3600, "civicloop.participation.tasks.mark_overdue_answers"),
 ]
 
 # Analysis in a warehouse (docs/analytics/warehouse.md): the installation's default, which a unit

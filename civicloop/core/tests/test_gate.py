@@ -40,6 +40,7 @@ APPS = [
     "scaling",
     "privacy",
     "people",
+    "participation",
 ]
 
 

@@ -1,0 +1,156 @@
+"""Public pages: published proposals with their support counts, status and answers.
+
+No sign-in is needed to read; supporting, following and commenting need a verified citizen.
+Nothing here shows text before moderation or anything personal (only display names).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civicloop.core.http import principal
+from civicloop.feedback.abuse import honeypot_filled
+from civicloop.participation import forms, selectors, services
+from civicloop.participation.models import PUBLIC_STATUSES, ProposalStatus
+from civicloop.participation.views._common import client_hash, refused, request_citizen
+from civicloop.web.forms import apply_errors
+
+
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    unit = request.GET.get("unit", "")
+    status = request.GET.get("status", "")
+    rows = selectors.public_proposal_list(
+        unit_id=int(unit) if unit.isdigit() else None, status=status
+    )
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "participation/list.html",
+        {
+            "page_title": _("Citizens' proposals"),
+            "page": page,
+            "units": selectors.open_units(),
+            "unit": unit,
+            "status": status,
+            "statuses": [(s, ProposalStatus(s).label) for s in PUBLIC_STATUSES],
+            "citizen": request_citizen(request),
+        },
+    )
+
+
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors.public_proposal_get(pk=pk)
+    citizen = request_citizen(request)
+    form = forms.CommentForm(initial={"language": (get_language() or "en")[:2]})
+    return render(
+        request,
+        "participation/detail.html",
+        {
+            "page_title": proposal.title,
+            "proposal": proposal,
+            "rule": selectors.unit_rule(proposal.unit_id),
+            "citizen": citizen,
+            "state": selectors.citizen_state(citizen=citizen, proposal=proposal),
+            "form": form,
+        },
+    )
+
+
+def _act(request: HttpRequest, pk: int, action) -> HttpResponse:
+    proposal = selectors.public_proposal_get(pk=pk)
+    try:
+        action(principal(request), proposal)
+    except services.NotACitizen as error:
+        return refused(request, str(error), status=403)
+    except services.RateLimited as error:
+        return refused(request, error.message, status=429)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("participation:detail", pk=proposal.pk)
+
+
+@login_required
+@require_POST
+def support(request: HttpRequest, pk: int) -> HttpResponse:
+    def add(actor, proposal) -> None:
+        services.support_add(
+            actor=actor,
+            proposal=proposal,
+            client_hash=client_hash(request),
+            follow=request.POST.get("follow") == "on",
+        )
+        messages.success(request, _("Thank you: your support is recorded."))
+
+    return _act(request, pk, add)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    def remove(actor, proposal) -> None:
+        services.support_withdraw(actor=actor, proposal=proposal)
+        messages.success(request, _("Your support is withdrawn."))
+
+    return _act(request, pk, remove)
+
+
+@login_required
+@require_POST
+def follow(request: HttpRequest, pk: int) -> HttpResponse:
+    def toggle(actor, proposal) -> None:
+        following = request.POST.get("following") == "1"
+        services.follow_set(actor=actor, proposal=proposal, following=following)
+
+    return _act(request, pk, toggle)
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = selectors.public_proposal_get(pk=pk)
+    form = forms.CommentForm(request.POST)
+    if honeypot_filled(request.POST):
+        messages.success(request, _("Thank you: your comment will be published after moderation."))
+        return redirect("participation:detail", pk=proposal.pk)
+    if form.is_valid():
+        try:
+            services.comment_submit(
+                actor=principal(request),
+                proposal=proposal,
+                body=form.cleaned_data["body"],
+                language=form.cleaned_data["language"],
+                client_hash=client_hash(request),
+            )
+        except services.NotACitizen as error:
+            return refused(request, str(error), status=403)
+        except services.RateLimited as error:
+            return refused(request, error.message, status=429)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request, _("Thank you: your comment will be published after moderation.")
+            )
+            return redirect("participation:detail", pk=proposal.pk)
+    citizen = request_citizen(request)
+    return render(
+        request,
+        "participation/detail.html",
+        {
+            "page_title": proposal.title,
+            "proposal": proposal,
+            "rule": selectors.unit_rule(proposal.unit_id),
+            "citizen": citizen,
+            "state": selectors.citizen_state(citizen=citizen, proposal=proposal),
+            "form": form,
+        },
+        status=422,
+    )
