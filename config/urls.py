@@ -49,6 +49,7 @@ urlpatterns = [
     path("scaling/", include("civicloop.scaling.urls")),
     path("", include("civicloop.privacy.urls")),
     path("people/", include("civicloop.people.urls")),
+    path("notifications/", include("civicloop.notifications.urls")),
     path("admin/", admin.site.urls),
     path("", include("civicloop.core.urls")),
 ]

@@ -1,4 +1,5 @@
-"""Sign-in policy: no open sign-up, and a clear page when django-axes locks an account out."""
+"""Sign-in policy: sign-up only for a company registering itself, and a clear page when
+django-axes locks an account out."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+COMPANY_SIGNUP_VIEW = "market:company_signup"
 
 LOCKED_MESSAGE = (
     "Too many failed sign-in attempts: this account is locked for 30 minutes. "
@@ -15,8 +18,11 @@ LOCKED_MESSAGE = (
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        # People are invited into organisations by their unit; nobody signs themselves up.
-        return False
+        # People are invited into organisations by their unit; the one exception is a company
+        # registering itself on its own page (market:company_signup, with e-mail verification,
+        # a rate limit and a honeypot). allauth's own /accounts/signup/ stays closed.
+        match = getattr(request, "resolver_match", None)
+        return match is not None and match.view_name == COMPANY_SIGNUP_VIEW
 
     def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
         from axes.handlers.proxy import AxesProxyHandler

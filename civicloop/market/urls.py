@@ -9,6 +9,7 @@ from civicloop.market.views import (
     metrics,
     needs,
     proposals,
+    signup,
     vendors,
 )
 
@@ -26,7 +27,9 @@ urlpatterns = [
     path("challenges/<int:pk>/ranking.<str:fmt>", evaluation.ranking_export, name="ranking_export"),
     path("proposals/<int:pk>/", proposals.proposal_detail, name="proposal"),
     path("files/<int:pk>/", attachments.file_download, name="file"),
+    path("register/", signup.company_signup, name="company_signup"),
     path("vendor/", vendors.vendor_profile, name="vendor"),
+    path("vendor/subscription/", vendors.vendor_subscription, name="vendor_subscription"),
     path("vendors/", vendors.vendor_list, name="vendors"),
     path("awards/<int:pk>/contract/", contracts.contract_create, name="contract_create"),
     path("contracts/<int:pk>/", contracts.contract_detail, name="contract"),

@@ -71,11 +71,13 @@ from civicloop.market.selectors.vendors import (
     ChallengeMatch,
     VendorMatch,
     challenge_matches,
+    challenge_subscribers,
     vendor_get,
     vendor_invitations,
     vendor_list,
     vendor_matches,
     vendor_profile_of,
+    vendor_subscription_of,
 )
 
 __all__ = [
@@ -136,5 +138,7 @@ __all__ = [
     "vendor_list",
     "vendor_matches",
     "vendor_profile_of",
+    "vendor_subscription_of",
+    "challenge_subscribers",
     "weighted_score",
 ]
