@@ -7,8 +7,8 @@ import pytest
 def dispatched(django_capture_on_commit_callbacks):
     """Run what the audited actions queue after commit (the hook) inside the test."""
 
-    def run(action, *args, **kwargs):
+    def run(fn, /, *args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
+            return fn(*args, **kwargs)
 
     return run
