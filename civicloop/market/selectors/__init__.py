@@ -70,6 +70,7 @@ from civicloop.market.selectors.proposals import (
 from civicloop.market.selectors.vendors import (
     ChallengeMatch,
     VendorMatch,
+    awaiting_confirmation,
     challenge_matches,
     challenge_subscribers,
     vendor_get,
@@ -138,6 +139,7 @@ __all__ = [
     "vendor_list",
     "vendor_matches",
     "vendor_profile_of",
+    "awaiting_confirmation",
     "vendor_subscription_of",
     "challenge_subscribers",
     "weighted_score",

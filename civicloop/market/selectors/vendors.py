@@ -166,3 +166,17 @@ def challenge_subscribers(*, challenge: Challenge) -> list[int]:
         if any(_term_in(t, text) for t in terms):
             found.append(sub.organization_id)
     return found
+
+
+def awaiting_confirmation(*, viewer: Principal) -> bool:
+    """Did the viewer register a company themselves and not yet confirm their address?"""
+    from allauth.account.models import EmailAddress
+
+    from civicloop.core.permissions import SELF_REGISTERED_GROUP
+
+    person = viewer.person
+    if person is None or not person.groups.filter(name=SELF_REGISTERED_GROUP).exists():
+        return False
+    return not EmailAddress.objects.filter(
+        user=person, email__iexact=person.email, verified=True
+    ).exists()

@@ -222,3 +222,33 @@ def test_an_invited_vendor_with_an_unverified_address_row_keeps_acting(world):
     vendor = world.people["vendor"]
     EmailAddress.objects.create(user=vendor, email=vendor.email, primary=True, verified=False)
     require(principal_for_person(vendor), Ability.ACT_FOR_COMPANY, world.company)
+
+
+@pytest.mark.django_db
+def test_the_profile_page_tells_an_unconfirmed_person_what_to_do():
+    created = _sign_up()
+    client = Client()
+    client.force_login(created.person)
+    response = client.get(reverse("market:vendor"))
+    assert response.status_code == 403
+    assert "Confirm your e-mail address first" in response.content.decode()
+    EmailAddress.objects.filter(user=created.person).update(verified=True)
+    assert client.get(reverse("market:vendor")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_another_unit_sees_neither_the_verification_nor_verifies_for_the_first(world):
+    created = _sign_up()
+    EmailAddress.objects.filter(user=created.person).update(verified=True)
+    services.vendor_verify(
+        actor=world.principal("staff"), profile=created.profile, note="Register entry 42."
+    )
+    other = world.principal("outsider")
+    from civicloop.market import selectors
+
+    (seen,) = [p for p in selectors.vendor_list(viewer=other) if p.pk == created.profile.pk]
+    assert seen.visible_verifications == []  # type: ignore[attr-defined]
+    with pytest.raises(Http404):
+        services.vendor_verify(actor=other, profile=created.profile, unit=world.unit)
+    mine = selectors.vendor_list(viewer=principal_for_person(created.person)).get()
+    assert [v.organization for v in mine.visible_verifications] == [world.unit]  # type: ignore[attr-defined]

@@ -50,7 +50,18 @@ def _register(viewer: Principal, vendor: Organization, form: forms.VendorForm) -
 @require_http_methods(["GET", "POST"])
 def vendor_profile(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
-    vendor = page_company(request)
+    try:
+        vendor = page_company(request)
+    except Http404:
+        if not selectors.awaiting_confirmation(viewer=viewer):
+            raise
+        # Registered but not confirmed: say what to do (the gate refuses every company action).
+        return render(
+            request,
+            "market/confirm_first.html",
+            {"page_title": _("Confirm your e-mail address first")},
+            status=403,
+        )
     if vendor is None:
         return choose_company(request, title=_("Your vendor profile"))
     profile = selectors.vendor_profile_of(viewer=viewer, vendor=vendor)
