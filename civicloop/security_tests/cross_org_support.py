@@ -75,6 +75,7 @@ SEGMENT_MODEL = {
     "api-keys": "core.ApiKey",
     "invitations": "people.Invitation",
     "roles": "core.Membership",
+    "webhooks": "notifications.WebhookEndpoint",
 }
 
 
@@ -94,7 +95,14 @@ ACTION_VALUES = {
 
 
 # Public by design (anonymous readers too), so not organisation-scoped.
-PUBLIC_PAGES = {"feedback:public", "feedback:thanks", "feedback:widget", "scaling:registry_detail"}
+PUBLIC_PAGES = {
+    "feedback:public",
+    "feedback:thanks",
+    "feedback:widget",
+    "scaling:registry_detail",
+    # a signed link in an e-mail: the signature is the proof, no sign-in (docs/notifications.md)
+    "notifications:unsubscribe",
+}
 
 
 PUBLIC_PREFIXES = ("/accounts/", "/admin/", "/api/", "/evidence/s/", "/i18n/", "/static/")
