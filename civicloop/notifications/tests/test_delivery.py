@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from civicloop.notifications import services
 from civicloop.notifications.models import Notification, NotificationPreference
@@ -109,3 +110,16 @@ def test_follow_needs_the_object_in_scope(world):
     data = {"type": "sandbox", "id": sandbox.pk}
     assert world.client("outsider").post("/notifications/follow/", data).status_code == 404
     assert world.client("auditor").post("/notifications/follow/", data).status_code == 302
+
+
+@pytest.mark.django_db
+def test_settings_page_saves_and_names_the_field_on_bad_input(world):
+    client = world.client("vendor")
+    assert client.get("/notifications/settings/").status_code == 200
+    bad = client.post("/notifications/settings/", {"email_mode": "hourly"})
+    assert bad.status_code == 422 and "email_mode" in bad.content.decode()
+    ok = client.post("/notifications/settings/", {"email_mode": "digest", "muted_kinds": ["award"]})
+    assert ok.status_code == 302
+    pref = NotificationPreference.objects.get(person=world.people["vendor"])
+    assert pref.email_mode == "digest" and pref.muted_kinds == ["award"]
+    assert Client().get("/notifications/settings/").status_code == 302  # sign in first
