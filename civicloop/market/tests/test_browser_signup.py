@@ -68,7 +68,7 @@ def test_startup_registers_verifies_completes_profile_and_gets_its_notices(
     page.context.clear_cookies()
 
     (verification,) = mail.outbox
-    link = _link(verification.body, r"http://[^\s]+/accounts/confirm-email/[^\s/]+/")
+    link = _link(str(verification.body), r"http://[^\s]+/accounts/confirm-email/[^\s/]+/")
     page.goto(link)
     assert_accessible(page)
     page.click("#main-content button[type=submit]")

@@ -163,7 +163,7 @@ def test_the_page_registers_sends_the_verification_mail_and_does_not_sign_in():
     person = Person.objects.get(email="ana@datos.example")
     assert "_auth_user_id" not in client.session
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ana@datos.example"]
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body)
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", str(mail.outbox[0].body))
     assert link is not None
     path = link.group(0).split("testserver", 1)[-1]
     assert client.post(path).status_code == 302

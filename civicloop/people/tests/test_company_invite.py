@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from civicloop.core.models import Membership, Role
@@ -22,10 +23,8 @@ def test_vendor_invites_a_colleague_who_joins_the_company(world):
     invitation = Invitation.objects.get(email="colleague@startup.example")
     assert invitation.organization == world.company and invitation.role == Role.VENDOR
     assert len(mail.outbox) == 1
-    link = re.search(r"/people/join/\?token=[\w-]+", mail.outbox[0].body)
+    link = re.search(r"/people/join/\?token=[\w-]+", str(mail.outbox[0].body))
     assert link is not None
-    from django.test import Client
-
     guest = Client()
     response = guest.post(
         link.group(0),
