@@ -51,6 +51,7 @@ urlpatterns = [
     path("people/", include("civicloop.people.urls")),
     path("public/", include("civicloop.portal.urls")),
     path("participate/", include("civicloop.participation.urls")),
+    path("notifications/", include("civicloop.notifications.urls")),
     path("admin/", admin.site.urls),
     path("", include("civicloop.core.urls")),
 ]

@@ -1,4 +1,5 @@
-"""Sign-in policy: no open sign-up, where a person lands after signing in, and a clear page when
+"""Sign-in policy: sign-up only for a company registering itself (and citizens, from their own
+page), where a person lands after signing in, and a clear page when
 django-axes locks an account out."""
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from django.urls import reverse
 
 from civicloop.core.permissions import Ability, principal_for_person
 
+COMPANY_SIGNUP_VIEW = "market:company_signup"
+
 LOCKED_MESSAGE = (
     "Too many failed sign-in attempts: this account is locked for 30 minutes. "
     "Try again later or ask your unit's administrator to unlock it."
@@ -19,8 +22,11 @@ LOCKED_MESSAGE = (
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        # People are invited into organisations by their unit; nobody signs themselves up.
-        return False
+        # People are invited into organisations by their unit; the one exception is a company
+        # registering itself on its own page (market:company_signup, with e-mail verification,
+        # a rate limit and a honeypot). allauth's own /accounts/signup/ stays closed.
+        match = getattr(request, "resolver_match", None)
+        return match is not None and match.view_name == COMPANY_SIGNUP_VIEW
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         # A citizen lands on the public proposals; a person who acts only for a company (a
@@ -45,7 +51,6 @@ class AccountAdapter(DefaultAccountAdapter):
         if AxesProxyHandler.is_locked(request, credentials):
             raise forms.ValidationError(LOCKED_MESSAGE)
         super().pre_authenticate(request, **credentials)
-
 
 
 def citizen_landing(request: HttpRequest) -> str | None:

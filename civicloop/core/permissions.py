@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -198,13 +198,39 @@ class Principal:
 ANONYMOUS = Principal()
 
 
+# People who registered a company themselves (market sign-up): their company roles wait for a
+# confirmed e-mail address (`principal_for_person`).
+SELF_REGISTERED_GROUP = "self-registered company"
+
+
 def principal_for_person(person: Person | None) -> Principal:
     if person is None or not person.is_authenticated or not person.is_active:
         return ANONYMOUS
-    memberships = Membership.objects.filter(person=person).values_list(
-        "organization_id", "organization__kind", "role"
+    from allauth.account.models import EmailAddress
+
+    # A company's people act for it only once their own address is confirmed: a person who
+    # registered a company themselves (in the SELF_REGISTERED_GROUP) holds no company role until
+    # allauth records the address verified (issue 16), so an unconfirmed address cannot submit,
+    # ask or register for a company. Invited people proved theirs by the invitation link. One
+    # query, as before.
+    self_registered = Person.groups.through.objects.filter(
+        person_id=OuterRef("person_id"), group__name=SELF_REGISTERED_GROUP
     )
-    roles = frozenset((org, role_in(kind, role)) for org, kind, role in memberships)
+    confirmed = EmailAddress.objects.filter(
+        user_id=OuterRef("person_id"), email__iexact=person.email, verified=True
+    )
+    memberships = (
+        Membership.objects.filter(person=person)
+        .annotate(self_registered=Exists(self_registered), confirmed=Exists(confirmed))
+        .values_list(
+            "organization_id", "organization__kind", "role", "self_registered", "confirmed"
+        )
+    )
+    roles = frozenset(
+        (org, role_in(kind, role))
+        for org, kind, role, self_registered, confirmed in memberships
+        if confirmed or not (self_registered and kind == OrganizationKind.COMPANY)
+    )
     return Principal(person=person, roles=roles)
 
 

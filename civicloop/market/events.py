@@ -18,6 +18,8 @@ class MarketEvent(StrEnum):
     QUESTION_ASKED = "market.question_asked"
     QUESTION_ANSWERED = "market.question_answered"
     VENDOR_REGISTERED = "market.vendor_registered"
+    COMPANY_SIGNED_UP = "market.company_signed_up"
+    VENDOR_SUBSCRIBED = "market.vendor_subscribed"
     VENDOR_VERIFIED = "market.vendor_verified"
     VENDOR_VERIFICATION_RESET = "market.vendor_verification_reset"
     VENDOR_INVITED = "market.vendor_invited"

@@ -354,3 +354,56 @@ def richtext_labels() -> dict[str, str]:
         "linkPrompt": str(_("Address of the link (https://… or mailto:…)")),
         "linkInvalid": str(_("A link must start with https://, http:// or mailto:.")),
     }
+
+
+# The honeypot: a field people never see (hidden) and bots fill in.
+SIGNUP_HONEYPOT = "fax_number"
+
+
+class CompanySignUpForm(forms.Form):
+    company_name = forms.CharField(label=_("Company name"), max_length=200)
+    country = forms.CharField(
+        label=_("Country"), max_length=2, help_text=_("Two-letter ISO code, e.g. ES.")
+    )
+    founding_year = forms.IntegerField(label=_("Founding year"), min_value=1800)
+    staff_headcount = forms.IntegerField(
+        label=_("Staff headcount (annual work units)"), min_value=0
+    )
+    annual_turnover_eur = forms.DecimalField(
+        label=_("Annual turnover (€)"), min_value=0, max_digits=16, decimal_places=2
+    )
+    balance_sheet_eur = forms.DecimalField(
+        label=_("Annual balance-sheet total (€)"), min_value=0, max_digits=16, decimal_places=2
+    )
+    full_name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(label=_("Your work e-mail address"))
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters, not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language for e-mail"), choices=[("en", "English"), ("es", "Español")]
+    )
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ: type the same one twice."))
+        return data
+
+
+class SubscriptionForm(forms.Form):
+    sectors = forms.CharField(
+        label=_("Sectors"),
+        required=False,
+        help_text=_("e.g. CPV divisions such as 72 or words such as health; separate with commas."),
+    )
+    keywords = forms.CharField(
+        label=_("Keywords"), required=False, help_text=_("Separate with commas.")
+    )
+    active = forms.BooleanField(label=_("Send me matching challenges"), required=False)

@@ -10,6 +10,7 @@ from civicloop.market.views import (
     metrics,
     needs,
     proposals,
+    signup,
     vendors,
 )
 
@@ -33,7 +34,9 @@ urlpatterns = [
     path("proposals/<int:pk>/", proposals.proposal_detail, name="proposal"),
     path("files/<int:pk>/", attachments.file_download, name="file"),
     path("company/", dashboard.vendor_dashboard, name="vendor_dashboard"),
+    path("register/", signup.company_signup, name="company_signup"),
     path("vendor/", vendors.vendor_profile, name="vendor"),
+    path("vendor/subscription/", vendors.vendor_subscription, name="vendor_subscription"),
     path("vendors/", vendors.vendor_list, name="vendors"),
     path("awards/<int:pk>/contract/", contracts.contract_create, name="contract_create"),
     path("contracts/<int:pk>/", contracts.contract_detail, name="contract"),

@@ -208,7 +208,7 @@ class Follow(models.Model):
     """Who follows a proposal (and, once triaged, the portfolio problem made of it)."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="follows")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="follows")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="proposal_follows")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

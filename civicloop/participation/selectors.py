@@ -201,13 +201,13 @@ def unit_agencies(unit_id: int) -> list[Organization]:
 
 def followers(*, proposal: Proposal) -> QuerySet[Person]:
     """Active people who follow the proposal (its author and supporters who chose to)."""
-    return Person.objects.filter(follows__proposal=proposal, is_active=True).order_by("pk")
+    return Person.objects.filter(proposal_follows__proposal=proposal, is_active=True).order_by("pk")
 
 
 def problem_followers(*, problem_id: int) -> QuerySet[Person]:
     """Active people who follow the proposal a portfolio problem was made of."""
     return (
-        Person.objects.filter(Q(follows__proposal__problem_id=problem_id), is_active=True)
+        Person.objects.filter(Q(proposal_follows__proposal__problem_id=problem_id), is_active=True)
         .distinct()
         .order_by("pk")
     )

@@ -85,3 +85,11 @@ class AcceptForm(forms.Form):
         if data.get("password1") and data.get("password2") != data.get("password1"):
             self.add_error("password2", _("The two passwords are not the same."))
         return data
+
+
+class ColleagueForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's e-mail address"))
+    full_name = forms.CharField(label=_("Colleague's name"), max_length=200, required=False)
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"), choices=[("en", "English"), ("es", "Español")]
+    )

@@ -6,6 +6,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.people_list, name="list"),
     path("invite/", views.invite, name="invite"),
+    path("company/invite/", views.company_invite, name="company_invite"),
     path("invitations/", views.invitations, name="invitations"),
     path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.core.http import principal
 from civicloop.core.models import Membership, Role
-from civicloop.core.permissions import Principal
+from civicloop.core.permissions import Ability, NoActingUnit, Principal, acting_unit
 from civicloop.people import selectors, services
 from civicloop.people.forms import (
     AcceptForm,
     AddRoleForm,
+    ColleagueForm,
     InvitationForm,
     OrganizationForm,
     RoleForm,
@@ -375,3 +376,44 @@ def accept(request: HttpRequest) -> HttpResponse:
     context.update(invitation=invitation, has_account=has_account, form=form)
     context["role"] = selectors.role_label(invitation.organization.kind, invitation.role)
     return render(request, "people/accept.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_invite(request: HttpRequest) -> HttpResponse:
+    """A company's person invites a colleague into the company's account."""
+    viewer = principal(request)
+    chosen = request.POST.get("unit") or request.GET.get("unit") or ""
+    try:
+        company = acting_unit(
+            viewer,
+            Ability.ACT_FOR_COMPANY,
+            int(chosen) if chosen.isdigit() and len(chosen) < 19 else None,
+            field="unit",
+        )
+    except (NoActingUnit, ValidationError):
+        raise Http404("Not found") from None
+    form = ColleagueForm(request.POST or None, initial={"language": get_language() or "en"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = services.company_colleague_invite(
+                actor=viewer,
+                organization=company,
+                base_url=_base_url(request),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s. The link works for %(days)s days.")
+                % {"email": sent.invitation.email, "days": services.expiry_days()},
+            )
+            return redirect("market:vendor")
+    return render(
+        request,
+        "people/company_invite.html",
+        {"page_title": _("Invite a colleague"), "form": form, "company": company},
+        status=422 if form.errors else 200,
+    )

@@ -81,6 +81,7 @@ SEGMENT_MODEL = {
     "citizen-proposals": "participation.Proposal",
     "comments": "participation.Comment",
     "supports": "participation.Support",
+    "webhooks": "notifications.WebhookEndpoint",
 }
 
 
@@ -120,6 +121,8 @@ PUBLIC_PAGES = {
     "participation:withdraw",
     "participation:follow",
     "participation:comment",
+    # a signed link in an e-mail: the signature is the proof, no sign-in (docs/notifications.md)
+    "notifications:unsubscribe",
 }
 
 

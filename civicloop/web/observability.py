@@ -301,6 +301,11 @@ def _client_address(request: HttpRequest) -> ipaddress.IPv4Address | ipaddress.I
     return remote
 
 
+def client_address(request: HttpRequest) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The client's address as the trusted proxies report it (rate limits use it too)."""
+    return _client_address(request)
+
+
 def _networks(values: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(v.strip(), strict=False) for v in values if v.strip()]
 

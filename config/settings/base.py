@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "civicloop.people",
     "civicloop.portal",
     "civicloop.participation",
+    "civicloop.notifications",
     "civicloop.ops",
 ]
 
@@ -475,7 +476,23 @@ CIVICLOOP_SCHEDULE = [
     (24 * 3600, "civicloop.analytics.store.maintenance.event_stores_maintain"),
     # required public answers to citizens' proposals past their due date (docs/participation.md)
     (3600, "civicloop.participation.tasks.mark_overdue_answers"),
+    # Notifications (docs/notifications.md): the daily digest, deadline reminders (7 days and
+    # 1 day before) and overdue obstacles; each notice goes once, however often these run.
+    (24 * 3600, "civicloop.notifications.tasks.notification_digest_send"),
+    (24 * 3600, "civicloop.notifications.tasks.deadline_reminders_send"),
+    (24 * 3600, "civicloop.notifications.tasks.obstacles_overdue_send"),
 ]
+
+# The address people reach this installation at: links in notification e-mails.
+CIVICLOOP_BASE_URL = os.environ.get("CIVICLOOP_BASE_URL", "http://localhost:8000")
+# Company self-registration (docs/market/vendors.md): attempts per client address per window.
+CIVICLOOP_SIGNUP_RATE_LIMIT = int(os.environ.get("CIVICLOOP_SIGNUP_RATE_LIMIT", 5))
+CIVICLOOP_SIGNUP_RATE_WINDOW = int(os.environ.get("CIVICLOOP_SIGNUP_RATE_WINDOW", 60))
+# Outgoing webhooks (docs/notifications.md): attempts before a delivery is given up; https
+# only and public addresses only, unless these are set (development, an agency's own network).
+CIVICLOOP_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("CIVICLOOP_WEBHOOK_MAX_ATTEMPTS", 5))
+CIVICLOOP_WEBHOOK_ALLOW_HTTP = os.environ.get("CIVICLOOP_WEBHOOK_ALLOW_HTTP", "") == "1"
+CIVICLOOP_WEBHOOK_ALLOW_PRIVATE = os.environ.get("CIVICLOOP_WEBHOOK_ALLOW_PRIVATE", "") == "1"
 
 # Analysis in a warehouse (docs/analytics/warehouse.md): the installation's default, which a unit
 # admin may override per organisation. Empty: every experiment is analysed in the embedded store.

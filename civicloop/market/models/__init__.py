@@ -32,7 +32,12 @@ from civicloop.market.models.proposals import (
     Score,
     SealedContent,
 )
-from civicloop.market.models.vendors import Invitation, VendorProfile, VendorVerification
+from civicloop.market.models.vendors import (
+    Invitation,
+    VendorProfile,
+    VendorSubscription,
+    VendorVerification,
+)
 
 __all__ = [
     "CURRENCY_HELP",
@@ -63,5 +68,6 @@ __all__ = [
     "Score",
     "SealedContent",
     "VendorProfile",
+    "VendorSubscription",
     "VendorVerification",
 ]

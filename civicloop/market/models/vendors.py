@@ -18,6 +18,13 @@ class VendorProfile(TimeStampedModel):
     countries = models.JSONField(default=list, blank=True)
     references = models.TextField(blank=True)
     website = models.URLField(blank=True)
+    # The figures the EU size class was computed from at sign-up (civicloop/market/sme.py); null
+    # for a company a unit created, whose class was declared.
+    staff_headcount = models.PositiveIntegerField(null=True, blank=True)
+    annual_turnover_eur = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    balance_sheet_eur = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     # Superseded by VendorVerification (one per verifying unit, issue 12); neither read nor
     # written any more, dropped by a later migration (expand/contract).
     verified_at = models.DateTimeField(null=True, blank=True)
@@ -71,3 +78,20 @@ class Invitation(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["challenge", "vendor"], name="invitation_unique")
         ]
+
+
+class VendorSubscription(TimeStampedModel):
+    """What a company wants to hear about: challenges in these sectors or with these words.
+
+    Empty sectors and keywords: every published challenge that reads like the vendor's profile.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="vendor_subscription"
+    )
+    sectors = models.JSONField(default=list, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"subscription of {self.organization}"

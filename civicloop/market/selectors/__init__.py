@@ -90,12 +90,15 @@ from civicloop.market.selectors.proposals import (
 from civicloop.market.selectors.vendors import (
     ChallengeMatch,
     VendorMatch,
+    awaiting_confirmation,
     challenge_matches,
+    challenge_subscribers,
     vendor_get,
     vendor_invitations,
     vendor_list,
     vendor_matches,
     vendor_profile_of,
+    vendor_subscription_of,
 )
 
 __all__ = [
@@ -169,5 +172,8 @@ __all__ = [
     "vendor_list",
     "vendor_matches",
     "vendor_profile_of",
+    "awaiting_confirmation",
+    "vendor_subscription_of",
+    "challenge_subscribers",
     "weighted_score",
 ]

@@ -10,7 +10,13 @@ from django.http import Http404
 from civicloop.core.models import Organization, Role
 from civicloop.core.permissions import Ability, Principal
 from civicloop.market import similarity
-from civicloop.market.models import Challenge, ChallengeStatus, VendorProfile, VendorVerification
+from civicloop.market.models import (
+    Challenge,
+    ChallengeStatus,
+    VendorProfile,
+    VendorSubscription,
+    VendorVerification,
+)
 
 
 def vendor_list(
@@ -125,3 +131,52 @@ def vendor_invitations(*, vendor: Organization) -> list[int]:
 def vendor_profile_of(*, viewer: Principal, vendor: Organization) -> VendorProfile | None:
     """The profile of a company the viewer acts for, if it has registered one."""
     return vendor_list(viewer=viewer).filter(organization=vendor).first()
+
+
+def vendor_subscription_of(*, viewer: Principal, vendor: Organization) -> VendorSubscription | None:
+    """The subscription of a company the viewer acts for (None before it subscribes)."""
+    if vendor.pk not in viewer.organizations([Role.VENDOR]):
+        raise Http404("Not found")
+    return VendorSubscription.objects.filter(organization=vendor).first()
+
+
+def _term_in(term: str, text: str) -> bool:
+    return f" {term} " in f" {text} "
+
+
+def challenge_subscribers(*, challenge: Challenge) -> list[int]:
+    """Ids of the companies whose active subscription matches a published challenge.
+
+    System read for notifications (no viewer: it answers only ids, for a challenge that is
+    public). A subscription matches when one of its keywords or sectors appears as words in the
+    challenge's text; one with neither uses the sectors of the company's profile.
+    """
+    if not challenge.is_public:
+        return []
+    text = " ".join(_challenge_text(challenge).lower().replace(",", " ").split())
+    found = []
+    subscriptions = VendorSubscription.objects.filter(active=True).select_related(
+        "organization__vendor_profile"
+    )
+    for sub in subscriptions.order_by("organization_id"):
+        terms = list(sub.keywords) + list(sub.sectors)
+        if not terms:
+            profile = getattr(sub.organization, "vendor_profile", None)
+            terms = [s.lower() for s in (profile.sectors if profile else [])]
+        if any(_term_in(t, text) for t in terms):
+            found.append(sub.organization_id)
+    return found
+
+
+def awaiting_confirmation(*, viewer: Principal) -> bool:
+    """Did the viewer register a company themselves and not yet confirm their address?"""
+    from allauth.account.models import EmailAddress
+
+    from civicloop.core.permissions import SELF_REGISTERED_GROUP
+
+    person = viewer.person
+    if person is None or not person.groups.filter(name=SELF_REGISTERED_GROUP).exists():
+        return False
+    return not EmailAddress.objects.filter(
+        user=person, email__iexact=person.email, verified=True
+    ).exists()

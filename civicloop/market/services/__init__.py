@@ -45,10 +45,12 @@ from civicloop.market.services.evaluation import conflict_declare, ranking_expor
 from civicloop.market.services.needs import need_submit, needs_merge
 from civicloop.market.services.phases import CriterionSpec, criteria_set, phase_set
 from civicloop.market.services.proposals import proposal_content_open, proposal_submit
+from civicloop.market.services.signup import CompanySignUp, company_sign_up
 from civicloop.market.services.vendors import (
     MAX_VERIFICATION_NOTE,
     vendor_invite,
     vendor_register,
+    vendor_subscribe,
     vendor_verify,
 )
 
@@ -95,5 +97,8 @@ __all__ = [
     "score_record",
     "vendor_invite",
     "vendor_register",
+    "vendor_subscribe",
+    "company_sign_up",
+    "CompanySignUp",
     "vendor_verify",
 ]

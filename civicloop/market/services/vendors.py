@@ -20,6 +20,7 @@ from civicloop.market.models import (
     ChallengeStatus,
     Invitation,
     VendorProfile,
+    VendorSubscription,
     VendorVerification,
 )
 
@@ -194,3 +195,46 @@ def vendor_invite(
         metadata={"vendor_id": vendor.pk},
     )
     return invitation
+
+
+MAX_SUBSCRIPTION_TERMS = 30
+
+
+def _terms(values: Sequence[str], field: str) -> list[str]:
+    terms = sorted({" ".join(str(v).split()).lower() for v in values if str(v).strip()})
+    if len(terms) > MAX_SUBSCRIPTION_TERMS:
+        raise ValidationError(
+            {field: f"At most {MAX_SUBSCRIPTION_TERMS} terms; you gave {len(terms)}."}
+        )
+    if any(len(t) < 2 or len(t) > 80 for t in terms):
+        raise ValidationError({field: "Each term is 2 to 80 characters."})
+    return terms
+
+
+@transaction.atomic
+def vendor_subscribe(
+    *,
+    actor: Principal,
+    organization: Organization,
+    sectors: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+    active: bool = True,
+) -> VendorSubscription:
+    """A company says which published challenges it wants to hear about (sectors, keywords)."""
+    require(actor, Ability.ACT_FOR_COMPANY, organization)
+    subscription, _ = VendorSubscription.objects.update_or_create(
+        organization=organization,
+        defaults={
+            "sectors": _terms(sectors, "sectors"),
+            "keywords": _terms(keywords, "keywords"),
+            "active": active,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action=MarketEvent.VENDOR_SUBSCRIBED,
+        obj=subscription,
+        organization=organization,
+        after=model_snapshot(subscription, ["sectors", "keywords", "active"]),
+    )
+    return subscription

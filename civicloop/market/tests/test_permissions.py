@@ -36,6 +36,8 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "market:file"): PROPOSAL_READERS,
     ("GET", "market:vendor"): {"vendor": OK},
     ("GET", "market:vendor_dashboard"): {"vendor": OK},
+    ("POST", "market:vendor_subscription"): {"vendor": OK},
+    ("GET", "market:company_signup"): {r: OK for r in ROLES},
     ("GET", "market:vendors"): {**UNIT_READERS, "outsider": OK},
     ("GET", "market:contract_create"): {"staff": OK},
     ("GET", "market:contract"): PROPOSAL_READERS,
@@ -43,7 +45,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "market:metrics"): {**UNIT_READERS, "outsider": OK},
 }
 # Pages anyone may read without signing in.
-PUBLIC = {"market:home", "market:challenge"}
+PUBLIC = {"market:home", "market:challenge", "market:company_signup"}
 
 
 @pytest.fixture

@@ -50,7 +50,18 @@ def _register(viewer: Principal, vendor: Organization, form: forms.VendorForm) -
 @require_http_methods(["GET", "POST"])
 def vendor_profile(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
-    vendor = page_company(request)
+    try:
+        vendor = page_company(request)
+    except Http404:
+        if not selectors.awaiting_confirmation(viewer=viewer):
+            raise
+        # Registered but not confirmed: say what to do (the gate refuses every company action).
+        return render(
+            request,
+            "market/confirm_first.html",
+            {"page_title": _("Confirm your e-mail address first")},
+            status=403,
+        )
     if vendor is None:
         return choose_company(request, title=_("Your vendor profile"))
     profile = selectors.vendor_profile_of(viewer=viewer, vendor=vendor)
@@ -67,6 +78,7 @@ def vendor_profile(request: HttpRequest) -> HttpResponse:
             "vendor": vendor,
             "profile": profile,
             "matches": selectors.challenge_matches(viewer=viewer, vendor=vendor),
+            "subscription_form": _subscription_form(viewer, vendor),
         },
         status=422 if form.errors else 200,
     )
@@ -113,3 +125,44 @@ def invite_vendor(request: HttpRequest, viewer: Principal, challenge: Challenge)
     if vendor is None:
         raise Http404("Not found")
     services.vendor_invite(actor=viewer, challenge=challenge, vendor=vendor)
+
+
+def _terms(text: str) -> list[str]:
+    return [t for t in text.split(",") if t.strip()]
+
+
+def _subscription_form(viewer: Principal, vendor: Organization) -> forms.SubscriptionForm:
+    sub = selectors.vendor_subscription_of(viewer=viewer, vendor=vendor)
+    initial: dict[str, object] = {"active": True}
+    if sub is not None:
+        initial = {
+            "sectors": ", ".join(sub.sectors),
+            "keywords": ", ".join(sub.keywords),
+            "active": sub.active,
+        }
+    return forms.SubscriptionForm(initial=initial)
+
+
+@login_required
+@require_http_methods(["POST"])
+def vendor_subscription(request: HttpRequest) -> HttpResponse:
+    """The company's subscription to matching challenges (sectors, keywords), from its page."""
+    viewer = principal(request)
+    vendor = page_company(request)
+    if vendor is None:
+        return choose_company(request, title=_("Your vendor profile"))
+    form = forms.SubscriptionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.vendor_subscribe(
+                actor=viewer,
+                organization=vendor,
+                sectors=_terms(form.cleaned_data["sectors"]),
+                keywords=_terms(form.cleaned_data["keywords"]),
+                active=form.cleaned_data["active"],
+            )
+        except ValidationError as error:
+            flash_refusal(request, error)
+        else:
+            messages.success(request, _("Subscription saved."))
+    return redirect("market:vendor")

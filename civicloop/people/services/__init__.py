@@ -9,6 +9,7 @@ from civicloop.people.services._common import (
 from civicloop.people.services.invitations import (
     AccountExists,
     SentInvitation,
+    company_colleague_invite,
     invitation_accept,
     invitation_create,
     invitation_link,
@@ -33,6 +34,7 @@ __all__ = [
     "SentInvitation",
     "expiry_days",
     "invitation_accept",
+    "company_colleague_invite",
     "invitation_create",
     "invitation_link",
     "invitation_problem",

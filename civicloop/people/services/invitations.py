@@ -21,12 +21,16 @@ from civicloop.core.audit import audit_record
 from civicloop.core.models import (
     Membership,
     Organization,
+    OrganizationKind,
     Person,
+    Role,
 )
 from civicloop.core.permissions import (
     SYSTEM,
+    Ability,
     Principal,
     principal_for_person,
+    require,
     require_manages,
 )
 from civicloop.core.services import (
@@ -148,6 +152,41 @@ def invitation_create(
 ) -> SentInvitation:
     """Invite someone by e-mail to hold `role` in `organization`; the mail goes after commit."""
     require_manages(actor, organization)
+    return _invite(actor, organization, email, role, base_url, full_name, language)
+
+
+@transaction.atomic
+def company_colleague_invite(
+    *,
+    actor: Principal,
+    organization: Organization,
+    email: str,
+    base_url: str,
+    full_name: str = "",
+    language: str = "en",
+) -> SentInvitation:
+    """A company's own person invites a colleague to the company's account (as a vendor).
+
+    The same invitation as a unit's (single-use link, expiry, audited); the gate is acting for
+    the company (a confirmed address: `core.permissions.principal_for_person`).
+    """
+    require(actor, Ability.ACT_FOR_COMPANY, organization)
+    if actor.person is None:
+        raise PermissionError("Inviting a colleague needs a signed-in person, not an API key.")
+    if organization.kind != OrganizationKind.COMPANY:
+        raise ValidationError({"organization": _("Only a company invites colleagues here.")})
+    return _invite(actor, organization, email, Role.VENDOR, base_url, full_name, language)
+
+
+def _invite(
+    actor: Principal,
+    organization: Organization,
+    email: str,
+    role: str,
+    base_url: str,
+    full_name: str,
+    language: str,
+) -> SentInvitation:
     email = _invitation_check(organization, email, role, language)
     invitation = Invitation(
         email=email,

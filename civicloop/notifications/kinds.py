@@ -1,0 +1,26 @@
+"""The kinds of notification, each with its label in both languages."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    CHALLENGE_PUBLISHED = "challenge_published", _("A challenge matching your profile is open")
+    QUESTION_ANSWERED = "question_answered", _("Your consultation question was answered")
+    DEADLINE_APPROACHING = "deadline_approaching", _("A submission deadline is approaching")
+    PROPOSAL_RECEIPT = "proposal_receipt", _("Receipt of your sealed proposal")
+    EVALUATION_ASSIGNED = "evaluation_assigned", _("You were assigned an evaluation")
+    AWARD = "award", _("Your proposal was awarded")
+    UNSUCCESSFUL = "unsuccessful", _("Your proposal was not successful")
+    DECISION_RECORDED = "decision_recorded", _("A decision was recorded on an iteration you follow")
+    OBSTACLE_OVERDUE = "obstacle_overdue", _("An obstacle you own is overdue")
+    SANDBOX_STATUS = "sandbox_status", _("A sandbox application changed status")
+    CITIZEN_PROPOSAL_STATUS = "citizen_proposal_status", _("A citizen proposal changed status")
+
+
+class EmailMode(models.TextChoices):
+    IMMEDIATE = "immediate", _("One e-mail per notification")
+    DIGEST = "digest", _("One e-mail a day with everything new")
+    OFF = "off", _("No e-mail (the notifications page only)")

@@ -1,0 +1,100 @@
+"""The words of each notification kind: a subject and a sentence, with named placeholders.
+
+Rendered in the reader's language when shown or mailed (`render`); the facts come from the
+notification's `params`, which hold no words of their own (dates are ISO, amounts are numbers
+with their currency code), so one stored notification reads right in English and in Spanish.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from civicloop.notifications.kinds import NotificationKind as K
+
+MESSAGES: dict[str, tuple[Any, Any]] = {
+    K.CHALLENGE_PUBLISHED: (
+        _("New challenge for you: %(title)s"),
+        _(
+            "A challenge that matches your company's profile is open: %(title)s. "
+            "Proposals are due by %(deadline)s."
+        ),
+    ),
+    K.QUESTION_ANSWERED: (
+        _("Your question on %(title)s was answered"),
+        _(
+            "The unit answered the question you asked on %(title)s. The answer is published on "
+            "the challenge's page."
+        ),
+    ),
+    K.DEADLINE_APPROACHING: (
+        _("%(days)s day(s) left to submit to %(title)s"),
+        _(
+            "Proposals to %(title)s are due by %(deadline)s, in %(days)s day(s). "
+            "Your company has not submitted one yet."
+        ),
+    ),
+    K.PROPOSAL_RECEIPT: (
+        _("Receipt: proposal %(code)s to %(title)s"),
+        _(
+            "We received and sealed revision %(revision)s of proposal %(code)s to %(title)s at "
+            "%(sealed_at)s. SHA-256 of the sealed text: %(sha256)s. Audit log entry "
+            "%(audit_sequence)s, hash %(audit_hash)s. Keep this receipt: the hash proves what "
+            "was sealed, and the audit entry when."
+        ),
+    ),
+    K.EVALUATION_ASSIGNED: (
+        _("Evaluation assigned: %(title)s"),
+        _(
+            "You were assigned to evaluate proposals to %(title)s. Declare any conflict of "
+            "interest before you score."
+        ),
+    ),
+    K.AWARD: (
+        _("Your proposal %(code)s to %(title)s was awarded"),
+        _(
+            "The unit awarded your proposal %(code)s to %(title)s: %(amount)s %(currency)s. "
+            "The standstill period ends on %(standstill_ends)s; the contract is signed after it."
+        ),
+    ),
+    K.UNSUCCESSFUL: (
+        _("Outcome of %(title)s: your proposal was not successful"),
+        _(
+            "The unit awarded %(title)s to another proposal. You may ask for the reasons and "
+            "challenge the decision until the standstill period ends on %(standstill_ends)s."
+        ),
+    ),
+    K.DECISION_RECORDED: (
+        _("Decision recorded on an iteration you follow"),
+        _("A decision (%(decision)s) was recorded on iteration %(iteration)s, which you follow."),
+    ),
+    K.OBSTACLE_OVERDUE: (
+        _("Obstacle overdue: %(title)s"),
+        _("The obstacle %(title)s that you own was due on %(due_date)s and is still open."),
+    ),
+    K.SANDBOX_STATUS: (
+        _("Sandbox %(title)s: %(status)s"),
+        _("The sandbox application %(title)s changed status: %(status)s."),
+    ),
+    K.CITIZEN_PROPOSAL_STATUS: (
+        _("A citizen proposal changed status: %(title)s"),
+        _("The citizen proposal %(title)s is now: %(status)s."),
+    ),
+}
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+def render(kind: str, params: dict[str, Any], language: str | None = None) -> tuple[str, str]:
+    """(subject, sentence) of a notification, in `language` (the active one when None)."""
+    subject, body = MESSAGES[kind]
+    facts = _Missing({k: v for k, v in params.items() if v not in (None, "")})
+    if language is None:
+        return str(subject) % facts, str(body) % facts
+    with translation.override(language):
+        return str(subject) % facts, str(body) % facts

@@ -1,0 +1,187 @@
+"""Which audited action tells whom what: the one table that maps audit events to notices.
+
+Every sensitive action already writes an audit event (`core.audit.audit_record`); the
+notifications app listens for new events (`hooks.py`, after commit) and looks the action up
+here. A rule reads the facts and the recipients through the owning app's selectors and returns
+`Notice`s; the app never changes another app's data and no other app calls it.
+
+Adding an app's events is one entry. A citizen proposal whose supporters follow it, e.g.:
+
+    RULES["participation.proposal_status_changed"] = followers_rule(
+        NotificationKind.CITIZEN_PROPOSAL_STATUS
+    )
+
+`followers_rule` tells everyone who follows the audited object (`Follow`), with the title and
+status the event's `after` holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+from civicloop.core.models import AuditEvent
+from civicloop.experiments.events import ExperimentsEvent
+from civicloop.market.events import MarketEvent
+from civicloop.market.selectors import challenge_subscribers
+from civicloop.market.selectors import recipients as market
+from civicloop.notifications.kinds import NotificationKind as K
+from civicloop.notifications.notices import Notice
+from civicloop.notifications.selectors import first_actor_of, followers_of
+from civicloop.scaling.events import ScalingEvent
+
+Rule = Callable[[AuditEvent], list[Notice]]
+
+# Days of the standstill period after an award notice (Directive 2007/66/EC: at least 10 days
+# when notified electronically). Used when the award's event states no end date of its own.
+STANDSTILL_DAYS = 10
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def _url(name: str, *args: Any) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def challenge_published(event: AuditEvent) -> list[Notice]:
+    """A challenge opened (consultation or open): companies whose subscription matches it."""
+    if (event.after or {}).get("status") not in ("consultation", "open"):
+        return []
+    if (event.before or {}).get("status") not in ("draft", None):
+        return []  # consultation → open is not a new publication
+    challenge = market.challenge_facts(int(event.object_id))
+    if challenge is None:
+        return []
+    people = market.company_people(challenge_subscribers(challenge=challenge))
+    params = {"title": challenge.title, "deadline": _when(challenge.submission_deadline)}
+    return [Notice(K.CHALLENGE_PUBLISHED, people, params, _url("market:challenge", challenge.pk))]
+
+
+def question_answered(event: AuditEvent) -> list[Notice]:
+    question = market.question_asker(int(event.object_id))
+    if question is None or question.asked_by_id is None:
+        return []
+    params = {"title": question.challenge.title}
+    link = _url("market:challenge", question.challenge_id)
+    return [Notice(K.QUESTION_ANSWERED, [question.asked_by_id], params, link)]
+
+
+def proposal_receipt(event: AuditEvent) -> list[Notice]:
+    """The receipt: the sealed text's SHA-256 (what) and the audit chain entry (when)."""
+    proposal = market.proposal_facts(int(event.object_id))
+    if proposal is None:
+        return []
+    meta = event.metadata or {}
+    params = {
+        "title": proposal.challenge.title,
+        "code": meta.get("code", proposal.code),
+        "revision": meta.get("revision", proposal.revision),
+        "sha256": meta.get("sha256", ""),
+        "sealed_at": _when(event.occurred_at),
+        "audit_sequence": event.sequence,
+        "audit_hash": event.hash,
+    }
+    people = market.company_people([proposal.vendor_id])
+    return [Notice(K.PROPOSAL_RECEIPT, people, params, _url("market:proposal", proposal.pk))]
+
+
+def _standstill(event: AuditEvent) -> str:
+    stated = (event.after or {}).get("standstill_ends") or (event.metadata or {}).get(
+        "standstill_ends"
+    )
+    if stated:
+        return str(stated)[:10]
+    from datetime import timedelta
+
+    return (event.occurred_at + timedelta(days=STANDSTILL_DAYS)).strftime("%Y-%m-%d")
+
+
+def award_decided(event: AuditEvent) -> list[Notice]:
+    outcome = market.award_outcome(int(event.object_id))
+    if outcome is None:
+        return []
+    award = outcome.award
+    facts = {
+        "title": award.challenge.title,
+        "standstill_ends": _standstill(event),
+    }
+    link = _url("market:challenge", award.challenge_id)
+    won = facts | {
+        "code": award.proposal.code,
+        "amount": str(award.amount),
+        "currency": award.currency,
+    }
+    return [
+        Notice(K.AWARD, market.company_people([outcome.winner_company_id]), won, link),
+        Notice(
+            K.UNSUCCESSFUL, market.company_people(outcome.unsuccessful_company_ids), facts, link
+        ),
+    ]
+
+
+def evaluation_assigned(event: AuditEvent) -> list[Notice]:
+    """An evaluator assigned to a challenge: the event names the person (`evaluator_id`)."""
+    data = (event.after or {}) | (event.metadata or {})
+    evaluator = data.get("evaluator_id") or data.get("evaluator")
+    challenge_id = data.get("challenge_id") or data.get("challenge")
+    challenge = market.challenge_facts(int(challenge_id)) if challenge_id else None
+    if not evaluator or challenge is None:
+        return []
+    params = {"title": challenge.title}
+    return [
+        Notice(K.EVALUATION_ASSIGNED, [int(evaluator)], params, _url("market:manage", challenge.pk))
+    ]
+
+
+def followers_rule(kind: str, *, applicant_action: str = "") -> Rule:
+    """Tell the followers of the audited object (and, if named, whoever first did
+    `applicant_action` on it) with the `title`/`status` of the event's `after`."""
+
+    def rule(event: AuditEvent) -> list[Notice]:
+        after = event.after or {}
+        people = followers_of(event.object_type, event.object_id)
+        if applicant_action:
+            applicant = first_actor_of(applicant_action, event.object_type, event.object_id)
+            people = sorted(set(people) | ({applicant} if applicant else set()))
+        params = {
+            "title": str(after.get("title") or after.get("name") or f"#{event.object_id}"),
+            "status": str(after.get("status") or after.get("kind") or ""),
+            "decision": str(after.get("kind") or ""),
+            "iteration": f"#{event.object_id}",
+        }
+        return [Notice(kind, people, params)]
+
+    return rule
+
+
+RULES: dict[str, Rule] = {
+    MarketEvent.CHALLENGE_STATUS_CHANGED: challenge_published,
+    MarketEvent.QUESTION_ANSWERED: question_answered,
+    MarketEvent.PROPOSAL_SUBMITTED: proposal_receipt,
+    MarketEvent.PROPOSAL_REVISED: proposal_receipt,
+    MarketEvent.AWARD_DECIDED: award_decided,
+    # Assigning evaluators is audited by the evaluation work of issue 16 (another change): this
+    # entry takes effect once that event exists under this name.
+    "market.evaluator_assigned": evaluation_assigned,
+    ExperimentsEvent.DECISION_RECORDED: followers_rule(K.DECISION_RECORDED),
+    ScalingEvent.SANDBOX_ELIGIBILITY_DECIDED: followers_rule(
+        K.SANDBOX_STATUS, applicant_action=ScalingEvent.SANDBOX_APPLIED
+    ),
+    ScalingEvent.SANDBOX_STARTED: followers_rule(
+        K.SANDBOX_STATUS, applicant_action=ScalingEvent.SANDBOX_APPLIED
+    ),
+    ScalingEvent.SANDBOX_EXTENDED: followers_rule(
+        K.SANDBOX_STATUS, applicant_action=ScalingEvent.SANDBOX_APPLIED
+    ),
+    ScalingEvent.SANDBOX_EXITED: followers_rule(
+        K.SANDBOX_STATUS, applicant_action=ScalingEvent.SANDBOX_APPLIED
+    ),
+}

@@ -1,0 +1,109 @@
+"""A person's own notification settings: e-mail mode, muted kinds, follows, read marks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicloop.core.audit import audit_record
+from civicloop.core.models import Person
+from civicloop.core.permissions import Principal, require_person
+from civicloop.notifications.events import NotificationEvent
+from civicloop.notifications.kinds import EmailMode, NotificationKind
+from civicloop.notifications.models import Follow, Notification, NotificationPreference
+from civicloop.notifications.services.delivery import unsubscribe_read
+
+
+@transaction.atomic
+def preferences_update(
+    *, actor: Principal, email_mode: str, muted_kinds: Sequence[str] = ()
+) -> NotificationPreference:
+    person = require_person(actor)
+    if email_mode not in EmailMode.values:
+        raise ValidationError(
+            {"email_mode": _("Choose one e-mail per notification, a daily summary, or none.")}
+        )
+    unknown = sorted(set(muted_kinds) - set(NotificationKind.values))
+    if unknown:
+        raise ValidationError(
+            {"muted_kinds": _("Unknown kind: %(kinds)s.") % {"kinds": ", ".join(unknown)}}
+        )
+    pref, _created = NotificationPreference.objects.update_or_create(
+        person=person,
+        defaults={"email_mode": email_mode, "muted_kinds": sorted(set(muted_kinds))},
+    )
+    audit_record(
+        actor=actor,
+        action=NotificationEvent.PREFERENCES_CHANGED,
+        obj=pref,
+        after={"email_mode": pref.email_mode, "muted_kinds": pref.muted_kinds},
+    )
+    return pref
+
+
+@transaction.atomic
+def unsubscribe(*, token: str) -> NotificationPreference:
+    """The signed link of an e-mail: stop one kind, or ("all") every notification e-mail.
+
+    No sign-in: the signature is the proof (a forged or altered token is a `ValidationError`).
+    """
+    try:
+        person_id, kind = unsubscribe_read(token)
+    except signing.BadSignature:
+        raise ValidationError({"token": _("This unsubscribe link is not valid.")}) from None
+    person = Person.objects.filter(pk=person_id).first()
+    if person is None or (kind != "all" and kind not in NotificationKind.values):
+        raise ValidationError({"token": _("This unsubscribe link is not valid.")})
+    pref, _created = NotificationPreference.objects.get_or_create(person=person)
+    if kind == "all":
+        pref.email_mode = EmailMode.OFF
+    elif kind not in pref.muted_kinds:
+        pref.muted_kinds = sorted([*pref.muted_kinds, kind])
+    pref.save()
+    audit_record(
+        actor=None,
+        action=NotificationEvent.UNSUBSCRIBED,
+        obj=pref,
+        after={"kind": kind, "email_mode": pref.email_mode},
+        metadata={"by": "signed link"},
+    )
+    return pref
+
+
+@transaction.atomic
+def follow_set(*, actor: Principal, object_type: str, object_id: str, follow: bool) -> bool:
+    """Follow or stop following an object the caller reached through its scoped selector."""
+    person = require_person(actor)
+    if follow:
+        _row, created = Follow.objects.get_or_create(
+            person=person, object_type=object_type, object_id=str(object_id)
+        )
+        changed = created
+    else:
+        changed = bool(
+            Follow.objects.filter(
+                person=person, object_type=object_type, object_id=str(object_id)
+            ).delete()[0]
+        )
+    if changed:
+        audit_record(
+            actor=actor,
+            action=NotificationEvent.FOLLOWED if follow else NotificationEvent.UNFOLLOWED,
+            metadata={"object_type": object_type, "object_id": str(object_id)},
+        )
+    return follow
+
+
+@transaction.atomic
+def notifications_mark_read(*, actor: Principal, ids: Sequence[int] = ()) -> int:
+    """Mark the person's own notifications read (these ids, or all)."""
+    person = require_person(actor)
+    qs = Notification.objects.filter(person=person, read_at__isnull=True)
+    if ids:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())
