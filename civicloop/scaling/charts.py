@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 from django.utils.translation import gettext as _
@@ -13,8 +14,13 @@ from civicloop.scaling.projection import Projection
 from civicloop.web.charts import _spec
 from civicloop.web.jinja import number
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def radar_chart(summaries: list[DomainSummary], labels: dict[str, str]) -> dict[str, Any]:
+
+def radar_chart(
+    summaries: list[DomainSummary], labels: Mapping[str, StrOrPromise]
+) -> dict[str, Any]:
     """Mean rating per domain on ten spokes (polar coordinates computed here, drawn as lines)."""
     n = len(summaries)
     points, grid, spokes = [], [], []
@@ -119,7 +125,9 @@ def projection_chart(projection: Projection, currency: str) -> dict[str, Any]:
     return _spec(alt.layer(bars, whiskers), _("Projected annual savings per site (95% interval)"))
 
 
-def radar_rows(summaries: list[DomainSummary], labels: dict[str, str]) -> list[list[str]]:
+def radar_rows(
+    summaries: list[DomainSummary], labels: Mapping[str, StrOrPromise]
+) -> list[list[str]]:
     """The radar chart's data table: domain, mean, SD, range and number of assessors."""
     return [
         [

@@ -56,8 +56,10 @@ def test_efficiency_reports_cost_per_transaction_payback_and_cost_per_outcome():
     effect = stats.norm(0.061, 0.009)
     lo, hi = effect.interval(0.95)
     after = eff.cost_per_transaction_after
+    assert after is not None
     assert after.estimate == pytest.approx(64 - 0.061 * 58)
     assert (after.low, after.high) == pytest.approx((64 - hi * 58, 64 - lo * 58))
+    assert eff.net_annual_savings is not None
     assert eff.net_annual_savings.estimate == pytest.approx(424_560 - 60_000)
     assert eff.payback_years == pytest.approx(180_000 / 364_560)
     units = eff.outcome_units_per_year
@@ -68,6 +70,7 @@ def test_efficiency_reports_cost_per_transaction_payback_and_cost_per_outcome():
         (240_000 / (120_000 * hi), 240_000 / (120_000 * lo))
     )
     fast, slow = eff.payback_years_range
+    assert fast is not None and slow is not None and eff.payback_years is not None
     assert fast < eff.payback_years < slow
     assert (fast, slow) == pytest.approx(
         (180_000 / (120_000 * hi * 58 - 60_000), 180_000 / (120_000 * lo * 58 - 60_000))
@@ -107,6 +110,7 @@ def test_a_missing_one_off_cost_hides_payback_but_not_net_savings():
         annual_running_cost=500,
     )
     assert eff.missing_inputs == ("one_off_cost",)
+    assert eff.net_annual_savings is not None
     assert eff.net_annual_savings.estimate == pytest.approx(1_500)
     assert eff.payback_years is None and eff.cost_per_outcome_unit is None
 

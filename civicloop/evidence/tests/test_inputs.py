@@ -70,6 +70,7 @@ def test_experiment_results_and_service_figures_feed_the_report(world):
     inputs = impact_inputs_gather(problem=problem)
     assert "experiments" in inputs.sources
     effect = inputs.primary_effect()
+    assert effect is not None
     assert effect.source.startswith("experiment sms-reminder")
     assert effect.std_error == pytest.approx(0.011, rel=1e-6)
     assert (effect.maryland_sms, effect.nesta_level) == (5, 3)
@@ -80,6 +81,7 @@ def test_experiment_results_and_service_figures_feed_the_report(world):
     from civicloop.evidence.report import impact_report_build
 
     savings = impact_report_build(inputs).efficiencies[0].efficiency.savings
+    assert savings is not None
     reference = stats.norm(73_000 * 0.084 * 30, 73_000 * 0.011 * 30)
     assert savings.estimate == pytest.approx(reference.mean())
     assert savings.high == pytest.approx(reference.ppf(0.975), rel=1e-6)

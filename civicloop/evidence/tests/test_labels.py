@@ -1,6 +1,7 @@
 """Codes on evidence pages are shown as words in the reader's language, reasons included."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone, translation
@@ -15,7 +16,7 @@ from civicloop.portfolio.tests.factories import ProblemFactory
 from civicloop.stats.evidence import grade_evidence, planning_grade
 
 # Every branch of the grader, so every reason code it can emit is met at least once.
-GRADINGS = [
+GRADINGS: list[dict[str, Any]] = [
     {"design": "rct", "srm_p_value": 1e-5, "balance_smd": 0.4, "attrition": 0.3},
     {"design": "rct", "srm_p_value": 0.4, "balance_smd": 0.02, "attrition": 0.01},
     {"design": "rct", "independent_replications": 2, "replication_system": True},

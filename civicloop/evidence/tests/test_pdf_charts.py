@@ -47,6 +47,7 @@ def test_the_pdf_embeds_the_report_pages_charts_drawn_from_the_same_specs(
     assert len(images) == 2, "each chart is in the PDF as an image"
     for image, spec in zip(images, page_specs, strict=True):
         expected = Image.open(io.BytesIO(draw(spec)))
+        assert image.image is not None
         assert image.image.size == expected.size  # vl-convert's drawing of that spec
 
 

@@ -21,6 +21,7 @@ SAVINGS_SE = 120_000 * 0.009 * 58
 @pytest.mark.django_db
 def test_report_numbers_follow_from_the_recorded_figures(world, evidenced):
     report = impact_report_get(viewer=world.principal("staff"), problem_id=evidenced.pk)
+    assert report.primary is not None
     assert report.primary.outcome == "Missed appointment rate"
     assert report.primary.group == ""
     low, high = stats.norm(-6.1, 0.9).interval(0.95)
@@ -28,6 +29,7 @@ def test_report_numbers_follow_from_the_recorded_figures(world, evidenced):
     assert report.primary.ci_high == pytest.approx(high)
     assert (report.primary.maryland_sms, report.primary.nesta_level) == (5, 3)
     eff = report.efficiencies[0].efficiency
+    assert eff.savings is not None and eff.cost_per_transaction_after is not None
     assert eff.savings.estimate == pytest.approx(SAVINGS)
     assert eff.savings.low == pytest.approx(stats.norm(SAVINGS, SAVINGS_SE).ppf(0.025))
     assert eff.cost_per_transaction_after.estimate == pytest.approx(64 - 0.061 * 58)
@@ -228,7 +230,9 @@ def test_service_figures_form_replaces_figures_and_explains_bad_currency(world, 
     }
     assert client.post(url, data).status_code == 302
     report = impact_report_get(viewer=world.principal("staff"), problem_id=evidenced.pk)
-    assert report.efficiencies[0].efficiency.savings.estimate == pytest.approx(60_000 * 0.061 * 58)
+    savings = report.efficiencies[0].efficiency.savings
+    assert savings is not None
+    assert savings.estimate == pytest.approx(60_000 * 0.061 * 58)
     bad = client.post(url, data | {"currency": "E1"})
     assert bad.status_code == 422
     assert "at least 3 characters" in bad.content.decode()

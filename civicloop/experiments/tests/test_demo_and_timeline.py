@@ -4,6 +4,7 @@ iteration, its evidence and its decision."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 import pytest
 
@@ -44,6 +45,7 @@ def test_demo_has_a_live_randomised_experiment_with_a_real_effect(event_store_di
     assert kinds.count("result") == 2
     decision = next(e for e in timeline if e.kind == "decision")
     first_iteration = next(e for e in timeline if e.kind == "iteration")
+    assert isinstance(decision.when, datetime)  # decisions are timestamped
     assert first_iteration.when <= decision.when.date()
 
 

@@ -141,7 +141,9 @@ def test_iteration_cycle_through_the_api_matches_civicloop_analyze(
     events, truth = [], {}
     for i in range(600):
         unit = f"shop-{i}"
-        variant = assign(config, unit).variant
+        assignment = assign(config, unit)
+        assert assignment is not None
+        variant = assignment.variant
         exposed = start + timedelta(minutes=5 * i)
         events.append(
             {

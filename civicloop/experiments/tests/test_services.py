@@ -43,6 +43,7 @@ def test_starting_locks_and_timestamps_the_plan(setup):
     exp = services.experiment_start(actor=staff, experiment=exp)
     assert exp.status == ExperimentStatus.RUNNING
     assert exp.locked_at is not None
+    assert exp.locked_plan is not None
     assert exp.locked_plan["hypothesis"] == it.hypothesis
     assert exp.locked_plan["hypothesis"].startswith("If we send an SMS reminder, then on-time")
     assert [m["metric"] for m in exp.locked_plan["metrics"]] == ["calls", "renewed"]
@@ -100,6 +101,7 @@ def test_changing_metrics_or_hypothesis_after_the_start_is_a_deviation(setup, wo
     fields = list(PlanDeviation.objects.filter(experiment=exp).values_list("field", flat=True))
     assert fields == ["metrics", "hypothesis"]
     hyp = PlanDeviation.objects.get(field="hypothesis")
+    assert hyp.before is not None and hyp.after is not None
     assert "10 points" in hyp.before
     assert "20 points" in hyp.after
 
@@ -171,6 +173,7 @@ def test_stopping_early_for_harm_is_recorded_and_stops_the_experiment(setup, wor
     problem.refresh_from_db()
     assert problem.stage == Stage.EXPERIMENTING  # stopping one iteration does not close it
     event = AuditEvent.objects.get(action="experiments.decision_recorded")
+    assert event.after is not None
     assert event.after["stop_reason"] == "harm"
     assert event.after["cited_results"] == [snap.pk]
     with pytest.raises(ValidationError):  # one decision per iteration
@@ -210,6 +213,7 @@ def test_the_decision_keeps_the_iterations_citizen_feedback(setup):
         rationale="Effect positive; fix the SMS link.",
         cited_results=[_snapshot(exp)],
     )
+    assert decision.feedback_summary is not None
     assert decision.feedback_summary["top theme"] == "SMS link broken"
 
 
@@ -303,5 +307,6 @@ def test_citizen_feedback_from_the_feedback_app_is_cited_by_the_decision(setup, 
         rationale="Positive effect; 3 of 4 satisfied.",
         cited_results=[_snapshot(exp)],
     )
+    assert decision.feedback_summary is not None
     assert decision.feedback_summary["n"] == 4
     assert decision.feedback_summary["iteration_key"] == "licence-renewals-1"

@@ -30,19 +30,19 @@ def _strict(response) -> dict:
     return json.loads(response.content, parse_constant=refuse)
 
 
-def _get(client: Client, survey, query: str = "", **headers):
-    return client.get(f"/api/v1/surveys/{survey.pk}/scores{query}", **headers)
+def _get(client: Client, survey, query: str = "", headers: dict[str, str] | None = None):
+    return client.get(f"/api/v1/surveys/{survey.pk}/scores{query}", headers=headers)
 
 
 def _bearer(key: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"Authorization": f"Bearer {key}"}
 
 
 def test_weighted_figures_match_the_reference_and_sit_beside_the_unweighted(
     world,
     weighted_survey,  # noqa: F811
 ):
-    response = _get(Client(), weighted_survey, **_bearer(world.api_key(scope="read")))
+    response = _get(Client(), weighted_survey, headers=_bearer(world.api_key(scope="read")))
     assert response.status_code == 200
     body = _strict(response)
     [target] = body["weighted"]
@@ -130,9 +130,9 @@ def test_readers_outside_the_surveys_scope_get_404(world, weighted_survey, role)
 
 
 def test_another_units_key_and_an_unknown_survey_get_the_same_404(world, weighted_survey):  # noqa: F811
-    other = _get(Client(), weighted_survey, **_bearer(world.api_key(org=world.other_unit)))
+    other = _get(Client(), weighted_survey, headers=_bearer(world.api_key(org=world.other_unit)))
     unknown = Client().get(
-        f"/api/v1/surveys/{weighted_survey.pk + 1000}/scores", **_bearer(world.api_key())
+        f"/api/v1/surveys/{weighted_survey.pk + 1000}/scores", headers=_bearer(world.api_key())
     )
     assert other.status_code == unknown.status_code == 404
     assert other.json()["detail"] == unknown.json()["detail"]
@@ -148,9 +148,12 @@ def test_every_reader_of_the_survey_page_gets_the_weighted_figures(world, weight
 
 def test_read_only_key_reads_but_cannot_write_the_path(world, weighted_survey):  # noqa: F811
     read = _bearer(world.api_key(scope="read"))
-    assert _get(Client(), weighted_survey, **read).status_code == 200
+    assert _get(Client(), weighted_survey, headers=read).status_code == 200
     # A read is all the operation does: there is nothing here to write.
-    assert Client().post(f"/api/v1/surveys/{weighted_survey.pk}/scores", **read).status_code == 405
+    assert (
+        Client().post(f"/api/v1/surveys/{weighted_survey.pk}/scores", headers=read).status_code
+        == 405
+    )
 
 
 def test_unknown_grouping_is_refused_naming_by(world, weighted_survey):  # noqa: F811

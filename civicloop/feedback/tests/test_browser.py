@@ -118,7 +118,7 @@ def test_weighted_scores_and_labels_are_accessible(live_server, page, world):
         problem=problem,
     )
     for i, (band, value) in enumerate([("under_25", 5), ("25_44", 4), ("25_44", 2), (None, 3)]):
-        answers = {"satisfaction": value, "nps": 2 * value}
+        answers: dict[str, int | str] = {"satisfaction": value, "nps": 2 * value}
         if band:
             answers["age_band"] = band
         services.response_submit(survey=survey, answers=answers, channel="api", client=str(i))

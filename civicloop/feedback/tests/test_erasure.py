@@ -95,7 +95,9 @@ def test_wrong_confirmation_is_refused_naming_the_field(world, survey):
 
 @pytest.mark.django_db
 def test_a_personal_identifier_finds_and_erases_its_keyed_hash(world, survey):
-    _respond(survey, respondents.pseudonym(respondents.personal_identifier(DNI)), 2)
+    identifier = respondents.personal_identifier(DNI)
+    assert identifier is not None
+    _respond(survey, respondents.pseudonym(identifier), 2)
     staff = world.client("staff")
     found = staff.post(URL, {"respondent_id": DNI})
     assert "2 responses would be erased" in found.content.decode()

@@ -181,9 +181,9 @@ def test_survey_page_gives_a_working_embed_code(world, survey):
     import re
 
     page = world.client("staff").get(f"/feedback/{survey.pk}/").content.decode()
-    code = htmllib.unescape(
-        re.search(r'<textarea[^>]*id="embed-code"[^>]*>(.*?)</textarea>', page, re.S).group(1)
-    )
+    textarea = re.search(r'<textarea[^>]*id="embed-code"[^>]*>(.*?)</textarea>', page, re.S)
+    assert textarea is not None
+    code = htmllib.unescape(textarea.group(1))
     # One tag: the script loads once and reads the survey's questions itself.
     assert code.count("<script") == 1
     assert 'src="http://testserver/static/feedback/widget.js"' in code

@@ -51,6 +51,7 @@ def test_nps_interval_equals_mean_of_plus_minus_one_scores():
     x = np.where(np.array(values) >= 9, 1.0, np.where(np.array(values) <= 6, -1.0, 0.0))
     se = x.std(ddof=0) / math.sqrt(len(x))
     score = scoring.nps_score(values)
+    assert score.value is not None and score.ci_high is not None
     assert score.value == pytest.approx(100 * x.mean())
     assert score.ci_high - score.value == pytest.approx(100 * 1.959963984540054 * se)
 

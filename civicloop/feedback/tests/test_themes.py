@@ -50,8 +50,10 @@ def _submit(survey, texts, *, variant="A"):
         )
 
 
-def _theme_of(text: str) -> Theme | None:
-    return Answer.objects.select_related("theme").get(text=text).theme
+def _theme_of(text: str) -> Theme:
+    theme = Answer.objects.select_related("theme").get(text=text).theme
+    assert theme is not None, f"{text!r} has no theme"
+    return theme
 
 
 @pytest.mark.django_db
@@ -171,7 +173,9 @@ def test_theme_edits_need_manage_ability(world, survey):
 
     _submit(survey, WAIT[:3] + WEB[:3])
     theming.themes_refresh(survey=survey)
-    key = Theme.objects.filter(survey=survey).first().key
+    first = Theme.objects.filter(survey=survey).first()
+    assert first is not None
+    key = first.key
     for role in ("auditor", "evaluator", "outsider", "official"):
         with pytest.raises(Http404):
             theming.theme_edit(

@@ -55,7 +55,7 @@ def weighted_survey(world):
     i = 0
     for band, satisfaction, nps, count in PEOPLE:
         for _ in range(count):
-            answers = {"satisfaction": satisfaction, "nps": nps}
+            answers: dict[str, int | str] = {"satisfaction": satisfaction, "nps": nps}
             if band:
                 answers["age_band"] = band
             services.response_submit(survey=survey, answers=answers, channel="api", client=str(i))

@@ -30,12 +30,12 @@ def _url(pk: int) -> str:
     return f"/api/v1/market/milestones/{pk}/status"
 
 
-def _post(client: Client, pk: int, body: object, **headers):
-    return client.post(_url(pk), json.dumps(body), content_type="application/json", **headers)
+def _post(client: Client, pk: int, body: object, headers: dict[str, str] | None = None):
+    return client.post(_url(pk), json.dumps(body), content_type="application/json", headers=headers)
 
 
 def _bearer(key: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"Authorization": f"Bearer {key}"}
 
 
 def _audit(milestone) -> list[tuple[str, object, object]]:
@@ -50,7 +50,7 @@ def _audit(milestone) -> list[tuple[str, object, object]]:
 def test_unit_key_marks_a_milestone_met_and_back_and_each_change_is_audited(world, milestone):
     client = Client()
     auth = _bearer(world.api_key())
-    response = _post(client, milestone.pk, {"status": "met"}, **auth)
+    response = _post(client, milestone.pk, {"status": "met"}, headers=auth)
     assert response.status_code == 200, response.content
     assert response.json() == {
         "id": milestone.pk,
@@ -60,10 +60,10 @@ def test_unit_key_marks_a_milestone_met_and_back_and_each_change_is_audited(worl
     }
     milestone.refresh_from_db()
     assert milestone.status == MilestoneStatus.MET
-    contract = client.get("/api/v1/market/contracts", **auth).json()["items"][0]
+    contract = client.get("/api/v1/market/contracts", headers=auth).json()["items"][0]
     assert contract["milestones"][0]["status"] == "met"
     # Judged met in error: it can go back.
-    assert _post(client, milestone.pk, {"status": "scheduled"}, **auth).status_code == 200
+    assert _post(client, milestone.pk, {"status": "scheduled"}, headers=auth).status_code == 200
     assert [(before, after) for _, before, after in _audit(milestone)] == [
         ({"status": "scheduled"}, {"status": "met"}),
         ({"status": "met"}, {"status": "scheduled"}),
@@ -104,9 +104,14 @@ def test_who_does_not_manage_the_contract_gets_404_and_nothing_changes(world, mi
 
 def test_another_units_key_and_an_unknown_milestone_get_the_same_404(world, milestone):
     other = _post(
-        Client(), milestone.pk, {"status": "met"}, **_bearer(world.api_key(org=world.other_unit))
+        Client(),
+        milestone.pk,
+        {"status": "met"},
+        headers=_bearer(world.api_key(org=world.other_unit)),
     )
-    unknown = _post(Client(), milestone.pk + 1000, {"status": "met"}, **_bearer(world.api_key()))
+    unknown = _post(
+        Client(), milestone.pk + 1000, {"status": "met"}, headers=_bearer(world.api_key())
+    )
     assert other.status_code == unknown.status_code == 404
     assert other.json()["detail"] == unknown.json()["detail"]
     milestone.refresh_from_db()
@@ -115,7 +120,7 @@ def test_another_units_key_and_an_unknown_milestone_get_the_same_404(world, mile
 
 def test_read_only_key_is_refused_with_403(world, milestone):
     response = _post(
-        Client(), milestone.pk, {"status": "met"}, **_bearer(world.api_key(scope="read"))
+        Client(), milestone.pk, {"status": "met"}, headers=_bearer(world.api_key(scope="read"))
     )
     assert response.status_code == 403
     assert response["Content-Type"] == "application/problem+json"

@@ -80,7 +80,8 @@ def test_unit_edits_a_published_challenge_and_runs_the_contract(live_server, pag
     page.select_option("#id_payment-milestone", label="Discovery report")
     page.click("button:has-text('Record payment')")
     page.wait_for_load_state("networkidle")
-    assert Payment.objects.get().milestone.title == "Discovery report"
+    milestone = Payment.objects.get().milestone
+    assert milestone is not None and milestone.title == "Discovery report"
     assert "25.0% of the contract value" in page.locator("#paid-total").inner_text()
     assert_accessible(page)
 

@@ -62,6 +62,7 @@ def test_staff_edits_a_draft_without_a_public_log(world):
     # A draft is not public yet: no change log, but the audit trail has the change.
     assert not ChangeLogEntry.objects.filter(challenge=draft).exists()
     event = AuditEvent.objects.filter(action=MarketEvent.CHALLENGE_UPDATED).get()
+    assert event.before is not None and event.after is not None
     assert event.before["title"] == "Licence queues"
     assert event.after["title"] == "Licence renewal queues"
 
@@ -141,6 +142,7 @@ def test_ui_edit_writes_the_same_change_log_and_audit_as_the_api(world):
         event = AuditEvent.objects.get(
             action=MarketEvent.CHALLENGE_UPDATED, object_id=str(challenge.pk)
         )
+        assert event.before is not None and event.after is not None
         changed = {k for k in event.after if event.after[k] != event.before.get(k)}
         return event.actor_label, event.metadata, changed - {"updated_at"}
 

@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-new-passphrase-42"
 
 
-def _link(body: str, pattern: str) -> str:
-    found = re.search(pattern, body)
+def _link(body: object, pattern: str) -> str:
+    found = re.search(pattern, str(body))
     assert found, body
     return found.group(0)
 

@@ -187,6 +187,7 @@ def test_role_change_and_removal_are_audited_and_keep_one_role(world):
     membership.refresh_from_db()
     assert membership.role == Role.AUDITOR
     event = AuditEvent.objects.get(action=PeopleEvent.ROLE_CHANGED)
+    assert event.after is not None
     assert event.before == {"role": "evaluator"} and event.after["role"] == "auditor"
     with pytest.raises(ValidationError) as caught:
         services.membership_remove(actor=staff, membership=membership)

@@ -16,6 +16,13 @@ from civicloop.people.events import PeopleEvent
 PASSWORD = "a-long-new-passphrase-42"
 
 
+def _join_link(body: object) -> str:
+    """The invitation link in a mail's body (the body is text once the mail is sent)."""
+    found = re.search(r"http://testserver(/people/join/\?token=\S+)", str(body))
+    assert found, body
+    return found.group(1)
+
+
 def _api_client(person: Person) -> Client:
     client = Client(enforce_csrf_checks=False)
     client.force_login(person)
@@ -35,7 +42,7 @@ def test_staff_invite_through_the_page_and_the_colleague_accepts(world):
         },
     )
     assert response.status_code == 302
-    link = re.search(r"http://testserver(/people/join/\?token=\S+)", mail.outbox[0].body).group(1)
+    link = _join_link(mail.outbox[0].body)
     anonymous = Client()
     page = anonymous.get(link)
     assert page.status_code == 200 and b"Test Unit" in page.content
@@ -65,7 +72,7 @@ def test_mismatched_passwords_name_the_field(world):
             "language": "en",
         },
     )
-    link = re.search(r"http://testserver(/people/join/\?token=\S+)", mail.outbox[0].body).group(1)
+    link = _join_link(mail.outbox[0].body)
     page = Client().post(link, {"password1": PASSWORD, "password2": PASSWORD + "x"})
     assert page.status_code == 422
     assert b"The two passwords are not the same" in page.content

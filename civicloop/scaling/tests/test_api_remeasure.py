@@ -51,7 +51,7 @@ def _url(plan) -> str:
 
 
 def _bearer(key: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"Authorization": f"Bearer {key}"}
 
 
 def _remeasured_events() -> int:
@@ -69,7 +69,7 @@ def test_newer_results_are_read_and_the_effect_gains_a_confirming_replication(
     _snapshot(site_experiment, -0.052, 0.016)  # newer results
     client = Client()
     auth = _bearer(world.api_key())
-    response = client.post(_url(scaled["plan"]), **auth)
+    response = client.post(_url(scaled["plan"]), headers=auth)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["plan_id"] == scaled["plan"].pk
@@ -93,10 +93,11 @@ def test_newer_results_are_read_and_the_effect_gains_a_confirming_replication(
     assert measured.estimate == pytest.approx(-5.2)
     event = AuditEvent.objects.get(action=ScalingEvent.REPLICATION_REMEASURED)
     assert event.object_id == str(measured.pk)
+    assert event.before is not None and event.after is not None
     assert event.before["estimate"] == pytest.approx(0.1)
     assert event.after["estimate"] == pytest.approx(-5.2)
     # Again, without newer results: same answer, no new re-measure event.
-    again = client.post(_url(scaled["plan"]), **auth)
+    again = client.post(_url(scaled["plan"]), headers=auth)
     assert again.status_code == 200
     assert again.json()["independent_replications"] == 1
     assert _remeasured_events() == 1
@@ -138,10 +139,12 @@ def test_who_cannot_edit_scaling_in_the_unit_gets_404_and_nothing_changes(
 
 
 def test_another_units_key_and_an_unknown_plan_get_the_same_404(world, scaled, linked):
-    other = Client().post(_url(scaled["plan"]), **_bearer(world.api_key(org=world.other_unit)))
+    other = Client().post(
+        _url(scaled["plan"]), headers=_bearer(world.api_key(org=world.other_unit))
+    )
     unknown = Client().post(
         f"/api/v1/scaling/plans/{scaled['plan'].pk + 1000}/replications/remeasure",
-        **_bearer(world.api_key()),
+        headers=_bearer(world.api_key()),
     )
     assert other.status_code == unknown.status_code == 404
     assert other.json()["detail"] == unknown.json()["detail"]
@@ -149,7 +152,7 @@ def test_another_units_key_and_an_unknown_plan_get_the_same_404(world, scaled, l
 
 def test_read_only_key_is_refused_with_403(world, scaled, site_experiment, linked):  # noqa: F811
     _snapshot(site_experiment, -0.052, 0.016)
-    response = Client().post(_url(scaled["plan"]), **_bearer(world.api_key(scope="read")))
+    response = Client().post(_url(scaled["plan"]), headers=_bearer(world.api_key(scope="read")))
     assert response.status_code == 403
     assert "read-only" in response.json()["detail"]
     assert Replication.objects.get(site="Puerto Alto").estimate == pytest.approx(0.1)

@@ -134,7 +134,7 @@ def test_typed_figures_count_only_until_the_experiment_has_results(world, scaled
     assert row.estimate == pytest.approx(0.1) and row.measured
     assert _nesta(scaled) == 3
     event = AuditEvent.objects.get(action="scaling.replication_remeasured")
-    assert event.before["estimate"] == -5.4
+    assert event.before is not None and event.before["estimate"] == -5.4
 
 
 def test_plan_page_links_a_replication_to_an_experiment_and_remeasures(

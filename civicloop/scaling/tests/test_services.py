@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from civicloop.core.models import AuditEvent
+from civicloop.evidence.inputs import EffectLine
 from civicloop.evidence.selectors import impact_report_for_problem
 from civicloop.scaling import selectors, services
 from civicloop.scaling.models import SandboxStatus
@@ -180,11 +181,16 @@ def test_obstacle_rejects_another_units_jurisdiction_and_bad_ratings(world, scal
     assert set(error.value.message_dict) == {"severity", "likelihood", "jurisdiction"}
 
 
+def _primary(problem) -> EffectLine:
+    primary = impact_report_for_problem(problem=problem).primary
+    assert primary is not None
+    return primary
+
+
 def test_independent_consistent_replications_raise_the_nesta_level(world, scaled):
     staff = world.principal("staff")
     effect = scaled["effect"]
-    report = impact_report_for_problem(problem=scaled["problem"])
-    assert report.primary.nesta_level == 3
+    assert _primary(scaled["problem"]).nesta_level == 3
     today = timezone.localdate()
     services.replication_record(
         actor=staff,
@@ -206,7 +212,7 @@ def test_independent_consistent_replications_raise_the_nesta_level(world, scaled
         independent=True,
         completed_on=today,
     )
-    assert impact_report_for_problem(problem=scaled["problem"]).primary.nesta_level == 3
+    assert _primary(scaled["problem"]).nesta_level == 3
     services.replication_record(
         actor=staff,
         original=effect,
@@ -217,7 +223,7 @@ def test_independent_consistent_replications_raise_the_nesta_level(world, scaled
         independent=True,
         completed_on=today,
     )
-    assert impact_report_for_problem(problem=scaled["problem"]).primary.nesta_level == 4
+    assert _primary(scaled["problem"]).nesta_level == 4
     services.replication_record(
         actor=staff,
         original=effect,
@@ -229,7 +235,7 @@ def test_independent_consistent_replications_raise_the_nesta_level(world, scaled
         completed_on=today,
         replication_system=True,
     )
-    primary = impact_report_for_problem(problem=scaled["problem"]).primary
+    primary = _primary(scaled["problem"])
     assert primary.nesta_level == 5
     assert primary.maryland_sms == 5
 
@@ -238,6 +244,7 @@ def test_plan_projection_uses_the_candidates_figures(world, scaled):
     plan = scaled["plan"]
     assert plan.benefit == pytest.approx(0.061)  # 6.1 pp fewer missed, as a share
     projection = selectors.plan_projection(viewer=world.principal("staff"), plan=plan)
+    assert projection is not None
     mean, sd = analytic_total(
         effect=0.061, effect_se=0.009, tau=0.015, sites=[Site("Town", 50_000, 58, 0.8)]
     )

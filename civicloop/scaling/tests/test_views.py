@@ -99,7 +99,7 @@ def test_obstacle_register_query_count_does_not_grow_with_rows(world, scaled):
 
 def test_api_creates_obstacles_and_explains_bad_input(world, scaled):
     key = world.api_key()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    auth = {"Authorization": f"Bearer {key}"}
     from django.test import Client
 
     client = Client()
@@ -113,7 +113,7 @@ def test_api_creates_obstacles_and_explains_bad_input(world, scaled):
             "likelihood": 2,
         },
         content_type="application/json",
-        **auth,
+        headers=auth,
     )
     assert bad.status_code == 422
     assert bad["Content-Type"] == "application/problem+json"
@@ -129,36 +129,42 @@ def test_api_creates_obstacles_and_explains_bad_input(world, scaled):
             "sandbox_id": scaled["sandbox"].pk,
         },
         content_type="application/json",
-        **auth,
+        headers=auth,
     )
     assert good.status_code == 201
     assert Obstacle.objects.get(title="No money").sandbox_id == scaled["sandbox"].pk
-    read_only = {"HTTP_AUTHORIZATION": f"Bearer {world.api_key(scope='read')}"}
+    read_only = {"Authorization": f"Bearer {world.api_key(scope='read')}"}
     assert (
         client.post(
             "/api/v1/scaling/lessons",
             {"title": "t", "what_we_learnt": "w", "outcome": "mixed"},
             content_type="application/json",
-            **read_only,
+            headers=read_only,
         ).status_code
         == 403
     )
-    projection = client.get(f"/api/v1/scaling/plans/{scaled['plan'].pk}/projection", **auth).json()
+    projection = client.get(
+        f"/api/v1/scaling/plans/{scaled['plan'].pk}/projection", headers=auth
+    ).json()
     assert projection["projection"]["total"]["analytic_mean"] == pytest.approx(50_000 * 58 * 0.061)
 
 
 def test_outsiders_get_404_from_the_api(world, scaled):
     from django.test import Client
 
-    other = {"HTTP_AUTHORIZATION": f"Bearer {world.api_key(org=world.other_unit)}"}
+    other = {"Authorization": f"Bearer {world.api_key(org=world.other_unit)}"}
     client = Client()
     assert (
-        client.get(f"/api/v1/scaling/assessments/{scaled['assessment'].pk}", **other).status_code
+        client.get(
+            f"/api/v1/scaling/assessments/{scaled['assessment'].pk}", headers=other
+        ).status_code
         == 404
     )
-    assert client.get("/api/v1/scaling/obstacles", **other).json()["count"] == 0
+    assert client.get("/api/v1/scaling/obstacles", headers=other).json()["count"] == 0
     assert (
-        client.get(f"/api/v1/evidence/problems/{scaled['problem'].pk}/report", **other).status_code
+        client.get(
+            f"/api/v1/evidence/problems/{scaled['problem'].pk}/report", headers=other
+        ).status_code
         == 404
     )
 
@@ -300,7 +306,8 @@ def test_recording_a_replication_on_the_plan_page_raises_the_nesta_level(world, 
         },
     )
     assert ok.status_code == 302
-    assert impact_report_for_problem(problem=scaled["problem"]).primary.nesta_level == 4
+    primary = impact_report_for_problem(problem=scaled["problem"]).primary
+    assert primary is not None and primary.nesta_level == 4
     page = client.get(f"/scaling/plans/{scaled['plan'].pk}/").content.decode()
     assert "Town (1 Oct 2026)" in page
     assert world.client("evaluator").post(url, {}).status_code == 404
