@@ -5,14 +5,9 @@ notifications app listens for new events (`hooks.py`, after commit) and looks th
 here. A rule reads the facts and the recipients through the owning app's selectors and returns
 `Notice`s; the app never changes another app's data and no other app calls it.
 
-Adding an app's events is one entry. A citizen proposal whose supporters follow it, e.g.:
-
-    RULES["participation.proposal_status_changed"] = followers_rule(
-        NotificationKind.CITIZEN_PROPOSAL_STATUS
-    )
-
-`followers_rule` tells everyone who follows the audited object (`Follow`), with the title and
-status the event's `after` holds.
+Adding an app's events is one entry. `followers_rule(kind)` tells everyone who follows the
+audited object (`Follow`), with the title and status the event's `after` holds; apps with their
+own followers (participation) get a rule that reads them through their selectors.
 """
 
 from __future__ import annotations
@@ -219,8 +214,8 @@ RULES: dict[str, Rule] = {
     MarketEvent.PROPOSAL_SUBMITTED: proposal_receipt,
     MarketEvent.PROPOSAL_REVISED: proposal_receipt,
     MarketEvent.AWARD_DECIDED: award_decided,
-    # Assigning evaluators is audited by the evaluation work of issue 16 (another change): this
-    # entry takes effect once that event exists under this name.
+    # Not emitted yet: the market has no assignment of evaluators to a challenge (the unit's
+    # `evaluator` role scores every challenge). This entry takes effect once one audits it.
     "market.evaluator_assigned": evaluation_assigned,
     ExperimentsEvent.DECISION_RECORDED: decision_recorded,
     ParticipationEvent.PROPOSAL_STATUS_CHANGED: citizen_proposal_status,
