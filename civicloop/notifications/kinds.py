@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     OBSTACLE_OVERDUE = "obstacle_overdue", _("An obstacle you own is overdue")
     SANDBOX_STATUS = "sandbox_status", _("A sandbox application changed status")
     CITIZEN_PROPOSAL_STATUS = "citizen_proposal_status", _("A citizen proposal changed status")
+    SUMMARY_PUBLISHED = "summary_published", _("What an iteration changed is public")
 
 
 class EmailMode(models.TextChoices):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.notifications.kinds import NotificationKind as K
+from civicloop.participation.models import ProposalStatus
 
 MESSAGES: dict[str, tuple[Any, Any]] = {
     K.CHALLENGE_PUBLISHED: (
@@ -82,7 +84,27 @@ MESSAGES: dict[str, tuple[Any, Any]] = {
         _("A citizen proposal changed status: %(title)s"),
         _("The citizen proposal %(title)s is now: %(status)s."),
     ),
+    K.SUMMARY_PUBLISHED: (
+        _("You said, we did: %(title)s"),
+        _(
+            "What the unit tried on %(service)s, what it changed and its measured effect are "
+            "now public: %(title)s."
+        ),
+    ),
 }
+
+# Facts stored as codes (never words) and worded in the reader's language when rendered.
+LABELS: dict[str, dict[str, type[models.TextChoices]]] = {
+    K.CITIZEN_PROPOSAL_STATUS: {"status": ProposalStatus},
+}
+
+
+def _worded(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    facts = dict(params)
+    for key, choices in LABELS.get(kind, {}).items():
+        if facts.get(key) in choices.values:
+            facts[key] = str(choices(facts[key]).label)
+    return facts
 
 
 class _Missing(dict):
@@ -93,8 +115,7 @@ class _Missing(dict):
 def render(kind: str, params: dict[str, Any], language: str | None = None) -> tuple[str, str]:
     """(subject, sentence) of a notification, in `language` (the active one when None)."""
     subject, body = MESSAGES[kind]
-    facts = _Missing({k: v for k, v in params.items() if v not in (None, "")})
-    if language is None:
-        return str(subject) % facts, str(body) % facts
-    with translation.override(language):
+    with translation.override(language or translation.get_language()):
+        worded = _worded(kind, params)
+        facts = _Missing({k: v for k, v in worded.items() if v not in (None, "")})
         return str(subject) % facts, str(body) % facts

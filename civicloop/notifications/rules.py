@@ -5,14 +5,9 @@ notifications app listens for new events (`hooks.py`, after commit) and looks th
 here. A rule reads the facts and the recipients through the owning app's selectors and returns
 `Notice`s; the app never changes another app's data and no other app calls it.
 
-Adding an app's events is one entry. A citizen proposal whose supporters follow it, e.g.:
-
-    RULES["participation.proposal_status_changed"] = followers_rule(
-        NotificationKind.CITIZEN_PROPOSAL_STATUS
-    )
-
-`followers_rule` tells everyone who follows the audited object (`Follow`), with the title and
-status the event's `after` holds.
+Adding an app's events is one entry. `followers_rule(kind)` tells everyone who follows the
+audited object (`Follow`), with the title and status the event's `after` holds; apps with their
+own followers (participation) get a rule that reads them through their selectors.
 """
 
 from __future__ import annotations
@@ -30,7 +25,12 @@ from civicloop.market.selectors import challenge_subscribers
 from civicloop.market.selectors import recipients as market
 from civicloop.notifications.kinds import NotificationKind as K
 from civicloop.notifications.notices import Notice
-from civicloop.notifications.selectors import first_actor_of, followers_of
+from civicloop.notifications.selectors import first_actor_of, followers_of, iteration_problem_ids
+from civicloop.participation import selectors as participation
+from civicloop.participation.events import ParticipationEvent
+from civicloop.participation.models import PUBLIC_STATUSES
+from civicloop.portal import selectors as portal
+from civicloop.portal.events import PortalEvent
 from civicloop.scaling.events import ScalingEvent
 
 Rule = Callable[[AuditEvent], list[Notice]]
@@ -162,16 +162,64 @@ def followers_rule(kind: str, *, applicant_action: str = "") -> Rule:
     return rule
 
 
+def _problem_followers(iteration_id: str) -> set[int]:
+    """People who follow, through participation, a citizen proposal made into a problem the
+    iteration works on (its service's problems)."""
+    return {
+        person.pk
+        for problem_id in iteration_problem_ids(iteration_id)
+        for person in participation.problem_followers(problem_id=problem_id)
+    }
+
+
+def decision_recorded(event: AuditEvent) -> list[Notice]:
+    """A decision on an iteration: its followers, and the followers of the citizen proposals
+    its problems came from."""
+    (notice,) = followers_rule(K.DECISION_RECORDED)(event)
+    people = sorted(set(notice.person_ids) | _problem_followers(event.object_id))
+    return [Notice(notice.kind, people, notice.params, notice.link)]
+
+
+def citizen_proposal_status(event: AuditEvent) -> list[Notice]:
+    """A citizen proposal changed status: its author and its followers, once per event. The
+    status is stored as its code and worded in the reader's language (messages.py)."""
+    meta = event.metadata or {}
+    proposal = participation.proposal_facts(int(meta.get("proposal_id") or event.object_id))
+    if proposal is None:
+        return []
+    people = {p.pk for p in participation.followers(proposal=proposal)}
+    people.add(proposal.author.person_id)
+    status = str((event.after or {}).get("status") or proposal.status)
+    public = status in PUBLIC_STATUSES
+    link = _url("participation:detail", proposal.pk) if public else _url("participation:mine")
+    params = {"title": proposal.title, "status": status}
+    return [Notice(K.CITIZEN_PROPOSAL_STATUS, sorted(people), params, link)]
+
+
+def summary_published(event: AuditEvent) -> list[Notice]:
+    """ "You said, we did" is public: followers of the iteration and of the citizen proposals its
+    problems came from. Feedback respondents are anonymous and cannot be reached."""
+    summary = portal.summary_list_public().filter(pk=int(event.object_id)).first()
+    if summary is None:
+        return []  # withdrawn again before the hook ran
+    iteration = str(summary.iteration_id)
+    people = set(followers_of("experiments.iteration", iteration)) | _problem_followers(iteration)
+    params = {"title": summary.title, "service": summary.service_name}
+    return [Notice(K.SUMMARY_PUBLISHED, sorted(people), params, _url("portal:result", summary.pk))]
+
+
 RULES: dict[str, Rule] = {
     MarketEvent.CHALLENGE_STATUS_CHANGED: challenge_published,
     MarketEvent.QUESTION_ANSWERED: question_answered,
     MarketEvent.PROPOSAL_SUBMITTED: proposal_receipt,
     MarketEvent.PROPOSAL_REVISED: proposal_receipt,
     MarketEvent.AWARD_DECIDED: award_decided,
-    # Assigning evaluators is audited by the evaluation work of issue 16 (another change): this
-    # entry takes effect once that event exists under this name.
+    # Not emitted yet: the market has no assignment of evaluators to a challenge (the unit's
+    # `evaluator` role scores every challenge). This entry takes effect once one audits it.
     "market.evaluator_assigned": evaluation_assigned,
-    ExperimentsEvent.DECISION_RECORDED: followers_rule(K.DECISION_RECORDED),
+    ExperimentsEvent.DECISION_RECORDED: decision_recorded,
+    ParticipationEvent.PROPOSAL_STATUS_CHANGED: citizen_proposal_status,
+    PortalEvent.SUMMARY_PUBLISHED: summary_published,
     ScalingEvent.SANDBOX_ELIGIBILITY_DECIDED: followers_rule(
         K.SANDBOX_STATUS, applicant_action=ScalingEvent.SANDBOX_APPLIED
     ),

@@ -7,6 +7,7 @@ from django.http import Http404
 
 from civicloop.core.models import AuditEvent
 from civicloop.core.permissions import Ability, Principal, scope_q
+from civicloop.experiments.models import Iteration
 from civicloop.notifications.models import (
     Follow,
     Notification,
@@ -49,6 +50,15 @@ def followers_of(object_type: str, object_id: str) -> list[int]:
         )
         .order_by("person_id")
         .values_list("person_id", flat=True)
+    )
+
+
+def iteration_problem_ids(iteration_id: str) -> list[int]:
+    """System read for rules: the portfolio problems an iteration works on (its service's)."""
+    return list(
+        Iteration.objects.filter(pk=int(iteration_id), service__problems__isnull=False)
+        .order_by("service__problems")
+        .values_list("service__problems", flat=True)
     )
 
 

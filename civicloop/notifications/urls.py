@@ -9,6 +9,7 @@ urlpatterns = [
     path("settings/", views.preferences, name="preferences"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("follow/", views.follow, name="follow"),
+    path("follow/button/", views.follow_button, name="follow_button"),
     path("webhooks/", views.webhooks, name="webhooks"),
     path("webhooks/<int:pk>/", views.webhook_detail, name="webhook"),
 ]

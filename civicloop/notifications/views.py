@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -103,17 +105,40 @@ FOLLOWABLE = {
 }
 
 
+def _followed(request: HttpRequest, data: Any) -> tuple[str, str, str]:
+    """(type, id, model label) of an object the person can see; anything else answers 404."""
+    kind = data.get("type", "")
+    raw = data.get("id", "")
+    if kind not in FOLLOWABLE or not raw.isdigit() or len(raw) > 18:
+        raise Http404("Not found")
+    label, get = FOLLOWABLE[kind]
+    get(principal(request), int(raw))  # 404 outside the viewer's scope
+    return kind, raw, label
+
+
+@login_required
+def follow_button(request: HttpRequest) -> HttpResponse:
+    """The Follow / Stop following form for an object's page (fetched by htmx after it)."""
+    kind, raw, label = _followed(request, request.GET)
+    following = selectors.is_following(viewer=principal(request), object_type=label, object_id=raw)
+    return render(
+        request,
+        "notifications/_follow_form.html",
+        {
+            "follow_type": kind,
+            "follow_id": raw,
+            "follow_next": request.GET.get("next", ""),
+            "following": following,
+        },
+    )
+
+
 @login_required
 @require_POST
 def follow(request: HttpRequest) -> HttpResponse:
     """Follow (or stop following) an object the person can see; others answer 404."""
     viewer = principal(request)
-    kind = request.POST.get("type", "")
-    raw = request.POST.get("id", "")
-    if kind not in FOLLOWABLE or not raw.isdigit() or len(raw) > 18:
-        raise Http404("Not found")
-    label, get = FOLLOWABLE[kind]
-    get(viewer, int(raw))  # 404 outside the viewer's scope
+    _kind, raw, label = _followed(request, request.POST)
     on = request.POST.get("follow", "1") == "1"
     services.follow_set(actor=viewer, object_type=label, object_id=raw, follow=on)
     messages.success(request, _("You follow it now.") if on else _("You no longer follow it."))

@@ -199,6 +199,11 @@ def unit_agencies(unit_id: int) -> list[Organization]:
 # --- followers (for notifications) -------------------------------------------------------
 
 
+def proposal_facts(pk: int) -> Proposal | None:
+    """System read for notifications: a proposal named by an audit event, with its author."""
+    return Proposal.objects.filter(pk=pk).select_related("author").first()
+
+
 def followers(*, proposal: Proposal) -> QuerySet[Person]:
     """Active people who follow the proposal (its author and supporters who chose to)."""
     return Person.objects.filter(proposal_follows__proposal=proposal, is_active=True).order_by("pk")

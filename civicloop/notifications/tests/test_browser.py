@@ -32,3 +32,22 @@ def test_unit_admin_adds_a_webhook_and_sees_its_log(live_server, page, world, se
     page.wait_for_selector("text=No deliveries yet.")
     assert secret not in page.content()
     assert_accessible(page)
+
+
+def test_follow_an_iteration_from_its_page(live_server, page, world):
+    from civicloop.experiments.tests import factories as experiments
+    from civicloop.notifications.models import Follow
+
+    staff = world.principal("staff")
+    iteration = experiments.iteration(staff, experiments.service(staff, world.unit, world.agency))
+    sign_in(page, live_server.url, world.people["auditor"].email)
+    page.goto(f"{live_server.url}/experiments/iterations/{iteration.pk}/")
+    page.wait_for_load_state("networkidle")  # htmx has put the person's own button in place
+    assert_accessible(page)
+    page.click("form.cl-follow button:text-is('Follow')")
+    page.wait_for_selector("form.cl-follow button:has-text('Stop following')")
+    assert Follow.objects.filter(object_type="experiments.iteration").count() == 1
+    assert_accessible(page)
+    page.click("form.cl-follow button:has-text('Stop following')")
+    page.wait_for_selector("form.cl-follow button:text-is('Follow')")
+    assert not Follow.objects.exists()
