@@ -61,6 +61,7 @@ def zoe(world):
     notification_services.follow_set(
         actor=zoe, object_type="participation.proposal", object_id=str(own.pk), follow=True
     )
+    assert zoe.person is not None
     Notification.objects.create(
         person=zoe.person,
         kind="proposal_receipt",
