@@ -217,6 +217,27 @@ def _iso(value: object) -> str | None:
     return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
 
 
+def _citizen_proposals(citizen: Citizen) -> list[dict[str, object]]:
+    return [
+        {
+            "id": p.pk,
+            "unit": p.unit_id,
+            "kind": p.kind,
+            "title": p.title,
+            "body": p.body,
+            "language": p.language,
+            "status": p.status,
+            "moderation_reason": p.moderation_reason,
+            "appeal": p.appeal_text,
+            "submitted_at": _iso(p.created_at),
+            "published_at": _iso(p.published_at),
+            "answer": p.answer,
+            "answered_at": _iso(p.answered_at),
+        }
+        for p in Proposal.objects.filter(author=citizen).order_by("pk")
+    ]
+
+
 def personal_data(*, person: Person) -> dict[str, object]:
     """The person's own participation, for their data export (GDPR Arts. 15 and 20): the
     citizen profile, their proposals and comments (with moderation state), supports and
@@ -241,24 +262,7 @@ def personal_data(*, person: Person) -> dict[str, object]:
             "language": citizen.language,
             "since": _iso(citizen.created_at),
         },
-        "citizen_proposals": [
-            {
-                "id": p.pk,
-                "unit": p.unit_id,
-                "kind": p.kind,
-                "title": p.title,
-                "body": p.body,
-                "language": p.language,
-                "status": p.status,
-                "moderation_reason": p.moderation_reason,
-                "appeal": p.appeal_text,
-                "submitted_at": _iso(p.created_at),
-                "published_at": _iso(p.published_at),
-                "answer": p.answer,
-                "answered_at": _iso(p.answered_at),
-            }
-            for p in Proposal.objects.filter(author=citizen).order_by("pk")
-        ],
+        "citizen_proposals": _citizen_proposals(citizen),
         "citizen_comments": [
             {
                 "id": c.pk,
