@@ -20,7 +20,7 @@ def person_notifications_erase(*, person: Person, **_: Any) -> list[ErasureLine]
     why = gettext_noop("they are the person's own and serve nobody else")
     lines = [
         ErasureLine(
-            gettext_noop("in-app notifications"),
+            gettext_noop("notifications shown in the app"),
             Notification.objects.filter(person=person).delete()[0],
             REMOVED,
             why,

@@ -84,7 +84,7 @@ def test_erasing_a_citizen_leaves_nothing_personal(world, zoe):
         "citizen profile (display name, e-mail address)",
         "supports of citizens' proposals",
         "follows of citizens' proposals",
-        "in-app notifications",
+        "notifications shown in the app",
         "notification preferences",
     ):
         assert line in report, line
