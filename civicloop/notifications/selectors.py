@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import Http404
 
-from civicloop.core.models import AuditEvent
+from civicloop.core.models import AuditEvent, Person
 from civicloop.core.permissions import Ability, Principal, scope_q
 from civicloop.experiments.models import Iteration
 from civicloop.notifications.models import (
@@ -91,3 +93,34 @@ def delivery_list(*, viewer: Principal, endpoint: WebhookEndpoint) -> QuerySet[W
     """The delivery log of an endpoint the viewer reached through `webhook_get`."""
     webhook_get(viewer=viewer, pk=endpoint.pk)
     return WebhookDelivery.objects.filter(endpoint=endpoint)[:200]
+
+
+def personal_data(*, person: Person, **_: Any) -> dict[str, Any]:
+    """The person's notifications, follows and preferences for their data export."""
+    preference = NotificationPreference.objects.filter(person=person).first()
+    return {
+        "notifications": [
+            {
+                "kind": n.kind,
+                "params": n.params,
+                "link": n.link,
+                "created_at": n.created_at.isoformat(),
+                "read_at": n.read_at.isoformat() if n.read_at else None,
+                "emailed_at": n.emailed_at.isoformat() if n.emailed_at else None,
+            }
+            for n in Notification.objects.filter(person=person).order_by("pk")
+        ],
+        "follows": [
+            {
+                "object_type": f.object_type,
+                "object_id": f.object_id,
+                "since": f.created_at.isoformat(),
+            }
+            for f in Follow.objects.filter(person=person).order_by("pk")
+        ],
+        "notification_preferences": (
+            {"email_mode": preference.email_mode, "muted_kinds": preference.muted_kinds}
+            if preference is not None
+            else None
+        ),
+    }

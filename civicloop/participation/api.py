@@ -34,7 +34,11 @@ class CitizenProposalOut(Schema):
     body: str
     language: str
     status: str
-    author: str = Field(..., alias="author.display_name", description="A display name only.")
+    author: str = Field(
+        ...,
+        alias="author.public_name",
+        description='A display name only; "a former participant" once its author is erased.',
+    )
     support_count: int = Field(..., description="Counted, not withdrawn supports (people).")
     published_at: datetime | None
     answer: str
@@ -46,7 +50,7 @@ class CitizenProposalOut(Schema):
 
 class CitizenCommentOut(Schema):
     id: int
-    author: str = Field(..., alias="author.display_name")
+    author: str = Field(..., alias="author.public_name")
     body: str
     language: str
     created_at: datetime

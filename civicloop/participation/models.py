@@ -35,7 +35,13 @@ class Citizen(TimeStampedModel):
     language = models.CharField(max_length=2, choices=LANGUAGES, default="en")
 
     def __str__(self) -> str:
-        return self.display_name
+        return str(self.public_name)
+
+    @property
+    def public_name(self) -> str:
+        """The name shown next to what the citizen wrote: an erased citizen's display name is
+        empty (no one can choose that), and their words show "a former participant"."""
+        return self.display_name or str(_("a former participant"))
 
 
 class ProposalKind(models.TextChoices):

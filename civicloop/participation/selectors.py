@@ -216,3 +216,80 @@ def problem_followers(*, problem_id: int) -> QuerySet[Person]:
         .distinct()
         .order_by("pk")
     )
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+
+
+def _citizen_proposals(citizen: Citizen) -> list[dict[str, object]]:
+    return [
+        {
+            "id": p.pk,
+            "unit": p.unit_id,
+            "kind": p.kind,
+            "title": p.title,
+            "body": p.body,
+            "language": p.language,
+            "status": p.status,
+            "moderation_reason": p.moderation_reason,
+            "appeal": p.appeal_text,
+            "submitted_at": _iso(p.created_at),
+            "published_at": _iso(p.published_at),
+            "answer": p.answer,
+            "answered_at": _iso(p.answered_at),
+        }
+        for p in Proposal.objects.filter(author=citizen).order_by("pk")
+    ]
+
+
+def personal_data(*, person: Person) -> dict[str, object]:
+    """The person's own participation, for their data export (GDPR Arts. 15 and 20): the
+    citizen profile, their proposals and comments (with moderation state), supports and
+    follows. Only what they wrote or did; other people's supports and comments are not theirs."""
+    citizen = Citizen.objects.filter(person=person).first()
+    follows = [
+        {"proposal_id": f.proposal_id, "proposal": f.proposal.title, "since": _iso(f.created_at)}
+        for f in Follow.objects.filter(person=person).select_related("proposal").order_by("pk")
+    ]
+    if citizen is None:
+        return {
+            "citizen": None,
+            "citizen_proposals": [],
+            "citizen_comments": [],
+            "citizen_supports": [],
+            "citizen_follows": follows,
+        }
+    return {
+        "citizen": {
+            "display_name": citizen.display_name,
+            "email_key": citizen.email_key,
+            "language": citizen.language,
+            "since": _iso(citizen.created_at),
+        },
+        "citizen_proposals": _citizen_proposals(citizen),
+        "citizen_comments": [
+            {
+                "id": c.pk,
+                "proposal_id": c.proposal_id,
+                "body": c.body,
+                "status": c.status,
+                "moderation_reason": c.moderation_reason,
+                "appeal": c.appeal_text,
+                "written_at": _iso(c.created_at),
+            }
+            for c in Comment.objects.filter(author=citizen).order_by("pk")
+        ],
+        "citizen_supports": [
+            {
+                "proposal_id": s.proposal_id,
+                "proposal": s.proposal.title,
+                "status": s.status,
+                "held_reason": s.held_reason,
+                "given_at": _iso(s.created_at),
+                "withdrawn_at": _iso(s.withdrawn_at),
+            }
+            for s in Support.objects.filter(citizen=citizen).select_related("proposal")
+        ],
+        "citizen_follows": follows,
+    }

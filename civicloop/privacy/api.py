@@ -91,6 +91,54 @@ class PersonalDataProposalOut(Schema):
     currency: str
 
 
+class PersonalDataCitizenOut(Schema):
+    display_name: str
+    email_key: str = Field(..., description="Your e-mail address as participation compares it.")
+    language: str
+    since: str | None
+
+
+class PersonalDataCitizenProposalOut(Schema):
+    id: int
+    unit: int
+    kind: str
+    title: str
+    body: str
+    language: str
+    status: str
+    moderation_reason: str
+    appeal: str
+    submitted_at: str | None
+    published_at: str | None
+    answer: str
+    answered_at: str | None
+
+
+class PersonalDataCitizenCommentOut(Schema):
+    id: int
+    proposal_id: int
+    body: str
+    status: str
+    moderation_reason: str
+    appeal: str
+    written_at: str | None
+
+
+class PersonalDataCitizenSupportOut(Schema):
+    proposal_id: int
+    proposal: str
+    status: str
+    held_reason: str
+    given_at: str | None
+    withdrawn_at: str | None
+
+
+class PersonalDataCitizenFollowOut(Schema):
+    proposal_id: int
+    proposal: str
+    since: str | None
+
+
 # A TypedDict, not a Schema: the key `as` is a Python keyword.
 PersonalDataRecordOut = TypedDict(
     "PersonalDataRecordOut", {"record": str, "id": int | str, "as": str}
@@ -111,10 +159,28 @@ class PersonalDataOut(Schema):
     sign_in_history: list[PersonalDataSignInOut]
     failed_sign_ins: list[PersonalDataFailedSignInOut]
     proposals_submitted: list[PersonalDataProposalOut]
+    citizen: PersonalDataCitizenOut | None = Field(
+        ..., description="Your citizen profile, if you take part in citizens' proposals."
+    )
+    citizen_proposals: list[PersonalDataCitizenProposalOut]
+    citizen_comments: list[PersonalDataCitizenCommentOut]
+    citizen_supports: list[PersonalDataCitizenSupportOut]
+    citizen_follows: list[PersonalDataCitizenFollowOut]
     records_naming_you: list[PersonalDataRecordOut] = Field(
         ..., description="Rows of any kind that point at you: the kind, its id and the field."
     )
     feedback: str = Field(..., description="Where your survey responses are, and how to ask.")
+    # Sections added by apps above privacy (`privacy.signals.personal_data_exporting`): this
+    # app may not import them, so their rows are described here, not typed by their schemas.
+    notifications: list[dict[str, Any]] = Field(
+        default=[], description="Your in-app notifications (kind, parameters, link, dates)."
+    )
+    follows: list[dict[str, Any]] = Field(
+        default=[], description="What you follow for notifications (object type and id)."
+    )
+    notification_preferences: dict[str, Any] | None = Field(
+        default=None, description="How you get notified by e-mail, and the kinds you muted."
+    )
 
 
 @router.get(
@@ -123,8 +189,10 @@ class PersonalDataOut(Schema):
     summary="Download everything CivicLoop holds about you (JSON)",
     description=(
         "Your profile, roles, API keys you created (metadata, never secrets), audit events you "
-        "caused, sign-in history and the proposals you submitted that you may still read. "
-        "Needs a signed-in person: API keys answer 403. The export is audited."
+        "caused, sign-in history, the proposals you submitted that you may still read, your "
+        "citizen profile with the proposals, comments, supports and follows you made, and "
+        "your notifications, follows and notification preferences. Needs a signed-in person: "
+        "API keys answer 403. The export is audited."
     ),
 )
 def export_my_data(request: HttpRequest) -> dict[str, Any]:

@@ -6,7 +6,7 @@ This app sits downstream of every domain app: it reads them through their select
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
@@ -16,6 +16,8 @@ from django.utils import timezone
 from civicloop.core.models import ApiKey, AuditEvent, Membership, Organization, Person
 from civicloop.core.permissions import Ability, Principal
 from civicloop.market import selectors as market_selectors
+from civicloop.participation import selectors as participation_selectors
+from civicloop.privacy.signals import personal_data_exporting
 
 EXPORT_FORMAT = "civicloop-personal-data/1"
 
@@ -199,12 +201,20 @@ def personal_data_export(*, viewer: Principal) -> dict[str, Any]:
     person = viewer.person
     if person is None:
         raise PermissionError("A personal data export is for a signed-in person, not an API key.")
-    return {
+    data: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "generated_at": timezone.now().isoformat(),
         **_account_sections(person),
         **_activity_sections(person),
         "proposals_submitted": _proposals_submitted(viewer, person),
-        "records_naming_you": _authored_records(person),
-        "feedback": FEEDBACK_NOTE,
+        **participation_selectors.personal_data(person=person),
     }
+    for receiver, answer in personal_data_exporting.send(sender=Person, person=person):
+        sections = cast(dict[str, Any], answer)
+        clash = set(sections) & set(data)
+        if clash:
+            raise ValueError(f"{receiver!r} would overwrite export sections {sorted(clash)}")
+        data.update(sections)
+    data["records_naming_you"] = _authored_records(person)
+    data["feedback"] = FEEDBACK_NOTE
+    return data

@@ -3,7 +3,7 @@ of a person's own data (Arts. 15 and 20)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,7 +20,9 @@ from civicloop.core.services import (
     person_erase,
     person_pseudonym,
 )
+from civicloop.participation import services as participation_services
 from civicloop.privacy import selectors
+from civicloop.privacy.signals import person_erasing
 from civicloop.scaling import services as scaling_services
 
 
@@ -75,6 +77,9 @@ def _erase(*, actor: Principal, person: Person) -> ErasureReport:
             gettext_noop("the obstacle stays on the register; its owner shows the pseudonym"),
         )
     ]
+    extra += participation_services.citizen_erase(person=person)
+    for _receiver, lines in person_erasing.send(sender=Person, person=person):
+        extra += cast(list[ErasureLine], lines)
     return person_erase(
         actor=actor,
         person=person,

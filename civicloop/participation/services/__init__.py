@@ -17,6 +17,7 @@ from civicloop.participation.services.citizens import (
     email_taken,
 )
 from civicloop.participation.services.comments import comment_appeal, comment_submit
+from civicloop.participation.services.erasure import citizen_erase
 from civicloop.participation.services.moderation import (
     comment_moderate,
     proposal_moderate,
@@ -39,6 +40,7 @@ __all__ = [
     "NotACitizen",
     "RateLimited",
     "answers_mark_overdue",
+    "citizen_erase",
     "citizen_register",
     "comment_appeal",
     "comment_moderate",
