@@ -62,3 +62,16 @@ def test_a_page_past_the_end_shows_the_last_page(world):
     _problems(world, 51)
     html = world.client("staff").get("/portfolio/?page=99").content.decode()
     assert "Page 2 of 2" in html and len(_rows(html)) == 1
+
+
+def test_api_problem_list_loads_only_the_page_it_answers(world, django_assert_max_num_queries):
+    _problems(world, 60)
+    client = world.client("staff")
+    client.get("/api/v1/problems?limit=5")
+    first = client.get("/api/v1/problems?limit=50&sort=title").json()
+    assert first["count"] == 60 and len(first["items"]) == 50
+    rest = client.get("/api/v1/problems?limit=50&offset=50&sort=title").json()
+    titles = [p["title"] for p in first["items"] + rest["items"]]
+    assert titles == sorted(titles, key=str.lower) and len(set(titles)) == 60
+    with django_assert_max_num_queries(12):
+        client.get("/api/v1/problems?limit=200&offset=20")
