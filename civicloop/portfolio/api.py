@@ -220,7 +220,7 @@ def list_problems(
         off_track=off_track,
         sort=sort,
     )
-    return selectors.problem_list(viewer=principal(request), filters=filters)
+    return selectors.problem_rows(viewer=principal(request), filters=filters)
 
 
 @router.post("/problems", response={201: ProblemOut}, summary="Frame a new problem")

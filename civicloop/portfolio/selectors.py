@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any, overload
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -40,23 +43,8 @@ def _visible_problems(
     )
 
 
-def problem_list(*, viewer: Principal, filters: ProblemFilters | None = None) -> list[Problem]:
-    """The problems a viewer may see, filtered and sorted, with score and on-track status."""
-    filters = filters or ProblemFilters()
-    qs = (
-        _visible_problems(viewer)
-        .select_related("unit", "owner_agency")
-        .prefetch_related(
-            "tags",
-            "target_groups",
-            Prefetch(
-                "kpis",
-                queryset=Kpi.objects.prefetch_related(
-                    Prefetch("measurements", queryset=Measurement.objects.order_by("date"))
-                ),
-            ),
-        )
-    )
+def _filtered_problems(viewer: Principal, filters: ProblemFilters) -> QuerySet[Problem]:
+    qs = _visible_problems(viewer)
     if filters.stage:
         qs = qs.filter(stage=filters.stage)
     if filters.facet:
@@ -69,22 +57,115 @@ def problem_list(*, viewer: Principal, filters: ProblemFilters | None = None) ->
         qs = qs.filter(tags__name=filters.tag.strip().lower())
     if filters.search:
         qs = qs.filter(title__icontains=filters.search.strip())
-    problems = list(qs.distinct())
+    return qs.distinct()
+
+
+def _with_list_data(qs: QuerySet[Problem]) -> QuerySet[Problem]:
+    return qs.select_related("unit", "owner_agency").prefetch_related(
+        "tags",
+        "target_groups",
+        Prefetch(
+            "kpis",
+            queryset=Kpi.objects.prefetch_related(
+                Prefetch("measurements", queryset=Measurement.objects.order_by("date"))
+            ),
+        ),
+    )
+
+
+def _decorate(problem: Problem) -> None:
+    weights = {**DEFAULT_WEIGHTS, **(problem.unit.prioritisation_weights or {})}
+    problem.priority_score = priority_score(problem, weights)  # type: ignore[attr-defined]
+    statuses = [kpi_status(kpi) for kpi in problem.kpis.all()]
+    problem.kpi_statuses = statuses  # type: ignore[attr-defined]
+    problem.off_track = any(s.off_track for s in statuses)  # type: ignore[attr-defined]
+
+
+def _sort_key(sort: str) -> Callable[[Any], Any]:
+    if sort == "title":
+        return lambda p: p.title.lower()
+    if sort == "updated":
+        return lambda p: -p.updated_at.timestamp()
+    return lambda p: (-p.priority_score, p.title.lower())
+
+
+def problem_list(*, viewer: Principal, filters: ProblemFilters | None = None) -> list[Problem]:
+    """The problems a viewer may see, filtered and sorted, with score and on-track status."""
+    filters = filters or ProblemFilters()
+    problems = list(_with_list_data(_filtered_problems(viewer, filters)))
     for problem in problems:
-        weights = {**DEFAULT_WEIGHTS, **(problem.unit.prioritisation_weights or {})}
-        problem.priority_score = priority_score(problem, weights)  # type: ignore[attr-defined]
-        statuses = [kpi_status(kpi) for kpi in problem.kpis.all()]
-        problem.kpi_statuses = statuses  # type: ignore[attr-defined]
-        problem.off_track = any(s.off_track for s in statuses)  # type: ignore[attr-defined]
+        _decorate(problem)
     if filters.off_track is not None:
         problems = [p for p in problems if p.off_track is filters.off_track]  # type: ignore[attr-defined]
-    if filters.sort == "title":
-        problems.sort(key=lambda p: p.title.lower())
-    elif filters.sort == "updated":
-        problems.sort(key=lambda p: p.updated_at, reverse=True)
-    else:
-        problems.sort(key=lambda p: (-p.priority_score, p.title.lower()))  # type: ignore[attr-defined]
+    problems.sort(key=_sort_key(filters.sort))
     return problems
+
+
+class ProblemRows(Sequence[Problem]):
+    """`problem_list` in the same order, loading only the rows a slice asks for.
+
+    The order comes from one narrow query (key, title, date and scoring columns of every
+    matching problem, no joins); a slice then loads its own problems with their tags, groups,
+    KPIs and measurements, so a page of the portfolio costs the same queries at any size.
+    """
+
+    def __init__(self, qs: QuerySet[Problem], ordered: list[int]) -> None:
+        self._qs = qs
+        self._ordered = ordered
+
+    def __len__(self) -> int:
+        return len(self._ordered)
+
+    def count(self) -> int:  # type: ignore[override]
+        return len(self._ordered)
+
+    @overload
+    def __getitem__(self, index: int) -> Problem: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Problem]: ...
+    def __getitem__(self, index: int | slice) -> Problem | list[Problem]:
+        if isinstance(index, int):
+            return self[index : index + 1][0] if index >= 0 else self[len(self) + index]
+        pks = self._ordered[index]
+        loaded = {p.pk: p for p in _with_list_data(self._qs.model.objects.filter(pk__in=pks))}
+        for problem in loaded.values():
+            _decorate(problem)
+        return [loaded[pk] for pk in pks if pk in loaded]
+
+
+def problem_rows(*, viewer: Principal, filters: ProblemFilters | None = None) -> Sequence[Problem]:
+    """What `problem_list` returns, for a page at a time (see `ProblemRows`).
+
+    The on-track filter needs every problem's KPI status, so with it the full list is built.
+    """
+    filters = filters or ProblemFilters()
+    if filters.off_track is not None:
+        return problem_list(viewer=viewer, filters=filters)
+    qs = _filtered_problems(viewer, filters)
+    rows = list(
+        qs.order_by("-updated_at", "-pk").values_list(
+            "pk", "title", "updated_at", "impact", "reach", "urgency", "effort", "unit_id"
+        )
+    )
+    weights = dict(
+        Organization.objects.filter(pk__in={r[7] for r in rows}).values_list(
+            "pk", "prioritisation_weights"
+        )
+    )
+    keyed = [
+        SimpleNamespace(
+            pk=pk,
+            title=title,
+            updated_at=updated_at,
+            priority_score=priority_score(
+                SimpleNamespace(impact=i, reach=r, urgency=u, effort=e),  # type: ignore[arg-type]
+                {**DEFAULT_WEIGHTS, **(weights.get(unit_id) or {})},
+            ),
+        )
+        for pk, title, updated_at, i, r, u, e, unit_id in rows
+    ]
+    keyed.sort(key=_sort_key(filters.sort))
+    return ProblemRows(qs, [k.pk for k in keyed])
 
 
 def priority_score(problem: Problem, weights: dict[str, float]) -> float:

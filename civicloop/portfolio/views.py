@@ -19,6 +19,7 @@ from civicloop.web.charts import trend_chart
 from civicloop.web.exports import csv_response, json_response
 from civicloop.web.forms import apply_errors
 from civicloop.web.jinja import datefmt, number
+from civicloop.web.pagination import page_of
 
 
 def _int_or_none(value: str) -> int | None:
@@ -54,16 +55,15 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     ):
         raise Http404("Not found")
     filters = _filters(request.GET)
-    problems = selectors.problem_list(viewer=viewer, filters=filters)
     fmt = request.GET.get("format")
     if fmt in ("csv", "json"):
-        return _export(request, problems, fmt)
+        return _export(request, selectors.problem_list(viewer=viewer, filters=filters), fmt)
     return render(
         request,
         "portfolio/list.html",
         {
             "page_title": _("Portfolio"),
-            "problems": problems,
+            "page": page_of(request, selectors.problem_rows(viewer=viewer, filters=filters)),
             "filters": filters,
             "stages": Stage.choices,
             "facets": Facet.choices,

@@ -29,6 +29,7 @@ from civicloop.core import timezones
 from civicloop.web import labels
 from civicloop.web.charts import localise_spec
 from civicloop.web.navigation import main_nav
+from civicloop.web.pagination import page_links
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -122,6 +123,7 @@ def environment(**options: Any) -> Environment:
             "static": static,
             "url": url,
             "query": query,
+            "page_links": page_links,
             "get_messages": get_messages,
             "get_language": translation.get_language,
             "main_nav": main_nav,

@@ -17,6 +17,7 @@ from civicloop.market import forms, selectors, services
 from civicloop.market.views._common import flash_refusal
 from civicloop.portfolio.selectors import problem_get, problem_list
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 def _submit(viewer: Principal, form: forms.NeedForm, agencies: list[Organization]) -> bool:
@@ -46,8 +47,8 @@ def _submit(viewer: Principal, form: forms.NeedForm, agencies: list[Organization
 def need_list(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
     agencies = selectors.need_agencies(viewer=viewer)
-    needs = list(selectors.need_list(viewer=viewer).order_by("-created_at", "-pk"))
-    if not agencies and not needs and not viewer.units_with(Ability.VIEW_MARKET):
+    needs = selectors.need_list(viewer=viewer).order_by("-created_at", "-pk")
+    if not agencies and not needs.exists() and not viewer.units_with(Ability.VIEW_MARKET):
         raise Http404("Not found")
     form = forms.NeedForm(
         request.POST or None,
@@ -62,7 +63,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
         "market/needs.html",
         {
             "page_title": _("Innovation needs"),
-            "needs": needs,
+            "page": page_of(request, needs),
             "form": form if agencies else None,
             "pairs": selectors.need_similar_pairs(viewer=viewer),
             "can_merge": bool(viewer.units_with(Ability.MANAGE_MARKET)),

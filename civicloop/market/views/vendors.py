@@ -17,6 +17,7 @@ from civicloop.market import forms, selectors, services
 from civicloop.market.models import Challenge, VendorProfile
 from civicloop.market.views._common import choose_company, flash_refusal, page_company
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 def _profile_initial(vendor: Organization, profile: VendorProfile | None) -> dict[str, object]:
@@ -111,7 +112,7 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
         "market/vendors.html",
         {
             "page_title": _("Vendors"),
-            "profiles": selectors.vendor_list(viewer=viewer),
+            "page": page_of(request, selectors.vendor_list(viewer=viewer)),
             "can_verify": bool(managed),
             "verifying_units": units_for(viewer, Ability.MANAGE_MARKET) if len(managed) > 1 else [],
         },

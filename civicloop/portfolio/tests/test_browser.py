@@ -70,3 +70,22 @@ def test_sign_in_page_and_home_are_accessible(live_server, page, db):
     assert_accessible(page)
     page.goto(live_server.url + "/accounts/login/")
     assert_accessible(page)
+
+
+def test_portfolio_pages_are_accessible_and_keep_the_filter(live_server, page, world):
+    from civicloop.portfolio.tests.factories import ProblemFactory
+
+    for i in range(55):
+        ProblemFactory.create(
+            unit=world.unit, owner_agency=world.agency, title=f"Mission {i:03d}", facet="mission"
+        )
+    sign_in(page, live_server.url, world.people["staff"].email)
+    page.goto(live_server.url + "/portfolio/?facet=mission&sort=title")
+    expect(page.locator(".cl-page-status")).to_have_text("Page 1 of 2, 1 to 50 of 55")
+    assert_accessible(page)
+    page.click("nav.govuk-pagination a[rel=next]")
+    page.wait_for_load_state("networkidle")
+    assert "facet=mission" in page.url and "page=2" in page.url
+    expect(page.locator("#portfolio-table tbody tr")).to_have_count(5)
+    expect(page.locator("nav.govuk-pagination [aria-current=page]")).to_have_text("2")
+    assert_accessible(page)

@@ -113,5 +113,5 @@ def test_the_portfolio_page_costs_the_same_queries_for_2_or_8_problems(
             )
         )
     assert _list_queries(client) == few
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         client.get("/portfolio/")

@@ -21,6 +21,7 @@ from civicloop.scaling.models import (
 from civicloop.scaling.views._common import need_view
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 @login_required
@@ -29,14 +30,14 @@ def lessons(request: HttpRequest) -> HttpResponse:
     need_view(viewer)
     query = request.GET.get("q", "").strip()[:200]
     outcome = request.GET.get("outcome") or None
-    found = list(selectors.lesson_search(viewer=viewer, query=query, outcome=outcome))
+    found = selectors.lesson_search(viewer=viewer, query=query, outcome=outcome)
     return render(
         request,
         "scaling/lessons.html",
         {
             "page_title": _("Lessons"),
-            "lessons": found,
-            "query": query,
+            "page": page_of(request, found.order_by("-created_at", "-pk")),
+            "search": query,
             "outcome": outcome,
             "outcomes": LessonOutcome.choices,
             "outcome_labels": dict(LessonOutcome.choices),

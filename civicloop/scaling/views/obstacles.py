@@ -24,6 +24,7 @@ from civicloop.scaling.models import (
 from civicloop.scaling.views._common import editable_problems, need_view
 from civicloop.web.exports import csv_response, json_response
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 @login_required
@@ -37,22 +38,29 @@ def obstacle_list(request: HttpRequest) -> HttpResponse:
         status=g.get("status") or None,
         overdue_only=g.get("overdue") == "1",
     )
-    obstacles = list(selectors.obstacle_list(viewer=viewer, filters=filters))
+    obstacles = selectors.obstacle_list(viewer=viewer, filters=filters)
     today = timezone.localdate()
     fmt = g.get("format")
     if fmt in ("csv", "json"):
-        rows = services.obstacle_export(actor=viewer, obstacles=obstacles, fmt=fmt, today=today)
+        rows = services.obstacle_export(
+            actor=viewer, obstacles=list(obstacles), fmt=fmt, today=today
+        )
         if fmt == "json":
             return json_response("obstacles.json", {"obstacles": rows})
         headers = list(rows[0]) if rows else ["id", "title"]
         return csv_response("obstacles.csv", headers, [list(r.values()) for r in rows])
-    cells = selectors.obstacle_heatmap(obstacles)
+    # The heat map counts every matching obstacle (three columns each); the table pages.
+    cells = selectors.obstacle_heatmap(
+        obstacles.select_related(None).only("status", "severity", "likelihood")
+    )
     return render(
         request,
         "scaling/obstacles.html",
         {
             "page_title": _("Obstacle register"),
-            "obstacles": obstacles,
+            "page": page_of(
+                request, obstacles.order_by("-severity", "-likelihood", "due_date", "pk")
+            ),
             "filters": filters,
             "heatmap": charts.heatmap_chart(cells),
             "heat_rows": charts.heatmap_rows(cells),
