@@ -14,7 +14,7 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, problem_response
@@ -121,7 +121,11 @@ def _limited(request: HttpRequest, error: services.RateLimited) -> HttpResponse:
     summary="Published citizens' proposals with their support counts (no sign-in)",
 )
 @paginate(Pagination)
-def list_citizen_proposals(request: HttpRequest, unit_id: int | None = None, status: str = ""):
+def list_citizen_proposals(
+    request: HttpRequest,
+    unit_id: int | None = Query(None, ge=1, le=2**63 - 1),  # noqa: B008 - ninja's way
+    status: str = "",
+):
     return selectors.public_proposal_list(unit_id=unit_id, status=status)
 
 

@@ -53,6 +53,10 @@ PARAM_MODEL = {
     "person_id": "core.Person",
     "decision_pk": "experiments.Decision",
     "citizen_proposal_id": "participation.Proposal",
+    "target_group_id": "portfolio.TargetGroup",
+    # an audit event's page is named by its sequence number, given in creation order like the
+    # key: A's events (made before B's) are probed by their keys
+    "sequence": "core.AuditEvent",
 }
 
 
@@ -107,6 +111,7 @@ PUBLIC_PAGES = {
     "feedback:public",
     "feedback:thanks",
     "feedback:widget",
+    "feedback:widget_questions",
     "scaling:registry_detail",
     # the public portal: published objects only (civicloop/portal/tests/test_public_sweep.py)
     "portal:language",

@@ -21,7 +21,7 @@ class DeviationOut(Schema):
     recorded_by: str = Field(..., alias="recorded_by_label")
 
 
-class EffectOut(Schema):
+class ResultEffectOut(Schema):
     metric_key: str
     metric: str
     role: str
@@ -101,7 +101,7 @@ class ResultsOut(Schema):
         "the cumulative effect; the evidence grade (see docs/experiments)",
     )
     deviations: list[DeviationOut]
-    effects: list[EffectOut] = Field(
+    effects: list[ResultEffectOut] = Field(
         ..., description="Randomised designs: every effect in people's terms (see docs)"
     )
     multiple_testing_family: int = Field(
