@@ -86,16 +86,22 @@ def check_seal_lifted(challenge: Challenge) -> None:
     if challenge.voided_by_cancellation:
         raise SealedError(
             {
-                "proposal": "The call was cancelled before its deadline: its proposals are "
-                "void and are never opened."
+                "proposal": gettext(
+                    "The call was cancelled before its deadline: its proposals are void and are "
+                    "never opened."
+                )
             }
         )
     if not deadline_passed(challenge):
         lifts = challenge.seal_lifts_at
         raise SealedError(
             {
-                "proposal": "Proposals are sealed until the submission deadline"
-                + (f" ({format_datetime(lifts)})." if lifts else ".")
+                "proposal": (
+                    gettext("Proposals are sealed until the submission deadline (%(when)s).")
+                    % {"when": format_datetime(lifts)}
+                    if lifts
+                    else gettext("Proposals are sealed until the submission deadline.")
+                )
             }
         )
 
