@@ -54,9 +54,6 @@ PARAM_MODEL = {
     "decision_pk": "experiments.Decision",
     "citizen_proposal_id": "participation.Proposal",
     "target_group_id": "portfolio.TargetGroup",
-    # an audit event's page is named by its sequence number, given in creation order like the
-    # key: A's events (made before B's) are probed by their keys
-    "sequence": "core.AuditEvent",
 }
 
 
@@ -95,6 +92,8 @@ STRING_PARAMS: dict[str, tuple[str, str] | list[str]] = {
     "service_key": ("feedback.Survey", "service_key"),
     "service": ("experiments.Service", "name"),
     "fmt": ["csv", "json"],
+    # an audit event's page is named by its sequence number (not its key)
+    "sequence": ("core.AuditEvent", "sequence"),
     # a challenge's phase by its kind (market: closing a phase)
     "kind": ["feasibility", "prototype", "pilot"],
 }
@@ -218,12 +217,10 @@ def _candidates(param: str, segment: str, a_rows: dict[str, set]) -> list[Any] |
             return spec
         label, attr = spec
         model = apps.get_model(label)
-        values = (
-            model._default_manager.filter(pk__in=a_rows[model._meta.label])
-            .exclude(**{attr: ""})
-            .values_list(attr, flat=True)
-            .distinct()
-        )
+        rows = model._default_manager.filter(pk__in=a_rows[model._meta.label])
+        if model._meta.get_field(attr).get_internal_type() in ("CharField", "SlugField"):
+            rows = rows.exclude(**{attr: ""})
+        values = rows.values_list(attr, flat=True).distinct()
         return sorted(values)[:6]
     model_label = _model_for(param, segment)
     if model_label is None:
