@@ -7,6 +7,9 @@ extends `portal/base.html`, which reads no session and sets no cookie.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -31,6 +34,24 @@ def _problem_kpis(problem):
     return [(kpi, portfolio_selectors.kpi_status(kpi)) for kpi in problem.kpis.all()]
 
 
+def _list_page(
+    request: HttpRequest,
+    *,
+    template: str,
+    title: str,
+    route: str,
+    key: str,
+    items: list[Any],
+    item_ld: Callable[[Any, str], dict[str, Any]],
+    **extra: Any,
+) -> HttpResponse:
+    """A public list page: its items under `key` and an ItemList JSON-LD of them."""
+    base = base_url(request)
+    ld = jsonld.list_ld(title, base + reverse(route), [item_ld(item, base) for item in items])
+    context = {"page_title": title, key: items, "ld": ld_script(ld), **extra}
+    return render(request, template, context)
+
+
 @public_page
 def home(request: HttpRequest) -> HttpResponse:
     home = selectors.portal_home()
@@ -49,22 +70,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @public_page
 def challenge_list(request: HttpRequest) -> HttpResponse:
     challenges = list(market_selectors.challenge_list_open_public())
-    base = base_url(request)
-    return render(
+    return _list_page(
         request,
-        "portal/challenges.html",
-        {
-            "page_title": _("Open challenges for startups"),
-            "challenges": challenges,
-            "budgets": {c.pk: challenge_budget(c) for c in challenges},
-            "ld": ld_script(
-                jsonld.list_ld(
-                    _("Open challenges for startups"),
-                    base + reverse("portal:challenges"),
-                    [jsonld.challenge_ld(c, base) for c in challenges],
-                )
-            ),
-        },
+        template="portal/challenges.html",
+        title=_("Open challenges for startups"),
+        route="portal:challenges",
+        key="challenges",
+        items=challenges,
+        item_ld=jsonld.challenge_ld,
+        budgets={c.pk: challenge_budget(c) for c in challenges},
     )
 
 
@@ -88,23 +102,15 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public_page
 def problem_list(request: HttpRequest) -> HttpResponse:
-    problems = list(portfolio_selectors.problem_list_public())
-    base = base_url(request)
-    return render(
+    return _list_page(
         request,
-        "portal/problems.html",
-        {
-            "page_title": _("Problems we are tackling"),
-            "problems": problems,
-            "stages": STAGES,
-            "ld": ld_script(
-                jsonld.list_ld(
-                    _("Problems we are tackling"),
-                    base + reverse("portal:problems"),
-                    [jsonld.problem_ld(p, base, str(STAGES[p.stage])) for p in problems],
-                )
-            ),
-        },
+        template="portal/problems.html",
+        title=_("Problems we are tackling"),
+        route="portal:problems",
+        key="problems",
+        items=list(portfolio_selectors.problem_list_public()),
+        item_ld=lambda p, base: jsonld.problem_ld(p, base, str(STAGES[p.stage])),
+        stages=STAGES,
     )
 
 
@@ -128,22 +134,14 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public_page
 def result_list(request: HttpRequest) -> HttpResponse:
-    summaries = list(selectors.summary_list_public())
-    base = base_url(request)
-    return render(
+    return _list_page(
         request,
-        "portal/results.html",
-        {
-            "page_title": _("You said, we did"),
-            "summaries": summaries,
-            "ld": ld_script(
-                jsonld.list_ld(
-                    _("You said, we did"),
-                    base + reverse("portal:results"),
-                    [{**jsonld.summary_ld(s, base), "name": s.title} for s in summaries],
-                )
-            ),
-        },
+        template="portal/results.html",
+        title=_("You said, we did"),
+        route="portal:results",
+        key="summaries",
+        items=list(selectors.summary_list_public()),
+        item_ld=lambda s, base: {**jsonld.summary_ld(s, base), "name": s.title},
     )
 
 
@@ -163,22 +161,14 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public_page
 def award_list(request: HttpRequest) -> HttpResponse:
-    awards = list(market_selectors.award_list_published())
-    base = base_url(request)
-    return render(
+    return _list_page(
         request,
-        "portal/awards.html",
-        {
-            "page_title": _("Awarded contracts"),
-            "awards": awards,
-            "ld": ld_script(
-                jsonld.list_ld(
-                    _("Awarded contracts"),
-                    base + reverse("portal:awards"),
-                    [jsonld.award_ld(a, base) for a in awards],
-                )
-            ),
-        },
+        template="portal/awards.html",
+        title=_("Awarded contracts"),
+        route="portal:awards",
+        key="awards",
+        items=list(market_selectors.award_list_published()),
+        item_ld=jsonld.award_ld,
     )
 
 
@@ -198,22 +188,14 @@ def award_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public_page
 def sandbox_list(request: HttpRequest) -> HttpResponse:
-    sandboxes = list(scaling_selectors.sandbox_public_list())
-    base = base_url(request)
-    return render(
+    return _list_page(
         request,
-        "portal/sandboxes.html",
-        {
-            "page_title": _("Regulatory sandbox registry"),
-            "sandboxes": sandboxes,
-            "ld": ld_script(
-                jsonld.list_ld(
-                    _("Regulatory sandbox registry"),
-                    base + reverse("portal:sandboxes"),
-                    [jsonld.sandbox_ld(s, base) for s in sandboxes],
-                )
-            ),
-        },
+        template="portal/sandboxes.html",
+        title=_("Regulatory sandbox registry"),
+        route="portal:sandboxes",
+        key="sandboxes",
+        items=list(scaling_selectors.sandbox_public_list()),
+        item_ld=jsonld.sandbox_ld,
     )
 
 
