@@ -15,14 +15,19 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from civicloop.web.observability import client_address
+
 DEFAULT_LIMIT = 10  # submissions per client per window
 DEFAULT_WINDOW = 600  # seconds
 HONEYPOT_FIELD = "website"
 
 
 def client_key(request: HttpRequest) -> str:
-    """A salted, daily-rotating hash of the requester's address (REMOTE_ADDR only)."""
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    """A salted, daily-rotating hash of the requester's address, as the trusted proxies report
+    it (`web.observability.client_address`: REMOTE_ADDR unless it is a trusted proxy, so behind
+    a reverse proxy every citizen is not one client; X-Forwarded-For from anyone else is
+    ignored)."""
+    address = str(client_address(request) or request.META.get("REMOTE_ADDR", "") or "unknown")
     day = datetime.now(UTC).date().isoformat()
     salt = f"civicloop-feedback-client|{day}".encode()
     key = hmac.new(settings.SECRET_KEY.encode() + salt, address.encode(), hashlib.sha256)
