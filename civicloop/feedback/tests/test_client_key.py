@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from django.test import RequestFactory
 
 from civicloop.feedback.abuse import client_key
 
 
-def _request(remote: str, forwarded: str = ""):  # type: ignore[no-untyped-def]
-    extra = {"REMOTE_ADDR": remote}
+def _request(remote: str, forwarded: str = "") -> HttpRequest:
+    request = RequestFactory().post("/feedback/s/x/", REMOTE_ADDR=remote)
     if forwarded:
-        extra["HTTP_X_FORWARDED_FOR"] = forwarded
-    return RequestFactory().post("/feedback/s/x/", **extra)
+        request.META["HTTP_X_FORWARDED_FOR"] = forwarded
+    return request
 
 
 def test_behind_a_trusted_proxy_two_citizens_are_two_clients(settings):
