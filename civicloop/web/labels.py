@@ -29,6 +29,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicloop.web.audit_actions import ACTION_LABELS
+
 _PERSON = re.compile(r"^person:(\d+)$")
 _APIKEY = re.compile(r"^apikey:(\w+)$")
 
@@ -69,7 +71,10 @@ _APP_NAMES = {
     "experiments": gettext_lazy("Experiments"),
     "feedback": gettext_lazy("Feedback"),
     "market": gettext_lazy("Market"),
+    "notifications": gettext_lazy("Notifications"),
+    "participation": gettext_lazy("Participation"),
     "people": gettext_lazy("People"),
+    "portal": gettext_lazy("Public portal"),
     "portfolio": gettext_lazy("Portfolio"),
     "privacy": gettext_lazy("Data subject rights"),
     "scaling": gettext_lazy("Scaling"),
@@ -77,12 +82,18 @@ _APP_NAMES = {
 
 
 def action_label(code: str) -> str:
-    """An audit action in words: "market.challenge_created" → "Market: challenge created"."""
+    """An audit action in words: "market.challenge_created" → "Market: Challenge created".
+
+    Labels come from `web/audit_actions.py` (every code a service records has one, a test
+    walks them); an unknown code (one no longer recorded) is said with its code's words.
+    """
     app, _dot, verb = (code or "").partition(".")
     if not verb:
         return capfirst(app.replace("_", " "))
     area = _APP_NAMES.get(app, capfirst(app))
-    return _("%(area)s: %(action)s") % {"area": area, "action": verb.replace("_", " ")}
+    label = ACTION_LABELS.get(code)
+    action = str(label) if label is not None else capfirst(verb.replace("_", " "))
+    return _("%(area)s: %(action)s") % {"area": area, "action": action}
 
 
 # Codes of methods and tools that pages name: said in words.

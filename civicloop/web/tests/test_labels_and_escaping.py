@@ -47,7 +47,7 @@ def test_choice_codes_field_names_and_objects_read_as_words():
     assert labels.field_label(None, "organization_id") == "Organization"
     assert labels.vocab("phone", "experiments.Channel") == "Phone"
     assert labels.object_label("core.apikey", "2") == "API key no. 2"
-    assert labels.action_label("market.challenge_created") == "Market: challenge created"
+    assert labels.action_label("market.challenge_created") == "Market: Challenge created"
     with translation.override("es"):
         assert labels.choice_label("experiments.experimentmetric", "role", "guardrail") != (
             "Guardrail"
