@@ -25,9 +25,11 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from markupsafe import Markup, escape
 
 from civicloop.web.audit_actions import ACTION_LABELS
 
@@ -226,3 +228,38 @@ def changes(
             }
         )
     return rows
+
+
+# The note beside a label shown in a language other than the reader's.
+_LANGUAGE_NOTES = {"en": gettext_lazy("(in English)"), "es": gettext_lazy("(in Spanish)")}
+
+
+def theme_label(theme: Any, *, plain: bool = False) -> Markup:
+    """A feedback theme's label for the reader, never a mix of languages they did not choose.
+
+    A theme keeps a label per language of its comments (`feedback.Theme.labels`, most comments
+    first). The reader's language's label is shown when the theme has comments in it; else the
+    label of the theme's main language, marked with its language (``lang`` and a note such as
+    "(in Spanish)"): no label is machine-translated. A label a person wrote is shown as written.
+    ``plain``: text only, for an ``<option>`` (which cannot hold a ``lang`` span).
+    """
+    get = (
+        theme.get
+        if isinstance(theme, dict)
+        else lambda key, default=None: getattr(theme, key, default)
+    )
+    entries = [e for e in get("labels") or [] if isinstance(e, dict) and e.get("label")]
+    reader = (translation.get_language() or "en").split("-")[0]
+    for entry in entries:
+        if entry.get("language") == reader:
+            return escape(str(entry["label"]))
+    if not entries:
+        return escape(str(get("label", "") or ""))
+    language = str(entries[0].get("language") or "")
+    note = _LANGUAGE_NOTES.get(language)
+    note_text = str(note) if note is not None else _("(in %(language)s)") % {"language": language}
+    if plain:
+        return escape(f"{entries[0]['label']} {note_text}")
+    return Markup('<span lang="{}">{}</span> <span class="govuk-body-s">{}</span>').format(
+        language, str(entries[0]["label"]), note_text
+    )

@@ -65,5 +65,5 @@ def test_results_warnings_are_said_in_the_readers_language():
     assert warning_text(stored) == stored
     with translation.override("es"):
         spanish = warning_text(stored)
-    assert spanish.startswith("Desajuste en la proporción de muestras (p = 2.1e-05)")
+    assert spanish.startswith("Desajuste en la proporción de muestras (p = 2,1e-05)")
     assert warning_text("Something new.") == "Something new."
