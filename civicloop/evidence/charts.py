@@ -12,6 +12,7 @@ import vl_convert
 from django.utils.translation import gettext as _
 
 from civicloop.evidence.report import ImpactReport
+from civicloop.web import numbers
 from civicloop.web.charts import _spec, localise_spec
 from civicloop.web.jinja import number, percent
 
@@ -35,11 +36,27 @@ def effects_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]
         x2="high:Q",
     )
     point = base.mark_point(filled=True, size=80, color="#1d4f7a").encode(
-        y="label:N", x="estimate:Q", tooltip=["label:N", "estimate:Q", "low:Q", "high:Q"]
+        y="label:N",
+        x="estimate:Q",
+        tooltip=[
+            alt.Tooltip("label:N", title=_("Outcome")),
+            alt.Tooltip("estimate:Q", title=_("Effect")),
+            alt.Tooltip("low:Q", title=_("Lower end of the interval")),
+            alt.Tooltip("high:Q", title=_("Upper end of the interval")),
+            alt.Tooltip("unit:N", title=_("Unit")),
+        ],
     )
     zero = alt.Chart(alt.Data(values=[{"zero": 0}])).mark_rule(strokeDash=[4, 4]).encode(x="zero:Q")
     table = [
-        [r["label"], f"{r['estimate']:+.3g} {r['unit']}", f"{r['low']:+.3g} … {r['high']:+.3g}"]
+        [
+            r["label"],
+            f"{numbers.significant(r['estimate'], 3, sign=True)} {r['unit']}",
+            _("%(low)s to %(high)s")
+            % {
+                "low": numbers.significant(r["low"], 3, sign=True),
+                "high": numbers.significant(r["high"], 3, sign=True),
+            },
+        ]
         for r in rows
     ]
     return _spec(alt.layer(rule, point, zero), _("Effects with 95% intervals")), table
@@ -76,7 +93,11 @@ def kpi_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]]:
                 "series:N", title=None, scale=alt.Scale(range=["#505a5f", "#1d4f7a", "#00703c"])
             ),
             row=alt.Row("kpi:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
-            tooltip=["kpi:N", "series:N", "value:Q"],
+            tooltip=[
+                alt.Tooltip("kpi:N", title=_("KPI")),
+                alt.Tooltip("series:N", title=_("Series")),
+                alt.Tooltip("value:Q", title=_("Value")),
+            ],
         )
         .resolve_scale(x="independent")
     )
@@ -110,7 +131,13 @@ def savings_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]
             if report.currency
             else title,
         ),
-        tooltip=["service:N", "savings:Q", "low:Q", "high:Q", "currency:N"],
+        tooltip=[
+            alt.Tooltip("service:N", title=_("Service")),
+            alt.Tooltip("savings:Q", title=_("Annual savings"), format=",.0f"),
+            alt.Tooltip("low:Q", title=_("Lower end of the interval"), format=",.0f"),
+            alt.Tooltip("high:Q", title=_("Upper end of the interval"), format=",.0f"),
+            alt.Tooltip("currency:N", title=_("Currency")),
+        ],
     )
     interval = base.mark_rule(color="#0b0c0c", strokeWidth=2).encode(
         y="service:N", x="low:Q", x2="high:Q"

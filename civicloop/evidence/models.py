@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from civicloop.core.models import Person, TimeStampedModel
 from civicloop.portfolio.models import Problem
 from civicloop.stats.evidence import DESIGNS
+from civicloop.web import numbers
 
 # The designs' names; the codes are the stats engine's (`stats.evidence.DESIGNS`, the one list).
 DESIGN_NAMES = {
@@ -80,7 +81,8 @@ class EffectEstimate(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.outcome}: {self.estimate:+.3g} {self.unit}"
+        estimate = numbers.significant(float(self.estimate), 3, sign=True)
+        return f"{self.outcome}: {estimate} {self.unit}"
 
 
 class ServiceFigures(TimeStampedModel):

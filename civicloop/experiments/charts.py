@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from civicloop.experiments.selectors.effects import EffectRow, ResultsSummary
 from civicloop.experiments.selectors.site_results import SiteSummary
+from civicloop.web import numbers
 from civicloop.web.charts import localise_spec
 
 
@@ -31,15 +32,15 @@ def cumulative_chart(*, title: str, points: Sequence[dict[str, Any]]) -> dict[st
         color=alt.Color("variant:N", title=_("Variant")),
     )
     line = base.mark_line(point=True).encode(
-        x="date:T",
-        y="estimate:Q",
-        color="variant:N",
+        x=alt.X("date:T", title=_("Date")),
+        y=alt.Y("estimate:Q", title=_("Effect")),
+        color=alt.Color("variant:N", title=_("Variant")),
         tooltip=[
-            "date:T",
-            "variant:N",
-            alt.Tooltip("estimate:Q", format=".4f"),
-            alt.Tooltip("ci_low:Q", format=".4f"),
-            alt.Tooltip("ci_high:Q", format=".4f"),
+            alt.Tooltip("date:T", title=_("Date")),
+            alt.Tooltip("variant:N", title=_("Variant")),
+            alt.Tooltip("estimate:Q", title=_("Effect"), format=".4f"),
+            alt.Tooltip("ci_low:Q", title=_("Lower end of the interval"), format=".4f"),
+            alt.Tooltip("ci_high:Q", title=_("Upper end of the interval"), format=".4f"),
         ],
     )
     zero = alt.Chart(alt.Data(values=[{"zero": 0}])).mark_rule(strokeDash=[4, 4]).encode(y="zero:Q")
@@ -64,7 +65,11 @@ def lines_chart(
             x=alt.X(f"{x}:T", title=_("Period")),
             y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=False)),
             color=alt.Color(f"{series}:N", title=""),
-            tooltip=[f"{x}:T", f"{series}:N", f"{y}:Q"],
+            tooltip=[
+                alt.Tooltip(f"{x}:T", title=_("Period")),
+                alt.Tooltip(f"{series}:N", title=_("Series")),
+                alt.Tooltip(f"{y}:Q", title=y_title),
+            ],
         )
     )
     if not marker:
@@ -109,7 +114,7 @@ def result_charts(
 
 
 def _num(value: Any) -> str:
-    return "–" if value is None else f"{value:.4g}"
+    return "–" if value is None else numbers.significant(float(value), 4)
 
 
 def _axis(title: str, unit: str) -> str:
@@ -159,7 +164,7 @@ def forest_blocks(summary: ResultsSummary) -> list[dict[str, Any]]:
     ]
     headers = [_("Metric"), _("Variant"), _("Effect"), _("Interval")]
     table = [[r.metric, r.variant, r.effect_text, r.interval_text] for r in rows]
-    blocks = []
+    blocks: list[dict[str, Any]] = []
     relative = [
         {
             "label": _label(r, variants),
@@ -203,8 +208,13 @@ def forest_blocks(summary: ResultsSummary) -> list[dict[str, Any]]:
     return blocks
 
 
-def _absolute_forest(rows: list[EffectRow], variants: int, title: str) -> dict[str, Any]:
-    """One panel per metric: absolute effects in different units never share an axis."""
+def _absolute_forest(rows: list[EffectRow], variants: int, title: str) -> list[dict[str, Any]]:
+    """One panel per metric: absolute effects in different units never share an axis.
+
+    Each panel is a chart of its own, as wide as the page (``width: "container"``, like the
+    relative plot): Vega-Lite sizes only single and layered views to their container, never a
+    ``vconcat``, so the panels are stacked in one figure by the `chart` macro instead.
+    """
     panels = []
     for key in dict.fromkeys(r.metric_key for r in rows):
         mine = [r for r in rows if r.metric_key == key]
@@ -220,16 +230,14 @@ def _absolute_forest(rows: list[EffectRow], variants: int, title: str) -> dict[s
             for r in mine
         ]
         axis = _axis(_("Effect"), mine[0].unit)
-        panels.append(
-            _forest_layers(data, "x", "lo", "hi", axis).properties(
-                width=420, height=max(40, 36 * len(data))
-            )
-        )
-    spec = alt.vconcat(*panels).properties(title=title).to_dict()
-    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
-    spec.setdefault("config", {})["font"] = "system-ui, sans-serif"
-    spec["description"] = title
-    return spec
+        panel = _spec(_forest_layers(data, "x", "lo", "hi", axis), mine[0].metric)
+        panel["height"] = max(40, 36 * len(data))
+        panel["description"] = _("%(title)s: %(metric)s") % {
+            "title": title,
+            "metric": mine[0].metric,
+        }
+        panels.append(panel)
+    return panels
 
 
 # --- the other charts -------------------------------------------------------------------------
@@ -326,7 +334,11 @@ def _placebo_block(site: SiteSummary) -> dict[str, Any]:
                 title="",
                 scale=alt.Scale(domain=[treated, placebo], range=["#d4351c", "#b1b4b6"]),
             ),
-            tooltip=["site:N", alt.Tooltip("ratio:Q", format=".2f"), "kind:N"],
+            tooltip=[
+                alt.Tooltip("site:N", title=_("Site")),
+                alt.Tooltip("ratio:Q", title=_("Post/pre-change RMSPE ratio"), format=".2f"),
+                alt.Tooltip("kind:N", title=_("Role")),
+            ],
         )
     )
     spec = _spec(chart, title)
@@ -336,7 +348,7 @@ def _placebo_block(site: SiteSummary) -> dict[str, Any]:
         "caption": title,
         "spec": spec,
         "headers": [_("Site"), _("Post/pre-change RMSPE ratio"), _("Role")],
-        "rows": [[r["site"], f"{r['ratio']:.2f}", r["kind"]] for r in rows],
+        "rows": [[r["site"], numbers.number(r["ratio"], 2), r["kind"]] for r in rows],
     }
 
 

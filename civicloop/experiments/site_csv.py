@@ -16,6 +16,8 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from civicloop.web import numbers
+
 SITE_MAX_LENGTH = 120
 SITE_CSV_COLUMNS = ("site", "period", "outcome", "treated")
 SITE_CSV_REQUIRED = ("site", "period", "outcome")
@@ -193,7 +195,7 @@ class _SiteCsvParser:
                         self.line,
                         "",
                         gettext("Too many rows: at most %(n)s per file.")
-                        % {"n": f"{SITE_CSV_MAX_ROWS:,}"},
+                        % {"n": numbers.number(SITE_CSV_MAX_ROWS)},
                     )
                 )
                 break

@@ -13,6 +13,10 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
+from civicloop.web import numbers
+
+_NUMBERS = frozenset({"p", "n", "harm", "margin"})
+
 _KNOWN: list[tuple[re.Pattern[str], Callable[[], str]]] = [
     (
         re.compile(
@@ -76,6 +80,10 @@ def warning_text(stored: str) -> str:
     for pattern, message in _KNOWN:
         match = pattern.match(stored or "")
         if match:
-            values = match.groupdict()
+            # The stored numbers ("p = 0.0031", "by 2.5") are written the reader's way.
+            values = {
+                k: numbers.localized(v) if k in _NUMBERS else v
+                for k, v in match.groupdict().items()
+            }
             return message() % values if values else message()
     return stored

@@ -10,10 +10,23 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from civicloop.feedback.scoring import Score
+from civicloop.web import numbers
 from civicloop.web.charts import facet_by_unit, localise_spec
 from civicloop.web.jinja import number
 
 CHARTED = ("govuk", "csat", "nps", "sus")
+
+
+def _score_tooltip(when: str, when_title: str) -> list[alt.Tooltip]:
+    """A score's tooltip, every line named in the reader's language (never "value", "n")."""
+    return [
+        alt.Tooltip("score:N", title=_("Score")),
+        alt.Tooltip(f"{when}:T", title=when_title),
+        alt.Tooltip("value:Q", title=_("Value"), format=".1f"),
+        alt.Tooltip("low:Q", title=_("Lower end of the interval"), format=".1f"),
+        alt.Tooltip("high:Q", title=_("Upper end of the interval"), format=".1f"),
+        alt.Tooltip("n:Q", title=_("Responses (count)")),
+    ]
 
 
 def scores_over_time(over_time: dict[str, list[Score]]) -> tuple[dict[str, Any], list[list]]:
@@ -49,7 +62,7 @@ def scores_over_time(over_time: dict[str, list[Score]]) -> tuple[dict[str, Any],
     )
     band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=_("Score")), y2="high:Q")
     line = base.mark_line(point=True).encode(
-        y="value:Q", tooltip=["score:N", "month:T", "value:Q", "low:Q", "high:Q", "n:Q"]
+        y=alt.Y("value:Q", title=_("Score")), tooltip=_score_tooltip("month", _("Month"))
     )
     # Each score has its own scale (NPS −100…100, shares in %): one panel and axis per score.
     spec = facet_by_unit(alt.layer(band, line), field="score", title=_("Scores over time"))
@@ -72,7 +85,7 @@ def score_distribution(
     data = [
         {"point": str(p), "responses": c, "share": round(100 * c / total, 1)} for p, c in counts
     ]
-    rows = [[d["point"], d["responses"], f"{d['share']:.1f}%"] for d in data]
+    rows = [[str(p), c, numbers.per_cent(100 * c / total, 1)] for p, c in counts]
     point, responses = gettext("Answer"), gettext("Responses (count)")
     chart = (
         alt.Chart(alt.Data(values=data))
@@ -109,8 +122,15 @@ def weekly_trend(per_week: dict[date, list[Score]]) -> tuple[dict[str, Any], lis
                         "n": s.n,
                     }
                 )
-                interval = f"{s.ci_low:.1f} – {s.ci_high:.1f}%" if s.ci_low is not None else "–"
-                rows.append([week.isoformat(), s.label, f"{s.value:.1f}%", interval, s.n])
+                interval = (
+                    gettext("%(low)s to %(high)s")
+                    % {"low": number(s.ci_low, 1), "high": numbers.per_cent(s.ci_high, 1)}
+                    if s.ci_low is not None and s.ci_high is not None
+                    else "–"
+                )
+                rows.append(
+                    [week.isoformat(), s.label, numbers.per_cent(s.value, 1), interval, s.n]
+                )
     week_title, value_title = gettext("Week starting"), gettext("Satisfied (%)")
     base = alt.Chart(alt.Data(values=data)).encode(
         x=alt.X("week:T", title=week_title),
@@ -120,7 +140,7 @@ def weekly_trend(per_week: dict[date, list[Score]]) -> tuple[dict[str, Any], lis
         y=alt.Y("low:Q", title=value_title, scale=alt.Scale(domain=[0, 100])), y2="high:Q"
     )
     line = base.mark_line(point=True).encode(
-        y="value:Q", tooltip=["score:N", "week:T", "value:Q", "low:Q", "high:Q", "n:Q"]
+        y=alt.Y("value:Q", title=value_title), tooltip=_score_tooltip("week", week_title)
     )
     chart = alt.layer(band, line).properties(
         width="container", height=240, title=gettext("Satisfaction per week")

@@ -209,6 +209,9 @@ class Theme(TimeStampedModel):
     keywords = models.JSONField(default=list, blank=True)
     quotes = models.JSONField(default=list, blank=True)
     pinned = models.BooleanField(default=False)
+    # The label in each language of the theme's comments, most comments first (see
+    # `civicloop.text.theme_data.Theme.labels`); pages show the reader's (`theme_label`).
+    labels = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-pinned", "-size", "key"]

@@ -88,6 +88,7 @@ def _store(survey: Survey, answers: list[Answer], result: ThemeResult | None) ->
             keywords=t.keywords,
             quotes=t.quotes,
             pinned=t.pinned,
+            labels=t.labels,
         )
         for t in result.themes
     }

@@ -6,12 +6,13 @@ which altair rejects for inline data; see the report to the lead)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import altair as alt
 from django.utils.translation import gettext as _
 
 from civicloop.market.metrics import ProgrammeMetrics
+from civicloop.web import numbers
 from civicloop.web.charts import _spec
 
 
@@ -52,5 +53,7 @@ def metrics_charts(m: ProgrammeMetrics) -> dict[str, Any]:
             x_title=_("Supplier"),
             y_title=_("Value"),
         ),
-        "supplier_rows": [(r["supplier"], f"{r['value']:,.2f}") for r in supplier_rows],
+        "supplier_rows": [
+            (r["supplier"], numbers.number(cast(float, r["value"]), 2)) for r in supplier_rows
+        ],
     }

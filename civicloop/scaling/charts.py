@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from civicloop.scaling.assessment import DomainSummary
 from civicloop.scaling.projection import Projection
+from civicloop.web import numbers
 from civicloop.web.charts import _spec
 from civicloop.web.jinja import number
 
@@ -68,7 +69,13 @@ def radar_chart(
         alt.Chart(alt.Data(values=points))
         .mark_line(color="#1d4f7a", point=True, strokeWidth=2)
         .encode(
-            x=x, y=y, order="order:Q", tooltip=["domain:N", alt.Tooltip("mean:Q", format=".2f")]
+            x=x,
+            y=y,
+            order="order:Q",
+            tooltip=[
+                alt.Tooltip("domain:N", title=_("Domain")),
+                alt.Tooltip("mean:Q", title=_("Mean rating (1–5)"), format=".2f"),
+            ],
         )
     )
     text = (
@@ -93,7 +100,11 @@ def heatmap_chart(cells: list[dict[str, int]]) -> dict[str, Any]:
                 title=_("Severity × likelihood"),
                 scale=alt.Scale(scheme="orangered", domain=[1, 25]),
             ),
-            tooltip=["severity:O", "likelihood:O", "count:Q"],
+            tooltip=[
+                alt.Tooltip("severity:O", title=_("Severity (1 minor – 5 blocks scaling)")),
+                alt.Tooltip("likelihood:O", title=_("Likelihood (1 rare – 5 almost certain)")),
+                alt.Tooltip("count:Q", title=_("Open obstacles")),
+            ],
         )
         .transform_calculate(risk="datum.severity * datum.likelihood")
     )
@@ -115,10 +126,12 @@ def projection_chart(projection: Projection, currency: str) -> dict[str, Any]:
         y=alt.Y("site:N", title=None),
         x=alt.X("mean:Q", title=_("Annual savings (%(c)s)") % {"c": currency}),
         tooltip=[
-            "site:N",
-            alt.Tooltip("mean:Q", format=",.0f"),
-            alt.Tooltip("low:Q", format=",.0f"),
-            alt.Tooltip("high:Q", format=",.0f"),
+            alt.Tooltip("site:N", title=_("Site")),
+            alt.Tooltip(
+                "mean:Q", title=_("Annual savings (%(c)s)") % {"c": currency}, format=",.0f"
+            ),
+            alt.Tooltip("low:Q", title=_("Lower end of the interval"), format=",.0f"),
+            alt.Tooltip("high:Q", title=_("Upper end of the interval"), format=",.0f"),
         ],
     )
     whiskers = base.mark_rule(color="#0b0c0c").encode(y="site:N", x="low:Q", x2="high:Q")
@@ -158,7 +171,7 @@ def projection_rows(projection: Projection | None) -> list[list[str]]:
             number(s.mean_savings, 0),
             number(s.low, 0),
             number(s.high, 0),
-            f"{s.probability_positive:.0%}",
+            numbers.per_cent(100 * s.probability_positive, 0),
         ]
         for s in projection.sites
     ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.evidence.models import Design
 from civicloop.scaling.models import Domain, LessonOutcome, ObstacleKind, ObstacleStatus
+from civicloop.web import numbers
 
 SCORES = [(i, str(i)) for i in range(1, 6)]
 
@@ -80,10 +81,10 @@ class ObstacleStatusForm(forms.Form):
 def _effect_label(outcome: str, estimate: float, low: float, high: float, unit: str) -> str:
     return _("%(outcome)s: %(estimate)s %(unit)s (95%% interval %(low)s to %(high)s)") % {
         "outcome": outcome,
-        "estimate": f"{estimate:+.3g}",
+        "estimate": numbers.significant(estimate, 3, sign=True),
         "unit": unit,
-        "low": f"{low:+.3g}",
-        "high": f"{high:+.3g}",
+        "low": numbers.significant(low, 3, sign=True),
+        "high": numbers.significant(high, 3, sign=True),
     }
 
 

@@ -18,6 +18,10 @@ class Theme:
     quotes: list[str]
     keywords: list[str]
     pinned: bool = False  # True when a person accepted, renamed, merged, split or filled it
+    # The label said in each language of the theme's comments, from that language's comments
+    # only, most comments first: [{"language": "es", "label": "...", "comments": 12}, ...].
+    # Empty for a label a person wrote (it is in their words, whatever the comments' language).
+    labels: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class ThemeResult:
                     "quotes": t.quotes,
                     "keywords": t.keywords,
                     "pinned": t.pinned,
+                    "labels": t.labels,
                 }
                 for t in self.themes
             ],

@@ -208,6 +208,7 @@ def _find_themes(
     themes_order = _cluster(groups, assignment, space, clean, edits, k, max_k, seed, stats)
     stats["seconds_total"] = time.perf_counter() - started
     themes = _labelled_themes(themes_order, assignment, clean, space, edits)
+    _label_per_language(themes, themes_order, assignment, clean, langs, edits)
     return ThemeResult(themes=themes, assignments=assignment, keys=keys, stats=stats)
 
 
@@ -352,6 +353,35 @@ def _labelled_themes(
             )
         )
     return themes
+
+
+def _label_per_language(
+    themes: list[Theme],
+    themes_order: list[str],
+    assignment: list[str | None],
+    clean: list[str],
+    langs: list[str | None],
+    edits: ThemeEdits,
+) -> None:
+    """Each theme's label in each language of its comments, from that language's comments.
+
+    A cross-lingual theme's combined label mixes words of its languages ("renewal, cobraron");
+    pages show the label in the reader's language when the theme has comments in it, else the
+    label of its main language marked as such. A label a person wrote is left as it is.
+    """
+    for language in sorted({lang for lang in langs if lang}):
+        documents = [
+            [clean[i] for i, a in enumerate(assignment) if a == t and langs[i] == language]
+            for t in themes_order
+        ]
+        for theme, docs, words in zip(themes, documents, class_tfidf(documents), strict=True):
+            pin = edits.pinned.get(theme.id)
+            if docs and words and not (pin and pin.label):
+                theme.labels.append(
+                    {"language": language, "label": ", ".join(words[:3]), "comments": len(docs)}
+                )
+    for theme in themes:
+        theme.labels.sort(key=lambda entry: (-entry["comments"], entry["language"]))
 
 
 def _model_sample(members: list[int], clean: list[str], budget: int | None, seed: int) -> list[int]:

@@ -26,7 +26,7 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 from civicloop.core import timezones
-from civicloop.web import labels
+from civicloop.web import labels, numbers
 from civicloop.web.charts import localise_spec
 from civicloop.web.navigation import main_nav
 from civicloop.web.pagination import page_links
@@ -59,6 +59,20 @@ def number(value: Any, places: int | None = None) -> str:
             round(float(value), places), places, use_l10n=True, force_grouping=True
         )
     return str(value)
+
+
+def _sig(value: Any, digits: int = 3, *, sign: bool = False) -> str:
+    """`numbers.significant` as a filter: ``x|sig(3, sign=True)`` for ``"%+.3g"|format(x)``."""
+    if value is None or value == "":
+        return "–"
+    return numbers.significant(float(value), digits, sign=sign)
+
+
+def _signed(value: Any, places: int = 2) -> str:
+    """`numbers.signed` as a filter: ``x|signed(2)`` for ``"%+.2f"|format(x)``."""
+    if value is None or value == "":
+        return "–"
+    return numbers.signed(float(value), places)
 
 
 def percent(value: Any, places: int = 1, *, signed: bool = False) -> str:
@@ -135,11 +149,14 @@ def environment(**options: Any) -> Environment:
             "model_name": labels.model_name,
             "term": labels.term,
             "vocab": labels.vocab,
+            "theme_label": labels.theme_label,
         }
     )
     env.filters.update(
         {
             "number": number,
+            "sig": _sig,
+            "signed": _signed,
             "percent": percent,
             "datefmt": datefmt,
             "tojson_script": tojson_script,

@@ -25,9 +25,13 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from markupsafe import Markup, escape
+
+from civicloop.web.audit_actions import ACTION_LABELS
 
 _PERSON = re.compile(r"^person:(\d+)$")
 _APIKEY = re.compile(r"^apikey:(\w+)$")
@@ -69,7 +73,10 @@ _APP_NAMES = {
     "experiments": gettext_lazy("Experiments"),
     "feedback": gettext_lazy("Feedback"),
     "market": gettext_lazy("Market"),
+    "notifications": gettext_lazy("Notifications"),
+    "participation": gettext_lazy("Participation"),
     "people": gettext_lazy("People"),
+    "portal": gettext_lazy("Public portal"),
     "portfolio": gettext_lazy("Portfolio"),
     "privacy": gettext_lazy("Data subject rights"),
     "scaling": gettext_lazy("Scaling"),
@@ -77,12 +84,18 @@ _APP_NAMES = {
 
 
 def action_label(code: str) -> str:
-    """An audit action in words: "market.challenge_created" → "Market: challenge created"."""
+    """An audit action in words: "market.challenge_created" → "Market: Challenge created".
+
+    Labels come from `web/audit_actions.py` (every code a service records has one, a test
+    walks them); an unknown code (one no longer recorded) is said with its code's words.
+    """
     app, _dot, verb = (code or "").partition(".")
     if not verb:
         return capfirst(app.replace("_", " "))
     area = _APP_NAMES.get(app, capfirst(app))
-    return _("%(area)s: %(action)s") % {"area": area, "action": verb.replace("_", " ")}
+    label = ACTION_LABELS.get(code)
+    action = str(label) if label is not None else capfirst(verb.replace("_", " "))
+    return _("%(area)s: %(action)s") % {"area": area, "action": action}
 
 
 # Codes of methods and tools that pages name: said in words.
@@ -215,3 +228,38 @@ def changes(
             }
         )
     return rows
+
+
+# The note beside a label shown in a language other than the reader's.
+_LANGUAGE_NOTES = {"en": gettext_lazy("(in English)"), "es": gettext_lazy("(in Spanish)")}
+
+
+def theme_label(theme: Any, *, plain: bool = False) -> Markup:
+    """A feedback theme's label for the reader, never a mix of languages they did not choose.
+
+    A theme keeps a label per language of its comments (`feedback.Theme.labels`, most comments
+    first). The reader's language's label is shown when the theme has comments in it; else the
+    label of the theme's main language, marked with its language (``lang`` and a note such as
+    "(in Spanish)"): no label is machine-translated. A label a person wrote is shown as written.
+    ``plain``: text only, for an ``<option>`` (which cannot hold a ``lang`` span).
+    """
+    get = (
+        theme.get
+        if isinstance(theme, dict)
+        else lambda key, default=None: getattr(theme, key, default)
+    )
+    entries = [e for e in get("labels") or [] if isinstance(e, dict) and e.get("label")]
+    reader = (translation.get_language() or "en").split("-")[0]
+    for entry in entries:
+        if entry.get("language") == reader:
+            return escape(str(entry["label"]))
+    if not entries:
+        return escape(str(get("label", "") or ""))
+    language = str(entries[0].get("language") or "")
+    note = _LANGUAGE_NOTES.get(language)
+    note_text = str(note) if note is not None else _("(in %(language)s)") % {"language": language}
+    if plain:
+        return escape(f"{entries[0]['label']} {note_text}")
+    return Markup('<span lang="{}">{}</span> <span class="govuk-body-s">{}</span>').format(
+        language, str(entries[0]["label"]), note_text
+    )

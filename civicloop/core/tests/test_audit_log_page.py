@@ -43,7 +43,7 @@ def test_audit_log_names_people_actions_and_objects_in_words(world, logged):
     staff = world.people["staff"]
     assert staff.display_name in body
     assert "API key “CI pipeline (" in body
-    assert "Settings: api key created" in body
+    assert "Settings: API key created" in body
     text = re.sub(r"<[^>]+>", " ", body)
     assert not RAW.search(text), RAW.search(text)
 

@@ -14,6 +14,7 @@ from civicloop.experiments.models import (
     ResultSnapshot,
 )
 from civicloop.experiments.selectors.effects import EffectRow, results_summary
+from civicloop.experiments.selectors.results import snapshot_headline_text
 from civicloop.experiments.selectors.site_results import SiteSummary, site_summary
 
 
@@ -33,6 +34,7 @@ class ResultEvidence:
     guardrail_verdict: str | None = None
     site: SiteSummary | None = None
     confidence: int = 95
+    headline: str = ""  # one line in the reader's language (`snapshot_headline_text`)
 
 
 def result_evidence(snapshot: ResultSnapshot) -> ResultEvidence:
@@ -48,6 +50,7 @@ def result_evidence(snapshot: ResultSnapshot) -> ResultEvidence:
         guardrail_verdict=summary.guardrail_verdict,
         site=site_summary(experiment=experiment, snapshot=snapshot),
         confidence=summary.confidence if summary.rows else round((1 - experiment.alpha) * 100),
+        headline=snapshot_headline_text(snapshot),
     )
 
 

@@ -33,11 +33,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from civicloop.experiments.models import Experiment, ResultSnapshot
 from civicloop.stats import bh_adjust, holm_adjust
+from civicloop.web import numbers
 
 VERDICT_ORDER = ["breached", "worse", "not_shown", "no_margin", "within"]
 DISAGREEMENT_CHANCE = 0.9
@@ -131,16 +131,8 @@ def decimals(spread: float | None, floor: int) -> int:
     return min(4, max(floor, 1 - math.floor(math.log10(spread))))
 
 
-def plain_number(value: float, places: int) -> str:
-    return formats.number_format(round(value, places), places, use_l10n=True, force_grouping=True)
-
-
-def signed(value: float, places: int) -> str:
-    """A number with its sign: "+7.0", "−3.2" (a true minus sign), "0.0"."""
-    text = plain_number(abs(value), places)
-    if round(value, places) == 0:
-        return text
-    return ("+" if value > 0 else "\u2212") + text
+plain_number = numbers.number
+signed = numbers.signed
 
 
 def with_unit(text: str, unit: str) -> str:
@@ -298,7 +290,7 @@ def _disagreement(row: EffectRow, sequential: bool) -> str:
         return ""
     if DISAGREEMENT_CHANCE > chance > 1 - DISAGREEMENT_CHANCE:
         return ""
-    values = {"chance": formats.number_format(round(chance * 100), 0, use_l10n=True)}
+    values = {"chance": numbers.number(chance * 100, 0)}
     if sequential:
         return (
             _(

@@ -22,7 +22,7 @@ from civicloop.experiments.models import (
     Service,
 )
 from civicloop.experiments.selectors._scope import service_scope
-from civicloop.experiments.selectors.results import snapshot_headline
+from civicloop.experiments.selectors.results import snapshot_headline_text
 from civicloop.portfolio.models import Problem
 
 
@@ -155,7 +155,7 @@ def _experiment_entries(it: Iteration, ex: Experiment) -> list[TimelineEntry]:
                 last.computed_at,
                 "result",
                 _("Evidence: %(title)s") % {"title": ex.title},
-                snapshot_headline(last) + level,
+                snapshot_headline_text(last) + level,
                 it,
             )
         )

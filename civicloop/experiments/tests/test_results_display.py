@@ -386,3 +386,32 @@ def test_pilot_shows_its_pre_trend_p_value(world, client):
     assert "to" in _find(r"Interval</dt>.*?</dd>", site, 0)
     api = client.get(f"/api/v1/experiments/{exp.pk}/results").json()
     assert api["site"]["pretrend_p"] == pytest.approx(snap.payload["pretrend_p_value"])
+
+
+def test_absolute_forest_plot_is_as_wide_as_the_page_and_renders(ab, client, world):
+    """Like the relative plot, each metric's panel takes the width of its container (a fixed
+    420 px panel overflowed a phone and left wide pages empty) and keeps its own unit."""
+    import vl_convert
+
+    from civicloop.experiments.charts import result_charts
+    from civicloop.experiments.selectors import results_summary
+
+    snapshot = _snapshot(ab, running=False)
+    summary = results_summary(experiment=ab, snapshot=snapshot)
+    blocks = {b["id"]: b for b in result_charts(snapshot.payload, summary, None)}
+    relative, absolute = blocks["forest-relative"]["spec"], blocks["forest-absolute"]["spec"]
+    assert relative["width"] == "container"
+    assert [panel["width"] for panel in absolute] == ["container", "container"]
+    assert all("vconcat" not in panel and "hconcat" not in panel for panel in absolute)
+    axes = [layer["encoding"]["x"]["title"] for panel in absolute for layer in panel["layer"][:1]]
+    assert axes == ["Effect (pp)", "Effect (calls)"]
+    for width in (300, 900):  # a phone's column and a wide page: both draw
+        for panel in absolute:
+            svg = vl_convert.vegalite_to_svg({**panel, "width": width})
+            assert svg.startswith("<svg") and "Effect (" in svg
+
+    client.force_login(world.people["staff"])
+    body = client.get(f"/experiments/{ab.pk}/").content.decode()
+    assert 'data-vega-spec="forest-absolute-spec"' in body
+    assert 'data-vega-spec="forest-absolute-spec-2"' in body
+    assert body.count('id="forest-absolute-table"') == 1  # one figure, one data table

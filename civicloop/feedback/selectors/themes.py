@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,6 +20,7 @@ class ThemeSummary:
     quotes: list[str]
     pinned: bool
     negative_share: float | None = None
+    labels: list[dict[str, Any]] = field(default_factory=list)  # per language (Theme.labels)
 
 
 def theme_summaries(answers: QuerySet[Answer], limit: int = 5) -> tuple[list[ThemeSummary], int]:
@@ -48,6 +49,7 @@ def theme_summaries(answers: QuerySet[Answer], limit: int = 5) -> tuple[list[The
                 quotes,
                 theme.pinned,
                 negative / size,
+                list(theme.labels or []),
             )
         )
     return out, len(comments)

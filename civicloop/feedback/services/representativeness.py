@@ -15,6 +15,7 @@ from civicloop.core.permissions import Ability, Principal, require
 from civicloop.feedback.events import FeedbackEvent
 from civicloop.feedback.models import ProfileTarget
 from civicloop.portfolio.models import TargetGroup
+from civicloop.web import numbers
 
 # Shares are rounded figures from a register or census: they may miss 1 by this much.
 SHARES_TOLERANCE = 0.005
@@ -47,7 +48,7 @@ def _clean_shares(dimension: str, shares: dict[str, float]) -> dict[str, float]:
                 "shares": _(
                     "The shares of %(dimension)s add up to %(total)s; they must add up to 1."
                 )
-                % {"dimension": dimension, "total": f"{total:.3f}"}
+                % {"dimension": dimension, "total": numbers.number(total, 3)}
             }
         )
     return clean

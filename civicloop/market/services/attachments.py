@@ -28,6 +28,7 @@ from civicloop.market.selectors._common import (
 )
 from civicloop.market.selectors.proposals import proposal_get
 from civicloop.market.services._common import before_deadline, submission_audit_org
+from civicloop.web import numbers
 
 
 def attachment_limits() -> tuple[int, int]:
@@ -68,7 +69,9 @@ def _check_attachment_limits(proposal: Proposal, adding: int) -> None:
 
 
 def format_mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+    """A size in MB to one decimal ("2.5", "2,5"), whole when the decimal is zero ("10")."""
+    megabytes = round(size / (1024 * 1024), 1)
+    return numbers.number(megabytes, 0 if megabytes == int(megabytes) else 1)
 
 
 @transaction.atomic

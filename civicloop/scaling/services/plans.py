@@ -9,6 +9,7 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization
@@ -21,6 +22,7 @@ from civicloop.scaling.models import (
     ReplicationPlan,
 )
 from civicloop.scaling.selectors.measured import MeasuredEffect
+from civicloop.web import numbers
 
 # τ larger than this many times the effect (or its standard error, if larger) would flip the
 # effect's sign at most sites: far more often a τ typed on another scale than a real belief.
@@ -61,20 +63,24 @@ def _effect_to_project(
 
 
 def _check_tau(tau: float | None, chosen: _Effect, errors: dict[str, str]) -> None:
-    unit = chosen.unit or "the effect's unit"
     if tau is None or tau < 0:
-        errors["tau"] = "Heterogeneity τ must be zero or more."
+        errors["tau"] = _("Heterogeneity τ must be zero or more.")
         return
     if chosen.estimate is None or chosen.std_error is None:
         return
     limit = TAU_LIMIT * max(abs(chosen.estimate), chosen.std_error)
     if tau > limit:
-        errors["tau"] = (
-            f"τ is in {unit}, the effect's unit, and must be at most {TAU_LIMIT:g} × the larger "
-            f"of the effect's size and its standard error: {limit:.4g} {unit} here "
-            f"(effect {chosen.estimate:+.4g} ± {chosen.std_error:.4g} {unit}). "
-            "Enter τ on the effect's scale."
-        )
+        errors["tau"] = _(
+            "τ is in %(unit)s, the effect's unit, and must be at most %(times)s × the larger of "
+            "the effect's size and its standard error: %(limit)s %(unit)s here (effect "
+            "%(effect)s ± %(se)s %(unit)s). Enter τ on the effect's scale."
+        ) % {
+            "unit": chosen.unit or _("the effect's unit"),
+            "times": numbers.significant(TAU_LIMIT, 3),
+            "limit": numbers.significant(limit, 4),
+            "effect": numbers.significant(chosen.estimate, 4, sign=True),
+            "se": numbers.significant(chosen.std_error, 4),
+        }
 
 
 def _check_plan(
@@ -96,7 +102,10 @@ def _check_plan(
     if not 1 <= horizon_years <= 30:
         errors["horizon_years"] = "The horizon must be 1 to 30 years."
     if not 1000 <= draws <= 200_000:
-        errors["draws"] = "Draws must be between 1,000 and 200,000."
+        errors["draws"] = _("Draws must be between %(low)s and %(high)s.") % {
+            "low": numbers.number(1000),
+            "high": numbers.number(200_000),
+        }
     if not title.strip():
         errors["title"] = "Give the plan a title."
     if errors:

@@ -47,7 +47,7 @@ def test_choice_codes_field_names_and_objects_read_as_words():
     assert labels.field_label(None, "organization_id") == "Organization"
     assert labels.vocab("phone", "experiments.Channel") == "Phone"
     assert labels.object_label("core.apikey", "2") == "API key no. 2"
-    assert labels.action_label("market.challenge_created") == "Market: challenge created"
+    assert labels.action_label("market.challenge_created") == "Market: Challenge created"
     with translation.override("es"):
         assert labels.choice_label("experiments.experimentmetric", "role", "guardrail") != (
             "Guardrail"
@@ -65,5 +65,5 @@ def test_results_warnings_are_said_in_the_readers_language():
     assert warning_text(stored) == stored
     with translation.override("es"):
         spanish = warning_text(stored)
-    assert spanish.startswith("Desajuste en la proporción de muestras (p = 2.1e-05)")
+    assert spanish.startswith("Desajuste en la proporción de muestras (p = 2,1e-05)")
     assert warning_text("Something new.") == "Something new."
