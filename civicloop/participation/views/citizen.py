@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.core.http import principal
-from civicloop.feedback.abuse import honeypot_filled
+from civicloop.feedback.abuse import client_hashes, honeypot_filled
 from civicloop.participation import forms, selectors, services
 from civicloop.participation.models import Comment, Proposal
-from civicloop.participation.views._common import client_hash, refused, request_citizen
+from civicloop.participation.views._common import refused, request_citizen
 from civicloop.web.forms import apply_errors
 
 
@@ -92,7 +92,7 @@ def propose(request: HttpRequest) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],
                 language=form.cleaned_data["language"],
-                client_hash=client_hash(request),
+                **client_hashes(request),
             )
         except services.RateLimited as error:
             return refused(request, error.message, status=429)
