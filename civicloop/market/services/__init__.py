@@ -49,7 +49,7 @@ from civicloop.market.services.evaluation import conflict_declare, ranking_expor
 from civicloop.market.services.needs import need_submit, needs_merge
 from civicloop.market.services.phases import CriterionSpec, criteria_set, phase_set
 from civicloop.market.services.proposals import proposal_content_open, proposal_submit
-from civicloop.market.services.signup import CompanySignUp, company_sign_up
+from civicloop.market.services.signup import AddressTaken, CompanySignUp, company_sign_up
 from civicloop.market.services.vendors import (
     MAX_VERIFICATION_NOTE,
     vendor_invite,
@@ -107,5 +107,6 @@ __all__ = [
     "vendor_subscribe",
     "company_sign_up",
     "CompanySignUp",
+    "AddressTaken",
     "vendor_verify",
 ]
