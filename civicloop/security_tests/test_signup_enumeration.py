@@ -116,3 +116,20 @@ def test_adding_another_person_s_address_on_the_account_page_reveals_nothing(own
     assert taken.status_code == fresh.status_code
     assert taken.get("Location") == fresh.get("Location")
     assert Person.objects.get(email__iexact=TAKEN) == owner
+
+
+def test_a_company_inviting_an_address_learns_nothing_about_its_account(world, owner):
+    from civicloop.people import services as people
+
+    owner.is_active = False  # deactivated, in another organisation: none of the company's business
+    owner.save()
+    answers = [
+        people.company_colleague_invite(
+            actor=world.principal("vendor"),
+            organization=world.company,
+            email=address,
+            base_url="https://civicloop.test",
+        )
+        for address in (TAKEN, "fresh@new.example")
+    ]
+    assert [a.invitation.email for a in answers] == [TAKEN, "fresh@new.example"]
