@@ -4,11 +4,18 @@ django-axes locks an account out."""
 
 from __future__ import annotations
 
-from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.account.internal.flows.email_verification import (
+    send_verification_email_to_address,
+)
+from allauth.account.models import EmailAddress
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.hashers import make_password
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from civicloop.core.permissions import Ability, principal_for_person
 
@@ -45,12 +52,54 @@ class AccountAdapter(DefaultAccountAdapter):
                 return reverse("market:vendor_dashboard")
         return super().get_login_redirect_url(request)
 
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Tell the owner of an address that someone tried to register with it (sign-up never
+        says so on the page: `signup_existing_address`), in the owner's language."""
+        from allauth.core import context as allauth_context
+
+        from civicloop.core.models import Person
+
+        request = allauth_context.request
+        owner = Person.objects.filter(email__iexact=email).first()
+        language = (owner.preferred_language if owner else "") or translation.get_language()
+        with translation.override(language):
+            subject = gettext("Someone tried to register with your e-mail address")
+            body = gettext(
+                "Someone, perhaps you, tried to register a new account with this e-mail address "
+                "(%(email)s). It already has an account, so nothing was created or changed. If it "
+                "was you, sign in: %(login_url)s. If you have forgotten your password, reset it: "
+                "%(reset_url)s. If it was not you, you can ignore this e-mail."
+            ) % {
+                "email": email,
+                "login_url": request.build_absolute_uri(reverse("account_login")),
+                "reset_url": request.build_absolute_uri(reverse("account_reset_password")),
+            }
+            self.send_mail(
+                "account/email/account_already_exists", email, {"subject": subject, "body": body}
+            )
+
     def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
         from axes.handlers.proxy import AxesProxyHandler
 
         if AxesProxyHandler.is_locked(request, credentials):
             raise forms.ValidationError(LOCKED_MESSAGE)
         super().pre_authenticate(request, **credentials)
+
+
+def signup_existing_address(
+    request: HttpRequest, email: str, password: str = ""
+) -> HttpResponseBase:
+    """The answer to a sign-up whose address already has an account: the same as a new
+    sign-up's (the "check your e-mail" redirect and message, after hashing the password so the
+    time taken is of the same order), and a mail to the address telling its owner. Nothing is
+    created. Every sign-up page answers through this (issue 16: no account enumeration)."""
+    if password:
+        make_password(password)  # a new sign-up spends this hashing the password it stores
+    send_verification_email_to_address(request, EmailAddress(email=email), signup=True)
+    # A new sign-up leaves allauth's pending login in the session, so its answer sets the
+    # session cookie: this one must too (the stored value is not visible to the visitor).
+    request.session["civicloop_signup_pending"] = True
+    return get_adapter(request).respond_email_verification_sent(request, None)
 
 
 def citizen_landing(request: HttpRequest) -> str | None:

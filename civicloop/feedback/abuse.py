@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,16 +23,35 @@ DEFAULT_WINDOW = 600  # seconds
 HONEYPOT_FIELD = "website"
 
 
-def client_key(request: HttpRequest) -> str:
+def client_key(request: HttpRequest, *, at: datetime | None = None) -> str:
     """A salted, daily-rotating hash of the requester's address, as the trusted proxies report
     it (`web.observability.client_address`: REMOTE_ADDR unless it is a trusted proxy, so behind
     a reverse proxy every citizen is not one client; X-Forwarded-For from anyone else is
-    ignored)."""
+    ignored). `at` (default now) picks the UTC day whose salt is used."""
     address = str(client_address(request) or request.META.get("REMOTE_ADDR", "") or "unknown")
-    day = datetime.now(UTC).date().isoformat()
+    day = (at or datetime.now(UTC)).astimezone(UTC).date().isoformat()
     salt = f"civicloop-feedback-client|{day}".encode()
     key = hmac.new(settings.SECRET_KEY.encode() + salt, address.encode(), hashlib.sha256)
     return key.hexdigest()[:32]
+
+
+class ClientHashes(TypedDict):
+    """A client's key now and the same address's key of the day before, named as the keyword
+    arguments of the services whose rules look back over a window."""
+
+    client_hash: str
+    client_hash_previous: str
+
+
+def client_hashes(request: HttpRequest, *, at: datetime | None = None) -> ClientHashes:
+    """Today's and yesterday's key of the same address. The key rotates at midnight UTC, so a
+    rule that looks back over a window (the vote-stuffing minute, the flood hour) must match
+    rows stored under either key, or a burst across midnight would count as two clients."""
+    now = at or datetime.now(UTC)
+    return {
+        "client_hash": client_key(request, at=now),
+        "client_hash_previous": client_key(request, at=now - timedelta(days=1)),
+    }
 
 
 def limits() -> tuple[int, int]:

@@ -31,6 +31,9 @@ class MarketEvent(StrEnum):
     PROPOSAL_FILE_OPENED = "market.proposal_file_opened"
     CONFLICT_DECLARED = "market.conflict_declared"
     SCORE_RECORDED = "market.score_recorded"
+    # the unit assigns evaluators to a challenge or a proposal (notifications: evaluation_assigned)
+    EVALUATOR_ASSIGNED = "market.evaluator_assigned"
+    EVALUATOR_UNASSIGNED = "market.evaluator_unassigned"
     AWARD_DECIDED = "market.award_decided"
     FEEDBACK_SENT = "market.feedback_sent"
     CONTRACT_SIGNED = "market.contract_signed"

@@ -128,17 +128,19 @@ def award_decided(event: AuditEvent) -> list[Notice]:
 
 
 def evaluation_assigned(event: AuditEvent) -> list[Notice]:
-    """An evaluator assigned to a challenge: the event names the person (`evaluator_id`)."""
+    """An evaluator assigned to a challenge or one of its proposals (`market.evaluator_assign`,
+    whose event's `after` names `evaluator_id`, `challenge_id` and `proposal_id`). The link is
+    the proposal, or the market's home, where an evaluator's proposals are listed (the
+    challenge's workspace is for unit staff)."""
     data = (event.after or {}) | (event.metadata or {})
-    evaluator = data.get("evaluator_id") or data.get("evaluator")
-    challenge_id = data.get("challenge_id") or data.get("challenge")
+    evaluator = data.get("evaluator_id")
+    challenge_id = data.get("challenge_id")
     challenge = market.challenge_facts(int(challenge_id)) if challenge_id else None
     if not evaluator or challenge is None:
         return []
-    params = {"title": challenge.title}
-    return [
-        Notice(K.EVALUATION_ASSIGNED, [int(evaluator)], params, _url("market:manage", challenge.pk))
-    ]
+    proposal_id = data.get("proposal_id")
+    link = _url("market:proposal", int(proposal_id)) if proposal_id else _url("market:home")
+    return [Notice(K.EVALUATION_ASSIGNED, [int(evaluator)], {"title": challenge.title}, link)]
 
 
 def followers_rule(kind: str, *, applicant_action: str = "") -> Rule:
@@ -214,9 +216,7 @@ RULES: dict[str, Rule] = {
     MarketEvent.PROPOSAL_SUBMITTED: proposal_receipt,
     MarketEvent.PROPOSAL_REVISED: proposal_receipt,
     MarketEvent.AWARD_DECIDED: award_decided,
-    # Not emitted yet: the market has no assignment of evaluators to a challenge (the unit's
-    # `evaluator` role scores every challenge). This entry takes effect once one audits it.
-    "market.evaluator_assigned": evaluation_assigned,
+    MarketEvent.EVALUATOR_ASSIGNED: evaluation_assigned,
     ExperimentsEvent.DECISION_RECORDED: decision_recorded,
     ParticipationEvent.PROPOSAL_STATUS_CHANGED: citizen_proposal_status,
     PortalEvent.SUMMARY_PUBLISHED: summary_published,

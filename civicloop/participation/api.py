@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, problem_response
-from civicloop.feedback.abuse import client_key
+from civicloop.feedback.abuse import client_hashes
 from civicloop.participation import selectors, services
 from civicloop.participation.models import Proposal
 
@@ -147,7 +147,7 @@ def get_citizen_proposal(request: HttpRequest, citizen_proposal_id: ObjectId):
 def submit_citizen_proposal(request: HttpRequest, payload: CitizenProposalIn):
     try:
         proposal = services.proposal_submit(
-            actor=principal(request), client_hash=client_key(request), **payload.dict()
+            actor=principal(request), **client_hashes(request), **payload.dict()
         )
     except services.RateLimited as error:
         return _limited(request, error)
@@ -163,7 +163,7 @@ def support_citizen_proposal(request: HttpRequest, citizen_proposal_id: ObjectId
     proposal = selectors.public_proposal_get(pk=citizen_proposal_id)
     try:
         support = services.support_add(
-            actor=principal(request), proposal=proposal, client_hash=client_key(request)
+            actor=principal(request), proposal=proposal, **client_hashes(request)
         )
     except services.RateLimited as error:
         return _limited(request, error)

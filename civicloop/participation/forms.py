@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.forms import SignupForm
+from allauth.account.internal.userkit import filter_users_by_email
 from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -36,16 +37,15 @@ class CitizenSignupForm(SignupForm):
         except ValidationError as error:
             raise forms.ValidationError(error.message_dict["display_name"]) from error
 
-    def clean_email(self) -> str:
-        email = super().clean_email()
-        if email and services.email_taken(email):
-            raise forms.ValidationError(
-                _(
-                    "This address is another spelling of an address that already has an "
-                    "account (dots and anything after + do not make a new mailbox)."
-                )
-            )
-        return email
+    def validate_unique_email(self, value: str) -> str:
+        """An address that already has an account, or another spelling of one (dots and
+        anything after + make no new mailbox), is not refused on the page: the view answers as
+        for a new sign-up and mails the owner (`core.auth.signup_existing_address`), so the
+        page never tells whether an address has an account."""
+        self.account_already_exists = bool(
+            filter_users_by_email(value) or services.email_taken(value)
+        )
+        return value
 
     def custom_signup(self, request: HttpRequest, user: Person) -> None:
         user.preferred_language = self.cleaned_data["language"]

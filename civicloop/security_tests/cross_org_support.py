@@ -39,6 +39,7 @@ PARAM_MODEL = {
     "question_id": "market.Question",
     "profile_id": "market.VendorProfile",
     "proposal_id": "market.Proposal",
+    "assignment_id": "market.EvaluatorAssignment",
     "file_id": "market.ProposalFile",
     "award_id": "market.Award",
     "contract_id": "market.Contract",

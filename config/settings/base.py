@@ -212,6 +212,12 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 # civicloop.core.auth.AccountAdapter, sending allauth's mail through the task queue.
 ACCOUNT_ADAPTER = "civicloop.people.adapter.PeopleAccountAdapter"
+# No page tells whether an address has an account (issue 16): password reset and adding an
+# address answer alike for known and unknown ones (allauth's default, stated so nobody turns it
+# off), and our own sign-up pages answer a taken address as a new one and mail its owner
+# (`civicloop.core.auth.signup_existing_address`; civicloop/security_tests/
+# test_signup_enumeration.py).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 LOGIN_REDIRECT_URL = "/portfolio/"

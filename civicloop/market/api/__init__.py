@@ -1,11 +1,13 @@
 """Market API: needs, challenges, phases, consultation, vendors, sealed proposals and their
-attachments, evaluation, awards, contracts, programme metrics and the public OCDS release
-package. One module per sub-domain (the same names as in `services`, `selectors` and `views`);
-each is thin: parse, call one service or selector, return a typed schema."""
+attachments, evaluation, evaluator assignments, awards, contracts, programme metrics and the
+public OCDS release package. One module per sub-domain (the same names as in `services`,
+`selectors` and `views`); each is thin: parse, call one service or selector, return a typed
+schema."""
 
 from ninja import Router
 
 from civicloop.market.api import (
+    assignments,
     attachments,
     awards,
     challenges,
@@ -31,6 +33,7 @@ for _module in (
     proposals,
     attachments,
     evaluation,
+    assignments,
     awards,
     contracts,
     metrics,

@@ -25,6 +25,7 @@ from civicloop.market.models.needs import Need, NeedStatus
 from civicloop.market.models.proposals import (
     Award,
     ConflictDeclaration,
+    EvaluatorAssignment,
     Feedback,
     Proposal,
     ProposalFile,
@@ -51,6 +52,7 @@ __all__ = [
     "Contract",
     "ContractStatus",
     "Criterion",
+    "EvaluatorAssignment",
     "Feedback",
     "Invitation",
     "Milestone",

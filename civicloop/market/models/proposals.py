@@ -128,3 +128,43 @@ class Feedback(TimeStampedModel):
     proposal = models.OneToOneField(Proposal, on_delete=models.CASCADE, related_name="feedback")
     text = models.TextField()
     sent_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+
+
+class EvaluatorAssignment(TimeStampedModel):
+    """An evaluator assigned by the unit to a whole challenge (`proposal` empty) or to one of its
+    proposals. Once a challenge has any assignment, only the evaluators assigned see and score
+    its proposals (`selectors._common.visible_proposals`, ADR 0017); before, every evaluator of
+    the unit does."""
+
+    challenge = models.ForeignKey(
+        Challenge, on_delete=models.CASCADE, related_name="evaluator_assignments"
+    )
+    proposal = models.ForeignKey(
+        Proposal,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evaluator_assignments",
+    )
+    evaluator = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    assigned_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["challenge_id", "proposal_id", "evaluator_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["challenge", "evaluator"],
+                condition=Q(proposal__isnull=True),
+                name="assignment_one_per_challenge_evaluator",
+            ),
+            models.UniqueConstraint(
+                fields=["proposal", "evaluator"],
+                condition=Q(proposal__isnull=False),
+                name="assignment_one_per_proposal_evaluator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"evaluator {self.evaluator_id} on challenge {self.challenge_id}"

@@ -13,6 +13,12 @@ from civicloop.market.selectors._common import (
     download_name,
     identity_visible,
 )
+from civicloop.market.selectors.assignments import (
+    evaluator_assignment_get,
+    evaluator_assignment_list,
+    evaluator_candidates,
+    proposals_without_evaluator,
+)
 from civicloop.market.selectors.attachments import own_proposal_file
 from civicloop.market.selectors.awards import (
     PhaseAwards,
@@ -102,6 +108,10 @@ from civicloop.market.selectors.vendors import (
 )
 
 __all__ = [
+    "evaluator_assignment_get",
+    "evaluator_assignment_list",
+    "evaluator_candidates",
+    "proposals_without_evaluator",
     "COUNTED_STATUSES",
     "DIVERGENCE_SHARE",
     "CancellationNotice",

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -18,6 +19,7 @@ from civicloop.market.models import (
     Challenge,
     ChallengeStatus,
     ConflictDeclaration,
+    EvaluatorAssignment,
     Proposal,
     ProposalFile,
     ProposalStatus,
@@ -47,13 +49,48 @@ def conflicted_ids(viewer: Principal) -> set[int]:
     )
 
 
+def assignment_bound_units(viewer: Principal) -> set[int]:
+    """Units in which the viewer only evaluates: neither runs the market (unit staff, the unit's
+    API keys) nor audits it. There a challenge with assigned evaluators shows its proposals to
+    the evaluators assigned only (ADR 0017)."""
+    if viewer.person is None:
+        return set()
+    return (
+        viewer.units_with(Ability.EVALUATE_PROPOSALS)
+        - viewer.units_with(Ability.MANAGE_MARKET)
+        - viewer.organizations([Role.AUDITOR])
+    )
+
+
+def _not_assigned_q(viewer: Principal, bound: list[int]) -> Q:
+    """Proposals of an assignment-bound unit's challenge that has assignments, none of which
+    is the viewer's for the whole challenge or for that proposal."""
+    any_assignment = EvaluatorAssignment.objects.filter(challenge_id=OuterRef("challenge_id"))
+    mine = any_assignment.filter(evaluator=viewer.person).filter(
+        Q(proposal__isnull=True) | Q(proposal_id=OuterRef("pk"))
+    )
+    return Q(challenge__unit_id__in=bound) & Q(Exists(any_assignment)) & ~Q(Exists(mine))
+
+
 def visible_proposals(viewer: Principal) -> QuerySet[Proposal]:
-    """The vendor's own proposals and those of the viewer's units, minus declared conflicts."""
+    """The vendor's own proposals and those of the viewer's units, minus declared conflicts and,
+    for an evaluator, minus the proposals of challenges whose evaluators the unit assigned
+    when they are not among them (ADR 0017)."""
     own = sorted(viewer.organizations([Role.VENDOR]))
     units = sorted(viewer.units_with(Ability.VIEW_MARKET))
-    return Proposal.objects.filter(Q(vendor_id__in=own) | Q(challenge__unit_id__in=units)).exclude(
+    rows = Proposal.objects.filter(Q(vendor_id__in=own) | Q(challenge__unit_id__in=units)).exclude(
         pk__in=conflicted_ids(viewer)
     )
+    bound = sorted(assignment_bound_units(viewer))
+    if bound:
+        rows = rows.exclude(_not_assigned_q(viewer, bound) & ~Q(vendor_id__in=own))
+    return rows
+
+
+def check_assigned(viewer: Principal, proposal: Proposal) -> None:
+    """404 for an evaluator the unit did not assign to this proposal (when it assigns any)."""
+    if not visible_proposals(viewer).filter(pk=proposal.pk).exists():
+        raise Http404("Not found")
 
 
 def is_own_proposal(viewer: Principal, proposal: Proposal) -> bool:

@@ -13,6 +13,10 @@ from civicloop.market.services._common import (
     RICH_TEXT_FIELDS,
     sanitise_html,
 )
+from civicloop.market.services.assignments import (
+    CLOSED_STATUSES as ASSIGNMENT_CLOSED_STATUSES,
+)
+from civicloop.market.services.assignments import evaluator_assign, evaluator_unassign
 from civicloop.market.services.attachments import (
     attachment_limits,
     format_mb,
@@ -45,7 +49,7 @@ from civicloop.market.services.evaluation import conflict_declare, ranking_expor
 from civicloop.market.services.needs import need_submit, needs_merge
 from civicloop.market.services.phases import CriterionSpec, criteria_set, phase_set
 from civicloop.market.services.proposals import proposal_content_open, proposal_submit
-from civicloop.market.services.signup import CompanySignUp, company_sign_up
+from civicloop.market.services.signup import AddressTaken, CompanySignUp, company_sign_up
 from civicloop.market.services.vendors import (
     MAX_VERIFICATION_NOTE,
     vendor_invite,
@@ -57,6 +61,7 @@ from civicloop.market.services.vendors import (
 __all__ = [
     "ALLOWED_MOVES",
     "ALLOWED_TAGS",
+    "ASSIGNMENT_CLOSED_STATUSES",
     "EDITABLE_FIELDS",
     "MAX_VERIFICATION_NOTE",
     "MIN_JUSTIFICATION",
@@ -75,6 +80,8 @@ __all__ = [
     "conflict_declare",
     "contract_sign",
     "criteria_set",
+    "evaluator_assign",
+    "evaluator_unassign",
     "feedback_send",
     "format_mb",
     "milestone_add",
@@ -100,5 +107,6 @@ __all__ = [
     "vendor_subscribe",
     "company_sign_up",
     "CompanySignUp",
+    "AddressTaken",
     "vendor_verify",
 ]

@@ -19,6 +19,7 @@ from civicloop.market.models import (
     Proposal,
     Score,
 )
+from civicloop.market.selectors._common import check_assigned
 from civicloop.market.selectors.evaluation import ranking
 from civicloop.market.selectors.phases import rubric_for
 from civicloop.market.services._common import MIN_JUSTIFICATION, after_deadline
@@ -32,6 +33,7 @@ def conflict_declare(
     require(actor, Ability.EVALUATE_PROPOSALS, proposal.challenge.unit_id)
     if actor.person is None:
         raise PermissionError("Only a person can declare conflicts of interest.")
+    check_assigned(actor, proposal)
     existing = ConflictDeclaration.objects.filter(proposal=proposal, evaluator=actor.person).first()
     if existing is not None and existing.has_conflict:
         raise Http404("Not found")
@@ -66,6 +68,7 @@ def score_record(
     require(actor, Ability.EVALUATE_PROPOSALS, proposal.challenge.unit_id)
     if actor.person is None:
         raise PermissionError("Only a person can score proposals.")
+    check_assigned(actor, proposal)
     declaration = ConflictDeclaration.objects.filter(
         proposal=proposal, evaluator=actor.person
     ).first()

@@ -35,6 +35,16 @@ from civicloop.market.sme import sme_size_class
 LANGUAGES = ("en", "es")
 
 
+class AddressTaken(Exception):  # noqa: N818 - a refusal the page answers like a success
+    """The address already has an account. Raised only once everything else checked out, so
+    the page answers exactly as for a new sign-up (`core.auth.signup_existing_address`) and
+    never tells a visitor which addresses have accounts."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(email)
+        self.email = email
+
+
 @dataclass(frozen=True)
 class CompanySignUp:
     person: Person
@@ -60,10 +70,6 @@ def _check_person(email: str, password: str, language: str) -> str:
         raise ValidationError(
             {"email": _("Enter an e-mail address like name@example.org.")}
         ) from None
-    if Person.objects.filter(email__iexact=email).exists():
-        raise ValidationError(
-            {"email": _("An account with this address exists: sign in, or reset its password.")}
-        )
     try:
         validate_password(password)
     except ValidationError as error:
@@ -104,6 +110,20 @@ def _check_company(name: str, country: str, founding_year: int) -> tuple[str, st
     return name, country
 
 
+def _person_create(email: str, password: str, full_name: str, language: str) -> Person:
+    """The person, with the address unverified, in the self-registered group; `AddressTaken`
+    when the address already has an account (checked last, after every field)."""
+    if Person.objects.filter(email__iexact=email).exists():
+        raise AddressTaken(email)
+    person = person_create(email=email, password=password, full_name=full_name.strip()[:200])
+    person.preferred_language = language
+    person.save(update_fields=["preferred_language"])
+    EmailAddress.objects.create(user=person, email=email, primary=True, verified=False)
+    group, _created = Group.objects.get_or_create(name=SELF_REGISTERED_GROUP)
+    person.groups.add(group)
+    return person
+
+
 @transaction.atomic
 def company_sign_up(
     *,
@@ -128,12 +148,7 @@ def company_sign_up(
     size = sme_size_class(
         staff=int(staff_headcount), turnover_eur=turnover, balance_sheet_eur=balance
     )
-    person = person_create(email=email, password=password, full_name=full_name.strip()[:200])
-    person.preferred_language = language
-    person.save(update_fields=["preferred_language"])
-    EmailAddress.objects.create(user=person, email=email, primary=True, verified=False)
-    group, _created = Group.objects.get_or_create(name=SELF_REGISTERED_GROUP)
-    person.groups.add(group)
+    person = _person_create(email, password, full_name, language)
     slug = f"{slugify(name)[:60] or 'company'}-{secrets.token_hex(4)}"
     company = organization_create(
         actor=SYSTEM,

@@ -19,7 +19,7 @@ from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, Principal
 from civicloop.market import forms, selectors, services
 from civicloop.market.models import Challenge, ChallengeStatus
-from civicloop.market.views import awards, consultation, phases, vendors
+from civicloop.market.views import awards, consultation, evaluation, phases, vendors
 from civicloop.market.views._common import EDITABLE_STATUSES, flash_refusal, shown_company
 from civicloop.portfolio.selectors import problem_get, problem_list
 from civicloop.web.acting import choose_unit, page_unit
@@ -214,6 +214,16 @@ def _manage_context(request: HttpRequest, challenge: Challenge) -> dict[str, Any
         "awards": selectors.award_list(viewer=viewer, challenge=challenge),
         "contracts": selectors.contracts_by_award(viewer=viewer, challenge=challenge),
         "editable": challenge.status in EDITABLE_STATUSES,
+        "assignments": list(
+            selectors.evaluator_assignment_list(viewer=viewer, challenge=challenge)
+        ),
+        "evaluator_candidates": list(
+            selectors.evaluator_candidates(viewer=viewer, challenge=challenge)
+        ),
+        "unassigned_proposals": selectors.proposals_without_evaluator(
+            viewer=viewer, challenge=challenge
+        ),
+        "can_assign": challenge.status not in services.ASSIGNMENT_CLOSED_STATUSES,
     }
 
 
@@ -252,6 +262,8 @@ MANAGE_ACTIONS: dict[str, ManageAction] = {
     "award": awards.award_proposal,
     "close_phase": awards.close_phase,
     "feedback": awards.send_feedback,
+    "assign": evaluation.assign_evaluator,
+    "unassign": evaluation.unassign_evaluator,
 }
 
 

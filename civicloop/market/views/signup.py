@@ -7,6 +7,9 @@ Abuse rules, each with its figure (docs/market/vendors.md):
   Over the limit: 429 and nothing created.
 - honeypot: a hidden field people never see; filled in, the answer looks like success and
   nothing is created or sent.
+- an address that already has an account gets the same answer as a new one (the "check your
+  e-mail" redirect, after the same password hashing) and its owner a mail saying someone tried
+  to register with it (`core.auth.signup_existing_address`): the page enumerates no accounts.
 - the address must be confirmed (allauth's mandatory verification for this sign-up) before the
   person may act for the company at all (`core.permissions.principal_for_person`).
 """
@@ -23,11 +26,12 @@ from allauth.account.internal.flows.signup import complete_signup
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from civicloop.core.auth import signup_existing_address
 from civicloop.market import forms, services
 from civicloop.web.forms import apply_errors
 from civicloop.web.observability import client_address
@@ -68,7 +72,7 @@ def _render(request: HttpRequest, form: forms.CompanySignUpForm, status: int = 2
     )
 
 
-def _sign_up(request: HttpRequest, form: forms.CompanySignUpForm) -> HttpResponse | None:
+def _sign_up(request: HttpRequest, form: forms.CompanySignUpForm) -> HttpResponseBase | None:
     data = form.cleaned_data
     try:
         created = services.company_sign_up(
@@ -86,6 +90,10 @@ def _sign_up(request: HttpRequest, form: forms.CompanySignUpForm) -> HttpRespons
     except ValidationError as error:
         apply_errors(form, error)
         return None
+    except services.AddressTaken as taken:
+        # The same answer as below, and a mail to the address's owner: the page never says
+        # whether an address has an account.
+        return signup_existing_address(request, taken.email, data["password1"])
     # allauth sends the verification mail and, verification being mandatory for this sign-up,
     # answers "check your e-mail" without signing the person in.
     return complete_signup(
@@ -96,7 +104,7 @@ def _sign_up(request: HttpRequest, form: forms.CompanySignUpForm) -> HttpRespons
 
 
 @require_http_methods(["GET", "POST"])
-def company_signup(request: HttpRequest) -> HttpResponse:
+def company_signup(request: HttpRequest) -> HttpResponseBase:
     if not get_adapter(request).is_open_for_signup(request):
         raise Http404("Not found")
     if request.method == "GET":
@@ -117,10 +125,9 @@ def company_signup(request: HttpRequest) -> HttpResponse:
         )
         return _render(request, form, status=429)
     if str(request.POST.get(forms.SIGNUP_HONEYPOT, "")).strip():
-        # A bot: answer as allauth does after a sign-up, create and send nothing.
-        return render(
-            request, "account/verification_sent.html", {"page_title": _("Check your e-mail")}
-        )
+        # A bot: answer as allauth does after a sign-up (the same redirect), create and send
+        # nothing.
+        return redirect("account_email_verification_sent")
     form = forms.CompanySignUpForm(request.POST)
     if form.is_valid():
         response = _sign_up(request, form)

@@ -73,8 +73,12 @@ _FLOOD_MODELS: dict[str, type[Model]] = {
 }
 
 
-def check_flood(kind: str, *, citizen: Citizen, client_hash: str) -> None:
-    """Refuse when this account or this client address has sent too many in the last hour."""
+def check_flood(kind: str, *, citizen: Citizen, client_hashes: tuple[str, ...]) -> None:
+    """Refuse when this account or this client address has sent too many in the last hour.
+
+    `client_hashes` are the client's key now and the day before (it rotates at midnight UTC),
+    so the hour before 00:30 counts the rows stored under yesterday's key too."""
+    keys = sorted({key for key in client_hashes if key})
     per_account, per_client = abuse.limits(kind)
     since = timezone.now() - timedelta(seconds=abuse.WINDOW_SECONDS)
     rows = _FLOOD_MODELS[kind].objects.filter(created_at__gte=since)  # type: ignore[attr-defined]
@@ -84,7 +88,7 @@ def check_flood(kind: str, *, citizen: Citizen, client_hash: str) -> None:
             _("One account may send at most %(limit)s of these an hour: try again later.")
             % {"limit": per_account}
         )
-    if client_hash and rows.filter(client_hash=client_hash).count() >= per_client:
+    if keys and rows.filter(client_hash__in=keys).count() >= per_client:
         raise RateLimited(
             _("At most %(limit)s of these an hour may come from one connection: try again later.")
             % {"limit": per_client}

@@ -22,7 +22,13 @@ from civicloop.participation.services._common import (
 
 @transaction.atomic
 def comment_submit(
-    *, actor: Principal, proposal: Proposal, body: str, language: str, client_hash: str = ""
+    *,
+    actor: Principal,
+    proposal: Proposal,
+    body: str,
+    language: str,
+    client_hash: str = "",
+    client_hash_previous: str = "",
 ) -> Comment:
     """Store a comment, redacted, for moderation."""
     person = require_person(actor)
@@ -34,7 +40,7 @@ def comment_submit(
     check_links("comment", body)
     if len(body.strip()) < 2:
         raise ValidationError({"body": _("Write a comment of 2 to 2000 characters.")})
-    check_flood("comment", citizen=citizen, client_hash=client_hash)
+    check_flood("comment", citizen=citizen, client_hashes=(client_hash, client_hash_previous))
     clean, counts = redacted(body, language)
     comment = Comment(
         proposal=proposal,

@@ -50,6 +50,7 @@ def proposal_submit(
     body: str,
     language: str,
     client_hash: str = "",
+    client_hash_previous: str = "",
 ) -> Proposal:
     """Store a proposal, redacted, for moderation: nothing is public until staff publish it."""
     person = require_person(actor)
@@ -67,7 +68,7 @@ def proposal_submit(
         raise ValidationError(
             {"body": _("Describe the problem or idea in at least 20 characters.")}
         )
-    check_flood("proposal", citizen=citizen, client_hash=client_hash)
+    check_flood("proposal", citizen=citizen, client_hashes=(client_hash, client_hash_previous))
     clean_title, title_counts = redacted(title, language)
     clean_body, body_counts = redacted(body, language)
     counts = {

@@ -67,14 +67,17 @@ def threshold_check(proposal: Proposal) -> None:
     )
 
 
-def _hold_stuffing(support: Support) -> int:
-    """Hold the group the new support completes, if it is one (see the module's rule)."""
+def _hold_stuffing(support: Support, client_hash_previous: str = "") -> int:
+    """Hold the group the new support completes, if it is one (see the module's rule). The
+    client's key rotates at midnight UTC: its key of the day before counts as the same client,
+    so a burst across midnight is one group (the window looks back 60 s, well within a day)."""
     since = support.created_at - timedelta(seconds=abuse.STUFFING_SECONDS)
     if not support.client_hash:
         return 0
+    keys = sorted({support.client_hash, client_hash_previous} - {""})
     group = Support.objects.filter(
         proposal_id=support.proposal_id,
-        client_hash=support.client_hash,
+        client_hash__in=keys,
         email_domain=support.email_domain,
         created_at__gte=since,
         withdrawn_at__isnull=True,
@@ -96,7 +99,12 @@ def _hold_stuffing(support: Support) -> int:
 
 @transaction.atomic
 def support_add(
-    *, actor: Principal, proposal: Proposal, client_hash: str = "", follow: bool = True
+    *,
+    actor: Principal,
+    proposal: Proposal,
+    client_hash: str = "",
+    client_hash_previous: str = "",
+    follow: bool = True,
 ) -> Support:
     """Support a published proposal: one active support per verified person and mailbox."""
     person = require_person(actor)
@@ -106,7 +114,7 @@ def support_add(
         if not proposal.is_public:
             raise Http404("Not found")
         raise ValidationError({"proposal": _("This proposal is closed: it takes no more support.")})
-    check_flood("support", citizen=citizen, client_hash=client_hash)
+    check_flood("support", citizen=citizen, client_hashes=(client_hash, client_hash_previous))
     support = Support(
         proposal=proposal,
         citizen=citizen,
@@ -121,7 +129,7 @@ def support_add(
             support.save()
     except (ValidationError, IntegrityError) as error:  # at once: the constraint decides
         raise ValidationError({"proposal": _("You already support this proposal.")}) from error
-    held = _hold_stuffing(support)
+    held = _hold_stuffing(support, client_hash_previous)
     if follow:
         Follow.objects.get_or_create(proposal=proposal, person=person)
     audit_record(

@@ -6,7 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from civicloop.feedback.abuse import client_key
 from civicloop.participation import selectors
 from civicloop.participation.models import Citizen
 
@@ -14,10 +13,6 @@ from civicloop.participation.models import Citizen
 def request_citizen(request: HttpRequest) -> Citizen | None:
     user = request.user if request.user.is_authenticated else None
     return selectors.citizen_for(user)  # type: ignore[arg-type]
-
-
-def client_hash(request: HttpRequest) -> str:
-    return client_key(request)
 
 
 def refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse:

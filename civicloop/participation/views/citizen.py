@@ -9,18 +9,19 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civicloop.core.auth import signup_existing_address
 from civicloop.core.http import principal
-from civicloop.feedback.abuse import honeypot_filled
+from civicloop.feedback.abuse import client_hashes, honeypot_filled
 from civicloop.participation import forms, selectors, services
 from civicloop.participation.models import Comment, Proposal
-from civicloop.participation.views._common import client_hash, refused, request_citizen
+from civicloop.participation.views._common import refused, request_citizen
 from civicloop.web.forms import apply_errors
 
 
@@ -49,9 +50,14 @@ class CitizenSignupView(SignupView):
         context["page_title"] = _("Sign up to take part")
         return context
 
-    def form_valid(self, form) -> HttpResponse:  # type: ignore[no-untyped-def]
+    def form_valid(self, form) -> HttpResponseBase:  # type: ignore[no-untyped-def]
         if honeypot_filled(self.request.POST):
             return redirect("account_email_verification_sent")
+        if form.account_already_exists:
+            # The answer of a new sign-up, and a mail to the owner: no account enumeration.
+            return signup_existing_address(
+                self.request, form.cleaned_data["email"], form.cleaned_data.get("password1", "")
+            )
         self.user, response = form.try_save(self.request)
         if response:
             return response
@@ -92,7 +98,7 @@ def propose(request: HttpRequest) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],
                 language=form.cleaned_data["language"],
-                client_hash=client_hash(request),
+                **client_hashes(request),
             )
         except services.RateLimited as error:
             return refused(request, error.message, status=429)

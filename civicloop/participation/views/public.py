@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicloop.core.http import principal
-from civicloop.feedback.abuse import honeypot_filled
+from civicloop.feedback.abuse import client_hashes, honeypot_filled
 from civicloop.participation import forms, selectors, services
 from civicloop.participation.models import PUBLIC_STATUSES, ProposalStatus
-from civicloop.participation.views._common import client_hash, refused, request_citizen
+from civicloop.participation.views._common import refused, request_citizen
 from civicloop.web.forms import apply_errors
 
 
@@ -84,7 +84,7 @@ def support(request: HttpRequest, pk: int) -> HttpResponse:
         services.support_add(
             actor=actor,
             proposal=proposal,
-            client_hash=client_hash(request),
+            **client_hashes(request),
             follow=request.POST.get("follow") == "on",
         )
         messages.success(request, _("Thank you: your support is recorded."))
@@ -127,7 +127,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
                 proposal=proposal,
                 body=form.cleaned_data["body"],
                 language=form.cleaned_data["language"],
-                client_hash=client_hash(request),
+                **client_hashes(request),
             )
         except services.NotACitizen as error:
             return refused(request, str(error), status=403)

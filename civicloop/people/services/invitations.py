@@ -117,7 +117,14 @@ def _invitation_check(organization: Organization, email: str, role: str, languag
     if language not in LANGUAGES:
         raise ValidationError({"language": _("Choose English or Spanish.")})
     existing = Person.objects.filter(email__iexact=email).first()
-    if existing is not None:
+    # Only what the inviter already knows is said: facts about people of this organisation.
+    # Whether an address has an account elsewhere, or a deactivated one, is never told
+    # (issue 16: a company's people may invite any address, so this would enumerate accounts).
+    member_here = (
+        existing is not None
+        and Membership.objects.filter(person=existing, organization=organization).exists()
+    )
+    if existing is not None and member_here:
         if not existing.is_active:
             raise ValidationError(
                 {"email": _("This person's account is deactivated: reactivate it instead.")}
