@@ -40,7 +40,7 @@ def webhook_deliver(delivery_id: int) -> bool:
         return False
     result = post(
         delivery.endpoint.url,
-        delivery.endpoint.secret,
+        services.webhook_secret(delivery.endpoint),
         payload_bytes(delivery),
         kind=delivery.kind,
         delivery_id=delivery.pk,
