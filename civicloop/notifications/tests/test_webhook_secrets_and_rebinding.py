@@ -19,7 +19,8 @@ from django.test import override_settings
 from civicloop.core import field_crypto
 from civicloop.core.tests.factories import UnitFactory
 from civicloop.notifications import services, webhook_http
-from civicloop.notifications.models import WebhookEndpoint
+from civicloop.notifications.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from civicloop.notifications.tasks import webhook_deliver
 
 PORT = 8333  # this worktree's port range (8330-8339)
 PUBLIC = "93.184.215.14"  # a global address (the check lets it through)
@@ -166,6 +167,15 @@ def test_rotating_the_field_key_keeps_every_secret_readable(world, settings):
     settings.CIVICLOOP_FIELD_KEYS = old  # a server that lacks the new key says which one
     with pytest.raises(field_crypto.FieldKeyUnavailable, match=field_crypto.key_id(new)):
         services.webhook_secret(endpoint)
+    # ... and a delivery records it in the log instead of crashing the worker
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, kind="award", source="rotation", payload={}
+    )
+    with override_settings(CIVICLOOP_WEBHOOK_MAX_ATTEMPTS=1):
+        assert webhook_deliver.call(delivery.pk) is False
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert field_crypto.key_id(new) in delivery.last_error
 
 
 def test_without_field_keys_encryption_refuses_naming_the_setting(settings):
