@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 def test_portal_menu_collapses_behind_a_button_on_a_phone(live_server, browser):
     context = browser.new_context(viewport={"width": 375, "height": 812}, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(60_000)  # a loaded CI machine
     try:
         page.goto(live_server.url + "/public/")
         button = page.get_by_role("button", name="Menu")
