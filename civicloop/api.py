@@ -17,6 +17,7 @@ from civicloop.experiments.api import router as experiments_router
 from civicloop.feedback.api import router as feedback_router
 from civicloop.market.api import router as market_router
 from civicloop.market.sealing import SealingKeyUnavailable
+from civicloop.notifications.api import router as notifications_router
 from civicloop.participation.api import router as participation_router
 from civicloop.people.api import router as people_router
 from civicloop.portfolio.api import router as portfolio_router
@@ -115,3 +116,4 @@ api.add_router("/", scaling_router)
 api.add_router("/", privacy_router)
 api.add_router("/", people_router)
 api.add_router("/", participation_router)
+api.add_router("/", notifications_router)

@@ -47,6 +47,8 @@ Data:
   keys generate                 print a new sealing key (no settings or database needed)
   keys list                     sealing key ids, roles and what each sealed
   keys rotate                   re-seal every proposal and attachment with the primary key
+  field-keys generate           print a new field encryption key (webhook secrets)
+  field-keys rotate             re-encrypt every webhook secret with the first field key
   backup DIR                    back up the database, event stores, uploads and sealing key ids
                                 (stop the worker first)
   restore DIR [--force]         restore a backup into an empty installation
@@ -70,6 +72,7 @@ FILE_TOOLS = {
 
 # Names typed on the command line for Django commands whose module has another name.
 ALIASES = {
+    "field-keys": "field_keys",
     "import-events": "import_events",
     "import-measurements": "import_measurements",
 }
@@ -385,6 +388,17 @@ def main(argv: list[str] | None = None) -> int:
         key = generate_key()
         print(
             f"New sealing key {key_id(key)}: put it first in CIVICLOOP_SEALING_KEYS.",
+            file=sys.stderr,
+        )
+        print(key)
+        return 0
+    if command == "field-keys" and rest == ["generate"]:
+        from civicloop.core.field_crypto import generate_key as field_key
+        from civicloop.core.field_crypto import key_id as field_key_id
+
+        key = field_key()
+        print(
+            f"New field key {field_key_id(key)}: put it first in CIVICLOOP_FIELD_KEYS.",
             file=sys.stderr,
         )
         print(key)

@@ -10,3 +10,5 @@ class NotificationEvent(StrEnum):
     UNFOLLOWED = "notifications.unfollowed"
     WEBHOOK_CREATED = "notifications.webhook_created"
     WEBHOOK_DISABLED = "notifications.webhook_disabled"
+    WEBHOOK_UPDATED = "notifications.webhook_updated"
+    WEBHOOK_DELETED = "notifications.webhook_deleted"

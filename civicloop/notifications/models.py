@@ -72,8 +72,9 @@ class WebhookEndpoint(TimeStampedModel):
         Organization, on_delete=models.CASCADE, related_name="webhook_endpoints"
     )
     url = models.URLField(max_length=500)
-    # The signing secret: shown once when created; kept to sign each delivery.
-    secret = models.CharField(max_length=80)
+    # The signing secret, shown once when created and kept to sign each delivery: encrypted
+    # under CIVICLOOP_FIELD_KEYS (core.field_crypto), never stored in clear.
+    secret_encrypted = models.TextField()
     kinds = models.JSONField(default=list, blank=True)  # empty: every kind
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(

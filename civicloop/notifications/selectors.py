@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -9,7 +12,9 @@ from django.http import Http404
 
 from civicloop.core.models import AuditEvent, Person
 from civicloop.core.permissions import Ability, Principal, scope_q
+from civicloop.experiments import selectors as experiments
 from civicloop.experiments.models import Iteration
+from civicloop.notifications.kinds import EmailMode, NotificationKind
 from civicloop.notifications.models import (
     Follow,
     Notification,
@@ -17,13 +22,24 @@ from civicloop.notifications.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from civicloop.participation import selectors as participation
+from civicloop.scaling import selectors as scaling
 
 
-def notification_list(*, viewer: Principal) -> QuerySet[Notification]:
+def notification_list(*, viewer: Principal, unread: bool = False) -> QuerySet[Notification]:
     """The viewer's own notifications, newest first (nobody else's, whatever their role)."""
     if viewer.person is None:
         return Notification.objects.none()
-    return Notification.objects.filter(person=viewer.person)
+    rows = Notification.objects.filter(person=viewer.person)
+    return rows.filter(read_at__isnull=True) if unread else rows
+
+
+def notification_get(*, viewer: Principal, pk: int) -> Notification:
+    """One of the viewer's own notifications; anyone else's answers 404."""
+    notification = notification_list(viewer=viewer).filter(pk=pk).first()
+    if notification is None:
+        raise Http404("Not found")
+    return notification
 
 
 def unread_count(*, viewer: Principal) -> int:
@@ -36,12 +52,89 @@ def preference_get(*, viewer: Principal) -> NotificationPreference | None:
     return NotificationPreference.objects.filter(person=viewer.person).first()
 
 
+def preference_summary(*, viewer: Principal) -> dict[str, Any]:
+    """The viewer's settings and, per kind, where its notifications go: always the app; by
+    e-mail one at a time or in the daily digest unless muted or e-mail is off."""
+    pref = preference_get(viewer=viewer)
+    mode = pref.email_mode if pref else EmailMode.IMMEDIATE
+    muted = list(pref.muted_kinds) if pref else []
+    return {
+        "email_mode": mode,
+        "muted_kinds": muted,
+        "kinds": [
+            {
+                "kind": kind.value,
+                "label": str(kind.label),
+                "in_app": True,
+                "email": mode == EmailMode.IMMEDIATE and kind.value not in muted,
+                "digest": mode == EmailMode.DIGEST and kind.value not in muted,
+            }
+            for kind in NotificationKind
+        ],
+    }
+
+
 def is_following(*, viewer: Principal, object_type: str, object_id: str) -> bool:
     if viewer.person is None:
         return False
     return Follow.objects.filter(
         person=viewer.person, object_type=object_type, object_id=str(object_id)
     ).exists()
+
+
+# What a person may follow from a page's Follow button (and the API): the kind's name, the
+# model label a `Follow` row stores, and the scoped read that answers 404 outside the scope.
+FOLLOWABLE: dict[str, tuple[str, Callable[[Principal, int], Any]]] = {
+    "iteration": (
+        "experiments.iteration",
+        lambda viewer, pk: experiments.iteration_get(viewer=viewer, pk=pk),
+    ),
+    "sandbox": ("scaling.sandbox", lambda viewer, pk: scaling.sandbox_get(viewer=viewer, pk=pk)),
+}
+# Citizens' proposals are followed in the participation app (its own `Follow`, verified
+# citizens only); the API lists and changes them with the others under this name.
+PROPOSAL = "proposal"
+FOLLOW_KINDS = (*FOLLOWABLE, PROPOSAL)
+
+
+def follow_target(*, viewer: Principal, kind: str, object_id: int) -> str:
+    """The model label of an object the viewer can see and follow; anything else is 404."""
+    if kind not in FOLLOWABLE:
+        raise Http404("Not found")
+    label, get = FOLLOWABLE[kind]
+    get(viewer, object_id)  # 404 outside the viewer's scope
+    return label
+
+
+@dataclass(frozen=True)
+class FollowRow:
+    kind: str
+    object_id: int
+    title: str
+    since: datetime
+
+
+def follow_list(*, viewer: Principal) -> list[FollowRow]:
+    """What the viewer follows (iterations, sandboxes, citizens' proposals), newest first.
+
+    An object the viewer can no longer see (moved out of scope, withdrawn) is left out."""
+    if viewer.person is None:
+        return []
+    rows = []
+    labels = {label: kind for kind, (label, _get) in FOLLOWABLE.items()}
+    for follow in Follow.objects.filter(person=viewer.person).order_by("-created_at", "-pk"):
+        kind = labels.get(follow.object_type)
+        if kind is None or not follow.object_id.isdigit():
+            continue
+        try:
+            obj = FOLLOWABLE[kind][1](viewer, int(follow.object_id))
+        except Http404:
+            continue
+        title = str(getattr(obj, "title", "") or getattr(obj, "name", "") or obj)
+        rows.append(FollowRow(kind, int(follow.object_id), title, follow.created_at))
+    for proposal_id, title, since in participation.followed_proposals(person=viewer.person):
+        rows.append(FollowRow(PROPOSAL, proposal_id, title, since))
+    return sorted(rows, key=lambda r: (r.since, r.kind, r.object_id), reverse=True)
 
 
 def followers_of(object_type: str, object_id: str) -> list[int]:
@@ -89,10 +182,18 @@ def webhook_get(*, viewer: Principal, pk: int) -> WebhookEndpoint:
     return endpoint
 
 
-def delivery_list(*, viewer: Principal, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
-    """The delivery log of an endpoint the viewer reached through `webhook_get`."""
+def delivery_log(
+    *, viewer: Principal, endpoint: WebhookEndpoint, status: str = ""
+) -> QuerySet[WebhookDelivery]:
+    """The delivery log of an endpoint the viewer reached through `webhook_get` (one status)."""
     webhook_get(viewer=viewer, pk=endpoint.pk)
-    return WebhookDelivery.objects.filter(endpoint=endpoint)[:200]
+    log = WebhookDelivery.objects.filter(endpoint=endpoint)
+    return log.filter(status=status) if status else log
+
+
+def delivery_list(*, viewer: Principal, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    """The 200 latest deliveries of an endpoint (its page)."""
+    return delivery_log(viewer=viewer, endpoint=endpoint)[:200]
 
 
 def personal_data(*, person: Person, **_: Any) -> dict[str, Any]:

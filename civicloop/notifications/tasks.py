@@ -10,9 +10,10 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from civicloop.core.field_crypto import FieldKeyUnavailable
 from civicloop.notifications import services
 from civicloop.notifications.models import DeliveryStatus, WebhookDelivery
-from civicloop.notifications.webhook_http import post
+from civicloop.notifications.webhook_http import PostResult, post
 
 logger = logging.getLogger("civicloop.notifications")
 
@@ -38,13 +39,19 @@ def webhook_deliver(delivery_id: int) -> bool:
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != DeliveryStatus.PENDING:
         return False
-    result = post(
-        delivery.endpoint.url,
-        delivery.endpoint.secret,
-        payload_bytes(delivery),
-        kind=delivery.kind,
-        delivery_id=delivery.pk,
-    )
+    try:
+        secret = services.webhook_secret(delivery.endpoint)
+    except FieldKeyUnavailable as missing:  # a configuration fault: logged, retried, shown
+        logger.error("webhook delivery %s: %s", delivery.pk, missing)
+        result = PostResult(False, None, str(missing)[:300])
+    else:
+        result = post(
+            delivery.endpoint.url,
+            secret,
+            payload_bytes(delivery),
+            kind=delivery.kind,
+            delivery_id=delivery.pk,
+        )
     delivery.attempts += 1
     delivery.last_status_code = result.status_code
     delivery.last_error = result.error

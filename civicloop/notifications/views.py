@@ -17,10 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, units_for
-from civicloop.experiments import selectors as experiments
 from civicloop.notifications import forms, selectors, services
 from civicloop.notifications.messages import render as render_notice
-from civicloop.scaling import selectors as scaling
 from civicloop.web.acting import page_unit
 from civicloop.web.forms import apply_errors
 
@@ -96,23 +94,13 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-FOLLOWABLE = {
-    "iteration": (
-        "experiments.iteration",
-        lambda viewer, pk: experiments.iteration_get(viewer=viewer, pk=pk),
-    ),
-    "sandbox": ("scaling.sandbox", lambda viewer, pk: scaling.sandbox_get(viewer=viewer, pk=pk)),
-}
-
-
 def _followed(request: HttpRequest, data: Any) -> tuple[str, str, str]:
     """(type, id, model label) of an object the person can see; anything else answers 404."""
     kind = data.get("type", "")
     raw = data.get("id", "")
-    if kind not in FOLLOWABLE or not raw.isdigit() or len(raw) > 18:
+    if not raw.isdigit() or len(raw) > 18:
         raise Http404("Not found")
-    label, get = FOLLOWABLE[kind]
-    get(principal(request), int(raw))  # 404 outside the viewer's scope
+    label = selectors.follow_target(viewer=principal(request), kind=kind, object_id=int(raw))
     return kind, raw, label
 
 

@@ -10,6 +10,8 @@ read them for the audit events of docs/participation.md).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -240,6 +242,15 @@ def _citizen_proposals(citizen: Citizen) -> list[dict[str, object]]:
             "answered_at": _iso(p.answered_at),
         }
         for p in Proposal.objects.filter(author=citizen).order_by("pk")
+    ]
+
+
+def followed_proposals(*, person: Person) -> list[tuple[int, str, datetime]]:
+    """(id, title, since) of the public proposals a person follows, newest first."""
+    rows = Follow.objects.filter(person=person, proposal__status__in=PUBLIC_STATUSES)
+    return [
+        (f.proposal_id, f.proposal.title, f.created_at)
+        for f in rows.select_related("proposal").order_by("-created_at", "-pk")
     ]
 
 

@@ -55,6 +55,9 @@ PARAM_MODEL = {
     "decision_pk": "experiments.Decision",
     "citizen_proposal_id": "participation.Proposal",
     "target_group_id": "portfolio.TargetGroup",
+    "notification_id": "notifications.Notification",
+    "webhook_id": "notifications.WebhookEndpoint",
+    "sandbox_id": "scaling.Sandbox",
 }
 
 
@@ -169,6 +172,15 @@ BY_DESIGN: dict[tuple[str, str], tuple[set[str], str]] = {
         {"bstaff", "bauditor", "bevaluator", "bofficial", "bvendor", "B read key", "B write key"},
         "as supporting: a public proposal, an action for verified citizens only",
     ),
+    ("PUT", "/api/v1/notifications/follows/citizen-proposals/{citizen_proposal_id}"): (
+        {"bstaff", "bauditor", "bevaluator", "bofficial", "bvendor", "B read key", "B write key"},
+        "as supporting: a published proposal is public, following it is for verified citizens "
+        "(B's people and keys are answered 403 with the reason)",
+    ),
+    ("DELETE", "/api/v1/notifications/follows/citizen-proposals/{citizen_proposal_id}"): (
+        {"bstaff", "bauditor", "bevaluator", "bofficial", "bvendor", "B read key", "B write key"},
+        "as following: a public proposal, an action for verified citizens only",
+    ),
 }
 
 
@@ -182,6 +194,26 @@ KNOWN_OPEN: dict[tuple[str, str], str] = {}
 PUBLIC_TWIN = {
     "/api/v1/market/challenges/{challenge_id}": "/api/v1/market/public/challenges/{challenge_id}",
 }
+
+
+def seed_personal_objects(people: dict[str, Any]) -> None:
+    """A's own notification and webhook (the demo loaders make none): each is another
+    organisation's object the sweep probes (`notification_id`, `webhook_id`)."""
+    from civicloop.core import field_crypto
+    from civicloop.core.models import Membership
+    from civicloop.notifications.models import Notification, WebhookEndpoint
+
+    staff = people["staff"]
+    Notification.objects.create(
+        person=staff, kind="award", params={"title": "A's award"}, source="matrix:1"
+    )
+    unit_id = Membership.objects.filter(person=staff).values_list("organization_id", flat=True)[0]
+    WebhookEndpoint.objects.create(
+        organization_id=unit_id,
+        url="https://hooks.a.example/in",
+        secret_encrypted=field_crypto.encrypt("whsec_matrix"),
+        created_by=staff,
+    )
 
 
 @dataclass

@@ -50,6 +50,7 @@ from civicloop.security_tests.cross_org_support import (
     _page_url,
     _params,
     _query,
+    seed_personal_objects,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -72,6 +73,7 @@ def demo_world(settings, tmp_path):
     ctx: dict[str, Any] = {"orgs": load_core_demo()}
     for path in settings.DEMO_LOADERS:
         import_string(path)(ctx)
+    seed_personal_objects(ctx["orgs"].people)
     a_rows = {
         m._meta.label: set(m._default_manager.values_list("pk", flat=True)) for m in _models()
     }

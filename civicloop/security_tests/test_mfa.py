@@ -215,6 +215,7 @@ def test_the_default_requires_mfa_of_staff_evaluators_auditors_and_admins():
 def test_production_keeps_the_default_and_exempts_nobody(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 50)
     monkeypatch.setenv("CIVICLOOP_SEALING_KEYS", Fernet.generate_key().decode())
+    monkeypatch.setenv("CIVICLOOP_FIELD_KEYS", Fernet.generate_key().decode())
     monkeypatch.delenv("CIVICLOOP_MFA_REQUIRED_ROLES", raising=False)
     root = Path(__file__).resolve().parents[2]
     production = runpy.run_path(str(root / "config" / "settings" / "production.py"))

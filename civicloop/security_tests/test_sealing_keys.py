@@ -205,6 +205,7 @@ def test_production_refuses_to_start_without_sealing_keys(tmp_path):
     }
     env.update(
         SECRET_KEY="s" * 50,
+        CIVICLOOP_FIELD_KEYS=Fernet.generate_key().decode(),
         CIVICLOOP_VAR_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="config.settings.production",
     )

@@ -42,9 +42,16 @@ else:
 CIVICLOOP_SEALING_KEYS = env_list("CIVICLOOP_SEALING_KEYS", "")
 
 
-def dev_sealing_keys() -> list[str]:
-    """The checkout's development sealing key, generated once into the var dir."""
-    key_file = VAR_DIR / "dev-sealing-keys"
+# Secrets CivicLoop must read back to use (webhook signing secrets) are encrypted in the database
+# under their own keys: a comma-separated list of Fernet keys, the first encrypting, every one
+# decrypting (docs/operations.md, "Field encryption keys"). Development and test settings keep a
+# generated key in the var dir; production refuses to start without it.
+CIVICLOOP_FIELD_KEYS = env_list("CIVICLOOP_FIELD_KEYS", "")
+
+
+def dev_keys(file_name: str) -> list[str]:
+    """The checkout's development key list `file_name` in the var dir, generated once."""
+    key_file = VAR_DIR / file_name
     if not key_file.exists():
         import tempfile
 
@@ -60,6 +67,16 @@ def dev_sealing_keys() -> list[str]:
         finally:
             os.unlink(handle.name)
     return [k.strip() for k in key_file.read_text().split(",") if k.strip()]
+
+
+def dev_sealing_keys() -> list[str]:
+    """The checkout's development sealing key, generated once into the var dir."""
+    return dev_keys("dev-sealing-keys")
+
+
+def dev_field_keys() -> list[str]:
+    """The checkout's development field encryption key, generated once into the var dir."""
+    return dev_keys("dev-field-keys")
 
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")

@@ -17,6 +17,14 @@ if not CIVICLOOP_SEALING_KEYS:
         "secrets and set CIVICLOOP_SEALING_KEYS=<key> (comma-separated when rotating, the new "
         "key first). See docs/operations.md, 'Sealing keys'."
     )
+CIVICLOOP_FIELD_KEYS = env_list("CIVICLOOP_FIELD_KEYS", "")
+if not CIVICLOOP_FIELD_KEYS:
+    raise ImproperlyConfigured(
+        "CIVICLOOP_FIELD_KEYS is not set. Webhook signing secrets are encrypted in the database "
+        "with their own keys: generate one with `civicloop field-keys generate`, store it with "
+        "your other secrets and set CIVICLOOP_FIELD_KEYS=<key> (comma-separated when rotating, "
+        "the new key first). See docs/operations.md, 'Field encryption keys'."
+    )
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Load balancers and orchestrators probe over plain HTTP; these answer no personal data.

@@ -6,7 +6,7 @@ import shutil
 import tempfile
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import database_config, dev_sealing_keys
+from config.settings.base import database_config, dev_field_keys, dev_sealing_keys
 
 DEBUG = False
 DATABASES = {"default": database_config(os.environ.get("DATABASE_URL", "sqlite://:memory:"))}
@@ -23,6 +23,7 @@ AXES_ENABLED = True
 # test_mfa.py) turn the base default back on, and one asserts that default.
 CIVICLOOP_MFA_REQUIRED_ROLES = []
 CIVICLOOP_SEALING_KEYS = CIVICLOOP_SEALING_KEYS or dev_sealing_keys()  # noqa: F405
+CIVICLOOP_FIELD_KEYS = CIVICLOOP_FIELD_KEYS or dev_field_keys()  # noqa: F405
 LANGUAGE_CODE = "en"
 # Mail stays in django.core.mail.outbox, whatever EMAIL_URL the environment holds.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

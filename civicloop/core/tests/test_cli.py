@@ -101,6 +101,7 @@ def test_production_settings_pass_the_deploy_check():
         "ALLOWED_HOSTS": "civicloop.example.gov",
         # production refuses to start without its sealing keys (docs/operations.md)
         "CIVICLOOP_SEALING_KEYS": Fernet.generate_key().decode(),
+        "CIVICLOOP_FIELD_KEYS": Fernet.generate_key().decode(),
     }
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process

@@ -8,6 +8,7 @@ from civicloop.notifications.services.delivery import (
 )
 from civicloop.notifications.services.dispatch import audit_event_dispatch, webhook_payload
 from civicloop.notifications.services.preferences import (
+    follow_change,
     follow_set,
     notifications_mark_read,
     preferences_update,
@@ -22,7 +23,11 @@ from civicloop.notifications.services.webhooks import (
     CreatedEndpoint,
     deliveries_queue,
     webhook_create,
+    webhook_delete,
     webhook_disable,
+    webhook_secret,
+    webhook_secrets_reencrypt,
+    webhook_update,
 )
 
 __all__ = [
@@ -31,6 +36,7 @@ __all__ = [
     "deadline_reminders",
     "deliveries_queue",
     "digest_send",
+    "follow_change",
     "follow_set",
     "notification_email",
     "notifications_mark_read",
@@ -41,6 +47,10 @@ __all__ = [
     "unsubscribe_token",
     "unsubscribe_url",
     "webhook_create",
+    "webhook_delete",
     "webhook_disable",
     "webhook_payload",
+    "webhook_secret",
+    "webhook_secrets_reencrypt",
+    "webhook_update",
 ]

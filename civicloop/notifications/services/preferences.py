@@ -16,7 +16,10 @@ from civicloop.core.permissions import Principal, require_person
 from civicloop.notifications.events import NotificationEvent
 from civicloop.notifications.kinds import EmailMode, NotificationKind
 from civicloop.notifications.models import Follow, Notification, NotificationPreference
+from civicloop.notifications.selectors import PROPOSAL, follow_target
 from civicloop.notifications.services.delivery import unsubscribe_read
+from civicloop.participation import selectors as participation
+from civicloop.participation import services as participation_services
 
 
 @transaction.atomic
@@ -97,6 +100,18 @@ def follow_set(*, actor: Principal, object_type: str, object_id: str, follow: bo
             metadata={"object_type": object_type, "object_id": str(object_id)},
         )
     return follow
+
+
+@transaction.atomic
+def follow_change(*, actor: Principal, kind: str, object_id: int, follow: bool) -> bool:
+    """Follow or stop following an object of a followable kind the actor can see (else 404):
+    an iteration or a sandbox here, a public citizens' proposal through participation."""
+    require_person(actor)
+    if kind == PROPOSAL:
+        proposal = participation.public_proposal_get(pk=object_id)
+        return participation_services.follow_set(actor=actor, proposal=proposal, following=follow)
+    label = follow_target(viewer=actor, kind=kind, object_id=object_id)
+    return follow_set(actor=actor, object_type=label, object_id=str(object_id), follow=follow)
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ writeFileSync(join(out, "civicloop.css"), css.css);
 // No GDS Transport fonts: we are not GOV.UK. Images (icons) only.
 cpSync(join(nm, "govuk-frontend", "dist", "govuk", "assets", "images"), join(out, "govuk", "assets", "images"), { recursive: true });
 cpSync(join(nm, "htmx.org", "dist", "htmx.min.js"), join(out, "htmx.min.js"));
-for (const name of ["app", "charts"]) {
+for (const name of ["app", "charts", "portal"]) {
   esbuild.buildSync({
     entryPoints: [join(root, "civicloop", "web", "assets", `${name}.mjs`)],
     bundle: true,
