@@ -212,3 +212,9 @@ def aggregate_read_many(kind: str, keys: Iterable[object]) -> dict[str, Stored |
         fresh = _fresh(rows.get(key), None)
         out[key] = fresh if fresh is not None else _fallback(kind, key, rows.get(key))
     return out
+
+
+def aggregates_refresh_pending() -> int:
+    """Recompute every stale aggregate now, as the worker would (benchmarks, a restore)."""
+    pending = Aggregate.objects.exclude(computed_version=F("version")).values_list("kind", "key")
+    return sum(aggregate_refresh(kind, key) is not None for kind, key in list(pending))
