@@ -20,6 +20,7 @@ This module is neither a selector nor a service: reading may request a computati
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -126,7 +127,7 @@ def aggregate_invalidate_prefix(kind: str, prefix: str) -> None:
     keys = list(rows.values_list("key", flat=True))
     rows.update(version=F("version") + 1)
     for key in keys:
-        transaction.on_commit(lambda key=key: aggregate_request(kind, key))  # type: ignore[misc]
+        transaction.on_commit(functools.partial(aggregate_request, kind, key))
 
 
 def aggregate_request(kind: str, key: str) -> bool:

@@ -261,6 +261,8 @@ def test_the_recompute_is_idempotent(world, survey):
     row = Aggregate.objects.get(kind=SURVEY_KIND, key=str(survey.pk))
     second = aggregate_refresh(SURVEY_KIND, str(survey.pk))
     again = Aggregate.objects.get(kind=SURVEY_KIND, key=str(survey.pk))
+    assert first is not None
+    assert second is not None
     assert first.payload == second.payload
     assert (row.payload, row.version, row.computed_version, row.watermark) == (
         again.payload,
