@@ -50,13 +50,11 @@ def survey_watermark(key: str) -> dict[str, Any]:
     themes = Theme.objects.filter(survey_id=pk).aggregate(n=Count("pk"), last=Max("updated_at"))
     questions = Question.objects.filter(survey_id=pk).aggregate(n=Count("pk"), last=Max("pk"))
     problem_id = Survey.objects.filter(pk=pk).values_list("problem_id", flat=True).first()
-    targets = (
-        ProfileTarget.objects.filter(target_group__problems=problem_id).aggregate(
+    targets: dict[str, Any] = {"n": 0, "last": None}
+    if problem_id is not None:
+        targets = ProfileTarget.objects.filter(target_group__problems=problem_id).aggregate(
             n=Count("pk"), last=Max("updated_at")
         )
-        if problem_id is not None
-        else {"n": 0, "last": None}
-    )
     return {
         "responses": [responses["n"], responses["last"]],
         "themes": [themes["n"], _iso(themes["last"])],
