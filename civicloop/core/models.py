@@ -250,3 +250,31 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} every {self.every_seconds} s"
+
+
+class Aggregate(models.Model):
+    """A figure computed once over many rows and read by every page view (ADR 0019).
+
+    One row per kind of aggregate and object (``feedback.survey`` and a survey's id, ...).
+    A write to the inputs bumps ``version`` and enqueues one recompute; the worker stores
+    ``payload`` with the ``version`` and ``watermark`` it read before computing, so the row is
+    fresh while ``computed_version == version`` and the inputs' watermark has not moved.
+    """
+
+    kind = models.CharField(max_length=60)
+    key = models.CharField(max_length=100)
+    payload = models.JSONField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveBigIntegerField(default=1)
+    computed_version = models.PositiveBigIntegerField(default=0)
+    watermark = models.JSONField(default=dict, blank=True)
+    # A recompute is waiting in the task queue: further writes bump the version only.
+    queued = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="aggregate_unique_kind_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"

@@ -36,3 +36,11 @@ def task_cleanup() -> None:
             import_string(path)()
         except Exception:
             logger.exception("after-task hook %s failed", path)
+
+
+@task()
+def refresh_aggregate(kind: str, key: str) -> bool:
+    """Recompute one stored aggregate (ADR 0019); enqueued on commit by writes to its inputs."""
+    from civicloop.core.aggregates import aggregate_refresh
+
+    return aggregate_refresh(kind, key) is not None

@@ -4,11 +4,14 @@ vl-convert, so the page and the paper show one chart."""
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
 import vl_convert
+from django.core.cache import cache
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civicloop.evidence.report import ImpactReport
@@ -191,3 +194,24 @@ def summary_charts(report: ImpactReport) -> list[PrintedChart]:
         title = _("Annual savings with 95% interval")
         printed.append(PrintedChart(title, savings_chart(report)[0]))
     return printed
+
+
+# Building and validating a Vega-Lite spec with Altair costs far more than gathering the report
+# (ADR 0019): the specs are a pure function of the report, the language and the time zone, so
+# they are stored under a digest of all three and built once per distinct report.
+REPORT_CHARTS_SECONDS = 7 * 24 * 3600
+
+
+def report_charts(report: ImpactReport) -> dict[str, tuple[dict[str, Any], list[list[str]]]]:
+    """The effects, KPI and savings charts of a report (spec and data table of each)."""
+    context = f"{translation.get_language()}|{timezone.get_current_timezone_name()}|{report!r}"
+    key = "evidence-report-charts:" + hashlib.sha256(context.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = {
+            "effects": effects_chart(report),
+            "kpi": kpi_chart(report),
+            "savings": savings_chart(report),
+        }
+        cache.set(key, found, REPORT_CHARTS_SECONDS)
+    return found

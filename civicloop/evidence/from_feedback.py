@@ -43,20 +43,27 @@ def _themes(surveys: list[Survey]) -> list[ThemeLine]:
 
 
 def _scores(surveys: list[Survey]) -> list[ScoreLine]:
-    """Overall CX scores (GOV.UK satisfaction, CSAT, NPS, …) of the problem's surveys."""
+    """Overall CX scores (GOV.UK satisfaction, CSAT, NPS, …) of the problem's surveys, as
+    stored with each survey's figures (`feedback.selectors.survey_summary`, ADR 0019); a
+    survey whose figures are still being computed is computed here, so none is left out."""
     lines = []
     for survey in surveys:
-        for groups in feedback_selectors.survey_scores(survey=survey).values():
-            for score in groups:
-                lines.append(
-                    ScoreLine(
-                        str(score.label),
-                        str(score.kind),
-                        score.value,
-                        score.ci_low,
-                        score.ci_high,
-                        int(score.n),
-                        survey_source(survey.slug),
-                    )
+        summary = feedback_selectors.survey_summary(survey=survey)
+        scores = (
+            feedback_selectors.survey_scores(survey=survey).get("all", [])
+            if summary.pending
+            else summary.overall
+        )
+        for score in scores:
+            lines.append(
+                ScoreLine(
+                    str(score.label),
+                    str(score.kind),
+                    score.value,
+                    score.ci_low,
+                    score.ci_high,
+                    int(score.n),
+                    survey_source(survey.slug),
                 )
+            )
     return lines

@@ -47,9 +47,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _report_context(report: ImpactReport) -> dict:
-    effects_spec, effects_rows = charts.effects_chart(report)
-    kpi_spec, kpi_rows = charts.kpi_chart(report)
-    savings_spec, savings_rows = charts.savings_chart(report)
+    built = charts.report_charts(report)
+    effects_spec, effects_rows = built["effects"]
+    kpi_spec, kpi_rows = built["kpi"]
+    savings_spec, savings_rows = built["savings"]
     return {
         "report": report,
         "effects_spec": effects_spec,

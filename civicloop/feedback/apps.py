@@ -13,3 +13,18 @@ class FeedbackConfig(AppConfig):
         from civicloop.feedback.selectors import iteration_feedback_summary
 
         iteration_feedback_register("feedback", iteration_feedback_summary)
+
+        # A survey's figures are computed once and stored (ADR 0019).
+        from civicloop.core.aggregates import aggregate_kind_register
+        from civicloop.feedback.selectors import summary
+
+        for kind, compute in (
+            (summary.SURVEY_KIND, summary.survey_summary_compute),
+            (summary.WEEKLY_KIND, summary.survey_weekly_compute),
+        ):
+            aggregate_kind_register(
+                kind,
+                compute=compute,
+                watermark=summary.survey_watermark,
+                size=summary.survey_size,
+            )

@@ -15,6 +15,7 @@ from civicloop.core.audit import audit_record
 from civicloop.core.permissions import SYSTEM, Ability, Principal, require
 from civicloop.feedback.events import FeedbackEvent
 from civicloop.feedback.models import Answer, QuestionKind, Survey, Theme, ThemeRun
+from civicloop.feedback.services._figures import survey_figures_invalidate
 from civicloop.text import Theme as TextTheme
 from civicloop.text import ThemeEdits, ThemeResult, find_themes
 from civicloop.text.vectors import backend_for
@@ -75,6 +76,7 @@ def themes_refresh(*, survey: Survey, run: ThemeRun | None = None) -> ThemeRun:
 
 
 def _store(survey: Survey, answers: list[Answer], result: ThemeResult | None) -> None:
+    survey_figures_invalidate([survey.pk])
     Answer.objects.filter(response__survey=survey).exclude(theme=None).update(theme=None)
     survey.themes.all().delete()
     if result is None:
@@ -116,6 +118,7 @@ def current_result(survey: Survey) -> ThemeResult:
 
 def _materialise(survey: Survey, edits: ThemeEdits) -> None:
     """Apply pinned themes and reassignments to the stored themes, without re-clustering."""
+    survey_figures_invalidate([survey.pk])
     existing = {t.key: t for t in survey.themes.all()}
     for pinned in edits.pinned.values():
         theme = existing.get(pinned.id)

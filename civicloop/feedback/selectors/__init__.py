@@ -37,6 +37,14 @@ from civicloop.feedback.selectors.scores import (
     scores_from_rows,
     survey_scores,
 )
+from civicloop.feedback.selectors.summary import (
+    SurveySummary,
+    oldest_computed_at,
+    survey_service_keys,
+    survey_summaries,
+    survey_summary,
+    survey_weekly,
+)
 from civicloop.feedback.selectors.surveys import (
     problem_surveys,
     respondent_count,
@@ -56,6 +64,12 @@ from civicloop.feedback.selectors.themes import (
 )
 
 __all__ = [
+    "SurveySummary",
+    "oldest_computed_at",
+    "survey_service_keys",
+    "survey_summaries",
+    "survey_summary",
+    "survey_weekly",
     "Distribution",
     "score_distributions",
     "scores_per_week",

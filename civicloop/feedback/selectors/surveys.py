@@ -20,14 +20,11 @@ def visible_surveys(
     )
 
 
-def survey_list(*, viewer: Principal) -> QuerySet[Survey]:
-    """Surveys a viewer may read, with their response counts."""
-    return (
-        visible_surveys(viewer)
-        .select_related("problem")
-        .annotate(n_responses=Count("responses", distinct=True))
-        .order_by("-created_at")
-    )
+def survey_list(*, viewer: Principal, counts: bool = True) -> QuerySet[Survey]:
+    """Surveys a viewer may read, with their response counts (`n_responses`) unless `counts`
+    is False (the feedback page reads the counts stored with each survey's figures)."""
+    surveys = visible_surveys(viewer).select_related("problem").order_by("-created_at")
+    return surveys.annotate(n_responses=Count("responses", distinct=True)) if counts else surveys
 
 
 def problem_surveys(*, viewer: Principal | None, problem: Problem) -> QuerySet[Survey]:

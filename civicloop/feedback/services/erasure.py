@@ -14,6 +14,7 @@ from civicloop.core.services import KEPT, REMOVED, ErasureLine, ErasureReport
 from civicloop.feedback import respondents
 from civicloop.feedback.events import FeedbackEvent
 from civicloop.feedback.models import Response, Survey
+from civicloop.feedback.services._figures import survey_figures_invalidate
 from civicloop.portfolio.models import Measurement
 
 
@@ -58,6 +59,8 @@ def _respondent_erase_in(*, actor: Principal, unit: Organization, ids: list[str]
     rows = Response.objects.filter(survey__unit=unit, respondent_id__in=ids)
     surveys = list(Survey.objects.filter(pk__in=rows.values("survey_id")).order_by("pk"))
     _, per_model = rows.delete()
+    # Stored figures that counted the erased responses are recomputed (ADR 0019).
+    survey_figures_invalidate([s.pk for s in surveys])
     report = ErasureReport()
     report.lines.append(
         ErasureLine(

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from civicloop.core.audit import audit_record
 from civicloop.core.permissions import Ability, Principal, require
 from civicloop.feedback.events import FeedbackEvent
-from civicloop.feedback.models import ProfileTarget
+from civicloop.feedback.models import ProfileTarget, Survey
+from civicloop.feedback.services._figures import survey_figures_invalidate
 from civicloop.portfolio.models import TargetGroup
 from civicloop.web import numbers
 
@@ -86,6 +87,9 @@ def profile_target_set(
         target_group=target_group,
         dimension=dimension,
         defaults={"shares": clean, "source": source.strip()[:300], "as_of": as_of},
+    )
+    survey_figures_invalidate(
+        Survey.objects.filter(problem__target_groups=target_group).values_list("pk", flat=True)
     )
     audit_record(
         actor=actor,

@@ -29,6 +29,7 @@ from civicloop.feedback.models import (
     Survey,
     SurveyStatus,
 )
+from civicloop.feedback.services._figures import survey_figures_invalidate
 from civicloop.feedback.services.links import TAG_RE, tagged_links, tags_check
 from civicloop.feedback.services.surveys import KEY_RE, LANGUAGES
 from civicloop.text import redact, sentiment
@@ -298,6 +299,7 @@ def response_submit(
         redactions=counts,
     )
     _store(response, parsed, service_key=service_key, iteration_key=iteration_key)
+    survey_figures_invalidate([survey.pk])
     audit_record(
         # a citizen's answer is recorded as the system's, as before: no one is named
         actor=actor if actor.is_authenticated else SYSTEM,

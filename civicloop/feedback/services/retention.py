@@ -11,6 +11,7 @@ from civicloop.core.audit import audit_record
 from civicloop.core.permissions import SYSTEM
 from civicloop.feedback.events import FeedbackEvent
 from civicloop.feedback.models import Response, Survey
+from civicloop.feedback.services._figures import survey_figures_invalidate
 
 
 @transaction.atomic
@@ -26,6 +27,7 @@ def responses_purge_expired(*, now: datetime | None = None) -> int:
         count = per_model.get("feedback.Response", 0)
         if count:
             total += count
+            survey_figures_invalidate([survey.pk])
             audit_record(
                 actor=SYSTEM,
                 action=FeedbackEvent.RESPONSES_PURGED,

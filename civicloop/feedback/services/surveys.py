@@ -16,6 +16,7 @@ from civicloop.core.permissions import Ability, Principal, require
 from civicloop.feedback.events import FeedbackEvent
 from civicloop.feedback.item_banks import TEMPLATES, template_questions
 from civicloop.feedback.models import Question, QuestionKind, Survey, SurveyStatus
+from civicloop.feedback.services._figures import survey_figures_invalidate
 from civicloop.feedback.services.links import tagged_links, tags_check
 from civicloop.portfolio.models import Problem
 
@@ -215,6 +216,7 @@ def question_add(
         required=required,
         profile_dimension=profile_dimension.strip(),
     )
+    survey_figures_invalidate([survey.pk])
     audit_record(
         actor=actor,
         action=FeedbackEvent.QUESTION_ADDED,

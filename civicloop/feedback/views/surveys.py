@@ -31,13 +31,18 @@ def home(request: HttpRequest) -> HttpResponse:
         viewer.units_with(Ability.VIEW_FEEDBACK) or viewer.agencies_with(Ability.VIEW_FEEDBACK)
     ):
         raise Http404("Not found")
+    surveys = list(selectors.survey_list(viewer=viewer, counts=False))
+    summaries = selectors.survey_summaries(surveys=surveys)
     return render(
         request,
         "feedback/home.html",
         {
             "page_title": _("Feedback"),
-            "surveys": list(selectors.survey_list(viewer=viewer)),
-            "services": selectors.service_keys(viewer=viewer),
+            "surveys": surveys,
+            "summaries": summaries,
+            "computed_at": selectors.oldest_computed_at(summaries.values()),
+            "stale": any(s.stale for s in summaries.values()),
+            "services": selectors.survey_service_keys(surveys=surveys, summaries=summaries),
             "can_manage": bool(viewer.units_with(Ability.MANAGE_FEEDBACK)),
         },
     )
@@ -90,6 +95,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_get(viewer=viewer, pk=pk)
     by = request.GET.get("by") if request.GET.get("by") in selectors.GROUPINGS else None
     kpis = selectors.feedable_kpis(viewer=viewer, survey=survey)
+    summary = selectors.survey_summary(survey=survey)
     return render(
         request,
         "feedback/survey.html",
@@ -97,13 +103,14 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page_title": survey.title_in("en"),
             "survey": survey,
             "questions": list(survey.questions.all()),
-            "overall": selectors.survey_scores(survey=survey).get("all", []),
+            "summary": summary,
+            "overall": summary.overall,
             "by": by,
             "grouped": selectors.survey_scores(survey=survey, by=by) if by else {},
-            "targets": selectors.survey_target_checks(survey=survey),
+            "targets": summary.targets,
             "labels": Labels(survey, translation.get_language() or "en"),
             "groupings": selectors.GROUPINGS,
-            "n": selectors.respondent_count(survey=survey),
+            "n": summary.n,
             "can_manage": can(viewer, Ability.MANAGE_FEEDBACK, unit_id=survey.unit_id),
             "public_url": request.build_absolute_uri(
                 reverse("feedback:public", args=[survey.slug])
@@ -115,22 +122,23 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "embed_html": _embed_html(request, survey),
             "feed_form": forms.KpiFeedForm(initial={"kpi": survey.feeds_kpi_id}, kpis=kpis),
             "themes": selectors.survey_themes(survey=survey)[:5],
-            "charts": _result_charts(survey),
+            "charts": _result_charts(survey, summary),
         },
     )
 
 
-def _result_charts(survey: Survey) -> dict[str, Any]:
+def _result_charts(survey: Survey, summary: selectors.SurveySummary) -> dict[str, Any]:
     """The score distribution of each rating question and the weekly satisfaction trend."""
     language = translation.get_language() or "en"
     distributions = []
-    for d in selectors.score_distributions(survey=survey):
+    for d in summary.distributions:
         text = d.question.text_in(language)
         spec, rows = charts.score_distribution(text, d.counts)
         distributions.append(
             {"id": f"distribution-{d.question.key}", "spec": spec, "rows": rows, "title": text}
         )
-    spec, rows = charts.weekly_trend(selectors.scores_per_week(survey=survey))
+    weeks, _stored = selectors.survey_weekly(survey=survey)
+    spec, rows = charts.weekly_trend(weeks)
     return {"distributions": distributions, "weekly": {"spec": spec, "rows": rows}}
 
 

@@ -24,6 +24,7 @@ def survey_themes(request: HttpRequest, pk: int) -> HttpResponse:
     themes = selectors.survey_themes(survey=survey)
     trend = request.GET.get("trend")
     by = trend if trend in ("variant", "month") else "iteration"
+    summary = selectors.survey_summary(survey=survey)
     return render(
         request,
         "feedback/themes.html",
@@ -32,7 +33,8 @@ def survey_themes(request: HttpRequest, pk: int) -> HttpResponse:
             "survey": survey,
             "themes": themes,
             "comments": selectors.theme_comments(survey=survey),
-            "trends": selectors.theme_trends(survey=survey, by=by),
+            "trends": summary.trends.get(by, []),
+            "summary": summary,
             "trend_by": by,
             "labels": Labels(survey, translation.get_language() or "en"),
             "run": selectors.latest_theme_run(survey=survey),

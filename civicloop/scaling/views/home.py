@@ -26,9 +26,11 @@ def home(request: HttpRequest) -> HttpResponse:
     open_obstacles = selectors.obstacle_list(
         viewer=viewer, filters=selectors.ObstacleFilters(open_only=True)
     )
-    scaling = [
-        p for p in portfolio_selectors.problem_list(viewer=viewer) if p.stage == Stage.SCALING
-    ]
+    # Only the problems at the scaling stage are loaded (with their list data), not every
+    # problem of the portfolio filtered here (ADR 0019).
+    scaling = portfolio_selectors.problem_list(
+        viewer=viewer, filters=portfolio_selectors.ProblemFilters(stage=Stage.SCALING)
+    )
     return render(
         request,
         "scaling/home.html",
