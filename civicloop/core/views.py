@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -31,6 +30,7 @@ from civicloop.web import labels
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.exports import csv_response
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import keyset_page
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         services.audit_log_export_record(actor=viewer, fmt="csv")
         return _audit_csv(events.iterator())
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = keyset_page(request, events, "sequence")
     return render(
         request,
         "core/audit_log.html",

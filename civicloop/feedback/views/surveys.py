@@ -22,6 +22,7 @@ from civicloop.feedback.labels import Labels
 from civicloop.feedback.models import Survey
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 @login_required
@@ -36,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "feedback/home.html",
         {
             "page_title": _("Feedback"),
-            "surveys": list(selectors.survey_list(viewer=viewer)),
+            "surveys": page_of(request, selectors.survey_list(viewer=viewer)),
             "services": selectors.service_keys(viewer=viewer),
             "can_manage": bool(viewer.units_with(Ability.MANAGE_FEEDBACK)),
         },

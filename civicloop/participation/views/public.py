@@ -22,6 +22,7 @@ from civicloop.participation import forms, selectors, services
 from civicloop.participation.models import PUBLIC_STATUSES, ProposalStatus
 from civicloop.participation.views._common import client_hash, refused, request_citizen
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 def proposal_list(request: HttpRequest) -> HttpResponse:
@@ -47,7 +48,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors.public_proposal_get(pk=pk)
+    proposal = selectors.public_proposal_get(pk=pk, with_comments=False)
     citizen = request_citizen(request)
     form = forms.CommentForm(initial={"language": (get_language() or "en")[:2]})
     return render(
@@ -59,6 +60,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rule": selectors.unit_rule(proposal.unit_id),
             "citizen": citizen,
             "state": selectors.citizen_state(citizen=citizen, proposal=proposal),
+            "page": page_of(request, selectors.public_comment_list(proposal=proposal)),
             "form": form,
         },
     )
@@ -150,6 +152,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
             "rule": selectors.unit_rule(proposal.unit_id),
             "citizen": citizen,
             "state": selectors.citizen_state(citizen=citizen, proposal=proposal),
+            "page": page_of(request, selectors.public_comment_list(proposal=proposal)),
             "form": form,
         },
         status=422,

@@ -16,6 +16,7 @@ from civicloop.scaling.models import (
     SandboxStatus,
 )
 from civicloop.scaling.views._common import need_view
+from civicloop.web.pagination import page_of
 
 
 @login_required
@@ -26,9 +27,9 @@ def home(request: HttpRequest) -> HttpResponse:
     open_obstacles = selectors.obstacle_list(
         viewer=viewer, filters=selectors.ObstacleFilters(open_only=True)
     )
-    scaling = [
-        p for p in portfolio_selectors.problem_list(viewer=viewer) if p.stage == Stage.SCALING
-    ]
+    scaling = portfolio_selectors.problem_rows(
+        viewer=viewer, filters=portfolio_selectors.ProblemFilters(stage=Stage.SCALING)
+    )
     return render(
         request,
         "scaling/home.html",
@@ -36,10 +37,14 @@ def home(request: HttpRequest) -> HttpResponse:
             "page_title": _("Scaling"),
             "overdue": overdue,
             "open_count": open_obstacles.count(),
-            "scaling_problems": scaling,
-            "assessments": selectors.assessment_list(viewer=viewer),
-            "plans": selectors.plan_list(viewer=viewer),
-            "sandboxes": selectors.sandbox_list(viewer=viewer),
+            "scaling_problems": page_of(request, scaling, page_param="problems_page"),
+            "assessments": page_of(
+                request, selectors.assessment_list(viewer=viewer), page_param="assessments_page"
+            ),
+            "plans": page_of(request, selectors.plan_list(viewer=viewer), page_param="plans_page"),
+            "sandboxes": page_of(
+                request, selectors.sandbox_list(viewer=viewer), page_param="sandboxes_page"
+            ),
             "can_edit": bool(viewer.units_with(Ability.EDIT_SCALING)),
             "sandbox_labels": dict(SandboxStatus.choices),
         },
