@@ -107,8 +107,8 @@ def running_order(*, viewer: Principal) -> list[int]:
 def running_rows(*, viewer: Principal, ids: Sequence[int]) -> list[RunningRow]:
     """The overview's rows for these experiments, in this order, each with its latest snapshot.
 
-    A fixed number of queries whatever the number of snapshots: the experiments (with their
-    iteration, service and metrics) and one query for the latest snapshot of each.
+    Two queries whatever the number of experiments and snapshots: the experiments (with their
+    iteration, service and the key of their latest snapshot) and those snapshots.
     """
     latest = (
         ResultSnapshot.objects.filter(experiment_id=OuterRef("pk"))
@@ -117,7 +117,10 @@ def running_rows(*, viewer: Principal, ids: Sequence[int]) -> list[RunningRow]:
     )
     experiments = {
         ex.pk: ex
-        for ex in _running(viewer).filter(pk__in=list(ids)).annotate(latest_id=Subquery(latest))
+        for ex in _running(viewer)
+        .filter(pk__in=list(ids))
+        .prefetch_related(None)
+        .annotate(latest_id=Subquery(latest))
     }
     snapshot_ids = [ex.latest_id for ex in experiments.values() if ex.latest_id is not None]
     snapshots = {

@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -31,7 +30,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.public_proposal_list(
         unit_id=int(unit) if unit.isdigit() else None, status=status
     )
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    page = page_of(request, rows)
     return render(
         request,
         "participation/list.html",
