@@ -40,6 +40,7 @@ def _challenges(world, start: int, n: int) -> None:
             status=ChallengeStatus.OPEN,
             published_at=now,
             submission_deadline=now + timedelta(days=10 + i),
+            sealed_until=now + timedelta(days=10 + i),
         )
         for i in range(start, start + n)
     )
@@ -95,7 +96,13 @@ def _scaling(world, start: int, n: int) -> None:
 
 def _metrics(world, start: int, n: int) -> None:
     Metric.objects.bulk_create(
-        Metric(unit=world.unit, key=f"metric-{i:03d}", name=f"Metric {i:03d}")
+        Metric(
+            unit=world.unit,
+            key=f"metric-{i:03d}",
+            name=f"Metric {i:03d}",
+            source="sites",
+            aggregation="",
+        )
         for i in range(start, start + n)
     )
 
