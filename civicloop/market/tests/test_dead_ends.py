@@ -86,7 +86,9 @@ def test_rfi_answers_in_the_api_for_the_unit_only(world, consultation):
     url = f"/api/v1/market/challenges/{consultation.pk}/rfi-responses"
     answer = world.client("staff").get(url)
     assert answer.status_code == 200
-    assert answer.json()[0]["vendor_name"] == "Startup Ltd" and answer.json()[0]["text"] == RFI_TEXT
+    page = answer.json()
+    assert page["count"] == 1
+    assert page["items"][0]["vendor_name"] == "Startup Ltd" and page["items"][0]["text"] == RFI_TEXT
     for role in ("outsider", "evaluator", "vendor"):
         assert world.client(role).get(url).status_code == 404, role
 
