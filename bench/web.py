@@ -62,17 +62,23 @@ PAGES: list[tuple[str | None, str, str, str | None]] = [
     ("staff", "lessons", "/scaling/lessons/", None),
     ("staff", "people", "/people/", None),
     ("staff", "audit log", "/audit/", None),
+    ("staff", "audit log (oldest page)", "/audit/?oldest=1", None),
+    ("staff", "survey themes", "@survey detail", r'href="(/feedback/\d+/themes/)"'),
+    ("staff", "participation queue", "/participate/staff/", None),
     ("official", "portfolio (official)", "/portfolio/", None),
     ("auditor", "audit log (auditor)", "/audit/", None),
     ("evaluator", "market home (evaluator)", "/market/", None),
     ("vendor", "vendor profile", "/market/vendor/", None),
     (None, "sandbox registry (public)", "/scaling/registry/", None),
+    (None, "public challenges", "/public/challenges/", None),
+    (None, "public problems", "/public/problems/", None),
 ]
 API_LISTS = [
     "/api/v1/problems", "/api/v1/kpis", "/api/v1/metrics", "/api/v1/market/challenges",
     "/api/v1/market/needs", "/api/v1/market/vendors", "/api/v1/market/public/challenges",
     "/api/v1/experiments", "/api/v1/services", "/api/v1/surveys", "/api/v1/evidence/effects",
     "/api/v1/scaling/obstacles", "/api/v1/scaling/plans", "/api/v1/scaling/lessons",
+    "/api/v1/scaling/replications",
 ]  # fmt: skip
 
 QUERY_COUNTER = r"""

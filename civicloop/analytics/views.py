@@ -16,6 +16,7 @@ from civicloop.core.http import principal
 from civicloop.core.permissions import Ability
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 @login_required
@@ -28,7 +29,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "analytics/metrics.html",
         {
             "page_title": _("Metrics"),
-            "metrics": list(selectors.metric_list(viewer=viewer)),
+            "metrics": (page := page_of(request, selectors.metric_list(viewer=viewer))),
+            "page": page,
             "can_edit": bool(viewer.units_with(Ability.MANAGE_EXPERIMENTS)),
             "can_set_warehouse": bool(viewer.units_with(Ability.MANAGE_SETTINGS)),
         },

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, NoReturn
 
@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import (
     ImproperlyConfigured,
 )
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
@@ -373,6 +374,29 @@ class Pagination(LimitOffsetPagination):
 
     class Input(LimitOffsetPagination.Input):
         offset: int = Field(0, ge=0, le=10**12, description="Number of items to skip")
+
+
+class MappedRows(Sequence[Any]):
+    """A queryset read a page at a time through `convert` (for `@paginate(Pagination)` on a
+    list whose items are built from rows, or from a page of rows at once): the count is one
+    query and a slice converts only the rows it loads, so a list costs the same at any size."""
+
+    def __init__(
+        self, rows: QuerySet[Any] | list[Any], convert: Callable[[list[Any]], list[Any]]
+    ) -> None:
+        self._rows = rows
+        self._convert = convert
+
+    def __len__(self) -> int:
+        return len(self._rows) if isinstance(self._rows, list) else self._rows.count()
+
+    def count(self) -> int:  # type: ignore[override]
+        return len(self)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        return self._convert(list(self._rows[index]))
 
 
 NO_NUL_PATTERN = "^[^\\u0000]*$"

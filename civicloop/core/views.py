@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from civicloop.web import labels
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.exports import csv_response
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import keyset_page
 
 logger = logging.getLogger(__name__)
 
@@ -125,24 +127,28 @@ def _audit_filters(request: HttpRequest, viewer: Principal) -> AuditFilterForm:
     return AuditFilterForm(request.GET or None, choices=choices)
 
 
-def _audit_csv(events: Any) -> HttpResponse:
-    events = list(events)
-    names = labels.object_names((e.object_type, e.object_id) for e in events)
-    rows = (
-        (
-            e.sequence,
-            e.occurred_at.isoformat(),
-            labels.actor(e.actor, e.actor_label),
-            e.actor_id or "",
-            e.action,
-            labels.action_label(e.action),
-            labels.object_label(e.object_type, e.object_id, names),
-            e.object_type,
-            e.object_id,
-            e.hash,
-        )
-        for e in events
-    )
+def _audit_rows(events: Any, batch: int = 2000) -> Iterator[tuple[Any, ...]]:
+    """CSV rows of `events`, read and labelled `batch` events at a time."""
+    events = iter(events)
+    while chunk := list(islice(events, batch)):
+        names = labels.object_names((e.object_type, e.object_id) for e in chunk)
+        for e in chunk:
+            yield (
+                e.sequence,
+                e.occurred_at.isoformat(),
+                labels.actor(e.actor, e.actor_label),
+                e.actor_id or "",
+                e.action,
+                labels.action_label(e.action),
+                labels.object_label(e.object_type, e.object_id, names),
+                e.object_type,
+                e.object_id,
+                e.hash,
+            )
+
+
+def _audit_csv(events: Any) -> StreamingHttpResponse:
+    rows = _audit_rows(events)
     return csv_response(
         "audit-log.csv",
         [
@@ -162,7 +168,7 @@ def _audit_csv(events: Any) -> HttpResponse:
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The audit log of the viewer's units, filtered by actor, action, object and period."""
     viewer = principal(request)
     if not viewer.units_with(Ability.VIEW_AUDIT):
@@ -176,8 +182,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.none()  # a refused filter lists nothing rather than everything
     if request.GET.get("format") == "csv":
         services.audit_log_export_record(actor=viewer, fmt="csv")
-        return _audit_csv(events.iterator())
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+        return _audit_csv(events.iterator(chunk_size=2000))
+    page = keyset_page(request, events, "sequence")
     return render(
         request,
         "core/audit_log.html",

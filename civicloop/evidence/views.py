@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,8 +24,9 @@ from civicloop.evidence.models import LinkDocument
 from civicloop.evidence.report import ImpactReport
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Stage
-from civicloop.web.exports import csv_response, json_response
+from civicloop.web.exports import csv_response, json_document
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 @login_required
@@ -34,13 +36,14 @@ def home(request: HttpRequest) -> HttpResponse:
         viewer.units_with(Ability.VIEW_PORTFOLIO) or viewer.agencies_with(Ability.VIEW_PORTFOLIO)
     ):
         raise Http404("Not found")
-    problems = portfolio_selectors.problem_list(viewer=viewer)
+    problems = page_of(request, portfolio_selectors.problem_rows(viewer=viewer))
     return render(
         request,
         "evidence/home.html",
         {
             "page_title": _("Evidence and impact"),
             "problems": problems,
+            "page": problems,
             "stage_labels": dict(Stage.choices),
         },
     )
@@ -72,7 +75,7 @@ def report(request: HttpRequest, pk: int, service: str | None = None) -> HttpRes
     problem = portfolio_selectors.problem_get(viewer=viewer, pk=pk)
     if request.GET.get("format") == "json":
         services.impact_report_export(actor=viewer, problem=problem, fmt="json")
-        return json_response(f"impact-{pk}.json", result.to_dict())
+        return json_document(f"impact-{pk}.json", result.to_dict())
     can_share = can(viewer, Ability.SHARE_REPORT, unit_id=problem.unit_id)
     return render(
         request,
@@ -247,7 +250,7 @@ VIEWS_SHOWN = 500
 
 
 @login_required
-def share_views(request: HttpRequest, link_id: int) -> HttpResponse:
+def share_views(request: HttpRequest, link_id: int) -> HttpResponseBase:
     """Who opened a shared link, as far as we know it: when, and the page or the PDF."""
     viewer = principal(request)
     link, views = selectors.shared_link_views(viewer=viewer, link_id=link_id)

@@ -49,13 +49,25 @@ def public_proposal_list(*, unit_id: int | None = None, status: str = "") -> Que
     return _with_counts(rows).order_by("-published_at", "-pk")
 
 
-def public_proposal_get(*, pk: int) -> Proposal:
-    published = Comment.objects.filter(status=CommentStatus.PUBLISHED).select_related("author")
-    proposal = (
-        _with_counts(Proposal.objects.filter(pk=pk, status__in=PUBLIC_STATUSES))
-        .prefetch_related(Prefetch("comments", queryset=published, to_attr="published_comments"))
-        .first()
+def public_comment_list(*, proposal: Proposal) -> QuerySet[Comment]:
+    """A public proposal's published comments, oldest first."""
+    return (
+        Comment.objects.filter(proposal=proposal, status=CommentStatus.PUBLISHED)
+        .select_related("author")
+        .order_by("created_at", "pk")
     )
+
+
+def public_proposal_get(*, pk: int, with_comments: bool = True) -> Proposal:
+    """A public proposal; `with_comments` loads all its published comments as
+    `published_comments` (the API's detail; the page pages them with public_comment_list)."""
+    qs = _with_counts(Proposal.objects.filter(pk=pk, status__in=PUBLIC_STATUSES))
+    if with_comments:
+        published = Comment.objects.filter(status=CommentStatus.PUBLISHED).select_related("author")
+        qs = qs.prefetch_related(
+            Prefetch("comments", queryset=published, to_attr="published_comments")
+        )
+    proposal = qs.first()
     if proposal is None:
         raise Http404("Not found")
     return proposal

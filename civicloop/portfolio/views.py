@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -39,16 +40,16 @@ def _filters(g: QueryDict) -> selectors.ProblemFilters:
     )
 
 
-def _export(request: HttpRequest, problems: list[Problem], fmt: str) -> HttpResponse:
+def _export(request: HttpRequest, problems: list[Problem], fmt: str) -> HttpResponseBase:
     rows = services.portfolio_export(actor=principal(request), problems=problems, fmt=fmt)
     if fmt == "json":
         return json_response("portfolio.json", {"problems": rows})
     headers = list(rows[0].keys()) if rows else ["id", "title"]
-    return csv_response("portfolio.csv", headers, [list(r.values()) for r in rows])
+    return csv_response("portfolio.csv", headers, (list(r.values()) for r in rows))
 
 
 @login_required
-def problem_list(request: HttpRequest) -> HttpResponse:
+def problem_list(request: HttpRequest) -> HttpResponseBase:
     viewer = principal(request)
     if not (
         viewer.units_with(Ability.VIEW_PORTFOLIO) or viewer.agencies_with(Ability.VIEW_PORTFOLIO)

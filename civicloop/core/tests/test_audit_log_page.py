@@ -14,6 +14,7 @@ from civicloop.core import services
 from civicloop.core.audit import audit_record
 from civicloop.core.events import CoreEvent
 from civicloop.core.models import AuditEvent, OrganizationKind
+from civicloop.web.tests.paging import body
 
 RAW = re.compile(r"person:\d|apikey:\w|\b[a-z]+\.[a-z_]+ \d+\b")
 
@@ -112,7 +113,7 @@ def test_before_and_after_page_of_another_units_event_is_404(world, logged):
 
 def test_csv_export_names_the_actor_and_the_object(world, logged):
     response = world.client("auditor").get("/audit/", {"format": "csv"})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(body(response).decode())))
     staff = world.people["staff"]
     revoked = next(r for r in rows if r["action"] == CoreEvent.API_KEY_REVOKED)
     assert revoked["actor"] == staff.display_name
@@ -127,7 +128,7 @@ def test_csv_export_keeps_the_filters(world, logged):
     response = world.client("auditor").get(
         "/audit/", {"format": "csv", "action": CoreEvent.API_KEY_REVOKED}
     )
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(body(response).decode())))
     assert [r["action"] for r in rows] == [CoreEvent.API_KEY_REVOKED]
 
 
@@ -139,3 +140,39 @@ def test_an_api_key_and_the_system_are_named_in_words(world):
     assert actor(None, f"person:{world.people['staff'].pk}") == world.people["staff"].display_name
     assert "person:" not in actor(None, "person:999999")
     assert world.unit.kind == OrganizationKind.UNIT
+
+
+def _sequences(response) -> list[int]:
+    return [int(s) for s in _rows(response)]
+
+
+def _link(response, text: str) -> str | None:
+    found = re.search(r'href="(\?[^"]*)"[^>]*>(?:<span[^>]*>)?' + text, response.content.decode())
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_older_links_walk_every_event_once_and_the_oldest_page_ends_the_log(world):
+    for _ in range(120):
+        audit_record(actor=None, action="test.paged", organization=world.unit)
+    audit_record(actor=None, action="test.theirs", organization=world.other_unit)
+    client = world.client("auditor")
+    mine = list(
+        AuditEvent.objects.filter(organization=world.unit, action="test.paged")
+        .order_by("-sequence")
+        .values_list("sequence", flat=True)
+    )
+    page = client.get("/audit/", {"action": "test.paged"})
+    seen = _sequences(page)
+    assert len(seen) == 50 and _link(page, "Newer entries") is None
+    while (older := _link(page, "Older entries")) is not None:
+        assert "action=test.paged" in older  # the filter is kept
+        page = client.get("/audit/" + older)
+        seen += _sequences(page)
+    assert seen == mine  # newest first, each once, none of the other unit's
+    oldest = client.get("/audit/", {"action": "test.paged", "oldest": "1"})
+    assert _sequences(oldest) == mine[-50:]
+    assert _link(oldest, "Older entries") is None
+    back = _link(oldest, "Newer entries")
+    assert back is not None
+    newer = client.get("/audit/" + back)
+    assert _sequences(newer) == mine[-100:-50]

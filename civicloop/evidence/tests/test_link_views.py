@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from civicloop.evidence import services
 from civicloop.evidence.models import SharedLinkView, SharedReportLink
+from civicloop.web.tests.paging import body
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_owner_sees_the_view_history_and_can_export_it(world, evidenced, client)
     assert 'id="view-total">2 views<' in html
     assert html.count('<tr class="govuk-table__row"><td') == 2
     assert "PDF" in html and "Summary page" in html
-    csv = staff.get(f"/evidence/links/{new.link.pk}/views/?format=csv").content.decode()
+    csv = body(staff.get(f"/evidence/links/{new.link.pk}/views/?format=csv")).decode()
     lines = csv.splitlines()
     assert lines[0] == "viewed_at,document,language,link_prefix,problem_id"
     assert sorted(line.split(",")[1] for line in lines[1:]) == ["page", "pdf"]

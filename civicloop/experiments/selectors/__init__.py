@@ -24,7 +24,9 @@ from civicloop.experiments.selectors.experiments import (
     experiment_get_by_key,
     experiment_list,
     refresh_status,
+    running_order,
     running_overview,
+    running_rows,
 )
 from civicloop.experiments.selectors.iterations import (
     IterationFeedbackReader,
@@ -83,7 +85,9 @@ __all__ = [
     "json_safe",
     "problem_services",
     "refresh_status",
+    "running_order",
     "running_overview",
+    "running_rows",
     "service_get",
     "service_list",
     "service_tag",

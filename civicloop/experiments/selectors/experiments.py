@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -70,33 +71,83 @@ class RunningRow:
     decision_due: bool
 
 
-def running_overview(*, viewer: Principal) -> list[RunningRow]:
-    """The unit's running experiments with health, days left and whether a decision is due."""
-    experiments = list(
-        experiment_list(viewer=viewer)
-        .filter(
-            status__in=[ExperimentStatus.RUNNING, ExperimentStatus.STOPPED],
-            iteration__status__in=[IterationStatus.RUNNING, IterationStatus.PLANNED],
-        )
-        .prefetch_related(
-            Prefetch("snapshots", queryset=ResultSnapshot.objects.order_by("-computed_at", "-pk"))
-        )
+def _running(viewer: Principal) -> QuerySet[Experiment]:
+    return experiment_list(viewer=viewer).filter(
+        status__in=[ExperimentStatus.RUNNING, ExperimentStatus.STOPPED],
+        iteration__status__in=[IterationStatus.RUNNING, IterationStatus.PLANNED],
     )
+
+
+def _days(started: datetime | None, planned_days: int, now: datetime) -> tuple[int, int]:
+    days_run = max(0, (now - (started or now)).days)
+    return days_run, max(0, planned_days - days_run)
+
+
+def running_order(*, viewer: Principal) -> list[int]:
+    """Ids of the viewer's running experiments, decisions due first, then fewest days left.
+
+    One query over four narrow columns, so a page of the overview can be cut from it before
+    any experiment, service or snapshot is loaded.
+    """
+    now = timezone.now()
+    keyed = []
+    for pk, status, started, planned in (
+        _running(viewer)
+        .order_by()
+        .prefetch_related(None)
+        .values_list("pk", "status", "started_at", "planned_days")
+    ):
+        days_left = _days(started, planned, now)[1]
+        due = status == ExperimentStatus.STOPPED or days_left == 0
+        keyed.append(((not due, days_left, -pk), pk))
+    keyed.sort()
+    return [pk for _, pk in keyed]
+
+
+def running_rows(*, viewer: Principal, ids: Sequence[int]) -> list[RunningRow]:
+    """The overview's rows for these experiments, in this order, each with its latest snapshot.
+
+    Two queries whatever the number of experiments and snapshots: the experiments (with their
+    iteration, service and the key of their latest snapshot) and those snapshots.
+    """
+    latest = (
+        ResultSnapshot.objects.filter(experiment_id=OuterRef("pk"))
+        .order_by("-computed_at", "-pk")
+        .values("pk")[:1]
+    )
+    experiments = {
+        ex.pk: ex
+        for ex in _running(viewer)
+        .filter(pk__in=list(ids))
+        .prefetch_related(None)
+        .annotate(latest_id=Subquery(latest))
+    }
+    snapshot_ids = [ex.latest_id for ex in experiments.values() if ex.latest_id is not None]
+    snapshots = {
+        s.pk: s
+        for s in ResultSnapshot.objects.filter(pk__in=snapshot_ids).only(
+            "pk", "experiment_id", "computed_at", "ok", "warnings"
+        )
+    }
     now = timezone.now()
     rows = []
-    for ex in experiments:
-        snaps = list(ex.snapshots.all())
-        snap = snaps[0] if snaps else None
-        started = ex.started_at or now
-        days_run = max(0, (now - started).days)
-        days_left = max(0, ex.planned_days - days_run)
+    for pk in ids:
+        ex = experiments.get(pk)
+        if ex is None:
+            continue
+        snap = snapshots.get(ex.latest_id)
+        days_run, days_left = _days(ex.started_at, ex.planned_days, now)
         health = (
             "no results" if snap is None else ("warning" if snap.warnings or not snap.ok else "ok")
         )
         due = ex.status == ExperimentStatus.STOPPED or days_left == 0
         rows.append(RunningRow(ex, snap, days_run, days_left, health, due))
-    rows.sort(key=lambda r: (not r.decision_due, r.days_left))
     return rows
+
+
+def running_overview(*, viewer: Principal) -> list[RunningRow]:
+    """The unit's running experiments with health, days left and whether a decision is due."""
+    return running_rows(viewer=viewer, ids=running_order(viewer=viewer))
 
 
 @dataclass(frozen=True)

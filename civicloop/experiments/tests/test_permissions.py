@@ -196,7 +196,7 @@ def test_running_overview_query_count_is_flat(world, objects, django_assert_num_
     services.experiment_start(actor=staff, experiment=objects["other_exp"])
     client = world.client("staff")
     client.get("/experiments/")  # warm caches (session, content types)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         page = client.get("/experiments/")
     assert page.content.decode().count("Decision due") == 0
     metric = objects["exp"].metric_links.get().metric
@@ -204,7 +204,7 @@ def test_running_overview_query_count_is_flat(world, objects, django_assert_num_
         staff, f.iteration(staff, objects["own"]), [(metric, "primary", None)], key="third"
     )
     services.experiment_start(actor=staff, experiment=third)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         page = client.get("/experiments/")
     assert page.content.decode().count('href="/experiments/' + str(third.pk) + '/"') == 1
 

@@ -3,6 +3,8 @@ agency owns, what is shared with their company; anything else does not exist (40
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -148,3 +150,32 @@ def test_tags_resolve_within_one_unit_only(world, objects):
         )
         == []
     )
+
+
+def test_the_running_overview_reads_each_experiments_latest_snapshot_only(
+    world, objects, django_assert_num_queries
+):
+    staff = world.principal("staff")
+    services.experiment_start(actor=staff, experiment=objects["housing_exp"])
+    now = timezone.now()
+    for days in (3, 2):
+        ResultSnapshot.objects.create(
+            experiment=objects["housing_exp"], computed_at=now - timedelta(days=days)
+        )
+    latest = ResultSnapshot.objects.create(
+        experiment=objects["housing_exp"], computed_at=now, ok=True, warnings=["Sample ratio"]
+    )
+    ResultSnapshot.objects.create(  # older, though created last
+        experiment=objects["housing_exp"], computed_at=now - timedelta(days=9), ok=False
+    )
+    ids = selectors.running_order(viewer=staff)
+    with django_assert_num_queries(2):  # the experiments, their latest snapshots
+        (row,) = selectors.running_rows(viewer=staff, ids=ids)
+    assert row.snapshot == latest and row.health == "warning"
+    for _ in range(20):
+        ResultSnapshot.objects.create(
+            experiment=objects["housing_exp"], computed_at=now - timedelta(days=30)
+        )
+    with django_assert_num_queries(2):
+        (row,) = selectors.running_rows(viewer=staff, ids=ids)
+    assert row.snapshot == latest

@@ -15,6 +15,7 @@ from civicloop.core.models import AuditEvent
 from civicloop.experiments import services, site_csv
 from civicloop.experiments.models import SiteObservation
 from civicloop.experiments.tests import factories as f
+from civicloop.web.tests.paging import body
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +147,7 @@ def test_the_template_is_the_header_row_to_fill_in(world, pilot):
     assert r.status_code == 200
     assert r["Content-Type"].startswith("text/csv")
     assert "attachment" in r["Content-Disposition"]
-    assert r.content.decode().splitlines() == ["site,period,outcome,treated"]
+    assert body(r).decode().splitlines() == ["site,period,outcome,treated"]
 
 
 HEADER = "site,period,outcome,treated\n"

@@ -16,6 +16,7 @@ from civicloop.core.permissions import Ability, can
 from civicloop.experiments import forms, selectors, services
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 def _visible(request: HttpRequest) -> None:
@@ -33,12 +34,14 @@ def home(request: HttpRequest) -> HttpResponse:
     """Running experiments across the unit: health, days left, decisions due."""
     _visible(request)
     viewer = principal(request)
+    page = page_of(request, selectors.running_order(viewer=viewer))
     return render(
         request,
         "experiments/home.html",
         {
             "page_title": _("Experiments"),
-            "rows": selectors.running_overview(viewer=viewer),
+            "page": page,
+            "rows": selectors.running_rows(viewer=viewer, ids=list(page.object_list)),
             "can_manage": bool(viewer.units_with(Ability.MANAGE_EXPERIMENTS)),
             "services": list(selectors.service_list(viewer=viewer)),
         },

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -105,7 +106,7 @@ def _upload_context(
 
 
 @login_required
-def experiment_sites_template(request: HttpRequest, pk: int) -> HttpResponse:
+def experiment_sites_template(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The CSV to fill in: the header row of the site-observations upload."""
     experiment = _site_experiment_to_manage(request, pk)
     return csv_response(

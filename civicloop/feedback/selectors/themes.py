@@ -59,9 +59,10 @@ def survey_themes(*, survey: Survey) -> list[Theme]:
     return list(survey.themes.all())
 
 
-def theme_comments(*, survey: Survey) -> list[Answer]:
-    """The survey's comments (already redacted) with their theme, for the review page."""
-    return list(
+def theme_comments(*, survey: Survey) -> QuerySet[Answer]:
+    """The survey's comments (already redacted) with their theme, for the review page (which
+    shows them a page at a time, grouped by theme)."""
+    return (
         Answer.objects.filter(response__survey=survey, question__kind=QuestionKind.TEXT)
         .exclude(text="")
         .select_related("theme", "response")

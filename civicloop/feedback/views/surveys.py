@@ -22,6 +22,7 @@ from civicloop.feedback.labels import Labels
 from civicloop.feedback.models import Survey
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 @login_required
@@ -31,18 +32,18 @@ def home(request: HttpRequest) -> HttpResponse:
         viewer.units_with(Ability.VIEW_FEEDBACK) or viewer.agencies_with(Ability.VIEW_FEEDBACK)
     ):
         raise Http404("Not found")
-    surveys = list(selectors.survey_list(viewer=viewer, counts=False))
-    summaries = selectors.survey_summaries(surveys=surveys)
+    page = page_of(request, selectors.survey_list(viewer=viewer, counts=False))
+    summaries = selectors.survey_summaries(surveys=list(page.object_list))
     return render(
         request,
         "feedback/home.html",
         {
             "page_title": _("Feedback"),
-            "surveys": surveys,
+            "surveys": page,
             "summaries": summaries,
             "computed_at": selectors.oldest_computed_at(summaries.values()),
             "stale": any(s.stale for s in summaries.values()),
-            "services": selectors.survey_service_keys(surveys=surveys, summaries=summaries),
+            "services": selectors.service_keys(viewer=viewer),
             "can_manage": bool(viewer.units_with(Ability.MANAGE_FEEDBACK)),
         },
     )

@@ -15,6 +15,7 @@ from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, can
 from civicloop.feedback import selectors, theming
 from civicloop.feedback.labels import Labels
+from civicloop.web.pagination import page_of
 
 
 @login_required
@@ -32,7 +33,7 @@ def survey_themes(request: HttpRequest, pk: int) -> HttpResponse:
             "page_title": _("Themes"),
             "survey": survey,
             "themes": themes,
-            "comments": selectors.theme_comments(survey=survey),
+            "comments": page_of(request, selectors.theme_comments(survey=survey)),
             "trends": summary.trends.get(by, []),
             "summary": summary,
             "trend_by": by,

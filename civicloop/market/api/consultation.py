@@ -5,8 +5,9 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
-from civicloop.core.http import InputSchema, principal, require_write
+from civicloop.core.http import InputSchema, MappedRows, Pagination, principal, require_write
 from civicloop.core.permissions import Ability
 from civicloop.market import selectors, services
 from civicloop.market.api._common import TextIn, acting_company
@@ -74,9 +75,13 @@ class RfiResponseRowOut(Schema):
     description="The companies' answers to a challenge's request for information, oldest first, "
     "for the unit that manages the challenge (404 for anyone else).",
 )
+@paginate(Pagination)
 def list_rfi_responses(request: HttpRequest, challenge_id: int):
     viewer = principal(request)
     challenge = selectors.challenge_get(
         viewer=viewer, pk=challenge_id, ability=Ability.MANAGE_MARKET
     )
-    return selectors.rfi_response_list(viewer=viewer, challenge=challenge)
+    return MappedRows(
+        selectors.rfi_response_rows(viewer=viewer, challenge=challenge),
+        lambda rows: [selectors.rfi_response_row(r) for r in rows],
+    )

@@ -8,7 +8,14 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, require_write
+from civicloop.core.http import (
+    InputSchema,
+    MappedRows,
+    ObjectId,
+    Pagination,
+    principal,
+    require_write,
+)
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.core.permissions import Ability
 from civicloop.market import selectors, services
@@ -189,14 +196,18 @@ def invite_vendor(request: HttpRequest, challenge_id: int, payload: InviteIn):
     response=list[ChallengeMatchOut],
     summary="Challenges matched to your company",
 )
+@paginate(Pagination)
 def list_matched_challenges(request: HttpRequest):
     viewer = principal(request)
     vendor = acting_company(request, None)
+    return MappedRows(selectors.challenge_matches(viewer=viewer, vendor=vendor), _matches_out)
+
+
+def _matches_out(matches: list[selectors.ChallengeMatch]) -> list[dict[str, Any]]:
+    counts = selectors.proposal_counts(challenge_ids=[m.challenge.pk for m in matches])
     out = []
-    for m in selectors.challenge_matches(viewer=viewer, vendor=vendor):
+    for m in matches:
         # ChallengeSummaryOut reads proposal_count from the instance.
-        m.challenge.proposal_count = selectors.proposal_count(  # type: ignore[attr-defined]
-            challenge=m.challenge
-        )
+        m.challenge.proposal_count = counts[m.challenge.pk]  # type: ignore[attr-defined]
         out.append({"challenge": m.challenge, "similarity": m.similarity, "invited": m.invited})
     return out

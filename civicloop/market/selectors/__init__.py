@@ -41,6 +41,7 @@ from civicloop.market.selectors.challenges import (
     challenge_list_public,
     challenge_republished_as,
     proposal_count,
+    proposal_counts,
 )
 from civicloop.market.selectors.consultation import (
     RfiResponseRow,
@@ -48,6 +49,8 @@ from civicloop.market.selectors.consultation import (
     question_list_public,
     question_list_unanswered,
     rfi_response_list,
+    rfi_response_row,
+    rfi_response_rows,
 )
 from civicloop.market.selectors.contracts import (
     ContractLedger,
@@ -91,7 +94,9 @@ from civicloop.market.selectors.proposals import (
     proposal_get,
     proposal_list,
     proposal_list_submitted_by,
+    proposal_queryset,
     proposal_view,
+    proposal_views,
 )
 from civicloop.market.selectors.vendors import (
     ChallengeMatch,
@@ -164,12 +169,17 @@ __all__ = [
     "rubrics_of",
     "Rubric",
     "rfi_response_list",
+    "rfi_response_row",
+    "rfi_response_rows",
     "RfiResponseRow",
     "programme_metrics",
     "proposal_can_change",
     "proposal_count",
+    "proposal_counts",
     "proposal_get",
     "proposal_list",
+    "proposal_queryset",
+    "proposal_views",
     "proposal_list_submitted_by",
     "proposal_view",
     "question_get_managed",

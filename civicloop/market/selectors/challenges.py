@@ -88,6 +88,18 @@ def challenge_republished_as(*, challenge: Challenge) -> ChangeLogEntry | None:
     return challenge.changes.filter(field="republished_as").last()
 
 
+def proposal_counts(*, challenge_ids: list[int]) -> dict[int, int]:
+    """`proposal_count` of several challenges in one query (0 for those without any)."""
+    counted = (
+        Proposal.objects.filter(challenge_id__in=challenge_ids, status__in=COUNTED_STATUSES)
+        .values("challenge_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    found = {row["challenge_id"]: row["n"] for row in counted}
+    return {pk: found.get(pk, 0) for pk in challenge_ids}
+
+
 def proposal_count(*, challenge: Challenge) -> int:
     """How many proposals a challenge received (public: it reveals nothing about content)."""
     return Proposal.objects.filter(challenge=challenge, status__in=COUNTED_STATUSES).count()

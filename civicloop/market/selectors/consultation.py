@@ -53,14 +53,18 @@ class RfiResponseRow:
     received_at: datetime
 
 
-def rfi_response_list(*, viewer: Principal, challenge: Challenge) -> list[RfiResponseRow]:
+def rfi_response_rows(*, viewer: Principal, challenge: Challenge) -> QuerySet[RfiResponse]:
     """The answers companies sent to a challenge's request for information, oldest first, for
-    the unit that manages it (empty for anyone else: the companies answered the unit)."""
+    the unit that manages it (none for anyone else: the companies answered the unit)."""
     if challenge.unit_id not in viewer.units_with(Ability.MANAGE_MARKET):
-        return []
-    responses = (
-        RfiResponse.objects.filter(challenge=challenge).select_related("vendor").order_by("pk")
-    )
-    return [
-        RfiResponseRow(r.pk, r.vendor_id, r.vendor.name, r.text, r.created_at) for r in responses
-    ]
+        return RfiResponse.objects.none()
+    return RfiResponse.objects.filter(challenge=challenge).select_related("vendor").order_by("pk")
+
+
+def rfi_response_row(r: RfiResponse) -> RfiResponseRow:
+    return RfiResponseRow(r.pk, r.vendor_id, r.vendor.name, r.text, r.created_at)
+
+
+def rfi_response_list(*, viewer: Principal, challenge: Challenge) -> list[RfiResponseRow]:
+    """`rfi_response_rows` as rows (for the export)."""
+    return [rfi_response_row(r) for r in rfi_response_rows(viewer=viewer, challenge=challenge)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from civicloop.core.models import Person
@@ -91,8 +93,8 @@ def _view(viewer: Principal, p: Proposal, files: list[ProposalFile]) -> Proposal
     )
 
 
-def proposal_list(*, viewer: Principal, challenge_id: int | None = None) -> list[ProposalView]:
-    """Proposals the viewer may know of, as metadata (never content)."""
+def proposal_queryset(*, viewer: Principal, challenge_id: int | None = None) -> QuerySet[Proposal]:
+    """Proposals the viewer may know of, in the order lists show them (for paging)."""
     qs = (
         visible_proposals(viewer)
         .select_related("challenge", "phase", "vendor")
@@ -100,7 +102,19 @@ def proposal_list(*, viewer: Principal, challenge_id: int | None = None) -> list
     )
     if challenge_id is not None:
         qs = qs.filter(challenge_id=challenge_id)
-    return [_view(viewer, p, list(p.files.all())) for p in qs.order_by("challenge_id", "code")]
+    return qs.order_by("challenge_id", "code", "pk")
+
+
+def proposal_views(*, viewer: Principal, proposals: Iterable[Proposal]) -> list[ProposalView]:
+    """These proposals as the viewer may see them: metadata, never content."""
+    return [_view(viewer, p, list(p.files.all())) for p in proposals]
+
+
+def proposal_list(*, viewer: Principal, challenge_id: int | None = None) -> list[ProposalView]:
+    """Proposals the viewer may know of, as metadata (never content)."""
+    return proposal_views(
+        viewer=viewer, proposals=proposal_queryset(viewer=viewer, challenge_id=challenge_id)
+    )
 
 
 def proposal_list_submitted_by(*, viewer: Principal, person: Person) -> list[ProposalView]:

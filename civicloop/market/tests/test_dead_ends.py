@@ -20,6 +20,7 @@ from civicloop.market import selectors, services
 from civicloop.market.events import MarketEvent
 from civicloop.market.models import ChallengeStatus
 from civicloop.market.tests.factories import CANARY, close_submissions, open_challenge
+from civicloop.web.tests.paging import body
 
 RFI_TEXT = "Phone photos of documents work for most families; the register is the hard part."
 
@@ -68,24 +69,26 @@ def test_rfi_answers_export_as_csv_and_json_audited(world, consultation):
     client = world.client("staff")
     as_csv = client.get(f"/market/challenges/{consultation.pk}/rfi-responses.csv")
     assert as_csv.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(body(as_csv).decode())))
     assert [(r["vendor"], r["text"]) for r in rows] == [("Startup Ltd", RFI_TEXT)]
     as_json = client.get(f"/market/challenges/{consultation.pk}/rfi-responses.json")
-    payload = json.loads(as_json.content)
+    payload = json.loads(body(as_json))
     assert payload["rfi_responses"][0]["text"] == RFI_TEXT
     assert AuditEvent.objects.filter(action=MarketEvent.RFI_EXPORTED).count() == 2
     assert client.get(f"/market/challenges/{consultation.pk}/rfi-responses.xml").status_code == 404
     for role in ("outsider", "evaluator", "auditor", "vendor", None):
         response = world.client(role).get(f"/market/challenges/{consultation.pk}/rfi-responses.csv")
         assert response.status_code in (302, 404), role
-        assert RFI_TEXT.encode() not in response.content
+        assert RFI_TEXT.encode() not in body(response)
 
 
 def test_rfi_answers_in_the_api_for_the_unit_only(world, consultation):
     url = f"/api/v1/market/challenges/{consultation.pk}/rfi-responses"
     answer = world.client("staff").get(url)
     assert answer.status_code == 200
-    assert answer.json()[0]["vendor_name"] == "Startup Ltd" and answer.json()[0]["text"] == RFI_TEXT
+    page = answer.json()
+    assert page["count"] == 1
+    assert page["items"][0]["vendor_name"] == "Startup Ltd" and page["items"][0]["text"] == RFI_TEXT
     for role in ("outsider", "evaluator", "vendor"):
         assert world.client(role).get(url).status_code == 404, role
 
@@ -150,7 +153,7 @@ def test_a_proposal_without_evaluators_is_flagged_not_ranked(world, market):
     assert rows[market.rival_proposal.code]["weighted_score"] is None
     assert rows[market.rival_proposal.code]["flag"]
     exported = world.client("staff").get(f"/market/challenges/{market.challenge.pk}/ranking.csv")
-    by_code = {r["code"]: r for r in csv.DictReader(io.StringIO(exported.content.decode()))}
+    by_code = {r["code"]: r for r in csv.DictReader(io.StringIO(body(exported).decode()))}
     assert by_code[market.rival_proposal.code]["rank"] == ""
     assert by_code[market.rival_proposal.code]["weighted_score"] == ""
 

@@ -24,21 +24,36 @@ from civicloop.market.views._common import EDITABLE_STATUSES, flash_refusal, sho
 from civicloop.portfolio.selectors import problem_get, problem_list
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Public list of published challenges; signed-in people also see what they can act on."""
     viewer = principal(request)
+    proposals_page = (
+        page_of(request, selectors.proposal_queryset(viewer=viewer), page_param="proposals_page")
+        if viewer.is_authenticated
+        else None
+    )
     context = {
         "page_title": _("Open innovation market"),
-        "challenges": selectors.challenge_list_public(),
+        "challenges_page": page_of(request, selectors.challenge_list_public()),
         "is_unit": bool(viewer.units_with(Ability.VIEW_MARKET)),
         "can_manage": bool(viewer.units_with(Ability.MANAGE_MARKET)),
         "can_submit_need": bool(viewer.agencies_with(Ability.SUBMIT_NEED))
         or bool(viewer.units_with(Ability.MANAGE_MARKET)),
         "vendor": shown_company(request),
-        "own_challenges": selectors.challenge_list(viewer=viewer, own_units_only=True),
-        "proposals": selectors.proposal_list(viewer=viewer) if viewer.is_authenticated else [],
+        "own_page": page_of(
+            request,
+            selectors.challenge_list(viewer=viewer, own_units_only=True),
+            page_param="own_page",
+        ),
+        "proposals_page": proposals_page,
+        "proposals": (
+            selectors.proposal_views(viewer=viewer, proposals=proposals_page.object_list)
+            if proposals_page
+            else []
+        ),
     }
     return render(request, "market/home.html", context)
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -55,7 +56,7 @@ def answer_question(request: HttpRequest, viewer: Principal, challenge: Challeng
 
 
 @login_required
-def rfi_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def rfi_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponseBase:
     """The request-for-information answers of a challenge as CSV or JSON (unit staff; audited)."""
     if fmt not in ("csv", "json"):
         raise Http404("Not found")
@@ -66,4 +67,4 @@ def rfi_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt == "json":
         return json_response(name, {"challenge": challenge.pk, "rfi_responses": rows})
     headers = ["id", "vendor_id", "vendor", "received_at", "text"]
-    return csv_response(name, headers, [[row[h] for h in headers] for row in rows])
+    return csv_response(name, headers, ([row[h] for h in headers] for row in rows))

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -53,7 +54,7 @@ def score_proposal(request: HttpRequest, viewer: Principal, proposal: Proposal) 
 
 
 @login_required
-def ranking_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def ranking_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponseBase:
     """The ranking as CSV or JSON; vendor names are masked exactly as on the page."""
     if fmt not in ("csv", "json"):
         raise Http404("Not found")
@@ -64,7 +65,7 @@ def ranking_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt == "json":
         return json_response(name, {"challenge": challenge.pk, "ranking": data})
     headers = list(data[0].keys()) if data else ["rank", "code", "vendor", "weighted_score"]
-    return csv_response(name, headers, [list(d.values()) for d in data])
+    return csv_response(name, headers, (list(d.values()) for d in data))
 
 
 def _int_or_none(value: str | None, field: str) -> int | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -22,6 +21,7 @@ from civicloop.participation import forms, selectors, services
 from civicloop.participation.models import PUBLIC_STATUSES, ProposalStatus
 from civicloop.participation.views._common import refused, request_citizen
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 def proposal_list(request: HttpRequest) -> HttpResponse:
@@ -30,7 +30,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.public_proposal_list(
         unit_id=int(unit) if unit.isdigit() else None, status=status
     )
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    page = page_of(request, rows)
     return render(
         request,
         "participation/list.html",
@@ -47,7 +47,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors.public_proposal_get(pk=pk)
+    proposal = selectors.public_proposal_get(pk=pk, with_comments=False)
     citizen = request_citizen(request)
     form = forms.CommentForm(initial={"language": (get_language() or "en")[:2]})
     return render(
@@ -59,6 +59,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rule": selectors.unit_rule(proposal.unit_id),
             "citizen": citizen,
             "state": selectors.citizen_state(citizen=citizen, proposal=proposal),
+            "page": page_of(request, selectors.public_comment_list(proposal=proposal)),
             "form": form,
         },
     )
@@ -150,6 +151,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
             "rule": selectors.unit_rule(proposal.unit_id),
             "citizen": citizen,
             "state": selectors.citizen_state(citizen=citizen, proposal=proposal),
+            "page": page_of(request, selectors.public_comment_list(proposal=proposal)),
             "form": form,
         },
         status=422,

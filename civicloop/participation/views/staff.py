@@ -19,6 +19,7 @@ from civicloop.participation import forms, selectors, services
 from civicloop.participation.models import Proposal
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 def _staff(request: HttpRequest) -> None:
@@ -36,7 +37,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "page_title": _("Citizens' proposals: moderation"),
             "queue": selectors.moderation_queue(viewer=viewer),
-            "proposals": selectors.staff_proposal_list(viewer=viewer)[:100],
+            "proposals": page_of(request, selectors.staff_proposal_list(viewer=viewer)),
             "form": forms.ModerationForm(),
         },
     )

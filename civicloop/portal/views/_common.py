@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from markupsafe import Markup
 
@@ -16,7 +17,10 @@ from markupsafe import Markup
 PUBLIC_MAX_AGE = 300
 
 
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+Answer = TypeVar("Answer", bound=HttpResponseBase)
+
+
+def public_page(view: Callable[..., Answer]) -> Callable[..., Answer]:
     """Mark a public view's successful answers cacheable (public, short max-age).
 
     The page depends on the language only (Accept-Language, or the language cookie), never on
@@ -24,7 +28,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     """
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Answer:
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -42,7 +43,7 @@ def dataset(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @public_page
-def dataset_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+def dataset_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBase:
     if slug not in exports.DATASETS or fmt not in ("json", "csv"):
         raise Http404("Not found")
     columns, rows_of = exports.DATASETS[slug]

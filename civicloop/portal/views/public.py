@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from civicloop.portal.views._common import base_url, ld_script, public_page
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.portfolio.models import Stage
 from civicloop.scaling import selectors as scaling_selectors
+from civicloop.web.pagination import page_of
 
 STAGES = dict(Stage.choices)
 
@@ -41,14 +43,20 @@ def _list_page(
     title: str,
     route: str,
     key: str,
-    items: list[Any],
+    items: QuerySet[Any],
     item_ld: Callable[[Any, str], dict[str, Any]],
+    per_page: Callable[[list[Any]], dict[str, Any]] | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    """A public list page: its items under `key` and an ItemList JSON-LD of them."""
+    """A public list page: a page of its items under `key` (50 a page, `page` says which) and
+    an ItemList JSON-LD of them; `per_page` adds context computed from the page's items."""
+    page = page_of(request, items)
+    shown = list(page.object_list)
     base = base_url(request)
-    ld = jsonld.list_ld(title, base + reverse(route), [item_ld(item, base) for item in items])
-    context = {"page_title": title, key: items, "ld": ld_script(ld), **extra}
+    ld = jsonld.list_ld(title, base + reverse(route), [item_ld(item, base) for item in shown])
+    context = {"page_title": title, key: shown, "page": page, "ld": ld_script(ld), **extra}
+    if per_page is not None:
+        context.update(per_page(shown))
     return render(request, template, context)
 
 
@@ -69,16 +77,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @public_page
 def challenge_list(request: HttpRequest) -> HttpResponse:
-    challenges = list(market_selectors.challenge_list_open_public())
     return _list_page(
         request,
         template="portal/challenges.html",
         title=_("Open challenges for startups"),
         route="portal:challenges",
         key="challenges",
-        items=challenges,
+        items=market_selectors.challenge_list_open_public(),
         item_ld=jsonld.challenge_ld,
-        budgets={c.pk: challenge_budget(c) for c in challenges},
+        per_page=lambda shown: {"budgets": {c.pk: challenge_budget(c) for c in shown}},
     )
 
 
@@ -108,7 +115,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         title=_("Problems we are tackling"),
         route="portal:problems",
         key="problems",
-        items=list(portfolio_selectors.problem_list_public()),
+        items=portfolio_selectors.problem_list_public(),
         item_ld=lambda p, base: jsonld.problem_ld(p, base, str(STAGES[p.stage])),
         stages=STAGES,
     )
@@ -140,7 +147,7 @@ def result_list(request: HttpRequest) -> HttpResponse:
         title=_("You said, we did"),
         route="portal:results",
         key="summaries",
-        items=list(selectors.summary_list_public()),
+        items=selectors.summary_list_public(),
         item_ld=lambda s, base: {**jsonld.summary_ld(s, base), "name": s.title},
     )
 
@@ -167,7 +174,7 @@ def award_list(request: HttpRequest) -> HttpResponse:
         title=_("Awarded contracts"),
         route="portal:awards",
         key="awards",
-        items=list(market_selectors.award_list_published()),
+        items=market_selectors.award_list_published(),
         item_ld=jsonld.award_ld,
     )
 
@@ -194,7 +201,7 @@ def sandbox_list(request: HttpRequest) -> HttpResponse:
         title=_("Regulatory sandbox registry"),
         route="portal:sandboxes",
         key="sandboxes",
-        items=list(scaling_selectors.sandbox_public_list()),
+        items=scaling_selectors.sandbox_public_list(),
         item_ld=jsonld.sandbox_ld,
     )
 

@@ -19,6 +19,7 @@ from civicloop.core.permissions import Ability
 from civicloop.portal import forms, selectors, services
 from civicloop.portal.models import PublicSummary
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 @login_required
@@ -31,7 +32,8 @@ def summary_list(request: HttpRequest) -> HttpResponse:
         "portal/staff/summaries.html",
         {
             "page_title": _("Public summaries"),
-            "summaries": list(selectors.summary_list(viewer=viewer)),
+            "summaries": (page := page_of(request, selectors.summary_list(viewer=viewer))),
+            "page": page,
             "decisions": selectors.decisions_to_summarise(viewer=viewer),
         },
     )

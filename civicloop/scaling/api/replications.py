@@ -6,10 +6,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
 from civicloop.core.http import (
     InputSchema,
+    MappedRows,
     ObjectId,
+    Pagination,
     principal,
     require_write,
 )
@@ -118,11 +121,12 @@ def _replication_dict(r) -> dict[str, Any]:
 
 
 @router.get("/scaling/replications", response=list[ReplicationOut])
+@paginate(Pagination)
 def list_replications(request: HttpRequest, problem_id: ObjectId | None = None):
-    return [
-        _replication_dict(r)
-        for r in selectors.replication_list(viewer=principal(request), problem_id=problem_id)[:200]
-    ]
+    return MappedRows(
+        selectors.replication_list(viewer=principal(request), problem_id=problem_id),
+        lambda rows: [_replication_dict(r) for r in rows],
+    )
 
 
 @router.post("/scaling/replications", response={201: ReplicationRecordedOut})

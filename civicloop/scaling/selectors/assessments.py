@@ -20,7 +20,7 @@ def assessment_list(
     qs = ScalabilityAssessment.objects.filter(problem_scope(viewer)).select_related("problem")
     if problem_id is not None:
         qs = qs.filter(problem_id=problem_id)
-    return qs.annotate(n_scores=Count("scores"))
+    return qs.annotate(n_scores=Count("scores")).order_by("-created_at", "-pk")
 
 
 def assessment_get(

@@ -23,7 +23,7 @@ def replication_list(*, viewer: Principal, problem_id: int | None = None) -> Que
     )
     if problem_id is not None:
         qs = qs.filter(problem_id=problem_id)
-    return qs
+    return qs.order_by("problem_id", "completed_on", "pk")
 
 
 @dataclass(frozen=True)

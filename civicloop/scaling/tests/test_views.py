@@ -3,6 +3,7 @@
 import pytest
 
 from civicloop.scaling.models import AssessmentScore, Obstacle
+from civicloop.web.tests.paging import body
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def test_obstacle_register_query_count_does_not_grow_with_rows(world, scaled):
             jurisdiction=world.agency,
         )
     assert count() == few <= 8
-    client_csv = client.get("/scaling/obstacles/?format=csv").content.decode()
+    client_csv = body(client.get("/scaling/obstacles/?format=csv")).decode()
     assert client_csv.splitlines()[0].startswith("id,problem,kind,title,severity,likelihood")
     assert len(client_csv.splitlines()) == 14
 

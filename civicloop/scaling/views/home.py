@@ -16,6 +16,7 @@ from civicloop.scaling.models import (
     SandboxStatus,
 )
 from civicloop.scaling.views._common import need_view
+from civicloop.web.pagination import page_of
 
 
 @login_required
@@ -26,9 +27,9 @@ def home(request: HttpRequest) -> HttpResponse:
     open_obstacles = selectors.obstacle_list(
         viewer=viewer, filters=selectors.ObstacleFilters(open_only=True)
     )
-    # Only the problems at the scaling stage are loaded (with their list data), not every
-    # problem of the portfolio filtered here (ADR 0019).
-    scaling = portfolio_selectors.problem_list(
+    # Only the page of problems at the scaling stage is loaded with its list data, not every
+    # problem of the portfolio (ADR 0019).
+    scaling = portfolio_selectors.problem_rows(
         viewer=viewer, filters=portfolio_selectors.ProblemFilters(stage=Stage.SCALING)
     )
     return render(
@@ -38,10 +39,14 @@ def home(request: HttpRequest) -> HttpResponse:
             "page_title": _("Scaling"),
             "overdue": overdue,
             "open_count": open_obstacles.count(),
-            "scaling_problems": scaling,
-            "assessments": selectors.assessment_list(viewer=viewer),
-            "plans": selectors.plan_list(viewer=viewer),
-            "sandboxes": selectors.sandbox_list(viewer=viewer),
+            "scaling_problems": page_of(request, scaling, page_param="problems_page"),
+            "assessments": page_of(
+                request, selectors.assessment_list(viewer=viewer), page_param="assessments_page"
+            ),
+            "plans": page_of(request, selectors.plan_list(viewer=viewer), page_param="plans_page"),
+            "sandboxes": page_of(
+                request, selectors.sandbox_list(viewer=viewer), page_param="sandboxes_page"
+            ),
             "can_edit": bool(viewer.units_with(Ability.EDIT_SCALING)),
             "sandbox_labels": dict(SandboxStatus.choices),
         },

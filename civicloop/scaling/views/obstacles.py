@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from civicloop.web.pagination import page_of
 
 
 @login_required
-def obstacle_list(request: HttpRequest) -> HttpResponse:
+def obstacle_list(request: HttpRequest) -> HttpResponseBase:
     viewer = principal(request)
     need_view(viewer)
     g = request.GET
@@ -48,7 +49,7 @@ def obstacle_list(request: HttpRequest) -> HttpResponse:
         if fmt == "json":
             return json_response("obstacles.json", {"obstacles": rows})
         headers = list(rows[0]) if rows else ["id", "title"]
-        return csv_response("obstacles.csv", headers, [list(r.values()) for r in rows])
+        return csv_response("obstacles.csv", headers, (list(r.values()) for r in rows))
     # The heat map counts every matching obstacle (three columns each); the table pages.
     cells = selectors.obstacle_heatmap(
         obstacles.select_related(None).only("status", "severity", "likelihood")

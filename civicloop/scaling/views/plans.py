@@ -17,7 +17,7 @@ from civicloop.evidence.selectors import effect_estimate_list
 from civicloop.portfolio import selectors as portfolio_selectors
 from civicloop.scaling import charts, forms, selectors, services
 from civicloop.scaling.views._common import visible_experiments
-from civicloop.web.exports import json_response
+from civicloop.web.exports import json_document
 from civicloop.web.forms import apply_errors
 
 
@@ -101,7 +101,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_get(viewer=viewer, pk=pk)
     if request.GET.get("format") == "json":
         projection = selectors.plan_projection(viewer=viewer, plan=plan)
-        return json_response(
+        return json_document(
             f"replication-plan-{pk}.json",
             {"plan": plan.title, "projection": projection.to_dict() if projection else None},
         )

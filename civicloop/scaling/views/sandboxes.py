@@ -19,6 +19,7 @@ from civicloop.scaling.models import (
 from civicloop.scaling.views._common import editable_problems
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
+from civicloop.web.pagination import page_of
 
 
 def _sandbox_forms(sandbox, posted=None, action=None) -> dict:
@@ -162,7 +163,8 @@ def registry(request: HttpRequest) -> HttpResponse:
         "scaling/registry.html",
         {
             "page_title": _("Regulatory sandbox registry"),
-            "sandboxes": selectors.sandbox_public_list(),
+            "sandboxes": (page := page_of(request, selectors.sandbox_public_list())),
+            "page": page,
             "status_labels": dict(SandboxStatus.choices),
         },
     )

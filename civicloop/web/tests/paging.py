@@ -14,3 +14,10 @@ def page_queries(client: Client, url: str) -> tuple[int, str]:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(ctx.captured_queries), response.content.decode()
+
+
+def body(response) -> bytes:
+    """A response's body, whether it was streamed (exports) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
