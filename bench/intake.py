@@ -161,7 +161,8 @@ def http_run(
         argv += ["--pythonpath", "bench", "intake_rowwise_wsgi:application"]
     else:
         argv += ["config.wsgi:application"]
-    argv += ["--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--access-logfile", ""]
+    argv += ["--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    argv += ["--access-logfile", "/dev/null"]
     log = run_dir / "server.log"
     server = procs.start(argv, env, log)
     try:
