@@ -8,7 +8,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/civicloop
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run setup test test-sqlite test-postgres lint typecheck assets messages compilemessages bench bench-load browser-deps clean
+.PHONY: run setup test test-sqlite test-postgres lint typecheck assets messages compilemessages bench bench-load bench-intake container-test browser-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -80,6 +80,14 @@ bench: setup
 # Load test of the real server (docs/operations.md, "Load test"); ports 8170 and up unless
 # LOAD_ARGS says --port. Full size: 50 users and event batches for 2 minutes per server.
 LOAD_ARGS ?= --duration 120 --users 50
+# Build the image and run it against PostgreSQL ($(PG_URL)'s server); skips, saying why,
+# without Podman or a base image (docs/operations.md, "Containers").
+container-test:
+	CONTAINER_PG_URL=$${CONTAINER_PG_URL:-$(PG_URL)} .ci/container-test.sh
+
+bench-intake: setup
+	$(PY) bench/intake.py $(INTAKE_ARGS)
+
 bench-load: setup
 	$(PY) bench/load.py $(LOAD_ARGS)
 

@@ -27,7 +27,8 @@ from typing import Any
 
 from civicloop.analytics import rollups
 from civicloop.analytics.store import writer_lock
-from civicloop.analytics.store.outbox import Outbox
+from civicloop.analytics.store.columnar import TypedRows, batch_clean
+from civicloop.analytics.store.outbox import CleanBatch, Outbox, batch_of
 from civicloop.analytics.store.validation import (
     BatchTooLarge,
     CleanEvent,
@@ -92,6 +93,20 @@ class ImportResult:
     rejected: list[tuple[int, str]] = field(default_factory=list)  # first 1,000, by row number
 
 
+def _clean_each(
+    events: list[dict], now: datetime
+) -> tuple[CleanBatch | None, list[tuple[int, str]]]:
+    """The row-by-row rules: the clean events as columns, and (index, reason) per rejection."""
+    clean: list[CleanEvent] = []
+    rejected: list[tuple[int, str]] = []
+    for index, raw in enumerate(events):
+        try:
+            clean.append(event_clean(raw, now=now))
+        except Rejected as reason:
+            rejected.append((index, str(reason)))
+    return (batch_of(clean) if clean else None), rejected
+
+
 class EventStore:
     """Append-only, idempotent event store in the directory ``path``."""
 
@@ -123,6 +138,10 @@ class EventStore:
     def accept(self, events: list[dict], *, body_bytes: int | None = None) -> AcceptResult:
         """Validate a batch and store its new events durably before answering.
 
+        ``events`` from ``columnar.batch_parse`` (a ``TypedRows``) are cleaned column by column
+        when they can be; any other list, or a batch with an event the columnar path does not
+        decide, event by event. Both store the same values and reject with the same reasons.
+
         Raises ``BatchTooLarge`` (nothing stored) or ``Backpressure`` (nothing stored).
         """
         batch_check(events, body_bytes=body_bytes)
@@ -131,14 +150,11 @@ class EventStore:
             wait = max(1, min(300, math.ceil(backlog / self.drain_rate_per_second)))
             raise Backpressure(wait, backlog)
         now = self._clock()
-        clean: list[CleanEvent] = []
         rejected: list[tuple[int, str]] = []
-        for index, raw in enumerate(events):
-            try:
-                clean.append(event_clean(raw, now=now))
-            except Rejected as reason:
-                rejected.append((index, str(reason)))
-        fresh = self.outbox.append(clean) if clean else []
+        batch = batch_clean(events, now=now) if isinstance(events, TypedRows) else None
+        if batch is None:
+            batch, rejected = _clean_each(events, now)
+        fresh = self.outbox.append_batch(batch) if batch is not None else []
         accepted = sum(fresh)
         return AcceptResult(accepted, len(fresh) - accepted, rejected)
 

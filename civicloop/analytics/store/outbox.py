@@ -23,6 +23,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -101,6 +102,40 @@ def keys_array(raw: Sequence[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join(raw), dtype=_KEY)
 
 
+@dataclass(frozen=True)
+class CleanBatch:
+    """Validated events as columns: each id's 16 bytes, and a record batch of ``ARROW_SCHEMA``."""
+
+    keys: bytes
+    columns: pa.RecordBatch
+
+    def __len__(self) -> int:
+        return self.columns.num_rows
+
+
+def batch_of(events: Sequence[CleanEvent]) -> CleanBatch:
+    """The columns of events cleaned one by one (``validation.event_clean``)."""
+    cols = list(zip(*events, strict=True))
+    arrays = [
+        pa.array(cols[0], pa.string()),
+        pa.array(cols[2], pa.string()),
+        pa.array(cols[3], pa.string()),
+        pa.array(cols[4], pa.int64()).view(pa.timestamp("us", tz="UTC")),
+        pa.array(cols[5], pa.float64()),
+        pa.array(cols[6], pa.string()),
+        pa.array(cols[7], pa.string()),
+        pa.array(cols[8], pa.string()),
+    ]
+    return CleanBatch(b"".join(cols[1]), pa.record_batch(arrays, schema=ARROW_SCHEMA))
+
+
+def first_occurrences(keys: np.ndarray) -> np.ndarray:
+    """Per id, whether it is the first with its value in the batch (later ones are duplicates)."""
+    first = np.zeros(len(keys), dtype=bool)
+    first[np.unique(keys, return_index=True)[1]] = True
+    return first
+
+
 class Outbox:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -129,41 +164,46 @@ class Outbox:
 
     def append(self, events: Sequence[CleanEvent]) -> list[bool]:
         """Store new events durably; return, per event, whether it was new (else a duplicate)."""
-        keys = keys_array([e.key for e in events])
+        return self.append_batch(batch_of(events)) if events else []
+
+    def append_batch(self, batch: CleanBatch) -> list[bool]:
+        """``append`` for events already in columns: one transaction, one fsync per batch.
+
+        The Arrow payload is encoded before the write lock is taken (re-encoded inside only if
+        some events turn out to be duplicates), so concurrent batches wait on each other for
+        the ledger check and the two inserts only.
+        """
+        if len(batch) == 0:
+            return []
+        keys = np.frombuffer(batch.keys, dtype=_KEY)
+        first = first_occurrences(keys)
+        payload = _encode(batch.columns)
         with self._lock:
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
                 self._catch_up()
-                known = self._index.contains(keys)
-                fresh: list[bool] = []
-                seen_here: set[bytes] = set()
-                new_events: list[CleanEvent] = []
-                for event, is_known in zip(events, known.tolist(), strict=True):
-                    if is_known or event.key in seen_here:
-                        fresh.append(False)
-                        continue
-                    seen_here.add(event.key)
-                    fresh.append(True)
-                    new_events.append(event)
-                if new_events:
-                    new_keys = b"".join(e.key for e in new_events)
+                fresh = first & ~self._index.contains(keys)
+                count = int(fresh.sum())
+                if count:
+                    new_keys = batch.keys if count == len(batch) else keys[fresh].tobytes()
+                    if count < len(batch):
+                        payload = _encode(batch.columns.filter(pa.array(fresh)))
                     cur = conn.execute("INSERT INTO key_log (keys) VALUES (?)", (new_keys,))
                     conn.execute(
-                        "INSERT INTO outbox (events, payload) VALUES (?, ?)",
-                        (len(new_events), _encode(new_events)),
+                        "INSERT INTO outbox (events, payload) VALUES (?, ?)", (count, payload)
                     )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            if new_events:
+            if count:
                 # Only after COMMIT: a rolled-back batch must not count as seen.
                 self._index.add(np.frombuffer(new_keys, dtype=_KEY))
                 # The write lock was held since _catch_up, so no other row came in between.
                 # lastrowid is set after the INSERT above.
                 self._synced = cast(int, cur.lastrowid)
-        return fresh
+        return cast(list[bool], fresh.tolist())
 
     def backlog(self) -> int:
         """Events accepted but not yet deleted by the writer."""
@@ -194,19 +234,8 @@ class Outbox:
             self._conn.execute("DELETE FROM outbox WHERE seq <= ?", (seq,))
 
 
-def _encode(events: Sequence[CleanEvent]) -> bytes:
-    cols = list(zip(*events, strict=True))
-    arrays = [
-        pa.array(cols[0], pa.string()),
-        pa.array(cols[2], pa.string()),
-        pa.array(cols[3], pa.string()),
-        pa.array(cols[4], pa.int64()).view(pa.timestamp("us", tz="UTC")),
-        pa.array(cols[5], pa.float64()),
-        pa.array(cols[6], pa.string()),
-        pa.array(cols[7], pa.string()),
-        pa.array(cols[8], pa.string()),
-    ]
+def _encode(columns: pa.RecordBatch) -> bytes:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, ARROW_SCHEMA) as writer:
-        writer.write_batch(pa.record_batch(arrays, schema=ARROW_SCHEMA))
+        writer.write_batch(columns)
     return sink.getvalue().to_pybytes()

@@ -73,13 +73,14 @@ def event_clean(raw: object, *, now: datetime) -> CleanEvent:
     moment = _moment(raw.get("timestamp"), now)
     value = raw.get("value")
     if value is not None:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise Rejected("value must be a finite number or null")
-        value = float(value)
+        try:
+            value = float(value)  # an integer beyond a float's range overflows: rejected too
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            raise Rejected("value must be a finite number or null")
     properties = raw.get("properties")
     experiment = variant = None
     properties_json = None
