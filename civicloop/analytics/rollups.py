@@ -5,8 +5,11 @@
 Tables (DuckDB, same database as the events):
 
 ``rollup_exposure(experiment, unit_id, first_ts, min_variant, max_variant)``
-    one row per exposed unit and experiment; ``min_variant <> max_variant`` marks units that saw
-    two variants (left out of every analysis, like the reference SQL).
+    append-only: a unit's exposure to an experiment is the aggregate of its rows (earliest
+    ``first_ts``, least ``min_variant``, greatest ``max_variant``); ``min_variant <> max_variant``
+    marks units that saw two variants (left out of every analysis, like the reference SQL).
+    ``rebuild_all`` writes one row per unit; each batch appends one row per unit whose exposure
+    it changed.
 ``rollup_sources(id, experiment, event_name, window_hours, pre_window_hours)``
     the (experiment, event, windows) combinations that metrics asked for.
 ``rollup_exp_<n>(unit_id, variant, first_ts, c<k>, vc<k>, vs<k>, pc<k>, pvc<k>, pvs<k>, ...)``
@@ -18,15 +21,18 @@ Tables (DuckDB, same database as the events):
 The writer calls :func:`apply_batch` inside the transaction that appends a batch, so roll-ups
 and events commit together. For each batch:
 
-1. exposures of the batch are merged; units whose first exposure or variant set changed form
-   the *changed* set;
+1. exposures of the batch are looked up in the writer's in-memory directory of exposed units
+   (``exposure_directory``, ADR 0018), which answers in time proportional to the batch's
+   exposures; units whose first exposure or variant set changed form the *changed* set, and
+   their batch rows are appended to ``rollup_exposure``;
 2. changed units are recomputed from the stored events (only events newer than the earliest
    changed first exposure minus the longest pre-window are read, which zone maps prune when
    events arrive roughly in time order);
 3. for every other exposed unit the batch's events are classified against its known first
    exposure (an integer microsecond offset; events outside every window are dropped first),
-   the non-zero deltas are staged in a temp table and *added* to the components by one
-   ``UPDATE ... FROM`` (count, value count and value sum are additive).
+   the non-zero deltas are staged (with the row id of the unit's row) in a temp table and
+   *added* to the components by one ``UPDATE ... FROM`` on the row id (count, value count
+   and value sum are additive).
 
 Every metric value is a function of the components, so the per-variant moments of all the
 experiment's metrics come from one ``GROUP BY variant`` scan of one row per unit, no join.
@@ -36,8 +42,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from civicloop.analytics.exposure_directory import MULTI, ExposureDirectories
 from civicloop.analytics.metrics import (
     EXPOSURE_EVENT,
     MetricDefinition,
@@ -89,11 +101,14 @@ def _offset_components(sources: list[Source]) -> str:
         if window is not None:
             main += f" AND e.off < {int(window) * hour_us}"
         before = f"e.name = {_lit(name)} AND e.off < 0 AND e.off >= {-int(pre) * hour_us}"
+        # CASE inside plain aggregates, not FILTER clauses: DuckDB evaluates each FILTER of a
+        # grouped aggregate as its own pass over the groups, which made this GROUP BY of 18
+        # filtered aggregates most of the writer's roll-up time (ADR 0018).
         for prefix, cond in (("", main), ("p", before)):
-            parts.append(f"COUNT(*) FILTER (WHERE {cond})::BIGINT AS {prefix}c{k}")
-            parts.append(f"COUNT(e.value) FILTER (WHERE {cond})::BIGINT AS {prefix}vc{k}")
+            parts.append(f"COUNT(CASE WHEN {cond} THEN 1 END)::BIGINT AS {prefix}c{k}")
+            parts.append(f"COUNT(CASE WHEN {cond} THEN e.value END)::BIGINT AS {prefix}vc{k}")
             parts.append(
-                f"COALESCE(SUM(e.value) FILTER (WHERE {cond}), 0)::DOUBLE AS {prefix}vs{k}"
+                f"COALESCE(SUM(CASE WHEN {cond} THEN e.value END), 0)::DOUBLE AS {prefix}vs{k}"
             )
     return ", ".join(parts)
 
@@ -168,8 +183,9 @@ def _build_experiment(con: Any, experiment: str, events_view: str) -> None:
     con.execute(
         f"INSERT INTO {table} SELECT * FROM ("
         + _unit_rows(
-            "SELECT unit_id, min_variant AS variant, first_ts FROM rollup_exposure "
-            f"WHERE experiment = {_lit(experiment)} AND min_variant = max_variant",
+            "SELECT unit_id, MIN(min_variant) AS variant, MIN(first_ts) AS first_ts "
+            f"FROM rollup_exposure WHERE experiment = {_lit(experiment)} "
+            "GROUP BY unit_id HAVING MIN(min_variant) = MAX(max_variant)",
             f"SELECT unit_id, name, ts, value FROM {events_view} WHERE name IN ({_names(sources)})",
             sources,
         )
@@ -210,8 +226,12 @@ def sources_ensure(
     return lookup()
 
 
-def rebuild_all(con: Any, *, events_view: str) -> None:
+def rebuild_all(
+    con: Any, *, events_view: str, directories: ExposureDirectories | None = None
+) -> None:
     """Recompute every roll-up from the stored events (after a bulk load or a repair)."""
+    if directories is not None:
+        directories.clear()
     con.execute("DELETE FROM rollup_exposure")
     con.execute(
         "INSERT INTO rollup_exposure SELECT experiment, unit_id, MIN(ts), MIN(variant), "
@@ -239,14 +259,22 @@ class _Laps:
 
 
 def apply_batch(
-    con: Any, *, batch: str, events_view: str, timings: dict[str, float] | None = None
+    con: Any,
+    *,
+    batch: str,
+    events_view: str,
+    timings: dict[str, float] | None = None,
+    directories: ExposureDirectories | None = None,
 ) -> None:
     """Fold the events of temp table ``batch`` (already appended to the store) into roll-ups.
 
     Runs inside the caller's transaction. ``timings`` (optional) receives seconds per step.
+    ``directories`` is the writer's in-memory directory of exposed units; it is updated here,
+    so the caller must ``clear()`` it when the transaction does not commit. Without one, a
+    throw-away directory is built from ``rollup_exposure`` (correct, but a scan per batch).
     """
     lap = _Laps(timings)
-    changed = _exposures_merge(con, batch, lap)
+    changed = _exposures_merge(con, batch, directories or ExposureDirectories(), lap)
     experiments = con.execute("SELECT id, experiment FROM rollup_experiments").fetchall()
     for exp_id, experiment in experiments:
         sources = _sources(con, experiment)
@@ -259,49 +287,120 @@ def apply_batch(
         _deltas_add(con, table, experiment, sources, batch, experiment in changed, lap)
 
 
-def _exposures_merge(con: Any, batch: str, lap: _Laps) -> dict[str, tuple]:
-    """Merge the batch's exposures into ``rollup_exposure``; per experiment whose units
-    changed: (earliest, latest first exposure of units to recompute, earliest old first
-    exposure of known units, how many known units changed)."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE rollup_changed AS "
-        "WITH bx AS (SELECT experiment, unit_id, MIN(ts) AS first_ts, MIN(variant) AS minv, "
-        f"MAX(variant) AS maxv FROM {batch} WHERE name = {_lit(EXPOSURE_EVENT)} "
-        "AND experiment IS NOT NULL AND variant IS NOT NULL GROUP BY experiment, unit_id) "
-        "SELECT b.experiment, b.unit_id, "
-        "LEAST(b.first_ts, COALESCE(e.first_ts, b.first_ts)) AS first_ts, "
-        "LEAST(b.minv, COALESCE(e.min_variant, b.minv)) AS minv, "
-        "GREATEST(b.maxv, COALESCE(e.max_variant, b.maxv)) AS maxv, "
-        "e.unit_id IS NULL AS is_new, e.first_ts AS old_first_ts "
-        "FROM bx b LEFT JOIN rollup_exposure e "
-        "ON e.experiment = b.experiment AND e.unit_id = b.unit_id "
-        "WHERE e.unit_id IS NULL OR b.first_ts < e.first_ts OR b.minv < e.min_variant "
-        "OR b.maxv > e.max_variant"
-    )
-    # Per experiment: earliest/latest first exposure of the units to recompute (those left
-    # with one variant: a unit that now saw two is only dropped, whatever its age), earliest
-    # old first exposure of units already known, and how many such known units there are.
-    changed = {
-        row[0]: row[1:]
-        for row in con.execute(
-            "SELECT experiment, MIN(first_ts) FILTER (WHERE minv = maxv), "
-            "MAX(first_ts) FILTER (WHERE minv = maxv), MIN(old_first_ts), "
-            "COUNT(*) FILTER (WHERE NOT is_new) FROM rollup_changed GROUP BY experiment"
-        ).fetchall()
-    }
-    lap("exposure_diff")
-    if changed:
-        if any(known for *_, known in changed.values()):
-            con.execute(
-                "UPDATE rollup_exposure SET first_ts = c.first_ts, min_variant = c.minv, "
-                "max_variant = c.maxv FROM rollup_changed c WHERE NOT c.is_new "
-                "AND rollup_exposure.experiment = c.experiment "
-                "AND rollup_exposure.unit_id = c.unit_id"
-            )
-        con.execute(
-            "INSERT INTO rollup_exposure SELECT experiment, unit_id, first_ts, minv, maxv "
-            "FROM rollup_changed WHERE is_new"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _when(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(us))
+
+
+def _exposures_merge(
+    con: Any, batch: str, directories: ExposureDirectories, lap: _Laps
+) -> dict[str, tuple]:
+    """Merge the batch's exposures into the directory and ``rollup_exposure``; per experiment
+    whose units changed: (earliest, latest first exposure of units to recompute, earliest old
+    first exposure of known units, how many known units changed).
+
+    Leaves the changed units in temp table ``rollup_changed(experiment, unit_id, first_ts,
+    variant, is_new, old_first_ts)``; ``variant`` is NULL for a unit that now saw two variants.
+    """
+    rows = con.sql(
+        "SELECT experiment, unit_id, hash(unit_id) AS h, epoch_us(MIN(ts)) AS first_us, "
+        "MIN(variant) AS minv, MAX(variant) AS maxv "
+        f"FROM {batch} WHERE name = {_lit(EXPOSURE_EVENT)} "
+        "AND experiment IS NOT NULL AND variant IS NOT NULL GROUP BY experiment, unit_id"
+    ).to_arrow_table()
+    lap("exposure_read")
+    appended: list[pa.Table] = []
+    changed_parts: list[pa.Table] = []
+    changed: dict[str, tuple] = {}
+    experiments = pc.unique(rows.column("experiment")).to_pylist() if rows.num_rows else []
+    for experiment in experiments:
+        part = rows.filter(pc.equal(rows.column("experiment"), experiment))
+        directory = directories.get(con, experiment)
+        keys = part.column("h").to_numpy().astype(np.uint64, copy=False)
+        units = part.column("unit_id").combine_chunks()
+        batch_first = part.column("first_us").to_numpy().astype(np.int64, copy=False)
+        batch_variant = directory.variant_codes(
+            part.column("minv").combine_chunks(), part.column("maxv").combine_chunks()
         )
+        where = directory.locate(keys, units)
+        known = where.found
+        old_first, old_variant = directory.get(where)
+        same = (batch_variant == old_variant) & (batch_variant != MULTI)
+        new_first = np.where(known, np.minimum(old_first, batch_first), batch_first)
+        new_variant = np.where(known, np.where(same, old_variant, MULTI), batch_variant)
+        change = ~known | (batch_first < old_first) | (new_variant != old_variant)
+        if not change.any():
+            continue
+        appended.append(part.filter(pa.array(change)))
+        pick = np.nonzero(change)[0]
+        variants = pa.array(directory.variants + [None], pa.string())
+        changed_parts.append(
+            pa.table(
+                {
+                    "experiment": pa.array([experiment] * len(pick), pa.string()),
+                    "unit_id": units.take(pa.array(pick)).cast(pa.string()),
+                    "first_ts": pa.array(new_first[pick], pa.timestamp("us", tz="UTC")),
+                    # MULTI picks the trailing None
+                    "variant": variants.take(
+                        pa.array(
+                            np.where(
+                                new_variant[pick] == MULTI, len(variants) - 1, new_variant[pick]
+                            )
+                        )
+                    ),
+                    "is_new": pa.array(~known[pick]),
+                    "old_first_ts": pa.array(
+                        old_first[pick], pa.timestamp("us", tz="UTC"), mask=~known[pick]
+                    ),
+                }
+            )
+        )
+        single = change & (new_variant != MULTI)
+        known_changed = change & known
+        changed[experiment] = (
+            _when(new_first[single].min()) if single.any() else None,
+            _when(new_first[single].max()) if single.any() else None,
+            _when(old_first[known_changed].min()) if known_changed.any() else None,
+            int(known_changed.sum()),
+        )
+        directory.set(where, known_changed, new_first, new_variant)
+        fresh = ~known
+        directory.insert(
+            keys[fresh],
+            units.filter(pa.array(fresh)),
+            new_first[fresh],
+            new_variant[fresh].astype(np.int32),
+        )
+    empty = pa.table(
+        {
+            "experiment": pa.array([], pa.string()),
+            "unit_id": pa.array([], pa.string()),
+            "first_ts": pa.array([], pa.timestamp("us", tz="UTC")),
+            "variant": pa.array([], pa.string()),
+            "is_new": pa.array([], pa.bool_()),
+            "old_first_ts": pa.array([], pa.timestamp("us", tz="UTC")),
+        }
+    )
+    staged = pa.concat_tables(changed_parts) if changed_parts else empty
+    con.register("rollup_changed_arrow", staged)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE rollup_changed AS SELECT * FROM rollup_changed_arrow"
+        )
+    finally:
+        con.unregister("rollup_changed_arrow")
+    lap("exposure_diff")
+    if appended:
+        con.register("rollup_exposure_arrow", pa.concat_tables(appended))
+        try:
+            con.execute(
+                "INSERT INTO rollup_exposure SELECT experiment, unit_id, "
+                "make_timestamp(first_us)::TIMESTAMPTZ, minv, maxv FROM rollup_exposure_arrow"
+            )
+        finally:
+            con.unregister("rollup_exposure_arrow")
     lap("exposure_merge")
     return changed
 
@@ -333,8 +432,8 @@ def _units_recompute(
         con.execute(
             f"INSERT INTO {table} "
             + _unit_rows(
-                "SELECT unit_id, minv AS variant, first_ts FROM rollup_changed "
-                f"WHERE experiment = {exp_lit} AND minv = maxv",
+                "SELECT unit_id, variant, first_ts FROM rollup_changed "
+                f"WHERE experiment = {exp_lit} AND variant IS NOT NULL",
                 f"SELECT unit_id, name, ts, value FROM {events_view} "
                 f"WHERE name IN ({_names(sources)}) AND {near}",
                 sources,
@@ -371,30 +470,86 @@ def _deltas_add(
         if changed
         else ""
     )
-    # Only events inside some source's window or pre-window can change a component, so
-    # the others are dropped before the wide GROUP BY, and only units with a non-zero
-    # delta are staged and updated (one set-based UPDATE ... FROM the staged table).
+    # Only events inside some source's window or pre-window can change a component, so the
+    # others are dropped in the join; the few remaining rows (one per event that counts, with
+    # the row id of its unit's row) are summed per unit with numpy (a DuckDB GROUP BY of 18
+    # conditional aggregates cost several times more), and only units with a non-zero delta
+    # are staged and updated (one set-based UPDATE ... FROM the staged table, on the row id).
     hour_us = 3_600_000_000
-    keep = f"e.off >= {-longest_pre * hour_us}"
+    keep = f"off >= {-longest_pre * hour_us}"
     if longest_window is not None:
-        keep += f" AND e.off < {longest_window * hour_us}"
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE rollup_delta AS "
-        f"SELECT e.unit_id, {_offset_components(sources)} FROM ("
-        "SELECT b.unit_id, b.name, b.value, "
-        "epoch_us(b.ts) - epoch_us(x.first_ts) AS off "
+        keep += f" AND off < {longest_window * hour_us}"
+    distinct_names = sorted({name for _, name, _, _ in sources})
+    name_code = " ".join(f"WHEN {_lit(n)} THEN {i}" for i, n in enumerate(distinct_names))
+    rows = con.sql(
+        "SELECT rid, nk, off, has_value, value FROM ("
+        f"SELECT x.rid, CASE b.name {name_code} END::INTEGER AS nk, "
+        "epoch_us(b.ts) - epoch_us(x.first_ts) AS off, "
+        "b.value IS NOT NULL AS has_value, COALESCE(b.value, 0)::DOUBLE AS value "
         f"FROM (SELECT unit_id, name, ts, value FROM {batch} WHERE name IN ({names})) b "
-        f"JOIN (SELECT unit_id, first_ts FROM {table} WHERE {reach}) x "
-        f"ON x.unit_id = b.unit_id WHERE TRUE {not_changed}) e WHERE {keep} "
-        "GROUP BY e.unit_id"
-    )
+        f"JOIN (SELECT rowid AS rid, unit_id, first_ts FROM {table} WHERE {reach}) x "
+        f"ON x.unit_id = b.unit_id WHERE TRUE {not_changed}) WHERE {keep}"
+    ).fetchnumpy()
+    staged = _delta_table(rows, sources, distinct_names, columns)
+    if staged is None:
+        lap("stage_deltas")
+        return
     lap("stage_deltas")
+    # The row id (stable within this transaction) spares the UPDATE a second join on the
+    # unit id strings.
     assignments = ", ".join(f"{c} = {table}.{c} + d.{c}" for c in columns)
-    con.execute(
-        f"UPDATE {table} SET {assignments} FROM rollup_delta d "
-        f"WHERE {table}.unit_id = d.unit_id AND {reach}"
-    )
+    con.register("rollup_delta", staged)
+    try:
+        con.execute(
+            f"UPDATE {table} SET {assignments} FROM rollup_delta d "
+            f"WHERE {table}.rowid = d.rid AND {reach}"
+        )
+    finally:
+        con.unregister("rollup_delta")
     lap("add_deltas")
+
+
+def _delta_table(
+    rows: dict[str, Any], sources: list[Source], names: list[str], columns: list[str]
+) -> pa.Table | None:
+    """Per-unit sums of the components over event rows (rid, nk, off, has_value, value), in
+    the column order of ``columns``; None when no unit's components change.
+
+    The conditions are those of :func:`_offset_components` (integer microsecond offsets)."""
+    rid = np.asarray(rows["rid"], dtype=np.int64)
+    if not len(rid):
+        return None
+    units, inverse = np.unique(rid, return_inverse=True)
+    nk = np.asarray(rows["nk"], dtype=np.int64)
+    off = np.asarray(rows["off"], dtype=np.int64)
+    has_value = np.asarray(rows["has_value"], dtype=bool)
+    value = np.asarray(rows["value"], dtype=np.float64)
+    hour_us = 3_600_000_000
+    out: dict[str, np.ndarray] = {}
+    touched = np.zeros(len(units), bool)
+    for k, name, window, pre in sources:
+        named = nk == names.index(name)
+        main = named & (off >= 0)
+        if window is not None:
+            main &= off < int(window) * hour_us
+        before = named & (off < 0) & (off >= -int(pre) * hour_us)
+        for prefix, cond in (("", main), ("p", before)):
+            counts = np.bincount(inverse[cond], minlength=len(units))
+            out[f"{prefix}c{k}"] = counts.astype(np.int64)
+            with_value = cond & has_value
+            out[f"{prefix}vc{k}"] = np.bincount(inverse[with_value], minlength=len(units)).astype(
+                np.int64
+            )
+            out[f"{prefix}vs{k}"] = np.bincount(
+                inverse[with_value], weights=value[with_value], minlength=len(units)
+            )
+            touched |= counts > 0
+    if not touched.any():
+        return None
+    table = {"rid": pa.array(units[touched])}
+    for column in columns:
+        table[column] = pa.array(out[column][touched])
+    return pa.table(table)
 
 
 def _sums(metric: MetricDefinition, source: Callable[[MetricDefinition], int]) -> list[str]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from civicloop.analytics import rollups
+from civicloop.analytics.exposure_directory import ExposureDirectories
 from civicloop.analytics.store import writer_lock
 from civicloop.analytics.store.columnar import TypedRows, batch_clean
 from civicloop.analytics.store.outbox import CleanBatch, Outbox, batch_of
@@ -132,6 +133,9 @@ class EventStore:
         self._duck: Any = None
         self._write_lock = threading.RLock()
         self.last_flush_timings: dict[str, float] = {}
+        # The writer's in-memory directory of exposed units (ADR 0018): derived from
+        # rollup_exposure, valid only while this process holds the DuckDB file.
+        self._exposures = ExposureDirectories()
 
     # -- intake -----------------------------------------------------------------------------
 
@@ -219,6 +223,7 @@ class EventStore:
         if self._duck is None:
             writer_lock.acquire(self.path, timeout=self.lock_timeout)
             try:
+                self._exposures.clear()  # another process may have written since
                 con = _connect(self.path, threads=self.duckdb_threads)
                 con.execute(EVENTS_SCHEMA)
                 rollups.schema_create(con)
@@ -239,6 +244,7 @@ class EventStore:
             if self._duck is not None:
                 self._duck.close()
                 self._duck = None
+                self._exposures.clear()
                 writer_lock.release(self.path)
 
     @property
@@ -302,7 +308,13 @@ class EventStore:
             con.execute(f"INSERT INTO events ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} FROM batch")
             t1 = time.perf_counter()
             steps: dict[str, float] = {}
-            rollups.apply_batch(con, batch="batch", events_view=self.events_view, timings=steps)
+            rollups.apply_batch(
+                con,
+                batch="batch",
+                events_view=self.events_view,
+                timings=steps,
+                directories=self._exposures,
+            )
             t2 = time.perf_counter()
             if last_seq is not None:
                 con.execute("UPDATE writer_state SET last_seq = ? WHERE id = 1", [last_seq])
@@ -315,6 +327,7 @@ class EventStore:
                 **{f"rollups.{k}_s": v for k, v in steps.items()},
             }
         except BaseException:
+            self._exposures.clear()  # it may hold the rolled-back batch's exposures
             con.execute("ROLLBACK")
             raise
         finally:
@@ -336,9 +349,10 @@ class EventStore:
                     f"INSERT INTO events ({EVENT_COLUMNS}) SELECT event_id, unit_id, name, ts, "
                     f"value, experiment, variant, properties, NULL FROM ({select_sql})"
                 )
-                rollups.rebuild_all(con, events_view=self.events_view)
+                rollups.rebuild_all(con, events_view=self.events_view, directories=self._exposures)
                 con.execute("COMMIT")
             except BaseException:
+                self._exposures.clear()
                 con.execute("ROLLBACK")
                 raise
             return con.execute("SELECT COUNT(*) FROM events").fetchall()[0][0] - before
