@@ -228,7 +228,7 @@ def bar_chart(
         .encode(
             x=alt.X(f"{x}:N", title=x_title, sort="-y"),
             y=alt.Y(f"{y}:Q", title=y_title),
-            tooltip=[alt.Tooltip(f"{x}:N"), alt.Tooltip(f"{y}:Q")],
+            tooltip=[alt.Tooltip(f"{x}:N", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title)],
         )
     )
     return _spec(chart, title)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from civicloop.core.http import principal
 from civicloop.feedback.abuse import honeypot_filled
 from civicloop.participation import forms, selectors, services
-from civicloop.participation.models import PUBLIC_STATUSES, ProposalStatus
+from civicloop.participation.models import PUBLIC_STATUSES, Proposal, ProposalStatus
 from civicloop.participation.views._common import client_hash, refused, request_citizen
 from civicloop.web.forms import apply_errors
 
@@ -48,8 +48,15 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.public_proposal_get(pk=pk)
-    citizen = request_citizen(request)
     form = forms.CommentForm(initial={"language": (get_language() or "en")[:2]})
+    return _detail_page(request, proposal, form)
+
+
+def _detail_page(
+    request: HttpRequest, proposal: Proposal, form: forms.CommentForm, status: int = 200
+) -> HttpResponse:
+    """A proposal's public page with the comment form (blank, or with its errors)."""
+    citizen = request_citizen(request)
     return render(
         request,
         "participation/detail.html",
@@ -61,6 +68,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "state": selectors.citizen_state(citizen=citizen, proposal=proposal),
             "form": form,
         },
+        status=status,
     )
 
 
@@ -140,17 +148,4 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("Thank you: your comment will be published after moderation.")
             )
             return redirect("participation:detail", pk=proposal.pk)
-    citizen = request_citizen(request)
-    return render(
-        request,
-        "participation/detail.html",
-        {
-            "page_title": proposal.title,
-            "proposal": proposal,
-            "rule": selectors.unit_rule(proposal.unit_id),
-            "citizen": citizen,
-            "state": selectors.citizen_state(citizen=citizen, proposal=proposal),
-            "form": form,
-        },
-        status=422,
-    )
+    return _detail_page(request, proposal, form, status=422)
