@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.portfolio.kpi_templates import KPI_TEMPLATES
 from civicloop.portfolio.models import Direction, Facet, KpiCategory, Problem, Stage, TargetGroup
+from civicloop.portfolio.services.problems import PROBLEM_FIELDS  # stored as they are shown
 
 SCORE_CHOICES = [(i, str(i)) for i in range(1, 6)]
 
@@ -76,7 +77,7 @@ class ProblemForm(forms.Form):
     def initial_for(problem: Problem) -> dict[str, Any]:
         """The form's values for an existing problem (the edit page)."""
         return {
-            **{name: getattr(problem, name) for name in _PROBLEM_TEXT_AND_SCORES},
+            **{name: getattr(problem, name) for name in PROBLEM_FIELDS},
             "owner_agency": problem.owner_agency_id,
             "target_groups": [t.pk for t in problem.target_groups.all()],
             "tags": ", ".join(t.name for t in problem.tags.all()),
@@ -86,25 +87,11 @@ class ProblemForm(forms.Form):
         """What `problem_create` and `problem_update` take from a valid form."""
         data = self.cleaned_data
         return {
-            **{name: data[name] for name in _PROBLEM_TEXT_AND_SCORES},
+            **{name: data[name] for name in PROBLEM_FIELDS},
             "owner_agency": data["owner_agency"],
             "target_groups": list(data["target_groups"]),
             "tags": self.tag_list(),
         }
-
-
-# The problem's own fields that the form shows as they are stored.
-_PROBLEM_TEXT_AND_SCORES = (
-    "title",
-    "statement",
-    "causes",
-    "facet",
-    "sdg_target",
-    "impact",
-    "reach",
-    "urgency",
-    "effort",
-)
 
 
 class StageMoveForm(forms.Form):

@@ -216,7 +216,7 @@ def target_group_create(request: HttpRequest) -> HttpResponse:
             return redirect(next_url if next_url.startswith("/portfolio/") else "portfolio:list")
     return render(
         request,
-        "portfolio/simple_form.html",
+        "form_page.html",
         {
             "page_title": _("Describe a target group"),
             "form": form,
@@ -253,7 +253,7 @@ def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("portfolio:kpi", kpi.pk)
     return render(
         request,
-        "portfolio/simple_form.html",
+        "form_page.html",
         {
             "page_title": _("Add a KPI"),
             "form": form,

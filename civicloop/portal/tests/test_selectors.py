@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from civicloop.core.permissions import ANONYMOUS
 from civicloop.experiments.tests import factories as f
@@ -17,8 +18,14 @@ pytestmark = pytest.mark.django_db
 def _summary(world, role: str, unit, agency, status: str, name: str) -> PublicSummary:
     actor = world.principal(role)
     iteration = f.iteration(actor, f.service(actor, unit, agency, name=name))
+    published_at = timezone.now() if status == SummaryStatus.PUBLISHED else None
     return PublicSummary.objects.create(
-        iteration=iteration, unit=unit, status=status, title=name, service_name=name
+        iteration=iteration,
+        unit=unit,
+        status=status,
+        title=name,
+        service_name=name,
+        published_at=published_at,
     )
 
 
