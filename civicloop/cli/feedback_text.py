@@ -19,6 +19,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any, NoReturn, TextIO
 
+from civicloop.core.csv_intake import sniff_delimiter
+
 PROG = "civicloop feedback"
 
 
@@ -56,12 +58,12 @@ def _open(path: str) -> TextIO:
 
 
 def _delimiter(handle: TextIO) -> str:
-    # The header row decides: the candidate it contains most (comma when none).
+    # The header row decides (core.csv_intake): the candidate it holds most outside quotes,
+    # comma when none.
     header = handle.readline()
     handle.seek(0)
-    counts = {d: header.count(d) for d in ",;\t|"}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    delimiter, _ = sniff_delimiter(header, allowed=",;\t|")
+    return delimiter
 
 
 def _rows(path: str, column: str, language_column: str | None) -> Iterator[Any]:

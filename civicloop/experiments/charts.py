@@ -271,23 +271,37 @@ def _cumulative_block(points: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _trends_block(rows: list[dict[str, Any]], marker: str | None, unit: str) -> dict[str, Any]:
-    title = _("Parallel trends: pilot and comparison sites")
+def _period_lines_block(
+    block_id: str,
+    title: str,
+    rows: list[dict[str, Any]],
+    series: tuple[str, str],
+    y_title: str,
+    marker: str | None,
+) -> dict[str, Any]:
+    """An outcome per period, one line per `series` (key, column header), and its table."""
+    key, header = series
     return {
-        "id": "trends",
+        "id": block_id,
         "caption": title,
         "spec": lines_chart(
             title=title,
             rows=rows,
             x="period",
             y="outcome",
-            series="group",
-            y_title=_axis(_("Mean outcome"), unit),
+            series=key,
+            y_title=y_title,
             marker=marker,
-        ),
-        "headers": [_("Period"), _("Group"), _axis(_("Mean outcome"), unit)],
-        "rows": [[r["period"], r["group"], _num(r["outcome"])] for r in rows],
+        ),  # fmt: skip
+        "headers": [_("Period"), header, y_title],
+        "rows": [[r["period"], r[key], _num(r["outcome"])] for r in rows],
     }
+
+
+def _trends_block(rows: list[dict[str, Any]], marker: str | None, unit: str) -> dict[str, Any]:
+    title = _("Parallel trends: pilot and comparison sites")
+    y_title = _axis(_("Mean outcome"), unit)
+    return _period_lines_block("trends", title, rows, ("group", _("Group")), y_title, marker)
 
 
 def _synthetic_block(fit: list[dict[str, Any]], marker: str | None, unit: str) -> dict[str, Any]:
@@ -356,18 +370,5 @@ def _before_after_block(
     rows: list[dict[str, Any]], marker: str | None, unit: str
 ) -> dict[str, Any]:
     title = _("Before and after the change")
-    return {
-        "id": "its",
-        "caption": title,
-        "spec": lines_chart(
-            title=title,
-            rows=rows,
-            x="period",
-            y="outcome",
-            series="phase",
-            y_title=_axis(_("Outcome"), unit),
-            marker=marker,
-        ),
-        "headers": [_("Period"), _("Phase"), _axis(_("Outcome"), unit)],
-        "rows": [[r["period"], r["phase"], _num(r["outcome"])] for r in rows],
-    }
+    y_title = _axis(_("Outcome"), unit)
+    return _period_lines_block("its", title, rows, ("phase", _("Phase")), y_title, marker)

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
 from civicloop.web.observability import client_address
+from civicloop.web.ratelimit import window_count
 
 DEFAULT_LIMIT = 10  # submissions per client per window
 DEFAULT_WINDOW = 600  # seconds
@@ -66,15 +66,7 @@ def rate_limited(*, client: str, scope: str = "public", limit: int | None = None
     """Count one submission for `client`; True when it is over the limit for this window."""
     default_limit, window = limits()
     limit = limit if limit is not None else default_limit
-    bucket = int(datetime.now(UTC).timestamp()) // window
-    key = f"feedback:rl:{scope}:{client}:{bucket}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    return count > limit
+    return window_count(f"feedback:rl:{scope}:{client}", window) > limit
 
 
 def honeypot_filled(data: dict) -> bool:

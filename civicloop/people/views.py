@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -48,6 +49,16 @@ def _base_url(request: HttpRequest) -> str:
 
 def _first_message(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _run(request: HttpRequest, action: Callable[[], object], success: str) -> None:
+    """Run one service call: its refusal, or `success`, is the message on the next page."""
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, _first_message(error))
+    else:
+        messages.success(request, success)
 
 
 @login_required
@@ -138,14 +149,13 @@ def invitations(request: HttpRequest) -> HttpResponse:
 def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _admin(request)
     invitation = selectors.invitation_get(viewer=viewer, pk=pk)
-    try:
-        services.invitation_resend(actor=viewer, invitation=invitation, base_url=_base_url(request))
-    except ValidationError as error:
-        messages.error(request, _first_message(error))
-    else:
-        messages.success(
-            request, _("A new link was sent to %(email)s.") % {"email": invitation.email}
-        )
+    _run(
+        request,
+        lambda: services.invitation_resend(
+            actor=viewer, invitation=invitation, base_url=_base_url(request)
+        ),
+        _("A new link was sent to %(email)s.") % {"email": invitation.email},
+    )
     return redirect("people:invitations")
 
 
@@ -154,12 +164,11 @@ def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _admin(request)
     invitation = selectors.invitation_get(viewer=viewer, pk=pk)
-    try:
-        services.invitation_revoke(actor=viewer, invitation=invitation)
-    except ValidationError as error:
-        messages.error(request, _first_message(error))
-    else:
-        messages.success(request, _("Invitation withdrawn: its link no longer works."))
+    _run(
+        request,
+        lambda: services.invitation_revoke(actor=viewer, invitation=invitation),
+        _("Invitation withdrawn: its link no longer works."),
+    )
     return redirect("people:invitations")
 
 
@@ -229,14 +238,13 @@ def person_role_add(request: HttpRequest, pk: int) -> HttpResponse:
 def membership_role(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _admin(request)
     membership = selectors.membership_get(viewer=viewer, pk=pk)
-    try:
-        services.membership_role_change(
+    _run(
+        request,
+        lambda: services.membership_role_change(
             actor=viewer, membership=membership, role=request.POST.get("role", "")
-        )
-    except ValidationError as error:
-        messages.error(request, _first_message(error))
-    else:
-        messages.success(request, _("Role changed."))
+        ),
+        _("Role changed."),
+    )
     return _back_to(membership.person_id)
 
 
@@ -245,12 +253,11 @@ def membership_role(request: HttpRequest, pk: int) -> HttpResponse:
 def membership_remove(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _admin(request)
     membership = selectors.membership_get(viewer=viewer, pk=pk)
-    try:
-        services.membership_remove(actor=viewer, membership=membership)
-    except ValidationError as error:
-        messages.error(request, _first_message(error))
-    else:
-        messages.success(request, _("Role removed."))
+    _run(
+        request,
+        lambda: services.membership_remove(actor=viewer, membership=membership),
+        _("Role removed."),
+    )
     return _back_to(membership.person_id)
 
 
@@ -259,16 +266,12 @@ def membership_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _admin(request)
     person = selectors.person_get(viewer=viewer, pk=pk)
-    try:
-        services.person_deactivate(actor=viewer, person=person)
-    except ValidationError as error:
-        messages.error(request, _first_message(error))
-    else:
-        messages.success(
-            request,
-            _("%(name)s is deactivated: signed out everywhere, API keys they created revoked.")
-            % {"name": person.display_name},
-        )
+    _run(
+        request,
+        lambda: services.person_deactivate(actor=viewer, person=person),
+        _("%(name)s is deactivated: signed out everywhere, API keys they created revoked.")
+        % {"name": person.display_name},
+    )
     return _back_to(person.pk)
 
 
@@ -277,12 +280,11 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _admin(request)
     person = selectors.person_get(viewer=viewer, pk=pk)
-    try:
-        services.person_reactivate(actor=viewer, person=person)
-    except ValidationError as error:
-        messages.error(request, _first_message(error))
-    else:
-        messages.success(request, _("%(name)s can sign in again.") % {"name": person.display_name})
+    _run(
+        request,
+        lambda: services.person_reactivate(actor=viewer, person=person),
+        _("%(name)s can sign in again.") % {"name": person.display_name},
+    )
     return _back_to(person.pk)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.core.models import Organization, OrganizationKind
 from civicloop.portfolio.kpi_templates import KPI_TEMPLATES
-from civicloop.portfolio.models import Direction, Facet, KpiCategory, Stage, TargetGroup
+from civicloop.portfolio.models import Direction, Facet, KpiCategory, Problem, Stage, TargetGroup
+from civicloop.portfolio.services.problems import PROBLEM_FIELDS  # stored as they are shown
 
 SCORE_CHOICES = [(i, str(i)) for i in range(1, 6)]
 
@@ -69,6 +72,26 @@ class ProblemForm(forms.Form):
 
     def tag_list(self) -> list[str]:
         return [t.strip() for t in self.cleaned_data.get("tags", "").split(",") if t.strip()]
+
+    @staticmethod
+    def initial_for(problem: Problem) -> dict[str, Any]:
+        """The form's values for an existing problem (the edit page)."""
+        return {
+            **{name: getattr(problem, name) for name in PROBLEM_FIELDS},
+            "owner_agency": problem.owner_agency_id,
+            "target_groups": [t.pk for t in problem.target_groups.all()],
+            "tags": ", ".join(t.name for t in problem.tags.all()),
+        }
+
+    def problem_fields(self) -> dict[str, Any]:
+        """What `problem_create` and `problem_update` take from a valid form."""
+        data = self.cleaned_data
+        return {
+            **{name: data[name] for name in PROBLEM_FIELDS},
+            "owner_agency": data["owner_agency"],
+            "target_groups": list(data["target_groups"]),
+            "tags": self.tag_list(),
+        }
 
 
 class StageMoveForm(forms.Form):

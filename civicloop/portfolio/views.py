@@ -83,23 +83,9 @@ def problem_create(request: HttpRequest) -> HttpResponse:
         return choose_unit(request, Ability.EDIT_PORTFOLIO, title=_("Frame a problem"))
     form = forms.ProblemForm(request.POST or None, unit=unit)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             problem = services.problem_create(
-                actor=principal(request),
-                unit=unit,
-                owner_agency=data["owner_agency"],
-                title=data["title"],
-                statement=data["statement"],
-                causes=data["causes"],
-                facet=data["facet"],
-                sdg_target=data["sdg_target"],
-                target_groups=list(data["target_groups"]),
-                tags=form.tag_list(),
-                impact=data["impact"],
-                reach=data["reach"],
-                urgency=data["urgency"],
-                effort=data["effort"],
+                actor=principal(request), unit=unit, **form.problem_fields()
             )
         except ValidationError as error:
             apply_errors(form, error)
@@ -123,40 +109,11 @@ def problem_create(request: HttpRequest) -> HttpResponse:
 def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = principal(request)
     problem = selectors.problem_get(viewer=viewer, pk=pk, ability=Ability.EDIT_PORTFOLIO)
-    initial = {
-        "title": problem.title,
-        "statement": problem.statement,
-        "causes": problem.causes,
-        "owner_agency": problem.owner_agency_id,
-        "facet": problem.facet,
-        "target_groups": [t.pk for t in problem.target_groups.all()],
-        "tags": ", ".join(t.name for t in problem.tags.all()),
-        "sdg_target": problem.sdg_target,
-        "impact": problem.impact,
-        "reach": problem.reach,
-        "urgency": problem.urgency,
-        "effort": problem.effort,
-    }
+    initial = forms.ProblemForm.initial_for(problem)
     form = forms.ProblemForm(request.POST or None, unit=problem.unit, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.problem_update(
-                actor=viewer,
-                problem=problem,
-                owner_agency=data["owner_agency"],
-                target_groups=list(data["target_groups"]),
-                tags=form.tag_list(),
-                title=data["title"],
-                statement=data["statement"],
-                causes=data["causes"],
-                facet=data["facet"],
-                sdg_target=data["sdg_target"],
-                impact=data["impact"],
-                reach=data["reach"],
-                urgency=data["urgency"],
-                effort=data["effort"],
-            )
+            services.problem_update(actor=viewer, problem=problem, **form.problem_fields())
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -260,7 +217,7 @@ def target_group_create(request: HttpRequest) -> HttpResponse:
             return redirect(next_url if next_url.startswith("/portfolio/") else "portfolio:list")
     return render(
         request,
-        "portfolio/simple_form.html",
+        "form_page.html",
         {
             "page_title": _("Describe a target group"),
             "form": form,
@@ -297,7 +254,7 @@ def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("portfolio:kpi", kpi.pk)
     return render(
         request,
-        "portfolio/simple_form.html",
+        "form_page.html",
         {
             "page_title": _("Add a KPI"),
             "form": form,

@@ -88,8 +88,8 @@ def test_a_csv_import_rejects_the_row_naming_the_field(world, survey):
     )
     assert report.imported == 0
     assert report.rejected
-    assert report.rejected[0][0] == 2
-    assert report.rejected[0][1].startswith("respondent_id: This looks like a Spanish DNI")
+    assert (report.rejected[0].line, report.rejected[0].column) == (2, "respondent_id")
+    assert report.rejected[0].message.startswith("This looks like a Spanish DNI")
     assert not Response.objects.exists()
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config.settings.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("CIVICLOOP_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -389,60 +391,9 @@ CIVICLOOP_INVITATION_EXPIRY_DAYS = int(os.environ.get("CIVICLOOP_INVITATION_EXPI
 # typed. Django's own loggers are redefined so none keeps a handler without the filter. Every
 # record carries the request id and acting organisation (civicloop/web/observability.py);
 # CIVICLOOP_LOG_FORMAT chooses readable lines ("text", the default here) or JSON lines ("json",
-# the default of production settings). See docs/operations.md, "Logs".
+# the default of production settings). See docs/operations.md, "Logs"; the dictionary is built
+# by config/settings/logs.py.
 CIVICLOOP_LOG_FORMAT = os.environ.get("CIVICLOOP_LOG_FORMAT", "text")
-
-
-def logging_config(log_format: str) -> dict:
-    """settings.LOGGING with every handler writing ``log_format`` ("text" or "json")."""
-    if log_format not in {"text", "json"}:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(
-            f"CIVICLOOP_LOG_FORMAT is {log_format!r}: it is 'text' (readable lines) or 'json'."
-        )
-    filters = ["redact_query_strings", "request_context"]
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "filters": {
-            "redact_query_strings": {"()": "civicloop.web.access_log.RedactQueryStrings"},
-            "request_context": {"()": "civicloop.web.observability.RequestContextFilter"},
-        },
-        "formatters": {
-            "text": {"()": "civicloop.web.observability.ReadableFormatter"},
-            "json": {"()": "civicloop.web.observability.JsonFormatter"},
-            "django.server": {
-                "()": "django.utils.log.ServerFormatter",
-                "format": "[{server_time}] {message}",
-                "style": "{",
-            },
-        },
-        "handlers": {
-            "console": {
-                "class": "logging.StreamHandler",
-                "formatter": log_format,
-                "filters": filters,
-            },
-            "django.server": {
-                "class": "logging.StreamHandler",
-                "formatter": "django.server" if log_format == "text" else "json",
-                "filters": filters,
-            },
-        },
-        "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-        "loggers": {
-            "django": {"handlers": [], "level": "INFO", "propagate": True},
-            "django.server": {
-                "handlers": ["django.server"],
-                "filters": ["redact_query_strings"],
-                "level": "INFO",
-                "propagate": False,
-            },
-            "django.db.backends": {"level": "WARNING"},
-            "axes": {"level": "WARNING"},
-        },
-    }
 
 
 LOGGING = logging_config(CIVICLOOP_LOG_FORMAT)

@@ -5,7 +5,8 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env_bool, env_list, logging_config
+from config.settings.base import env_bool, env_list
+from config.settings.logs import logging_config
 
 DEBUG = False
 SECRET_KEY = os.environ["SECRET_KEY"]

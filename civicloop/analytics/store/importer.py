@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from civicloop.core.csv_intake import sniff_delimiter
+
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
@@ -75,7 +77,9 @@ def iter_rows(path: Path, *, chunk_rows: int) -> Iterator[tuple[list[Any], int |
     with path.open("rb") as probe:
         first_line = probe.readline().decode("utf-8").strip()
     header = first_line.split(",")
-    _check_delimiter(path, first_line)
+    _, hint = sniff_delimiter(first_line)
+    if hint is not None:
+        raise ValueError(f"{path.name}: {hint.message} Nothing was imported.")
     options = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in header}, strings_can_be_null=True
     )
@@ -86,16 +90,3 @@ def iter_rows(path: Path, *, chunk_rows: int) -> Iterator[tuple[list[Any], int |
         rows = [_normalise(r) for r in batch.to_pylist()]
         for start in range(0, len(rows), chunk_rows):
             yield rows[start : start + chunk_rows], None
-
-
-def _check_delimiter(path: Path, header: str) -> None:
-    """Refuse, before reading any row, a CSV whose columns are separated by something else."""
-    if "event_id" in header.split(","):
-        return
-    for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
-        if "event_id" in [c.strip().strip('"') for c in header.split(delimiter)]:
-            raise ValueError(
-                f"{path.name}: the columns are separated by {name} ('{delimiter}'), not commas: "
-                "save the file as comma-separated CSV (in a spreadsheet: CSV UTF-8, "
-                "comma-delimited) and import it again. Nothing was imported."
-            )

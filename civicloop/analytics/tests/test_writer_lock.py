@@ -153,6 +153,6 @@ def test_import_events_names_the_delimiter_of_a_semicolon_csv(world, store_dir, 
     path.write_text(
         f"event_id;unit_id;name;timestamp\n{uuid.uuid4()};u1;visit;2026-11-30T10:00:00Z\n"
     )
-    with pytest.raises(CommandError, match=r"separated by semicolons \(';'\), not commas"):
+    with pytest.raises(CommandError, match=r"log\.csv: The columns are separated by ';', not ','"):
         call_command("import_events", str(path), "--org", world.unit.slug, "--no-progress")
     assert services.event_store(organization_id=world.unit.pk).outbox.backlog() == 0

@@ -53,7 +53,7 @@ def test_import_measurements_command_rejects_all_on_a_bad_row(world, tmp_path):
     err = io.StringIO()
     with pytest.raises(CommandError, match="Nothing imported: 1 rows rejected"):
         call_command("import_measurements", str(path), "--org", world.unit.slug, stderr=err)
-    assert "line 3: value" in err.getvalue()
+    assert "Line 3, column value: " in err.getvalue()
     assert kpi.measurements.count() == 0
     path.write_text(f"kpi_id,date,value\n{kpi.pk},2026-01-01,3\n")
     out = io.StringIO()

@@ -42,8 +42,6 @@ from civicloop.experiments.site_csv import (
     SITE_CSV_MAX_BYTES,
     SITE_CSV_MAX_ROWS,
     SITE_MAX_LENGTH,
-    SiteImport,
-    SiteRowError,
     site_observations_parse_csv,
 )
 
@@ -59,8 +57,6 @@ __all__ = [
     "SITE_CSV_MAX_ROWS",
     "SITE_MAX_LENGTH",
     "LegacyStoreReport",
-    "SiteImport",
-    "SiteRowError",
     "decision_record",
     "event_store_adopt_legacy",
     "event_store_legacy_report",

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civicloop.core.audit import audit_record
+from civicloop.core.csv_intake import ImportReport
 from civicloop.core.permissions import Ability, Principal, require
 from civicloop.experiments.events import ExperimentsEvent
 from civicloop.experiments.models import (
@@ -17,7 +18,7 @@ from civicloop.experiments.models import (
     Experiment,
     SiteObservation,
 )
-from civicloop.experiments.site_csv import SITE_MAX_LENGTH, SiteImport, site_observations_parse_csv
+from civicloop.experiments.site_csv import SITE_MAX_LENGTH, site_observations_parse_csv
 
 
 @transaction.atomic
@@ -81,14 +82,18 @@ def site_observations_record(
 
 def site_observations_import_csv(
     *, actor: Principal, experiment: Experiment, content: bytes
-) -> SiteImport:
-    """Record a site-observations CSV through `site_observations_record`: all rows or none."""
+) -> ImportReport:
+    """Record a site-observations CSV through `site_observations_record`: all rows or none.
+
+    The report's `imported` counts the rows recorded; `rejected` names the row and column of
+    every broken rule (read by `core.csv_intake`, checked by `site_csv`).
+    """
     require(actor, Ability.MANAGE_EXPERIMENTS, experiment.iteration.service.unit_id)
     rows, errors = site_observations_parse_csv(content)
-    report = SiteImport(rejected=errors)
+    report = ImportReport(rows_read=len(rows), rejected=errors)
     if errors:
         return report
-    report.recorded = site_observations_record(
+    report.imported = site_observations_record(
         actor=actor, experiment=experiment, rows=rows, source="csv"
     )
     return report

@@ -305,3 +305,26 @@ def test_the_api_refuses_a_non_finite_outcome_and_counts_a_resent_payload_once(w
             rows=[{"site": "A", "period": date(2025, 1, 6), "outcome": float("nan")}],
         )
     assert ("A", date(2025, 1, 6), 1.5, False) in _stored(pilot)
+
+
+def test_a_semicolon_file_gets_the_delimiter_hint_not_missing_columns(world, pilot):
+    body = "site;period;outcome;treated\nA;2025-01-06;1,5;false\n"
+    r = _upload(world.client("staff"), pilot, body)
+    assert r.status_code == 422
+    [(row, column, rule)] = _rejections(r)
+    assert (row, column) == (1, "")
+    assert "separated by ';'" in rule and "CSV UTF-8" in rule
+    assert "required" not in rule
+    assert _stored(pilot) == []
+
+
+def test_a_row_breaking_several_rules_lists_each_column(world, pilot):
+    r = _upload(world.client("staff"), pilot, HEADER + ",06/01/2025,many,perhaps\n")
+    assert r.status_code == 422
+    assert [(row, column) for row, column, _ in _rejections(r)] == [
+        (2, "site"),
+        (2, "period"),
+        (2, "outcome"),
+        (2, "treated"),
+    ]
+    assert "1 row was rejected, so nothing was recorded" in r.content.decode()

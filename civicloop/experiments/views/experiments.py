@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -52,14 +53,13 @@ def experiment_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("experiments:experiment", experiment.pk)
     return render(
         request,
-        "experiments/form.html",
+        "form_page.html",
         {
             "page_title": _("Design an experiment"),
             "context_title": str(iteration),
             "form": form,
             "submit": _("Save design"),
-            "back": "experiments:iteration",
-            "back_args": [iteration.pk],
+            "back": reverse("experiments:iteration", args=[iteration.pk]),
         },
     )
 

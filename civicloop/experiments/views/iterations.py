@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -40,14 +41,13 @@ def iteration_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("experiments:iteration", iteration.pk)
     return render(
         request,
-        "experiments/form.html",
+        "form_page.html",
         {
             "page_title": _("Plan an iteration"),
             "context_title": service.name,
             "form": form,
             "submit": _("Plan iteration"),
-            "back": "experiments:service",
-            "back_args": [service.pk],
+            "back": reverse("experiments:service", args=[service.pk]),
         },
     )
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -79,13 +80,12 @@ def service_create(request: HttpRequest) -> HttpResponse:
             return redirect("experiments:service", service.pk)
     return render(
         request,
-        "experiments/form.html",
+        "form_page.html",
         {
             "page_title": _("Register a service"),
             "form": form,
             "submit": _("Register service"),
-            "back": "experiments:home",
-            "back_args": [],
+            "back": reverse("experiments:home"),
         },
     )
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from civicloop.core.csv_intake import ImportReport
 from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, require
 from civicloop.experiments import forms, selectors, services, site_csv
@@ -50,7 +51,7 @@ def experiment_sites_upload(request: HttpRequest, pk: int) -> HttpResponse:
             apply_errors(form, error)
         else:
             if report.ok:
-                messages.success(request, _recorded_message(report.recorded))
+                messages.success(request, _recorded_message(report.imported))
                 return redirect("experiments:experiment", experiment.pk)
             form.add_error("file", _rejected_message(report.rejected_rows))
     return render(
@@ -87,7 +88,7 @@ def _rejected_message(rejected_rows: int) -> str:
 def _upload_context(
     experiment: Experiment,
     form: forms.SiteObservationsUploadForm,
-    report: site_csv.SiteImport | None,
+    report: ImportReport | None,
 ) -> dict[str, Any]:
     stored = experiment.site_observations
     return {

@@ -61,7 +61,7 @@ def _import_row(
 ) -> None:
     channel = row.get("channel", "phone").strip()
     if channel not in (Channel.PHONE, Channel.IN_PERSON):
-        report.reject(row.line, "channel: use 'phone' or 'in_person'.")
+        report.reject(row.line, "Use 'phone' or 'in_person'.", "channel")
         return
     when = None
     raw_when = row.get("submitted_at").strip()
@@ -69,7 +69,7 @@ def _import_row(
         try:
             when = datetime.fromisoformat(raw_when)
         except ValueError:
-            report.reject(row.line, "submitted_at: use YYYY-MM-DD or an ISO date-time.")
+            report.reject(row.line, "Use YYYY-MM-DD or an ISO date-time.", "submitted_at")
             return
         if timezone.is_naive(when):
             when = timezone.make_aware(when)

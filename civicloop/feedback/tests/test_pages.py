@@ -104,7 +104,9 @@ def test_csv_import_is_all_or_nothing_and_redacts(world, survey):
         "2026-01-05,phone,es,5,Muy bien\n2026-01-06,fax,en,4,ok\n"
     )
     report = services.responses_import_csv(actor=staff, survey=survey, content=bad)
-    assert report.rejected == [(3, "channel: use 'phone' or 'in_person'.")]
+    assert [(e.line, e.column, e.message) for e in report.rejected] == [
+        (3, "channel", "Use 'phone' or 'in_person'.")
+    ]
     assert not Response.objects.exists()
     good = (
         "submitted_at,channel,language,satisfaction,comment\n"

@@ -111,7 +111,7 @@ def challenge_create(request: HttpRequest) -> HttpResponse:
             return redirect("market:manage", challenge.pk)
     return render(
         request,
-        "market/form.html",
+        "form_page.html",
         {
             "page_title": _("Draft a challenge"),
             "form": form,

@@ -156,7 +156,7 @@ def contract_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("market:contract", contract.pk)
     return render(
         request,
-        "market/form.html",
+        "form_page.html",
         {
             "page_title": _("Sign the contract"),
             "form": form,

@@ -83,7 +83,7 @@ def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("market:proposal", proposal.pk)
     return render(
         request,
-        "market/form.html",
+        "form_page.html",
         {
             "page_title": _("Submit a proposal"),
             "form": form,

@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import get_adapter
 from allauth.account.internal.flows.signup import complete_signup
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -35,6 +33,7 @@ from civicloop.core.auth import signup_existing_address
 from civicloop.market import forms, services
 from civicloop.web.forms import apply_errors
 from civicloop.web.observability import client_address
+from civicloop.web.ratelimit import window_count
 
 
 def signup_limits() -> tuple[int, int]:
@@ -49,14 +48,7 @@ def signup_rate_limited(request: HttpRequest) -> bool:
     limit, window = signup_limits()
     address = str(client_address(request) or "unknown")
     digest = hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256)
-    key = f"signup:rl:{digest.hexdigest()[:32]}:{int(time.time()) // window}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    return count > limit
+    return window_count(f"signup:rl:{digest.hexdigest()[:32]}", window) > limit
 
 
 def _render(request: HttpRequest, form: forms.CompanySignUpForm, status: int = 200) -> HttpResponse:

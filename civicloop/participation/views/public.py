@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from civicloop.core.http import principal
 from civicloop.feedback.abuse import client_hashes, honeypot_filled
 from civicloop.participation import forms, selectors, services
-from civicloop.participation.models import PUBLIC_STATUSES, ProposalStatus
+from civicloop.participation.models import PUBLIC_STATUSES, Proposal, ProposalStatus
 from civicloop.participation.views._common import refused, request_citizen
 from civicloop.web.forms import apply_errors
 from civicloop.web.pagination import page_of
@@ -48,8 +48,15 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.public_proposal_get(pk=pk, with_comments=False)
-    citizen = request_citizen(request)
     form = forms.CommentForm(initial={"language": (get_language() or "en")[:2]})
+    return _detail_page(request, proposal, form)
+
+
+def _detail_page(
+    request: HttpRequest, proposal: Proposal, form: forms.CommentForm, status: int = 200
+) -> HttpResponse:
+    """A proposal's public page with the comment form (blank, or with its errors)."""
+    citizen = request_citizen(request)
     return render(
         request,
         "participation/detail.html",
@@ -62,6 +69,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page_of(request, selectors.public_comment_list(proposal=proposal)),
             "form": form,
         },
+        status=status,
     )
 
 
@@ -141,18 +149,4 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("Thank you: your comment will be published after moderation.")
             )
             return redirect("participation:detail", pk=proposal.pk)
-    citizen = request_citizen(request)
-    return render(
-        request,
-        "participation/detail.html",
-        {
-            "page_title": proposal.title,
-            "proposal": proposal,
-            "rule": selectors.unit_rule(proposal.unit_id),
-            "citizen": citizen,
-            "state": selectors.citizen_state(citizen=citizen, proposal=proposal),
-            "page": page_of(request, selectors.public_comment_list(proposal=proposal)),
-            "form": form,
-        },
-        status=422,
-    )
+    return _detail_page(request, proposal, form, status=422)

@@ -128,7 +128,7 @@ def _record_rows(
         raw_id = row["kpi_id"].strip()
         kpi = kpis[raw_id]
         if kpi is None:
-            report.reject(row.line, f"kpi_id: no KPI '{raw_id}' that you can record.")
+            report.reject(row.line, f"No KPI '{raw_id}' that you can record.", "kpi_id")
             continue
         try:
             when = _parse_date(row["date"], "date")

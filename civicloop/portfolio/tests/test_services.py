@@ -195,11 +195,11 @@ def test_csv_import_is_all_or_nothing_with_reasons(world):
     report = services.measurements_import_csv(actor=world.principal("staff"), content=content)
     assert not report.ok
     assert report.imported == 0
-    reasons = dict(report.rejected)
-    assert reasons[3] == "date: '2026-02-30' is not a date in YYYY-MM-DD form."
-    assert reasons[4] == "value: 'abc' is not a number."
-    assert reasons[5].startswith("kpi_id: no KPI")
-    assert reasons[6] == "date: 2026-01-01 appears twice for this KPI."
+    reasons = {error.line: (error.column, error.message) for error in report.rejected}
+    assert reasons[3] == ("date", "'2026-02-30' is not a date in YYYY-MM-DD form.")
+    assert reasons[4] == ("value", "'abc' is not a number.")
+    assert reasons[5][0] == "kpi_id" and reasons[5][1].startswith("No KPI")
+    assert reasons[6] == ("date", "2026-01-01 appears twice for this KPI.")
     assert Measurement.objects.count() == 0
     assert not AuditEvent.objects.filter(action="portfolio.measurement_recorded").exists()
 
@@ -224,7 +224,11 @@ def test_csv_import_missing_columns(world):
     report = services.measurements_import_csv(
         actor=world.principal("staff"), content="kpi,when\n1,2\n"
     )
-    assert report.rejected == [(1, "Missing column(s): kpi_id, date, value.")]
+    assert [(e.line, e.column, e.message) for e in report.rejected] == [
+        (1, "kpi_id", "This column is required."),
+        (1, "date", "This column is required."),
+        (1, "value", "This column is required."),
+    ]
 
 
 def test_priority_score_uses_unit_weights(world):

@@ -33,6 +33,6 @@ class Command(BaseCommand):
         if report.ok:
             self.stdout.write(self.style.SUCCESS(f"Imported {report.imported} measurements."))
             return
-        for line, reason in report.rejected:
-            self.stderr.write(f"line {line}: {reason}")
+        for error in report.rejected:
+            self.stderr.write(error.describe())
         raise CommandError(f"Nothing imported: {len(report.rejected)} rows rejected.")
