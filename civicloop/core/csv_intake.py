@@ -373,7 +373,9 @@ def _read_rows(
             continue
         table.rows_read += 1
         if table.rows_read > max_rows:
-            message = gettext("Too many rows: at most %(n)s per file.") % {"n": numbers.number(max_rows)}
+            message = gettext("Too many rows: at most %(n)s per file.") % {
+                "n": numbers.number(max_rows)
+            }
             table.errors = [RowError(line, message)]
             table.rows = []
             return table
