@@ -102,9 +102,7 @@ def _stored(survey) -> dict:
 
 
 def _random_answers(rng: random.Random) -> dict:
-    answers: dict = {}
-    if rng.random() < 0.9:
-        answers["satisfaction"] = rng.randint(1, 5)
+    answers: dict = {"satisfaction": rng.randint(1, 5)}  # the one required question
     if rng.random() < 0.7:
         answers["nps"] = rng.randint(0, 10)
     if rng.random() < 0.5:
