@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
+from civicloop.core import field_crypto
 from civicloop.core.permissions import ANONYMOUS
 from civicloop.notifications import selectors
 from civicloop.notifications.models import (
@@ -28,7 +29,9 @@ def _notify(person, source: str) -> Notification:
 
 def _endpoint(organization) -> WebhookEndpoint:
     return WebhookEndpoint.objects.create(
-        organization=organization, url="https://hooks.example.org/in", secret="s" * 40
+        organization=organization,
+        url="https://hooks.example.org/in",
+        secret_encrypted=field_crypto.encrypt("s" * 40),
     )
 
 
