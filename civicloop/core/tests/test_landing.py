@@ -38,6 +38,7 @@ def test_sign_in_lands_each_role_on_a_page_it_can_see(world, role):
 def test_a_citizen_lands_on_the_public_proposals(world):
     citizen = make_citizen("ana@example.net", name="Ana")
     client = Client()
+    assert citizen.person is not None
     client.force_login(citizen.person)
     response = client.get("/", follow=True)
     assert response.status_code == 200
