@@ -36,21 +36,9 @@ class AccountAdapter(DefaultAccountAdapter):
         return match is not None and match.view_name == COMPANY_SIGNUP_VIEW
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        # A citizen lands on the public proposals; a person who acts only for a company (a
-        # vendor) has no portfolio to land on (it answered 404): they land on their company's
-        # dashboard. Everyone else as configured.
-        citizen = citizen_landing(request)
-        if citizen is not None:
-            return citizen
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            person = principal_for_person(user)
-            if person.units_with(Ability.ACT_FOR_COMPANY) and not (
-                person.units_with(Ability.VIEW_PORTFOLIO)
-                or person.agencies_with(Ability.VIEW_PORTFOLIO)
-            ):
-                return reverse("market:vendor_dashboard")
-        return super().get_login_redirect_url(request)
+        # Each role lands on a page it can see (`landing_url`); a `next` still wins (allauth
+        # reads it before asking the adapter).
+        return landing_url(request) or super().get_login_redirect_url(request)
 
     def send_account_already_exists_mail(self, email: str) -> None:
         """Tell the owner of an address that someone tried to register with it (sign-up never
@@ -100,6 +88,29 @@ def signup_existing_address(
     # session cookie: this one must too (the stored value is not visible to the visitor).
     request.session["civicloop_signup_pending"] = True
     return get_adapter(request).respond_email_verification_sent(request, None)
+
+
+def landing_url(request: HttpRequest) -> str | None:
+    """Where a signed-in person lands (after signing in, and on ``/``): a page they can see.
+
+    A citizen lands on the public proposals; a person who sees a portfolio (unit staff,
+    evaluators, auditors, agency officials) on the portfolio; a person who acts only for a
+    company (a vendor) on their company's dashboard (the portfolio answered them 404); anyone
+    else (a jurisdiction, a research body, no role) on the public portal. None when nobody is
+    signed in.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    citizen = citizen_landing(request)
+    if citizen is not None:
+        return citizen
+    person = principal_for_person(user)
+    if person.units_with(Ability.VIEW_PORTFOLIO) or person.agencies_with(Ability.VIEW_PORTFOLIO):
+        return reverse("portfolio:list")
+    if person.units_with(Ability.ACT_FOR_COMPANY):
+        return reverse("market:vendor_dashboard")
+    return reverse("portal:home")
 
 
 def citizen_landing(request: HttpRequest) -> str | None:

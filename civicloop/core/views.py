@@ -63,7 +63,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("portfolio:list")
+        from civicloop.core.auth import landing_url
+
+        return redirect(landing_url(request) or "portfolio:list")
     return render(request, "core/home.html", {"page_title": _("Welcome")})
 
 
