@@ -208,14 +208,28 @@ def aggregate_read(kind: str, key: object) -> Stored | None:
     return fresh if fresh is not None else _fallback(kind, key, row)
 
 
-def aggregate_read_many(kind: str, keys: Iterable[object]) -> dict[str, Stored | None]:
-    """Many aggregates of one kind in one query, trusting the versions (no watermark check)."""
+def aggregate_read_many(
+    kind: str, keys: Iterable[object], *, compute: bool = True
+) -> dict[str, Stored | None]:
+    """Many aggregates of one kind in one query, trusting the versions (no watermark check).
+
+    With `compute` False (list pages, whose cost must not grow with the rows) nothing is
+    recomputed here: a stale row is given marked stale, a missing one as None (the writes
+    that changed them have already queued their recompute)."""
     wanted = [str(k) for k in keys]
     rows = {r.key: r for r in Aggregate.objects.filter(kind=kind, key__in=wanted)}
     out: dict[str, Stored | None] = {}
     for key in wanted:
-        fresh = _fresh(rows.get(key), None)
-        out[key] = fresh if fresh is not None else _fallback(kind, key, rows.get(key))
+        row = rows.get(key)
+        fresh = _fresh(row, None)
+        if fresh is not None:
+            out[key] = fresh
+        elif compute:
+            out[key] = _fallback(kind, key, row)
+        elif row is None or row.payload is None or row.computed_at is None:
+            out[key] = None
+        else:
+            out[key] = Stored(decode(row.payload), row.computed_at, stale=True)
     return out
 
 

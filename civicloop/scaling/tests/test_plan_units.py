@@ -188,7 +188,7 @@ def test_a_replication_not_independent_never_reads_confirms_yes(world, scaled):
         .get(f"/api/v1/scaling/replications?problem_id={scaled['problem'].pk}", headers=_api(world))
         .json()
     )
-    [village] = [r for r in api if r["site"] == "Village"]
+    [village] = [r for r in api["items"] if r["site"] == "Village"]
     assert village["consistent"] is True and village["confirms"] is False
     scaled["effect"].refresh_from_db()
     assert scaled["effect"].independent_replications == 0

@@ -193,7 +193,7 @@ def test_api_uses_the_experiment_only_when_the_caller_may_see_it(world, scaled, 
     assert made.json()["independent_replications"] == 1
     listed = client.get(
         "/api/v1/scaling/replications", HTTP_AUTHORIZATION=f"Bearer {world.api_key()}"
-    ).json()
+    ).json()["items"]
     assert listed[0]["experiment_id"] == site_experiment.pk
     assert listed[0]["estimate"] == pytest.approx(-5.2)
 

@@ -250,6 +250,10 @@ NOT_YET_PINNED = {
     "/api/v1/people/organizations",
     "/api/v1/people/memberships",
     "/api/v1/invitations",
+    "/api/v1/notifications",  # paged (limit/offset); a person's own notifications
+    "/api/v1/notifications/follows",
+    "/api/v1/notifications/webhooks",
+    "/api/v1/notifications/webhooks/{webhook_id}/deliveries",
 }
 
 SKIPPED_PREFIXES = ("/admin/", "/accounts/", "/api/")
