@@ -110,7 +110,7 @@ def evaluator_unassign(*, actor: Principal, assignment: EvaluatorAssignment) -> 
     on the evaluator no longer sees or scores what the assignment covered."""
     require(actor, Ability.MANAGE_MARKET, assignment.challenge)
     assignment = (
-        EvaluatorAssignment.objects.select_for_update()
+        EvaluatorAssignment.objects.select_for_update(of=("self",))
         .select_related("proposal")
         .get(pk=assignment.pk)
     )
