@@ -95,7 +95,8 @@ def test_password_reset_end_to_end(db):
     signed_in = Client().post(
         "/accounts/login/", {"login": "a@example.org", "password": NEW_PASSWORD}
     )
-    assert signed_in.status_code == 302 and signed_in["Location"] == "/portfolio/"
+    # signed in with the new password; a person with no role yet lands on the public portal
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/public/"
 
 
 def test_password_reset_mail_is_in_spanish_for_a_spanish_page(db):
