@@ -59,6 +59,8 @@ run=(podman "${RUNTIME[@]}" run "${LIMITS[@]}" --network host
   -e ALLOWED_HOSTS=localhost -e SECURE_SSL_REDIRECT=0 -e WEB_CONCURRENCY=1)
 KEYS=$("${run[@]}" --rm "$TAG" civicloop keys generate | tail -n1)
 run+=(-e "CIVICLOOP_SEALING_KEYS=$KEYS")
+FIELD_KEYS=$("${run[@]}" --rm "$TAG" civicloop field-keys generate | tail -n1)
+run+=(-e "CIVICLOOP_FIELD_KEYS=$FIELD_KEYS")
 
 echo "container-test: migrate"
 "${run[@]}" --rm "$TAG" civicloop migrate --noinput -v0

@@ -195,6 +195,7 @@ def base_environment() -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "CIVICLOOP_SEALING_KEYS": Fernet.generate_key().decode(),
+            "CIVICLOOP_FIELD_KEYS": Fernet.generate_key().decode(),
             # The demo people sign in with a password alone during the benchmark.
             "CIVICLOOP_MFA_REQUIRED_ROLES": "",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
