@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, overload
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -166,6 +166,42 @@ def problem_rows(*, viewer: Principal, filters: ProblemFilters | None = None) ->
     ]
     keyed.sort(key=_sort_key(filters.sort))
     return ProblemRows(qs, [k.pk for k in keyed])
+
+
+def problem_search(
+    *, viewer: Principal, stages: Iterable[str], query: str = ""
+) -> QuerySet[Problem]:
+    """Problems the viewer may see at one of `stages` whose title, statement or causes hold
+    every word of `query` (case-insensitive, in SQL: portable and bounded by the caller's
+    slice), most recently updated first. No list data: callers that need KPIs use
+    `problem_rows`."""
+    qs = _visible_problems(viewer).filter(stage__in=list(stages))
+    for word in query.split()[:8]:
+        qs = qs.filter(
+            Q(title__icontains=word) | Q(statement__icontains=word) | Q(causes__icontains=word)
+        )
+    return qs.order_by("-updated_at", "-pk")
+
+
+def problem_choices(
+    *,
+    viewer: Principal,
+    ability: Ability = Ability.VIEW_PORTFOLIO,
+    units: Iterable[int] | None = None,
+    exclude_stages: Iterable[str] = (),
+) -> QuerySet[Problem]:
+    """The problems a form may offer in a select (key, title, unit and stage only, by title):
+    those on which the viewer holds `ability`, in `units` when given, minus `exclude_stages`.
+    Never the list data `problem_list` builds: a form of a unit with thousands of problems
+    must not load their KPIs and measurements."""
+    qs = _visible_problems(viewer, ability)
+    if units is not None:
+        qs = qs.filter(unit_id__in=sorted(units))
+    return (
+        qs.exclude(stage__in=list(exclude_stages))
+        .only("pk", "title", "unit_id", "stage")
+        .order_by("title", "pk")
+    )
 
 
 def priority_score(problem: Problem, weights: dict[str, float]) -> float:

@@ -8,6 +8,7 @@ from civicloop.experiments.selectors.decisions import (
     ResultEvidence,
     decision_for,
     decision_list_managed,
+    decision_search,
     iteration_evidence,
     result_evidence,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "TimelineEntry",
     "decision_for",
     "decision_list_managed",
+    "decision_search",
     "experiment_get",
     "experiment_get_by_key",
     "experiment_list",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from civicloop.core.permissions import Ability, Principal
 from civicloop.experiments.models import (
@@ -12,7 +12,9 @@ from civicloop.experiments.models import (
     Design,
     Iteration,
     ResultSnapshot,
+    Service,
 )
+from civicloop.experiments.selectors._scope import service_scope
 from civicloop.experiments.selectors.effects import EffectRow, results_summary
 from civicloop.experiments.selectors.results import snapshot_headline_text
 from civicloop.experiments.selectors.site_results import SiteSummary, site_summary
@@ -81,3 +83,26 @@ def decision_list_managed(*, viewer: Principal) -> QuerySet[Decision]:
         )
         .order_by("-decided_at", "-pk")
     )
+
+
+def decision_search(*, viewer: Principal, query: str = "") -> QuerySet[Decision]:
+    """Decisions on iterations of services the viewer may see whose service name, iteration
+    title, change, hypothesis or rationale hold every word of `query` (case-insensitive, in
+    SQL), newest first, with the iteration and its service loaded: the lessons archive's
+    "decided iterations", a slice at a time."""
+    qs = Decision.objects.filter(
+        iteration__service__in=Service.objects.filter(service_scope(viewer))
+    )
+    for word in query.split()[:8]:
+        qs = qs.filter(
+            Q(iteration__service__name__icontains=word)
+            | Q(iteration__title__icontains=word)
+            | Q(iteration__what_changes__icontains=word)
+            | Q(iteration__hypothesis_change__icontains=word)
+            | Q(iteration__hypothesis_metric__icontains=word)
+            | Q(iteration__hypothesis_group__icontains=word)
+            | Q(iteration__hypothesis_effect__icontains=word)
+            | Q(iteration__hypothesis_because__icontains=word)
+            | Q(rationale__icontains=word)
+        )
+    return qs.select_related("iteration", "iteration__service").order_by("-decided_at", "-pk")

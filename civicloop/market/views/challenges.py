@@ -21,7 +21,7 @@ from civicloop.market import forms, selectors, services
 from civicloop.market.models import Challenge, ChallengeStatus
 from civicloop.market.views import awards, consultation, evaluation, phases, vendors
 from civicloop.market.views._common import EDITABLE_STATUSES, flash_refusal, shown_company
-from civicloop.portfolio.selectors import problem_get, problem_list
+from civicloop.portfolio.selectors import problem_choices, problem_get
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.forms import apply_errors
 from civicloop.web.pagination import page_of
@@ -137,7 +137,7 @@ def _edit_form(request: HttpRequest, viewer: Principal, challenge: Challenge, ed
     return forms.ChallengeEditForm(
         request.POST if editable and request.method == "POST" else None,
         initial=initial,
-        problems=[p for p in problem_list(viewer=viewer) if p.unit_id == challenge.unit_id],
+        problems=problem_choices(viewer=viewer, units=[challenge.unit_id]),
     )
 
 

@@ -15,7 +15,8 @@ from civicloop.core.models import Organization
 from civicloop.core.permissions import Ability, Principal
 from civicloop.market import forms, selectors, services
 from civicloop.market.views._common import flash_refusal
-from civicloop.portfolio.selectors import problem_get, problem_list
+from civicloop.portfolio.models import CLOSED_STAGES
+from civicloop.portfolio.selectors import problem_choices, problem_get
 from civicloop.web.forms import apply_errors
 from civicloop.web.pagination import page_of
 
@@ -53,7 +54,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
     form = forms.NeedForm(
         request.POST or None,
         agencies=agencies,
-        problems=problem_list(viewer=viewer) if agencies else [],
+        problems=problem_choices(viewer=viewer, exclude_stages=CLOSED_STAGES) if agencies else [],
     )
     if request.method == "POST" and form.is_valid() and _submit(viewer, form, agencies):
         messages.success(request, _("Need submitted to the unit."))

@@ -11,6 +11,7 @@ from civicloop.scaling.selectors.assessments import (
     assessment_result,
 )
 from civicloop.scaling.selectors.lessons import (
+    ARCHIVE_SHOWN,
     ClosedProblem,
     IterationLesson,
     closed_problem_list,
@@ -47,6 +48,7 @@ from civicloop.scaling.selectors.sandboxes import (
 __all__ = [
     "PUBLIC_STATUSES",
     "AssessmentResult",
+    "ARCHIVE_SHOWN",
     "ClosedProblem",
     "IterationLesson",
     "MeasuredEffect",

@@ -52,24 +52,20 @@ class ClosedProblem:
     n_lessons: int
 
 
-def closed_problem_list(*, viewer: Principal, query: str = "") -> list[ClosedProblem]:
+# The archive shows this many closed problems and decided iterations, newest first; a search
+# narrows to older ones. The lists grow for years, so the page never loads all of them.
+ARCHIVE_SHOWN = 50
+
+
+def closed_problem_list(
+    *, viewer: Principal, query: str = "", limit: int = ARCHIVE_SHOWN
+) -> list[ClosedProblem]:
     """Closed problems the viewer may see whose title, statement or causes hold every word of
-    `query`, most recently updated first."""
-    words = [w.lower() for w in query.split()[:8]]
-    problems = [
-        p
-        for p in portfolio_selectors.problem_list(
-            viewer=viewer, filters=portfolio_selectors.ProblemFilters(sort="updated")
-        )
-        if p.stage in CLOSED_STAGES
-        and all(w in "\n".join([p.title, p.statement, p.causes]).lower() for w in words)
-    ]
-    counts = dict(
-        Lesson.objects.filter(problem_id__in=[p.pk for p in problems])
-        .values_list("problem_id")
-        .annotate(n=Count("pk"))
-    )
-    return [ClosedProblem(p.title, p.stage, counts.get(p.pk, 0)) for p in problems]
+    `query`, most recently updated first, at most `limit` of them."""
+    problems = portfolio_selectors.problem_search(
+        viewer=viewer, stages=CLOSED_STAGES, query=query
+    ).annotate(n_lessons=Count("lessons"))[:limit]
+    return [ClosedProblem(p.title, p.stage, p.n_lessons) for p in problems]
 
 
 @dataclass(frozen=True)
@@ -82,36 +78,19 @@ class IterationLesson:
     decided_at: datetime
 
 
-def iteration_lessons(*, viewer: Principal, query: str = "") -> list[IterationLesson]:
-    """Decided iterations from the experiments app (its decision log), matching every word."""
-    words = [w.lower() for w in query.split()[:8]]
-    out = []
-    services = experiments_selectors.service_list(viewer=viewer).prefetch_related(
-        "iterations__decision"
-    )
-    for service in services:
-        for iteration in service.iterations.all():
-            decision = getattr(iteration, "decision", None)
-            if decision is None:
-                continue
-            text = " ".join(
-                [
-                    service.name,
-                    iteration.title,
-                    iteration.what_changes,
-                    iteration.hypothesis,
-                    decision.rationale,
-                ]
-            ).lower()
-            if all(w in text for w in words):
-                out.append(
-                    IterationLesson(
-                        service.name,
-                        f"#{iteration.number} {iteration.title}",
-                        decision.kind,
-                        decision.rationale,
-                        iteration.hypothesis,
-                        decision.decided_at,
-                    )
-                )
-    return sorted(out, key=lambda x: x.decided_at, reverse=True)
+def iteration_lessons(
+    *, viewer: Principal, query: str = "", limit: int = ARCHIVE_SHOWN
+) -> list[IterationLesson]:
+    """Decided iterations from the experiments app (its decision log) matching every word,
+    newest first, at most `limit` of them."""
+    return [
+        IterationLesson(
+            d.iteration.service.name,
+            f"#{d.iteration.number} {d.iteration.title}",
+            d.kind,
+            d.rationale,
+            d.iteration.hypothesis,
+            d.decided_at,
+        )
+        for d in experiments_selectors.decision_search(viewer=viewer, query=query)[:limit]
+    ]

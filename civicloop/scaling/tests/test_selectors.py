@@ -116,3 +116,27 @@ def test_the_public_registry_shows_only_published_agreed_sandboxes_to_anyone(wor
     assert [s.pk for s in selectors.sandbox_public_list()] == [scaled["sandbox"].pk]
     with pytest.raises(Http404):
         selectors.sandbox_public_get(slug="only-applied")
+
+
+def test_the_archive_shows_the_most_recent_closed_problems_and_says_when_there_are_more(
+    world, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicloop.portfolio.models import Problem
+
+    now = timezone.now()
+    for i in range(4):
+        p = ProblemFactory.create(unit=world.unit, stage="closed_abandoned", title=f"Closed {i}")
+        Problem.objects.filter(pk=p.pk).update(updated_at=now - timedelta(days=10 - i))
+    shown = selectors.closed_problem_list(viewer=world.principal("staff"), limit=3)
+    assert [c.title for c in shown] == ["Closed 3", "Closed 2", "Closed 1"]
+    # a search still reaches the oldest one
+    [old] = selectors.closed_problem_list(viewer=world.principal("staff"), query="Closed 0")
+    assert old.title == "Closed 0"
+    monkeypatch.setattr("civicloop.scaling.selectors.ARCHIVE_SHOWN", 3)
+    page = world.client("staff").get("/scaling/lessons/").content.decode()
+    assert "Showing the 3 most recent. Search to find older ones." in page
+    assert "Closed 3" in page and "Closed 0" not in page

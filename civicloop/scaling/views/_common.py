@@ -23,16 +23,14 @@ def need_view(viewer: Principal) -> None:
 def editable_problems(viewer: Principal, unit: Organization | None = None) -> list[Problem]:
     """Problems past identification in the units (or the one `unit`) where the viewer edits
     scaling, by title."""
-    units = viewer.units_with(Ability.EDIT_SCALING)
-    if unit is not None:
-        units &= {unit.pk}
-    return [
-        p
-        for p in portfolio_selectors.problem_list(
-            viewer=viewer, filters=portfolio_selectors.ProblemFilters(sort="title")
+    return list(
+        portfolio_selectors.problem_choices(
+            viewer=viewer,
+            ability=Ability.EDIT_SCALING,
+            units=None if unit is None else [unit.pk],
+            exclude_stages=[Stage.IDENTIFIED],
         )
-        if p.unit_id in units and p.stage != Stage.IDENTIFIED
-    ]
+    )
 
 
 def visible_experiments(viewer: Principal) -> list[Experiment]:

@@ -41,8 +41,13 @@ def lessons(request: HttpRequest) -> HttpResponse:
             "outcome": outcome,
             "outcomes": LessonOutcome.choices,
             "outcome_labels": dict(LessonOutcome.choices),
-            "closed": selectors.closed_problem_list(viewer=viewer, query=query),
-            "iterations": selectors.iteration_lessons(viewer=viewer, query=query),
+            "closed": selectors.closed_problem_list(
+                viewer=viewer, query=query, limit=selectors.ARCHIVE_SHOWN
+            ),
+            "iterations": selectors.iteration_lessons(
+                viewer=viewer, query=query, limit=selectors.ARCHIVE_SHOWN
+            ),
+            "shown": selectors.ARCHIVE_SHOWN,
             "stage_labels": dict(Stage.choices),
             "can_edit": bool(viewer.units_with(Ability.EDIT_SCALING)),
         },
