@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from civicloop.evidence.report import ImpactReport
 from civicloop.web import numbers
-from civicloop.web.charts import _spec, localise_spec
+from civicloop.web.charts import _spec, as_spec, localise_spec
 from civicloop.web.jinja import number, percent
 
 
@@ -104,7 +104,7 @@ def kpi_chart(report: ImpactReport) -> tuple[dict[str, Any], list[list[str]]]:
         )
         .resolve_scale(x="independent")
     )
-    spec = chart.properties(title=_("KPIs against baseline and target")).to_dict()
+    spec = as_spec(chart.properties(title=_("KPIs against baseline and target")))
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
     spec["description"] = _("KPIs against baseline and target")
     return localise_spec(spec), table

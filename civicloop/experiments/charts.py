@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from civicloop.experiments.selectors.effects import EffectRow, ResultsSummary
 from civicloop.experiments.selectors.site_results import SiteSummary
 from civicloop.web import numbers
-from civicloop.web.charts import localise_spec
+from civicloop.web.charts import as_spec, localise_spec
 
 
 def _spec(chart: Any, title: str) -> dict[str, Any]:
-    spec = chart.properties(width="container", height=260, title=title).to_dict()
+    spec = as_spec(chart.properties(width="container", height=260, title=title))
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
     spec["description"] = title
     return localise_spec(spec)

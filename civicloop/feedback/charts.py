@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from civicloop.feedback.scoring import Score
 from civicloop.web import numbers
-from civicloop.web.charts import facet_by_unit, localise_spec
+from civicloop.web.charts import as_spec, facet_by_unit, localise_spec
 from civicloop.web.jinja import number
 
 CHARTED = ("govuk", "csat", "nps", "sus")
@@ -71,7 +71,7 @@ def scores_over_time(over_time: dict[str, list[Score]]) -> tuple[dict[str, Any],
 
 
 def _vega(chart: alt.TopLevelMixin, description: str) -> dict[str, Any]:
-    spec = chart.to_dict()
+    spec = as_spec(chart)
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
     spec["description"] = description
     return localise_spec(spec)

@@ -57,3 +57,19 @@ def test_a_container_wide_chart_gets_a_fixed_width_on_paper_and_nothing_else_cha
     assert printed == {**spec, "width": charts.PRINT_WIDTH}
     assert spec["width"] == "container"  # the page's spec is not altered
     assert charts.chart_png(spec).startswith(b"\x89PNG")
+
+
+def test_every_chart_on_the_report_page_is_valid_vega_lite(world, evidenced):
+    import jsonschema
+    from altair.vegalite.v6.schema import core
+
+    validator = jsonschema.Draft7Validator(core.load_schema())
+    html = world.client("staff").get(f"/evidence/problems/{evidenced.pk}/?lang=es").content
+    specs = re.findall(
+        r'<script type="application/json" id="([\w-]+)-spec">(.*?)</script>', html.decode(), re.S
+    )
+    assert len(specs) >= 2, "the report shows its charts"
+    for name, text in specs:
+        spec = json.loads(text)
+        for panel in spec if isinstance(spec, list) else [spec]:
+            assert not [e.message for e in validator.iter_errors(panel)], name
