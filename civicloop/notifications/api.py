@@ -206,6 +206,8 @@ def update_notification_preferences(request: HttpRequest, payload: NotificationP
     "/notifications/follows",
     response=list[FollowOut],
     summary="What I follow: iterations, sandboxes and citizens' proposals, newest first",
+    description="Paged by `limit` and `offset` as every list. An object that left your scope "
+    "(moved to another unit, withdrawn) is left out, and `count` does not include it.",
 )
 @paginate(Pagination)
 def list_follows(request: HttpRequest):

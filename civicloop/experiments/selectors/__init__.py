@@ -35,6 +35,7 @@ from civicloop.experiments.selectors.iterations import (
     iteration_feedback_register,
     iteration_get,
     iteration_tag,
+    iteration_titles,
     iterations_tagged,
     json_safe,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "iteration_feedback_register",
     "iteration_get",
     "iteration_tag",
+    "iteration_titles",
     "iterations_tagged",
     "json_safe",
     "problem_services",

@@ -123,6 +123,22 @@ def test_follow_and_unfollow_iteration_and_sandbox_as_the_buttons_do(world):
     assert not Follow.objects.filter(person=world.people["outsider"]).exists()
 
 
+def test_the_follow_list_names_each_object_and_leaves_out_what_left_the_scope(world):
+    iteration, sandbox = _iteration(world), _sandbox(world)
+    client = _client(world, "staff")
+    _send(client, "put", f"/api/v1/notifications/follows/iterations/{iteration.pk}")
+    _send(client, "put", f"/api/v1/notifications/follows/sandboxes/{sandbox.pk}")
+    listing = client.get("/api/v1/notifications/follows").json()
+    assert {(f["kind"], f["title"]) for f in listing["items"]} == {
+        ("iteration", iteration.title),
+        ("sandbox", sandbox.title),
+    }
+    type(sandbox).objects.filter(pk=sandbox.pk).update(unit=world.other_unit)
+    listing = client.get("/api/v1/notifications/follows").json()
+    assert [(f["kind"], f["object_id"]) for f in listing["items"]] == [("iteration", iteration.pk)]
+    assert listing["count"] == 1
+
+
 def test_a_verified_citizen_follows_a_published_proposal_staff_cannot(world):
     proposal = published(world, make_citizen("author@example.net"))
     citizen = make_citizen("reader@example.net")

@@ -43,6 +43,7 @@ from civicloop.scaling.selectors.sandboxes import (
     sandbox_list,
     sandbox_public_get,
     sandbox_public_list,
+    sandbox_titles,
 )
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "replication_list",
     "replication_verdict",
     "sandbox_get",
+    "sandbox_titles",
     "sandbox_list",
     "sandbox_public_get",
     "sandbox_public_list",

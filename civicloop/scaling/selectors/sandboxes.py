@@ -35,6 +35,11 @@ def sandbox_get(
     return one_or_404(qs.select_related("problem", "unit"), pk)
 
 
+def sandbox_titles(*, viewer: Principal, ids: list[int]) -> dict[int, str]:
+    """Titles of the sandboxes among `ids` that the viewer may see, in one query."""
+    return dict(sandbox_list(viewer=viewer).filter(pk__in=ids).values_list("pk", "title"))
+
+
 def sandbox_public_list() -> QuerySet[Sandbox]:
     """The public registry: published sandboxes that were agreed (no applications, no names)."""
     return (

@@ -1,6 +1,7 @@
 """Every list a person can open costs the same number of queries with 20 rows as with 60.
 
-The route sweep enumerates every page without a path argument and every API list, so a new
+The route sweep enumerates every page without a path argument and every API list (a url with
+`{name}` parameters is pinned with the ids its seeder answers), so a new
 list fails here until it is pinned (a seeder below, or a test elsewhere named in
 PINNED_ELSEWHERE) or named as not a list with the reason.
 """
@@ -25,6 +26,7 @@ from civicloop.participation.models import Citizen, Proposal, ProposalStatus
 from civicloop.portfolio.models import Stage
 from civicloop.portfolio.tests.factories import ProblemFactory
 from civicloop.scaling.models import ReplicationPlan, Sandbox, SandboxStatus, ScalabilityAssessment
+from civicloop.web.tests import list_seeders as seeders
 from civicloop.web.tests.paging import page_queries
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -130,9 +132,9 @@ def _audit_events(world, start: int, n: int) -> None:
         audit_record(actor=None, action="problem.updated", organization=world.unit)
 
 
-Seeder = Callable[..., None]
+Seeder = Callable[..., dict[str, int] | None]
 
-# url -> (role, seeder of n rows starting at a number)
+# url -> (role, seeder of n rows starting at a number; it answers the url's path parameters)
 PINS: dict[str, tuple[str | None, Seeder]] = {
     "/market/": ("staff", _challenges),
     "/public/challenges/": (None, _challenges),
@@ -157,6 +159,30 @@ PINS: dict[str, tuple[str | None, Seeder]] = {
     "/api/v1/scaling/registry": (None, _sandboxes),
     "/api/v1/scaling/sandboxes": ("staff", _sandboxes),
     "/api/v1/participation/proposals": (None, _citizen_proposals),
+    "/public/results/": (None, seeders.summaries),
+    "/public/awards/": (None, seeders.awards),
+    "/public/manage/summaries/": ("staff", seeders.staff_summaries),
+    "/api/v1/target-groups": ("staff", seeders.target_groups),
+    "/api/v1/kpis": ("staff", seeders.kpis),
+    "/api/v1/kpis/{kpi_id}/measurements": ("staff", seeders.measurements),
+    "/api/v1/market/needs": ("staff", seeders.needs),
+    "/api/v1/market/vendors": ("staff", seeders.vendors),
+    "/api/v1/market/proposals": ("staff", seeders.proposals),
+    "/api/v1/market/contracts": ("staff", seeders.contracts),
+    "/api/v1/market/challenges/{challenge_id}/rfi-responses": ("staff", seeders.rfi_responses),
+    "/api/v1/experiments": ("staff", seeders.experiments),
+    "/api/v1/services": ("staff", seeders.services),
+    "/api/v1/evidence/effects": ("staff", seeders.effects),
+    "/api/v1/scaling/obstacles": ("staff", seeders.obstacles),
+    "/api/v1/scaling/replications": ("staff", seeders.replications),
+    "/api/v1/scaling/lessons": ("staff", seeders.lessons),
+    "/api/v1/people/organizations": ("staff", seeders.organizations),
+    "/api/v1/people/memberships": ("staff", seeders.memberships),
+    "/api/v1/invitations": ("staff", seeders.invitations),
+    "/api/v1/notifications": ("staff", seeders.notifications),
+    "/api/v1/notifications/follows": ("staff", seeders.follows),
+    "/api/v1/notifications/webhooks": ("staff", seeders.webhooks),
+    "/api/v1/notifications/webhooks/{webhook_id}/deliveries": ("staff", seeders.deliveries),
 }
 
 # Lists pinned by a test elsewhere: the file must request the url.
@@ -228,34 +254,6 @@ NOT_A_LIST = {
     "/settings/prioritisation/": "form",
 }
 
-# Lists not pinned yet (issue 17): named so that a new list cannot slip in unpinned.
-NOT_YET_PINNED = {
-    "/public/results/",  # paged by the portal's list helper; summaries need decided iterations
-    "/public/awards/",  # paged by the portal's list helper; no seeder for awards yet
-    "/public/manage/summaries/",  # paged; needs decided iterations to seed
-    "/api/v1/target-groups",
-    "/api/v1/kpis",
-    "/api/v1/kpis/{kpi_id}/measurements",
-    "/api/v1/market/needs",
-    "/api/v1/market/vendors",
-    "/api/v1/market/proposals",
-    "/api/v1/market/contracts",
-    "/api/v1/market/challenges/{challenge_id}/rfi-responses",
-    "/api/v1/experiments",
-    "/api/v1/services",
-    "/api/v1/evidence/effects",
-    "/api/v1/scaling/obstacles",
-    "/api/v1/scaling/replications",
-    "/api/v1/scaling/lessons",
-    "/api/v1/people/organizations",
-    "/api/v1/people/memberships",
-    "/api/v1/invitations",
-    "/api/v1/notifications",  # paged (limit/offset); a person's own notifications
-    "/api/v1/notifications/follows",
-    "/api/v1/notifications/webhooks",
-    "/api/v1/notifications/webhooks/{webhook_id}/deliveries",
-}
-
 SKIPPED_PREFIXES = ("/admin/", "/accounts/", "/api/")
 
 
@@ -283,12 +281,7 @@ def _api_lists() -> set[str]:
 
 
 def test_every_list_route_is_pinned_or_named_not_a_list():
-    named = (
-        {u.split("?")[0] for u in PINS}
-        | set(PINNED_ELSEWHERE)
-        | set(NOT_A_LIST)
-        | set(NOT_YET_PINNED)
-    )
+    named = {u.split("?")[0] for u in PINS} | set(PINNED_ELSEWHERE) | set(NOT_A_LIST)
     unnamed = (_web_routes() | _api_lists()) - named
     assert not unnamed, f"pin these lists (or say why they are not lists): {sorted(unnamed)}"
     for url, path in PINNED_ELSEWHERE.items():
@@ -299,10 +292,10 @@ def test_every_list_route_is_pinned_or_named_not_a_list():
 def test_a_list_page_costs_the_same_queries_at_three_times_the_rows(world, url):
     role, seed = PINS[url]
     client = world.client(role)
-    seed(world, 0, 20)
-    small, _ = page_queries(client, url)
+    path = url.format(**(seed(world, 0, 20) or {}))
+    small, _ = page_queries(client, path)
     seed(world, 20, 40)
-    large, html = page_queries(client, url)
+    large, html = page_queries(client, path)
     assert large == small, (url, small, large)
     if url.startswith("/api/"):
         assert json.loads(html)["count"] >= 60, url
