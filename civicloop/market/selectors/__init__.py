@@ -104,6 +104,7 @@ from civicloop.market.selectors.vendors import (
     awaiting_confirmation,
     challenge_matches,
     challenge_subscribers,
+    subscription_challenges,
     vendor_get,
     vendor_invitations,
     vendor_list,
@@ -195,5 +196,6 @@ __all__ = [
     "awaiting_confirmation",
     "vendor_subscription_of",
     "challenge_subscribers",
+    "subscription_challenges",
     "weighted_score",
 ]
