@@ -126,6 +126,7 @@ def test_a_follower_without_a_proposal_is_reminded_of_the_deadline(world):
     )
     submit(world, challenge, phase, world.company, TEXT)  # the world's vendor has one in
     deadline = challenge.submission_deadline
+    assert deadline is not None
     services.deadline_reminders(now=deadline - timedelta(days=6, hours=12))
     reminded = set(
         Notification.objects.filter(kind="deadline_approaching").values_list("person", flat=True)
