@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from allauth.account.internal.flows.email_verification import (
+    add_email_verification_sent_message,
     send_verification_email_to_address,
 )
 from allauth.account.models import EmailAddress
@@ -84,10 +85,37 @@ def signup_existing_address(
     if password:
         make_password(password)  # a new sign-up spends this hashing the password it stores
     send_verification_email_to_address(request, EmailAddress(email=email), signup=True)
+    return _as_if_signed_up(request)
+
+
+def _as_if_signed_up(request: HttpRequest) -> HttpResponseBase:
     # A new sign-up leaves allauth's pending login in the session, so its answer sets the
     # session cookie: this one must too (the stored value is not visible to the visitor).
     request.session["civicloop_signup_pending"] = True
     return get_adapter(request).respond_email_verification_sent(request, None)
+
+
+def signup_company_name_taken(
+    request: HttpRequest, email: str, company_name: str, language: str, password: str = ""
+) -> HttpResponseBase:
+    """The answer to a company sign-up whose company name is registered in its country: the
+    same as a new sign-up's (no page says which companies exist), and a mail to the address,
+    in the applicant's language, saying the name is in use and how to join that company."""
+    if password:
+        make_password(password)  # a new sign-up spends this hashing the password it stores
+    with translation.override(language or translation.get_language()):
+        subject = gettext("Your company registration was not completed")
+        body = gettext(
+            "Someone, perhaps you, tried to register a company called %(name)s with this e-mail "
+            "address. A company of this name in this country is already registered, so no "
+            "account was created. If you work there, ask its people to invite you from their "
+            "company's page. If it was not you, you can ignore this e-mail."
+        ) % {"name": company_name}
+        get_adapter(request).send_mail(
+            "account/email/account_already_exists", email, {"subject": subject, "body": body}
+        )
+    add_email_verification_sent_message(request, email, signup=True)  # as a new sign-up shows
+    return _as_if_signed_up(request)
 
 
 def landing_url(request: HttpRequest) -> str | None:

@@ -62,11 +62,22 @@ def limits() -> tuple[int, int]:
     )
 
 
-def rate_limited(*, client: str, scope: str = "public", limit: int | None = None) -> bool:
-    """Count one submission for `client`; True when it is over the limit for this window."""
+def rate_limited(
+    *,
+    client: str,
+    scope: str = "public",
+    limit: int | None = None,
+    client_previous: str = "",
+    now: float | None = None,
+) -> bool:
+    """Count one submission for `client`; True when it is over the limit for the last window.
+
+    The window slides (`web.ratelimit`), and `client_previous` (the same address's key of the
+    day before, `client_hashes`) counts too: a burst across midnight UTC is one client's."""
     default_limit, window = limits()
     limit = limit if limit is not None else default_limit
-    return window_count(f"feedback:rl:{scope}:{client}", window) > limit
+    also = [f"feedback:rl:{scope}:{client_previous}"] if client_previous else []
+    return window_count(f"feedback:rl:{scope}:{client}", window, also=also, now=now) > limit
 
 
 def honeypot_filled(data: dict) -> bool:

@@ -19,6 +19,8 @@ class MarketEvent(StrEnum):
     QUESTION_ANSWERED = "market.question_answered"
     VENDOR_REGISTERED = "market.vendor_registered"
     COMPANY_SIGNED_UP = "market.company_signed_up"
+    # a sign-up named a registered company: refused quietly, the applicant's address told
+    COMPANY_NAME_CLAIMED = "market.company_name_claimed"
     VENDOR_SUBSCRIBED = "market.vendor_subscribed"
     VENDOR_VERIFIED = "market.vendor_verified"
     VENDOR_VERIFICATION_RESET = "market.vendor_verification_reset"

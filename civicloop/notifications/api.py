@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from civicloop.core.http import InputSchema, ObjectId, Pagination, PatchSchema, principal
 from civicloop.core.permissions import Ability, acting_unit
 from civicloop.notifications import selectors, services
-from civicloop.notifications.kinds import EmailMode, NotificationKind
+from civicloop.notifications.kinds import DeliveryMode, EmailMode, NotificationKind
 from civicloop.notifications.messages import render
 from civicloop.notifications.models import Notification
 
@@ -29,6 +29,7 @@ KindName = Literal[
     "deadline_approaching",
     "proposal_receipt",
     "evaluation_assigned",
+    "evaluation_unassigned",
     "award",
     "unsuccessful",
     "decision_recorded",
@@ -36,10 +37,14 @@ KindName = Literal[
     "sandbox_status",
     "citizen_proposal_status",
     "summary_published",
+    "challenge_update",
 ]
 EmailModeName = Literal["immediate", "digest", "off"]
-if set(get_args(KindName)) != set(NotificationKind.values) or set(get_args(EmailModeName)) != set(
-    EmailMode.values
+DeliveryModeName = Literal["immediate", "digest", "in_app", "off"]
+if (
+    set(get_args(KindName)) != set(NotificationKind.values)
+    or set(get_args(EmailModeName)) != set(EmailMode.values)
+    or set(get_args(DeliveryModeName)) != set(DeliveryMode.values)
 ):  # pragma: no cover - a kind added to kinds.py but not here
     raise ImproperlyConfigured("notifications.api: list every kind and e-mail mode")
 
@@ -70,27 +75,47 @@ class NotificationsReadOut(Schema):
 class NotificationKindSettingOut(Schema):
     kind: str
     label: str
-    in_app: bool = Field(..., description="Always true: every notification is listed in the app.")
+    mode: str = Field(
+        ...,
+        description="Where this kind goes: `immediate` (the app and one e-mail each), `digest` "
+        "(the app and the daily summary), `in_app` (the app only) or `off` (not at all).",
+    )
+    own: bool = Field(..., description="True: set for this kind; false: it follows the default.")
+    in_app: bool = Field(..., description="Listed on the notifications page (all but `off`).")
     email: bool = Field(..., description="One e-mail per notification of this kind.")
     digest: bool = Field(..., description="In the daily summary e-mail instead.")
 
 
 class NotificationPreferencesOut(Schema):
-    email_mode: str = Field(..., description="`immediate`, `digest` or `off`, for every kind.")
-    muted_kinds: list[str] = Field(..., description="Kinds with no e-mail (still in the app).")
+    email_mode: str = Field(
+        ...,
+        description="The default for kinds with no mode of their own: `immediate`, "
+        "`digest` or `off` (the app only).",
+    )
+    muted_kinds: list[str] = Field(..., description="Kinds in the app only (no e-mail).")
+    kind_modes: dict[str, str] = Field(..., description="The kinds with a mode of their own.")
     kinds: list[NotificationKindSettingOut] = Field(
         ..., description="What each kind does with these settings."
     )
 
 
 class NotificationPreferencesIn(InputSchema):
-    email_mode: EmailModeName
-    muted_kinds: list[KindName] = Field(default_factory=list, max_length=50)
+    email_mode: EmailModeName = Field(..., description="The default for the other kinds.")
+    kind_modes: dict[KindName, DeliveryModeName] = Field(
+        default_factory=dict,
+        description="A mode per kind (`immediate`, `digest`, `in_app`, `off`); a kind left out "
+        "follows `email_mode`. Replaces the kinds' modes saved before.",
+    )
+    muted_kinds: list[KindName] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Older form: these kinds `in_app` (a mode in `kind_modes` wins).",
+    )
 
 
 class FollowOut(Schema):
-    kind: Literal["iteration", "sandbox", "proposal"] = Field(
-        ..., description="`proposal` is a published citizens' proposal."
+    kind: Literal["iteration", "sandbox", "challenge", "proposal"] = Field(
+        ..., description="`proposal` is a published citizens' proposal; `challenge` a call."
     )
     object_id: int
     title: str
@@ -192,7 +217,7 @@ def get_notification_preferences(request: HttpRequest):
 @router.put(
     "/notifications/preferences",
     response=NotificationPreferencesOut,
-    summary="Change my notification settings (e-mail mode and the kinds with no e-mail)",
+    summary="Change my notification settings: a default e-mail mode and a mode per kind",
 )
 def update_notification_preferences(request: HttpRequest, payload: NotificationPreferencesIn):
     services.preferences_update(actor=principal(request), **payload.dict())
@@ -205,7 +230,7 @@ def update_notification_preferences(request: HttpRequest, payload: NotificationP
 @router.get(
     "/notifications/follows",
     response=list[FollowOut],
-    summary="What I follow: iterations, sandboxes and citizens' proposals, newest first",
+    summary="What I follow: iterations, sandboxes, challenges, citizens' proposals; newest first",
     description="Paged by `limit` and `offset` as every list. An object that left your scope "
     "(moved to another unit, withdrawn) is left out, and `count` does not include it.",
 )
@@ -255,6 +280,29 @@ def follow_sandbox(request: HttpRequest, sandbox_id: ObjectId):
 )
 def unfollow_sandbox(request: HttpRequest, sandbox_id: ObjectId):
     return _follow(request, "sandbox", sandbox_id, False)
+
+
+@router.put(
+    "/notifications/follows/challenges/{challenge_id}",
+    response=FollowStateOut,
+    summary="Follow a challenge (told of answers, phase changes, the deadline, the award)",
+    description="A published challenge, or a draft of your unit; any other answers 404. "
+    "Followers get a `challenge_update` notification when a consultation question is answered, "
+    "the call changes phase or a phase is set or closed, and when an award is decided; and a "
+    "`deadline_approaching` one 7 days and 1 day before the deadline while their company has "
+    "no proposal in.",
+)
+def follow_challenge(request: HttpRequest, challenge_id: ObjectId):
+    return _follow(request, "challenge", challenge_id, True)
+
+
+@router.delete(
+    "/notifications/follows/challenges/{challenge_id}",
+    response=FollowStateOut,
+    summary="Stop following a challenge",
+)
+def unfollow_challenge(request: HttpRequest, challenge_id: ObjectId):
+    return _follow(request, "challenge", challenge_id, False)
 
 
 @router.put(

@@ -54,6 +54,13 @@ MESSAGES: dict[str, tuple[Any, Any]] = {
             "interest before you score."
         ),
     ),
+    K.EVALUATION_UNASSIGNED: (
+        _("Evaluation unassigned: %(title)s"),
+        _(
+            "You are no longer assigned to evaluate %(scope)s of %(title)s. The scores you "
+            "recorded stay in the audit log."
+        ),
+    ),
     K.AWARD: (
         _("Your proposal %(code)s to %(title)s was awarded"),
         _(
@@ -91,11 +98,33 @@ MESSAGES: dict[str, tuple[Any, Any]] = {
             "now public: %(title)s."
         ),
     ),
+    K.CHALLENGE_UPDATE: (
+        _("A challenge you follow changed: %(title)s"),
+        _("%(change)s on %(title)s, a challenge you follow."),
+    ),
 }
+
+
+class ChallengeChange(models.TextChoices):
+    """What changed on a followed challenge (stored as the code, worded when rendered)."""
+
+    ANSWER = "answer", _("A consultation question was answered")
+    STATUS = "status", _("The call changed phase")
+    PHASE = "phase", _("A phase of the call was set or closed")
+    AWARD = "award", _("The unit decided an award")
+    DEADLINE = "deadline", _("The submission deadline is near")
+
+
+class EvaluationScope(models.TextChoices):
+    CHALLENGE = "challenge", _("the proposals")
+    PROPOSAL = "proposal", _("one proposal")
+
 
 # Facts stored as codes (never words) and worded in the reader's language when rendered.
 LABELS: dict[str, dict[str, type[models.TextChoices]]] = {
     K.CITIZEN_PROPOSAL_STATUS: {"status": ProposalStatus},
+    K.CHALLENGE_UPDATE: {"change": ChallengeChange},
+    K.EVALUATION_UNASSIGNED: {"scope": EvaluationScope},
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 
 from civicloop.core.models import Organization, Person, TimeStampedModel
-from civicloop.notifications.kinds import EmailMode, NotificationKind
+from civicloop.notifications.kinds import EmailMode, NotificationKind, mode_of
 
 
 class Notification(TimeStampedModel):
@@ -46,7 +46,15 @@ class NotificationPreference(TimeStampedModel):
         max_length=10, choices=EmailMode.choices, default=EmailMode.IMMEDIATE
     )
     # Kinds the person wants no e-mail about (they still appear on the notifications page).
+    # Superseded by `kind_modes` (migration 0005 moved every entry there as "in_app"); still
+    # honoured when read, no longer written (expand/contract).
     muted_kinds = models.JSONField(default=list, blank=True)
+    # One `DeliveryMode` per kind that does not follow `email_mode` (the default):
+    # {"award": "immediate", "deadline_approaching": "off", ...}.
+    kind_modes = models.JSONField(default=dict, blank=True)
+
+    def mode_for(self, kind: str) -> str:
+        return mode_of(self.email_mode, list(self.muted_kinds), dict(self.kind_modes), kind)
 
     def __str__(self) -> str:
         return f"preferences of {self.person_id}"

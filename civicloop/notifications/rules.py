@@ -12,7 +12,7 @@ own followers (participation) get a rule that reads them through their selectors
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +51,32 @@ def _url(name: str, *args: Any) -> str:
         return ""
 
 
+def challenge_followers(challenge_id: int, exclude: Collection[int | None] = ()) -> list[int]:
+    """The people following a challenge (`Follow` of "market.challenge"), less `exclude`."""
+    return [p for p in followers_of("market.challenge", str(challenge_id)) if p not in exclude]
+
+
+def challenge_update(challenge_id: int | None, change: str) -> list[Notice]:
+    """Tell a challenge's followers what changed on it (a `ChallengeChange` code)."""
+    challenge = market.challenge_facts(int(challenge_id)) if challenge_id else None
+    if challenge is None:
+        return []
+    params = {"title": challenge.title, "change": change}
+    link = _url("market:challenge", challenge.pk)
+    return [Notice(K.CHALLENGE_UPDATE, challenge_followers(challenge.pk), params, link)]
+
+
+def challenge_status_changed(event: AuditEvent) -> list[Notice]:
+    """Any change of a challenge's phase tells its followers; a publication also tells the
+    companies whose subscription matches it."""
+    return challenge_update(int(event.object_id), "status") + challenge_published(event)
+
+
+def phase_changed(event: AuditEvent) -> list[Notice]:
+    """A phase of a call was set or closed: the challenge's followers."""
+    return challenge_update(market.phase_challenge_id(int(event.object_id)), "phase")
+
+
 def challenge_published(event: AuditEvent) -> list[Notice]:
     """A challenge opened (consultation or open): companies whose subscription matches it."""
     if (event.after or {}).get("status") not in ("consultation", "open"):
@@ -67,11 +93,17 @@ def challenge_published(event: AuditEvent) -> list[Notice]:
 
 def question_answered(event: AuditEvent) -> list[Notice]:
     question = market.question_asker(int(event.object_id))
-    if question is None or question.asked_by_id is None:
+    if question is None:
         return []
+    if question.asked_by_id is None:
+        return challenge_update(question.challenge_id, "answer")
     params = {"title": question.challenge.title}
     link = _url("market:challenge", question.challenge_id)
-    return [Notice(K.QUESTION_ANSWERED, [question.asked_by_id], params, link)]
+    followers = challenge_followers(question.challenge_id, exclude={question.asked_by_id})
+    return [
+        Notice(K.QUESTION_ANSWERED, [question.asked_by_id], params, link),
+        Notice(K.CHALLENGE_UPDATE, followers, params | {"change": "answer"}, link),
+    ]
 
 
 def proposal_receipt(event: AuditEvent) -> list[Notice]:
@@ -119,11 +151,13 @@ def award_decided(event: AuditEvent) -> list[Notice]:
         "amount": str(award.amount),
         "currency": award.currency,
     }
+    winners = market.company_people([outcome.winner_company_id])
+    losers = market.company_people(outcome.unsuccessful_company_ids)
+    followers = challenge_followers(award.challenge_id, exclude={*winners, *losers})
     return [
-        Notice(K.AWARD, market.company_people([outcome.winner_company_id]), won, link),
-        Notice(
-            K.UNSUCCESSFUL, market.company_people(outcome.unsuccessful_company_ids), facts, link
-        ),
+        Notice(K.AWARD, winners, won, link),
+        Notice(K.UNSUCCESSFUL, losers, facts, link),
+        Notice(K.CHALLENGE_UPDATE, followers, {"title": facts["title"], "change": "award"}, link),
     ]
 
 
@@ -141,6 +175,20 @@ def evaluation_assigned(event: AuditEvent) -> list[Notice]:
     proposal_id = data.get("proposal_id")
     link = _url("market:proposal", int(proposal_id)) if proposal_id else _url("market:home")
     return [Notice(K.EVALUATION_ASSIGNED, [int(evaluator)], {"title": challenge.title}, link)]
+
+
+def evaluation_unassigned(event: AuditEvent) -> list[Notice]:
+    """An evaluator taken off a challenge or one of its proposals (`market.evaluator_unassign`,
+    whose event's `before` names `evaluator_id`, `challenge_id` and `proposal_id`)."""
+    data = event.before or {}
+    evaluator = data.get("evaluator_id")
+    challenge_id = data.get("challenge_id")
+    challenge = market.challenge_facts(int(challenge_id)) if challenge_id else None
+    if not evaluator or challenge is None:
+        return []
+    scope = "proposal" if data.get("proposal_id") else "challenge"
+    params = {"title": challenge.title, "scope": scope}
+    return [Notice(K.EVALUATION_UNASSIGNED, [int(evaluator)], params, _url("market:home"))]
 
 
 def followers_rule(kind: str, *, applicant_action: str = "") -> Rule:
@@ -211,7 +259,10 @@ def summary_published(event: AuditEvent) -> list[Notice]:
 
 
 RULES: dict[str, Rule] = {
-    MarketEvent.CHALLENGE_STATUS_CHANGED: challenge_published,
+    MarketEvent.CHALLENGE_STATUS_CHANGED: challenge_status_changed,
+    MarketEvent.PHASE_SET: phase_changed,
+    MarketEvent.PHASE_CLOSED: phase_changed,
+    MarketEvent.EVALUATOR_UNASSIGNED: evaluation_unassigned,
     MarketEvent.QUESTION_ANSWERED: question_answered,
     MarketEvent.PROPOSAL_SUBMITTED: proposal_receipt,
     MarketEvent.PROPOSAL_REVISED: proposal_receipt,

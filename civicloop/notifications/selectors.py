@@ -14,7 +14,8 @@ from civicloop.core.models import AuditEvent, Person
 from civicloop.core.permissions import Ability, Principal, scope_q
 from civicloop.experiments import selectors as experiments
 from civicloop.experiments.models import Iteration
-from civicloop.notifications.kinds import EmailMode, NotificationKind
+from civicloop.market import selectors as market
+from civicloop.notifications.kinds import DeliveryMode, EmailMode, NotificationKind
 from civicloop.notifications.models import (
     Follow,
     Notification,
@@ -53,24 +54,28 @@ def preference_get(*, viewer: Principal) -> NotificationPreference | None:
 
 
 def preference_summary(*, viewer: Principal) -> dict[str, Any]:
-    """The viewer's settings and, per kind, where its notifications go: always the app; by
-    e-mail one at a time or in the daily digest unless muted or e-mail is off."""
-    pref = preference_get(viewer=viewer)
-    mode = pref.email_mode if pref else EmailMode.IMMEDIATE
-    muted = list(pref.muted_kinds) if pref else []
-    return {
-        "email_mode": mode,
-        "muted_kinds": muted,
-        "kinds": [
+    """The viewer's settings and, per kind, its mode and where its notifications go: the app
+    unless "off"; by e-mail one at a time or in the daily digest."""
+    pref = preference_get(viewer=viewer) or NotificationPreference(email_mode=EmailMode.IMMEDIATE)
+    kinds = []
+    for kind in NotificationKind:
+        mode = pref.mode_for(kind.value)
+        kinds.append(
             {
                 "kind": kind.value,
                 "label": str(kind.label),
-                "in_app": True,
-                "email": mode == EmailMode.IMMEDIATE and kind.value not in muted,
-                "digest": mode == EmailMode.DIGEST and kind.value not in muted,
+                "mode": mode,
+                "own": kind.value in pref.kind_modes,
+                "in_app": mode != DeliveryMode.OFF,
+                "email": mode == DeliveryMode.IMMEDIATE,
+                "digest": mode == DeliveryMode.DIGEST,
             }
-            for kind in NotificationKind
-        ],
+        )
+    return {
+        "email_mode": pref.email_mode,
+        "muted_kinds": [k["kind"] for k in kinds if k["mode"] == DeliveryMode.IN_APP],
+        "kind_modes": dict(pref.kind_modes),
+        "kinds": kinds,
     }
 
 
@@ -90,11 +95,17 @@ FOLLOWABLE: dict[str, tuple[str, Callable[[Principal, int], Any]]] = {
         lambda viewer, pk: experiments.iteration_get(viewer=viewer, pk=pk),
     ),
     "sandbox": ("scaling.sandbox", lambda viewer, pk: scaling.sandbox_get(viewer=viewer, pk=pk)),
+    # a published challenge (or a draft of the viewer's unit): answers, phases, deadline, award
+    "challenge": (
+        "market.challenge",
+        lambda viewer, pk: market.challenge_get(viewer=viewer, pk=pk),
+    ),
 }
 # The titles of the objects of one kind among some ids that the viewer may see (one query).
 FOLLOWABLE_TITLES: dict[str, Callable[[Principal, list[int]], dict[int, str]]] = {
     "iteration": lambda viewer, ids: experiments.iteration_titles(viewer=viewer, ids=ids),
     "sandbox": lambda viewer, ids: scaling.sandbox_titles(viewer=viewer, ids=ids),
+    "challenge": lambda viewer, ids: market.challenge_titles(viewer=viewer, ids=ids),
 }
 # Citizens' proposals are followed in the participation app (its own `Follow`, verified
 # citizens only); the API lists and changes them with the others under this name.
@@ -120,7 +131,8 @@ class FollowRow:
 
 
 def follow_list(*, viewer: Principal) -> list[FollowRow]:
-    """What the viewer follows (iterations, sandboxes, citizens' proposals), newest first.
+    """What the viewer follows (iterations, sandboxes, challenges, citizens' proposals),
+    newest first.
 
     An object the viewer can no longer see (moved out of scope, withdrawn) is left out. Each
     kind's titles are read in one scoped query, so the list costs the same at any length."""
@@ -229,7 +241,11 @@ def personal_data(*, person: Person, **_: Any) -> dict[str, Any]:
             for f in Follow.objects.filter(person=person).order_by("pk")
         ],
         "notification_preferences": (
-            {"email_mode": preference.email_mode, "muted_kinds": preference.muted_kinds}
+            {
+                "email_mode": preference.email_mode,
+                "muted_kinds": preference.muted_kinds,
+                "kind_modes": preference.kind_modes,
+            }
             if preference is not None
             else None
         ),

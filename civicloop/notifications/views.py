@@ -56,14 +56,18 @@ def unread(request: HttpRequest) -> HttpResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     viewer = principal(request)
     pref = selectors.preference_get(viewer=viewer)
-    initial = {
-        "email_mode": pref.email_mode if pref else "immediate",
-        "muted_kinds": pref.muted_kinds if pref else [],
-    }
+    initial: dict[str, Any] = {"email_mode": pref.email_mode if pref else "immediate"}
+    if pref is not None:
+        own = {kind: pref.mode_for(kind) for kind in [*pref.kind_modes, *pref.muted_kinds]}
+        initial |= {f"mode_{kind}": mode for kind, mode in own.items()}
     form = forms.PreferenceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.preferences_update(actor=viewer, **form.cleaned_data)
+            services.preferences_update(
+                actor=viewer,
+                email_mode=form.cleaned_data["email_mode"],
+                kind_modes=form.kind_modes(),
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -181,6 +181,15 @@ BY_DESIGN: dict[tuple[str, str], tuple[set[str], str]] = {
         {"bstaff", "bauditor", "bevaluator", "bofficial", "bvendor", "B read key", "B write key"},
         "as following: a public proposal, an action for verified citizens only",
     ),
+    ("PUT", "/api/v1/notifications/follows/challenges/{challenge_id}"): (
+        {"bstaff", "bauditor", "bevaluator", "bofficial", "bvendor", "B read key", "B write key"},
+        "a published call is public: any signed-in person may follow it (keys are answered 403, "
+        "following is a person's); A's drafts stay 404",
+    ),
+    ("DELETE", "/api/v1/notifications/follows/challenges/{challenge_id}"): (
+        {"bstaff", "bauditor", "bevaluator", "bofficial", "bvendor", "B read key", "B write key"},
+        "as following: a published call, an action for signed-in people",
+    ),
 }
 
 

@@ -13,7 +13,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from civicloop.core.models import Organization, Person
+from civicloop.core.models import AuditEvent, Organization, Person
 from civicloop.core.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +89,26 @@ def test_company_sign_up_matches_the_address_in_any_case(owner):
     taken = _answer(url, _company_form(TAKEN.upper(), "Otra Empresa SL"))
     assert taken[:3] == new[:3]
     assert Person.objects.filter(email__iexact=TAKEN).count() == 1
+
+
+def test_company_sign_up_answers_a_registered_company_name_as_a_new_one(owner):
+    url = reverse("market:company_signup")
+    existing = _answer(url, _company_form("first@datos.example", "Datos Abiertos SL"))
+    assert Organization.objects.filter(name="Datos Abiertos SL").count() == 1
+    mail.outbox.clear()
+    new = _answer(url, _company_form("fresh@new.example", "Nueva Empresa SL"))
+    taken = _answer(url, _company_form("second@datos.example", "datos abiertos  SL"))
+    assert taken == new == existing
+    assert new[0] == 302 and new[1] == reverse("account_email_verification_sent")
+    # nothing made; the address is told the name is in use, in its language; audited
+    assert Organization.objects.filter(name__iexact="Datos Abiertos SL").count() == 1
+    assert not Person.objects.filter(email="second@datos.example").exists()
+    (told,) = [m for m in mail.outbox if m.to == ["second@datos.example"]]
+    assert told.subject.endswith("Your company registration was not completed")
+    assert "Datos Abiertos SL" in str(told.body) and "invite you" in str(told.body)
+    (event,) = AuditEvent.objects.filter(action="market.company_name_claimed")
+    assert (event.metadata or {})["email_domain"] == "datos.example"
+    assert "second@" not in str(event.metadata)
 
 
 def test_citizen_sign_up_answers_a_taken_address_as_a_new_one(owner):

@@ -76,6 +76,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "market.question_answered": _("Question answered"),
     "market.vendor_registered": _("Vendor registered"),
     "market.company_signed_up": _("Company signed up"),
+    "market.company_name_claimed": _("Sign-up refused: the company name is registered"),
     "market.vendor_subscribed": _("Vendor subscribed to alerts"),
     "market.vendor_verified": _("Vendor verified"),
     "market.vendor_verification_reset": _("Vendor verification reset"),

@@ -83,8 +83,9 @@ def _submit_public(
     """'ok', 'honeypot', 'limited' or 'invalid' (with errors by question key)."""
     if abuse.honeypot_filled(request.POST):
         return "honeypot", {}
-    client = abuse.client_key(request)
-    if abuse.rate_limited(client=client):
+    hashes = abuse.client_hashes(request)
+    client = hashes["client_hash"]
+    if abuse.rate_limited(client=client, client_previous=hashes["client_hash_previous"]):
         return "limited", {}
     keys = [q["key"] for q in survey_questions(survey, language, widget=widget)]
     try:

@@ -110,6 +110,20 @@ class InviteIn(InputSchema):
     message: str = ""
 
 
+class SubscriptionOut(Schema):
+    organization_id: int = Field(..., description="The company it belongs to.")
+    sectors: list[str] = Field(..., description="Sectors (lower case) named in a challenge.")
+    keywords: list[str] = Field(..., description="Words or phrases named in a challenge.")
+    active: bool = Field(..., description="False: paused, no challenge_published notices.")
+
+
+class SubscriptionIn(InputSchema):
+    sectors: list[str] = Field(default_factory=list, max_length=30)
+    keywords: list[str] = Field(default_factory=list, max_length=30)
+    active: bool = True
+    organization_id: int | None = Field(None, description="Needed only if you act for several.")
+
+
 class ChallengeInvitationOut(Schema):
     id: int
     challenge_id: int
@@ -211,3 +225,73 @@ def _matches_out(matches: list[selectors.ChallengeMatch]) -> list[dict[str, Any]
         m.challenge.proposal_count = counts[m.challenge.pk]  # type: ignore[attr-defined]
         out.append({"challenge": m.challenge, "similarity": m.similarity, "invited": m.invited})
     return out
+
+
+SUBSCRIPTION_RULE = (
+    "A published challenge matches when one of the keywords or sectors appears as words in its "
+    "title, summary, context, outcomes sought or users affected (case ignored); with neither, "
+    "the sectors of the company's profile are used. Matching companies' people get a "
+    "`challenge_published` notification when it opens, and `deadline_approaching` ones 7 days "
+    "and 1 day before its deadline while they have no proposal in."
+)
+
+
+def _subscription_out(organization: Organization, sub: Any) -> dict[str, Any]:
+    if sub is None:
+        return {"organization_id": organization.pk, "sectors": [], "keywords": [], "active": False}
+    return {
+        "organization_id": organization.pk,
+        "sectors": sub.sectors,
+        "keywords": sub.keywords,
+        "active": sub.active,
+    }
+
+
+@router.get(
+    "/market/vendor-subscription",
+    response=SubscriptionOut,
+    summary="Your company's subscription to matching challenges",
+    description=SUBSCRIPTION_RULE + " Before the company subscribes: empty and inactive. "
+    "`organization_id` names the company if you act for several; one you do not act for is 404.",
+)
+def get_vendor_subscription(request: HttpRequest, organization_id: int | None = None):
+    viewer = principal(request)
+    vendor = acting_company(request, organization_id)
+    return _subscription_out(vendor, selectors.vendor_subscription_of(viewer=viewer, vendor=vendor))
+
+
+@router.put(
+    "/market/vendor-subscription",
+    response=SubscriptionOut,
+    summary="Set your company's subscription (sectors, keywords, on or off)",
+    description=SUBSCRIPTION_RULE + " At most 30 terms per list, each 2 to 80 characters; "
+    "a refusal names the field. Audited as `market.vendor_subscribed`.",
+)
+def put_vendor_subscription(request: HttpRequest, payload: SubscriptionIn):
+    actor = require_write(request)
+    data = payload.dict()
+    vendor = acting_company(request, data.pop("organization_id"))
+    sub = services.vendor_subscribe(actor=actor, organization=vendor, **data)
+    return _subscription_out(vendor, sub)
+
+
+@router.get(
+    "/market/vendor-subscription/challenges",
+    response=list[ChallengeSummaryOut],
+    summary="Open challenges your company's subscription matches, soonest deadline first",
+    description=SUBSCRIPTION_RULE + " Only challenges in consultation or open; empty while the "
+    "subscription is paused or missing.",
+)
+@paginate(Pagination)
+def list_subscription_challenges(request: HttpRequest, organization_id: int | None = None):
+    viewer = principal(request)
+    vendor = acting_company(request, organization_id)
+    rows = selectors.subscription_challenges(viewer=viewer, vendor=vendor)
+    return MappedRows(rows, _with_counts)
+
+
+def _with_counts(challenges: list[Any]) -> list[Any]:
+    counts = selectors.proposal_counts(challenge_ids=[c.pk for c in challenges])
+    for c in challenges:
+        c.proposal_count = counts[c.pk]  # type: ignore[attr-defined]
+    return challenges

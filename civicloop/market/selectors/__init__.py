@@ -40,6 +40,7 @@ from civicloop.market.selectors.challenges import (
     challenge_list_open_public,
     challenge_list_public,
     challenge_republished_as,
+    challenge_titles,
     proposal_count,
     proposal_counts,
 )
@@ -104,6 +105,7 @@ from civicloop.market.selectors.vendors import (
     awaiting_confirmation,
     challenge_matches,
     challenge_subscribers,
+    subscription_challenges,
     vendor_get,
     vendor_invitations,
     vendor_list,
@@ -142,6 +144,7 @@ __all__ = [
     "cancellation_notice",
     "challenge_change_log",
     "challenge_get",
+    "challenge_titles",
     "challenge_get_public",
     "challenge_list",
     "challenge_list_open_public",
@@ -195,5 +198,6 @@ __all__ = [
     "awaiting_confirmation",
     "vendor_subscription_of",
     "challenge_subscribers",
+    "subscription_challenges",
     "weighted_score",
 ]

@@ -16,6 +16,7 @@ from civicloop.market.models import (
     Award,
     Challenge,
     Invitation,
+    Phase,
     Proposal,
     ProposalStatus,
     Question,
@@ -93,9 +94,19 @@ def companies_preparing(challenge: Challenge, subscriber_ids: list[int]) -> list
     invited = Invitation.objects.filter(challenge=challenge).values_list("vendor_id", flat=True)
     asked = Question.objects.filter(challenge=challenge).values_list("asked_by_org_id", flat=True)
     candidates = set(invited) | set(asked) | set(subscriber_ids)
-    submitted = set(
+    return sorted(candidates - set(companies_submitted(challenge)))
+
+
+def companies_submitted(challenge: Challenge) -> list[int]:
+    """Companies with a proposal in (submitted or awarded) on a challenge."""
+    return sorted(
         Proposal.objects.filter(challenge=challenge)
         .filter(Q(status=ProposalStatus.SUBMITTED) | Q(status=ProposalStatus.AWARDED))
         .values_list("vendor_id", flat=True)
+        .distinct()
     )
-    return sorted(candidates - submitted)
+
+
+def phase_challenge_id(phase_id: int) -> int | None:
+    """The challenge a phase belongs to."""
+    return Phase.objects.filter(pk=phase_id).values_list("challenge_id", flat=True).first()

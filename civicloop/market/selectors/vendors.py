@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from civicloop.core.models import Organization, Role
@@ -153,19 +153,48 @@ def challenge_subscribers(*, challenge: Challenge) -> list[int]:
     """
     if not challenge.is_public:
         return []
-    text = " ".join(_challenge_text(challenge).lower().replace(",", " ").split())
-    found = []
+    text = _words(challenge)
     subscriptions = VendorSubscription.objects.filter(active=True).select_related(
         "organization__vendor_profile"
     )
-    for sub in subscriptions.order_by("organization_id"):
-        terms = list(sub.keywords) + list(sub.sectors)
-        if not terms:
-            profile = getattr(sub.organization, "vendor_profile", None)
-            terms = [s.lower() for s in (profile.sectors if profile else [])]
-        if any(_term_in(t, text) for t in terms):
-            found.append(sub.organization_id)
-    return found
+    return [
+        sub.organization_id
+        for sub in subscriptions.order_by("organization_id")
+        if any(_term_in(t, text) for t in _subscription_terms(sub))
+    ]
+
+
+def _words(challenge: Challenge) -> str:
+    return " ".join(_challenge_text(challenge).lower().replace(",", " ").split())
+
+
+def _subscription_terms(sub: VendorSubscription) -> list[str]:
+    """Its keywords and sectors; with neither, the sectors of the company's profile."""
+    terms = list(sub.keywords) + list(sub.sectors)
+    if not terms:
+        profile = getattr(sub.organization, "vendor_profile", None)
+        terms = [s.lower() for s in (profile.sectors if profile else [])]
+    return terms
+
+
+def subscription_challenges(*, viewer: Principal, vendor: Organization) -> list[Challenge]:
+    """The published challenges still taking input (consultation or open) that the company's
+    subscription matches, as it would be told of them; soonest deadline first. A company the
+    viewer does not act for answers 404; no subscription, or a paused one, matches nothing."""
+    if vendor.pk not in viewer.organizations([Role.VENDOR]):
+        raise Http404("Not found")
+    sub = (
+        VendorSubscription.objects.select_related("organization__vendor_profile")
+        .filter(organization=vendor, active=True)
+        .first()
+    )
+    if sub is None:
+        return []
+    terms = _subscription_terms(sub)
+    open_now = Challenge.objects.filter(
+        status__in=[ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN]
+    ).order_by(F("submission_deadline").asc(nulls_last=True), "pk")
+    return [c for c in open_now if any(_term_in(t, _words(c)) for t in terms)]
 
 
 def awaiting_confirmation(*, viewer: Principal) -> bool:

@@ -49,7 +49,13 @@ from civicloop.market.services.evaluation import conflict_declare, ranking_expor
 from civicloop.market.services.needs import need_submit, needs_merge
 from civicloop.market.services.phases import CriterionSpec, criteria_set, phase_set
 from civicloop.market.services.proposals import proposal_content_open, proposal_submit
-from civicloop.market.services.signup import AddressTaken, CompanySignUp, company_sign_up
+from civicloop.market.services.signup import (
+    AddressTaken,
+    CompanyNameTaken,
+    CompanySignUp,
+    company_name_claim_record,
+    company_sign_up,
+)
 from civicloop.market.services.vendors import (
     MAX_VERIFICATION_NOTE,
     vendor_invite,
@@ -106,6 +112,8 @@ __all__ = [
     "vendor_register",
     "vendor_subscribe",
     "company_sign_up",
+    "company_name_claim_record",
+    "CompanyNameTaken",
     "CompanySignUp",
     "AddressTaken",
     "vendor_verify",

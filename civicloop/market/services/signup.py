@@ -45,6 +45,19 @@ class AddressTaken(Exception):  # noqa: N818 - a refusal the page answers like a
         self.email = email
 
 
+class CompanyNameTaken(Exception):  # noqa: N818 - a refusal the page answers like a success
+    """A company of this name is registered in this country. Raised only once everything else
+    checked out and the address is free, so the page answers exactly as for a new sign-up and
+    never tells a visitor which companies exist; the address gets a mail saying the name is in
+    use (`core.auth.signup_company_name_taken`)."""
+
+    def __init__(self, email: str, company: Organization, language: str) -> None:
+        super().__init__(email)
+        self.email = email
+        self.company = company
+        self.language = language
+
+
 @dataclass(frozen=True)
 class CompanySignUp:
     person: Person
@@ -88,17 +101,6 @@ def _check_company(name: str, country: str, founding_year: int) -> tuple[str, st
         raise ValidationError(
             {"country": _("Enter the country as a two-letter ISO code, e.g. ES.")}
         )
-    if Organization.objects.filter(
-        kind=OrganizationKind.COMPANY, name__iexact=name, country=country
-    ).exists():
-        raise ValidationError(
-            {
-                "company_name": _(
-                    "A company of this name in this country is already registered: ask its "
-                    "people to invite you."
-                )
-            }
-        )
     this_year = timezone.now().year
     if not 1800 <= int(founding_year) <= this_year:
         raise ValidationError(
@@ -122,6 +124,18 @@ def _person_create(email: str, password: str, full_name: str, language: str) -> 
     group, _created = Group.objects.get_or_create(name=SELF_REGISTERED_GROUP)
     person.groups.add(group)
     return person
+
+
+def _refuse_taken(email: str, name: str, country: str, language: str) -> None:
+    """`AddressTaken`, then `CompanyNameTaken`: checked after every field, so the page answers
+    both as a new sign-up. The address first: its owner is told, not a stranger."""
+    if Person.objects.filter(email__iexact=email).exists():
+        raise AddressTaken(email)
+    taken = Organization.objects.filter(
+        kind=OrganizationKind.COMPANY, name__iexact=name, country=country
+    ).first()
+    if taken is not None:
+        raise CompanyNameTaken(email, taken, language)
 
 
 @transaction.atomic
@@ -148,6 +162,7 @@ def company_sign_up(
     size = sme_size_class(
         staff=int(staff_headcount), turnover_eur=turnover, balance_sheet_eur=balance
     )
+    _refuse_taken(email, name, country, language)
     person = _person_create(email, password, full_name, language)
     slug = f"{slugify(name)[:60] or 'company'}-{secrets.token_hex(4)}"
     company = organization_create(
@@ -180,3 +195,17 @@ def company_sign_up(
         metadata={"by": "self-registration"},
     )
     return CompanySignUp(person=person, company=company, profile=profile)
+
+
+@transaction.atomic
+def company_name_claim_record(*, refused: CompanyNameTaken) -> None:
+    """System work after a sign-up refused for its company name: record the attempt in the
+    company's audit log (the domain of the address, never the address). The page mails the
+    address (`core.auth.signup_company_name_taken`)."""
+    audit_record(
+        actor=None,
+        action=MarketEvent.COMPANY_NAME_CLAIMED,
+        obj=refused.company,
+        organization=refused.company,
+        metadata={"by": "self-registration", "email_domain": refused.email.rsplit("@", 1)[-1]},
+    )

@@ -7,6 +7,9 @@ Abuse rules, each with its figure (docs/market/vendors.md):
   Over the limit: 429 and nothing created.
 - honeypot: a hidden field people never see; filled in, the answer looks like success and
   nothing is created or sent.
+- a company name already registered in the country gets the same answer as a new one too, and
+  the address a mail saying the name is in use (`core.auth.signup_company_name_taken`): the
+  page enumerates no companies either.
 - an address that already has an account gets the same answer as a new one (the "check your
   e-mail" redirect, after the same password hashing) and its owner a mail saying someone tried
   to register with it (`core.auth.signup_existing_address`): the page enumerates no accounts.
@@ -29,7 +32,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from civicloop.core.auth import signup_existing_address
+from civicloop.core.auth import signup_company_name_taken, signup_existing_address
 from civicloop.market import forms, services
 from civicloop.web.forms import apply_errors
 from civicloop.web.observability import client_address
@@ -86,6 +89,13 @@ def _sign_up(request: HttpRequest, form: forms.CompanySignUpForm) -> HttpRespons
         # The same answer as below, and a mail to the address's owner: the page never says
         # whether an address has an account.
         return signup_existing_address(request, taken.email, data["password1"])
+    except services.CompanyNameTaken as refused:
+        # Nor whether a company exists: the same answer, a mail to the address saying the
+        # name is in use, and the attempt in the company's audit log.
+        services.company_name_claim_record(refused=refused)
+        return signup_company_name_taken(
+            request, refused.email, refused.company.name, refused.language, data["password1"]
+        )
     # allauth sends the verification mail and, verification being mandatory for this sign-up,
     # answers "check your e-mail" without signing the person in.
     return complete_signup(

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from civicloop.core.models import Person
-from civicloop.notifications.kinds import EmailMode
+from civicloop.notifications.kinds import DeliveryMode
 from civicloop.notifications.messages import render
 from civicloop.notifications.models import Notification, NotificationPreference
 from civicloop.notifications.notices import Notice
@@ -49,16 +49,11 @@ def unsubscribe_url(person_id: int, kind: str) -> str:
     )
 
 
-def preference_of(person: Person) -> tuple[str, list[str]]:
+def delivery_mode(person: Person, kind: str) -> str:
+    """Where this person's notifications of this kind go (`DeliveryMode`); with no settings
+    saved, the default: in the app and one e-mail each."""
     pref = NotificationPreference.objects.filter(person=person).first()
-    if pref is None:
-        return EmailMode.IMMEDIATE, []
-    return pref.email_mode, list(pref.muted_kinds)
-
-
-def wants_email(person: Person, kind: str, mode: str) -> bool:
-    email_mode, muted = preference_of(person)
-    return person.is_active and email_mode == mode and kind not in muted
+    return pref.mode_for(kind) if pref is not None else DeliveryMode.IMMEDIATE
 
 
 def _absolute(link: str) -> str:
@@ -115,11 +110,14 @@ def notify(*, notices: Iterable[Notice], source: str) -> list[Notification]:
     for notice in notices:
         people = Person.objects.filter(pk__in=sorted(set(notice.person_ids)), is_active=True)
         for person in people.order_by("pk"):
+            mode = delivery_mode(person, notice.kind)
+            if mode == DeliveryMode.OFF:
+                continue  # this person asked not to be told of this kind at all
             notification = _create(person, notice, source)
             if notification is None:
                 continue
             created.append(notification)
-            if wants_email(person, notice.kind, EmailMode.IMMEDIATE):
+            if mode == DeliveryMode.IMMEDIATE:
                 mail_enqueue(notification_email(notification))
                 notification.emailed_at = timezone.now()
                 notification.save(update_fields=["emailed_at"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -14,7 +14,7 @@ from civicloop.core.audit import audit_record
 from civicloop.core.models import Person
 from civicloop.core.permissions import Principal, require_person
 from civicloop.notifications.events import NotificationEvent
-from civicloop.notifications.kinds import EmailMode, NotificationKind
+from civicloop.notifications.kinds import DeliveryMode, EmailMode, NotificationKind
 from civicloop.notifications.models import Follow, Notification, NotificationPreference
 from civicloop.notifications.selectors import PROPOSAL, follow_target
 from civicloop.notifications.services.delivery import unsubscribe_read
@@ -22,29 +22,58 @@ from civicloop.participation import selectors as participation
 from civicloop.participation import services as participation_services
 
 
+def _kind_modes(kind_modes: Mapping[str, str], muted_kinds: Sequence[str]) -> dict[str, str]:
+    """Each kind's own mode, checked; a muted kind (the older setting) is "in the app only"."""
+    unknown = sorted((set(muted_kinds) | set(kind_modes)) - set(NotificationKind.values))
+    if unknown:
+        field = "kind_modes" if set(unknown) & set(kind_modes) else "muted_kinds"
+        raise ValidationError(
+            {field: _("Unknown kind: %(kinds)s.") % {"kinds": ", ".join(unknown)}}
+        )
+    bad = sorted(k for k, mode in kind_modes.items() if mode not in DeliveryMode.values)
+    if bad:
+        raise ValidationError(
+            {
+                "kind_modes": _(
+                    "Choose e-mail, daily summary, the app only or not at all for: %(kinds)s."
+                )
+                % {"kinds": ", ".join(bad)}
+            }
+        )
+    modes = {kind: DeliveryMode.IN_APP.value for kind in muted_kinds}
+    modes.update({kind: str(mode) for kind, mode in kind_modes.items()})
+    return dict(sorted(modes.items()))
+
+
 @transaction.atomic
 def preferences_update(
-    *, actor: Principal, email_mode: str, muted_kinds: Sequence[str] = ()
+    *,
+    actor: Principal,
+    email_mode: str,
+    muted_kinds: Sequence[str] = (),
+    kind_modes: Mapping[str, str] | None = None,
 ) -> NotificationPreference:
+    """Set the default e-mail mode and each kind's own mode (kinds not named follow the
+    default); `muted_kinds` is the older way to say "the app only" for some kinds."""
     person = require_person(actor)
     if email_mode not in EmailMode.values:
         raise ValidationError(
             {"email_mode": _("Choose one e-mail per notification, a daily summary, or none.")}
         )
-    unknown = sorted(set(muted_kinds) - set(NotificationKind.values))
-    if unknown:
-        raise ValidationError(
-            {"muted_kinds": _("Unknown kind: %(kinds)s.") % {"kinds": ", ".join(unknown)}}
-        )
+    modes = _kind_modes(kind_modes or {}, muted_kinds)
+    before = NotificationPreference.objects.filter(person=person).first()
     pref, _created = NotificationPreference.objects.update_or_create(
         person=person,
-        defaults={"email_mode": email_mode, "muted_kinds": sorted(set(muted_kinds))},
+        defaults={"email_mode": email_mode, "muted_kinds": [], "kind_modes": modes},
     )
     audit_record(
         actor=actor,
         action=NotificationEvent.PREFERENCES_CHANGED,
         obj=pref,
-        after={"email_mode": pref.email_mode, "muted_kinds": pref.muted_kinds},
+        before=(
+            {"email_mode": before.email_mode, "kind_modes": before.kind_modes} if before else None
+        ),
+        after={"email_mode": pref.email_mode, "kind_modes": pref.kind_modes},
     )
     return pref
 
@@ -65,14 +94,14 @@ def unsubscribe(*, token: str) -> NotificationPreference:
     pref, _created = NotificationPreference.objects.get_or_create(person=person)
     if kind == "all":
         pref.email_mode = EmailMode.OFF
-    elif kind not in pref.muted_kinds:
-        pref.muted_kinds = sorted([*pref.muted_kinds, kind])
+    else:
+        pref.kind_modes = dict(sorted({**pref.kind_modes, kind: DeliveryMode.IN_APP.value}.items()))
     pref.save()
     audit_record(
         actor=None,
         action=NotificationEvent.UNSUBSCRIBED,
         obj=pref,
-        after={"kind": kind, "email_mode": pref.email_mode},
+        after={"kind": kind, "email_mode": pref.email_mode, "kind_modes": pref.kind_modes},
         metadata={"by": "signed link"},
     )
     return pref

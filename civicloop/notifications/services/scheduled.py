@@ -17,11 +17,12 @@ from civicloop.core.models import OrganizationKind, Person
 from civicloop.core.permissions import principal_for_person
 from civicloop.market.selectors import challenge_subscribers
 from civicloop.market.selectors import recipients as market
-from civicloop.notifications.kinds import EmailMode
+from civicloop.notifications.kinds import DeliveryMode, NotificationKind
 from civicloop.notifications.kinds import NotificationKind as K
 from civicloop.notifications.messages import render
 from civicloop.notifications.models import Notification, NotificationPreference
 from civicloop.notifications.notices import Notice
+from civicloop.notifications.selectors import followers_of
 from civicloop.notifications.services.delivery import _absolute, notify, unsubscribe_url
 from civicloop.people.mail import mail_enqueue
 from civicloop.scaling.selectors import obstacle_overdue
@@ -56,14 +57,15 @@ def _digest_email(person: Person, rows: list[Notification]) -> EmailMultiAlterna
 def digest_send() -> int:
     """One e-mail per person in digest mode with the notifications not yet in a digest."""
     sent = 0
-    prefs = NotificationPreference.objects.filter(
-        email_mode=EmailMode.DIGEST, person__is_active=True
-    ).select_related("person")
+    prefs = NotificationPreference.objects.filter(person__is_active=True).select_related("person")
     now = timezone.now()
     for pref in prefs.order_by("person_id"):
+        kinds = [k for k in NotificationKind.values if pref.mode_for(k) == DeliveryMode.DIGEST]
+        if not kinds:
+            continue
         pending = Notification.objects.filter(
-            person=pref.person, digested_at__isnull=True, emailed_at__isnull=True
-        ).exclude(kind__in=pref.muted_kinds)
+            person=pref.person, digested_at__isnull=True, emailed_at__isnull=True, kind__in=kinds
+        )
         rows = list(pending.order_by("created_at", "pk"))
         if not rows:
             continue
@@ -88,9 +90,12 @@ def deadline_reminders(*, now: datetime) -> int:
                 challenge, challenge_subscribers(challenge=challenge)
             )
             deadline = challenge.submission_deadline
+            # People following the challenge whose company has no proposal in are told too.
+            done = set(market.company_people(market.companies_submitted(challenge)))
+            followers = set(followers_of("market.challenge", str(challenge.pk))) - done
             notice = Notice(
                 K.DEADLINE_APPROACHING,
-                market.company_people(companies),
+                sorted(set(market.company_people(companies)) | followers),
                 {
                     "title": challenge.title,
                     "deadline": deadline.strftime("%Y-%m-%d %H:%M UTC") if deadline else "",

@@ -90,7 +90,7 @@ def test_preferences_per_kind_read_and_update_naming_the_field(world):
     assert (kinds["award"]["email"], kinds["award"]["digest"]) == (False, False)
     assert (kinds["unsuccessful"]["email"], kinds["unsuccessful"]["digest"]) == (False, True)
     pref = NotificationPreference.objects.get(person=world.people["vendor"])
-    assert (pref.email_mode, pref.muted_kinds) == ("digest", ["award"])
+    assert (pref.email_mode, pref.kind_modes) == ("digest", {"award": "in_app"})
     bad = _send(client, "put", "/api/v1/notifications/preferences", {"email_mode": "hourly"})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"].endswith("email_mode")

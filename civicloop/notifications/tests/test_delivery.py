@@ -65,7 +65,8 @@ def test_unsubscribe_link_in_the_mail_stops_that_kind_without_signing_in(world, 
     link = found.group(0)
     assert client.get(link).status_code == 200
     assert client.post(link).status_code == 200
-    assert NotificationPreference.objects.get(person=vendor).muted_kinds == ["question_answered"]
+    pref = NotificationPreference.objects.get(person=vendor)
+    assert pref.kind_modes == {"question_answered": "in_app"}
     mail.outbox.clear()
     _tell(vendor, 2)
     assert mail.outbox == []  # still listed in-app
@@ -122,8 +123,8 @@ def test_settings_page_saves_and_names_the_field_on_bad_input(world):
     assert client.get("/notifications/settings/").status_code == 200
     bad = client.post("/notifications/settings/", {"email_mode": "hourly"})
     assert bad.status_code == 422 and "email_mode" in bad.content.decode()
-    ok = client.post("/notifications/settings/", {"email_mode": "digest", "muted_kinds": ["award"]})
+    ok = client.post("/notifications/settings/", {"email_mode": "digest", "mode_award": "in_app"})
     assert ok.status_code == 302
     pref = NotificationPreference.objects.get(person=world.people["vendor"])
-    assert pref.email_mode == "digest" and pref.muted_kinds == ["award"]
+    assert pref.email_mode == "digest" and pref.kind_modes == {"award": "in_app"}
     assert Client().get("/notifications/settings/").status_code == 302  # sign in first

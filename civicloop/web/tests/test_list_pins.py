@@ -21,7 +21,7 @@ from civicloop.analytics.models import Metric
 from civicloop.core.audit import audit_record
 from civicloop.core.tests.factories import PersonFactory
 from civicloop.feedback.models import Survey
-from civicloop.market.models import Challenge, ChallengeStatus
+from civicloop.market.models import Challenge, ChallengeStatus, VendorSubscription
 from civicloop.participation.models import Citizen, Proposal, ProposalStatus
 from civicloop.portfolio.models import Stage
 from civicloop.portfolio.tests.factories import ProblemFactory
@@ -127,6 +127,14 @@ def _citizen_proposals(world, start: int, n: int) -> None:
     )
 
 
+def _subscribed_challenges(world, start: int, n: int) -> None:
+    """Open challenges the world's company's subscription matches (each says "Challenge")."""
+    VendorSubscription.objects.get_or_create(
+        organization=world.company, defaults={"keywords": ["challenge"]}
+    )
+    _challenges(world, start, n)
+
+
 def _audit_events(world, start: int, n: int) -> None:
     for _ in range(n):
         audit_record(actor=None, action="problem.updated", organization=world.unit)
@@ -152,6 +160,7 @@ PINS: dict[str, tuple[str | None, Seeder]] = {
     "/api/v1/market/public/challenges": (None, _challenges),
     "/api/v1/market/challenges": ("staff", _challenges),
     "/api/v1/market/matched-challenges": ("vendor", _challenges),
+    "/api/v1/market/vendor-subscription/challenges": ("vendor", _subscribed_challenges),
     "/api/v1/metrics": ("staff", _metrics),
     "/api/v1/surveys": ("staff", _surveys),
     "/api/v1/scaling/plans": ("staff", _scaling),
