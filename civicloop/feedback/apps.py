@@ -28,3 +28,22 @@ class FeedbackConfig(AppConfig):
                 watermark=summary.survey_watermark,
                 size=summary.survey_size,
             )
+
+        # The service dashboard and iteration panels, per viewer's scope (ADR 0019, "Also stored").
+        from civicloop.feedback.selectors import dashboard_store as store
+
+        for kind, compute, watermark, size in (
+            (
+                store.SERVICE_KIND,
+                store.service_dashboard_compute,
+                store.service_watermark,
+                store.service_size,
+            ),
+            (
+                store.ITERATION_KIND,
+                store.iteration_feedback_compute,
+                store.iteration_watermark,
+                store.iteration_size,
+            ),
+        ):
+            aggregate_kind_register(kind, compute=compute, watermark=watermark, size=size)

@@ -64,15 +64,18 @@ def iteration_feedback_register(name: str, reader: IterationFeedbackReader) -> N
     _ITERATION_FEEDBACK_READERS[name] = reader
 
 
-def iteration_feedback(*, viewer: Principal, iteration: Iteration) -> Any:
+def iteration_feedback(*, viewer: Principal, iteration: Iteration, stored: bool = False) -> Any:
     """Citizen feedback on an iteration as the viewer may read it.
+
+    With `stored` (the iteration page) a reader may answer from figures it stored (ADR 0019),
+    adding `computed_at` and `stale`; a decision asks without it and gets them computed now.
 
     From a registered reader (the feedback app: responses linked to this iteration by foreign
     key, in surveys the viewer may read) when it has responses; otherwise the iteration's own
     `feedback_summary` (filled by hand or by an import).
     """
     for reader in _ITERATION_FEEDBACK_READERS.values():
-        summary = reader(viewer=viewer, iteration=iteration)
+        summary = reader(viewer=viewer, iteration=iteration, stored=stored)
         if summary:
             return json_safe(summary)
     return iteration.feedback_summary

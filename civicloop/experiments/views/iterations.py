@@ -83,7 +83,7 @@ def iteration_context(
         "experiments": experiments,
         "decision": decision,
         "can_manage": manage,
-        "feedback": selectors.iteration_feedback(viewer=viewer, iteration=iteration),
+        "feedback": selectors.iteration_feedback(viewer=viewer, iteration=iteration, stored=True),
         "decision_form": decision_form,
     }
 

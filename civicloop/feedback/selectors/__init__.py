@@ -15,6 +15,7 @@ from civicloop.feedback.selectors.dashboard import (
     service_dashboard,
     service_keys,
 )
+from civicloop.feedback.selectors.dashboard_store import service_dashboard_read
 from civicloop.feedback.selectors.erasure import RespondentResponses, respondent_responses
 from civicloop.feedback.selectors.kpi_feed import feedable_kpis
 from civicloop.feedback.selectors.representativeness import (
@@ -92,6 +93,7 @@ __all__ = [
     "satisfaction_share",
     "scores_from_rows",
     "service_dashboard",
+    "service_dashboard_read",
     "service_keys",
     "survey_get",
     "survey_list",

@@ -13,7 +13,7 @@ from civicloop.core.permissions import Principal
 from civicloop.experiments import selectors as experiments_selectors
 from civicloop.experiments.models import Iteration
 from civicloop.feedback import scoring
-from civicloop.feedback.models import Answer, Response
+from civicloop.feedback.models import Answer, Response, Survey
 from civicloop.feedback.selectors.scores import answer_rows, group_value, scores_from_rows
 from civicloop.feedback.selectors.surveys import visible_surveys
 from civicloop.feedback.selectors.themes import ThemeSummary, theme_summaries
@@ -59,20 +59,33 @@ def iteration_feedback(
     Only responses linked to this iteration by foreign key, in surveys of the iteration's own
     unit that the viewer may read: another organisation's service of the same name never counts.
     """
+    return iteration_feedback_in(visible_surveys(viewer), iteration, variant)
+
+
+def iteration_feedback_in(
+    surveys: QuerySet[Survey], iteration: Iteration, variant: str | None = None
+) -> FeedbackSummary:
+    """`iteration_feedback` over the given surveys (the viewer's, or a stored scope's)."""
     responses = Response.objects.filter(
-        iteration=iteration,
-        survey__unit_id=iteration.service.unit_id,
-        survey__in=visible_surveys(viewer),
+        iteration=iteration, survey__unit_id=iteration.service.unit_id, survey__in=surveys
     )
     return _summary(responses, experiments_selectors.iteration_tag(iteration), variant)
 
 
-def iteration_feedback_summary(*, viewer: Principal, iteration: Iteration) -> dict[str, Any] | None:
+def iteration_feedback_summary(
+    *, viewer: Principal, iteration: Iteration, stored: bool = False
+) -> dict[str, Any] | None:
     """The JSON summary the experiments app shows and a decision stores; None with no response.
 
+    With `stored` (the iteration page) it is read from the figures stored for the viewer's
+    scope (ADR 0019), with `computed_at` and `stale`; a decision computes it directly.
     Registered with `experiments.selectors.iteration_feedback_register` (apps.py): experiments
     is upstream of feedback and does not import it.
     """
+    if stored:
+        from civicloop.feedback.selectors.dashboard_store import iteration_feedback_stored
+
+        return iteration_feedback_stored(viewer=viewer, iteration=iteration)
     summary = iteration_feedback(viewer=viewer, iteration=iteration)
     return summary.to_dict() if summary.n else None
 
@@ -91,9 +104,13 @@ def feedback_summary_for(
     """
     if not iteration_key:
         raise ValueError("iteration_key: give the iteration's key")
-    responses = Response.objects.filter(
-        iteration_key=iteration_key, survey__in=visible_surveys(viewer)
-    )
+    return _summary_for(visible_surveys(viewer), iteration_key, variant, service_key)
+
+
+def _summary_for(
+    surveys: QuerySet[Survey], iteration_key: str, variant: str | None, service_key: str | None
+) -> FeedbackSummary:
+    responses = Response.objects.filter(iteration_key=iteration_key, survey__in=surveys)
     if service_key:
         responses = responses.filter(service_key=service_key)
     return _summary(responses, iteration_key, variant)
@@ -126,10 +143,18 @@ class ServiceDashboard:
 
 def service_dashboard(*, viewer: Principal, service_key: str) -> ServiceDashboard:
     """Scores per month with intervals, themes and quotes, and one panel per iteration."""
-    responses = Response.objects.filter(service_key=service_key, survey__in=visible_surveys(viewer))
-    n = responses.count()
-    if n == 0 and not visible_surveys(viewer).filter(service_key=service_key).exists():
+    dashboard = service_dashboard_in(visible_surveys(viewer), service_key)
+    if dashboard is None:
         raise Http404("Not found")
+    return dashboard
+
+
+def service_dashboard_in(surveys: QuerySet[Survey], service_key: str) -> ServiceDashboard | None:
+    """`service_dashboard` over the given surveys; None when none of them knows the service."""
+    responses = Response.objects.filter(service_key=service_key, survey__in=surveys)
+    n = responses.count()
+    if n == 0 and not surveys.filter(service_key=service_key).exists():
+        return None
     answers = Answer.objects.filter(response__in=responses)
     over_time: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in answer_rows(answers):
@@ -138,10 +163,7 @@ def service_dashboard(*, viewer: Principal, service_key: str) -> ServiceDashboar
     iteration_keys = sorted(
         set(responses.exclude(iteration_key="").values_list("iteration_key", flat=True))
     )
-    panels = [
-        feedback_summary_for(iteration_key=k, service_key=service_key, viewer=viewer)
-        for k in iteration_keys
-    ]
+    panels = [_summary_for(surveys, k, None, service_key) for k in iteration_keys]
     return ServiceDashboard(
         service_key,
         n,

@@ -19,6 +19,7 @@ from civicloop.experiments import selectors as experiments_selectors
 from civicloop.experiments.models import Iteration, Service
 from civicloop.feedback.events import FeedbackEvent
 from civicloop.feedback.models import Response, Survey
+from civicloop.feedback.services._figures import dashboards_invalidate
 
 # Tags and profile values are codes, never free text: no room for a name or an e-mail.
 TAG_RE = re.compile(r"^[A-Za-z0-9_.:+-]{0,100}$")
@@ -101,6 +102,8 @@ def responses_link_pending() -> int:
             count = rows.filter(service__isnull=True).update(service=service)
         if count:
             linked[unit_id] = linked.get(unit_id, 0) + count
+    # An iteration's panel counts the responses linked to it (ADR 0019).
+    dashboards_invalidate(Survey.objects.filter(unit_id__in=list(linked)))
     for unit_id, count in linked.items():
         audit_record(
             actor=SYSTEM,

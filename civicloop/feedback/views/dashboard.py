@@ -14,7 +14,9 @@ from civicloop.feedback import charts, selectors
 @login_required
 def service_dashboard(request: HttpRequest, service_key: str) -> HttpResponse:
     viewer = principal(request)
-    dashboard = selectors.service_dashboard(viewer=viewer, service_key=service_key)
+    dashboard, computed_at, stale = selectors.service_dashboard_read(
+        viewer=viewer, service_key=service_key
+    )
     spec, rows = charts.scores_over_time(dashboard.over_time)
     return render(
         request,
@@ -24,5 +26,7 @@ def service_dashboard(request: HttpRequest, service_key: str) -> HttpResponse:
             "dashboard": dashboard,
             "spec": spec,
             "rows": rows,
+            "computed_at": computed_at,
+            "stale": stale,
         },
     )
