@@ -8,6 +8,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -214,7 +215,7 @@ def _part(unit: Organization, pk: int | None, name: str) -> Metric | None:
         return None
     metric = selectors.metric_for_unit(unit_id=unit.pk, pk=pk)
     if metric is None:
-        raise ValidationError({name: "No metric with this id in your unit."})
+        raise ValidationError({name: _("No metric with this id in your unit.")})
     return metric
 
 

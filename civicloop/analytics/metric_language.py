@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 
 import sqlglot
+from django.conf import settings
+from django.utils.translation import gettext, ngettext
 from sqlglot import exp
 from sqlglot.tokens import TokenType
 
@@ -167,6 +169,14 @@ _RESERVED_CTE = re.compile(r"^(events|all_events|events_upto|exposure|src_\d+|un
 _STATEMENT_START = {TokenType.SELECT, TokenType.WITH, TokenType.FROM, TokenType.L_PAREN}
 
 
+def translated(message: str) -> str:
+    """``message`` in the active language (as is where Django is not set up: a script)."""
+    return gettext(message) if settings.configured else message
+
+
+_ = translated
+
+
 class MetricLanguageError(ValueError):
     """``custom_sql`` is outside the metric language; ``reason`` names what was refused."""
 
@@ -202,18 +212,36 @@ def _refuse(reason: str) -> MetricLanguageError:
 
 def _function_refusal(*names: str) -> MetricLanguageError:
     unique = list(dict.fromkeys(name.lower() for name in names))
-    what = f"function {unique[0]} is" if len(unique) == 1 else f"functions {', '.join(unique)} are"
-    return _refuse(
-        f"{what} not allowed; allowed: {ALLOWED_FUNCTION_NAMES} "
-        "(and CASE, CAST, arithmetic, comparisons, AND/OR/NOT, IN, LIKE, BETWEEN, IS NULL)"
+    message = (
+        ngettext(
+            "function %(names)s is not allowed; allowed: %(allowed)s (and CASE, CAST, "
+            "arithmetic, comparisons, AND/OR/NOT, IN, LIKE, BETWEEN, IS NULL)",
+            "functions %(names)s are not allowed; allowed: %(allowed)s (and CASE, CAST, "
+            "arithmetic, comparisons, AND/OR/NOT, IN, LIKE, BETWEEN, IS NULL)",
+            len(unique),
+        )
+        if settings.configured
+        else "function(s) %(names)s not allowed; allowed: %(allowed)s"
     )
+    return _refuse(message % {"names": ", ".join(unique), "allowed": ALLOWED_FUNCTION_NAMES})
 
 
 def _construct_refusal(construct: str) -> MetricLanguageError:
     return _refuse(
-        f"{construct} is not allowed; a custom metric is one SELECT over the relation "
-        f"{RELATION} ({', '.join(COLUMNS)})"
+        _(
+            "%(construct)s is not allowed; a custom metric is one SELECT over the relation "
+            "%(relation)s (%(columns)s)"
+        )
+        % {"construct": construct, "relation": RELATION, "columns": ", ".join(COLUMNS)}
     )
+
+
+def _statement(keyword: str) -> str:
+    return _("statement %(keyword)s") % {"keyword": keyword}
+
+
+def _not_parsed(reason: str) -> MetricLanguageError:
+    return _refuse(_("does not parse: %(reason)s") % {"reason": reason})
 
 
 def _statements(sql: str) -> list[str]:
@@ -221,7 +249,7 @@ def _statements(sql: str) -> list[str]:
     try:
         tokens = sqlglot.tokenize(sql, read="duckdb")
     except sqlglot.errors.SqlglotError as error:
-        raise _refuse(f"does not parse: {error}") from error
+        raise _not_parsed(str(error)) from error
     firsts: list[str] = []
     expecting = True
     for token in tokens:
@@ -231,7 +259,7 @@ def _statements(sql: str) -> list[str]:
         if expecting:
             expecting = False
             if token.token_type not in _STATEMENT_START:
-                raise _construct_refusal(f"statement {token.text.upper()}")
+                raise _construct_refusal(_statement(token.text.upper()))
             firsts.append(token.text.upper())
     return firsts
 
@@ -274,85 +302,109 @@ def _cte_visible(table: exp.Table, name: str) -> bool:
     return False
 
 
+def _check_args(node: exp.Expr) -> None:
+    """A node carries only the arguments we offer (no UNION, WINDOW, … hidden in one)."""
+    allowed_args = _ARGS.get(type(node))
+    if allowed_args is None:
+        return
+    for arg, value in node.args.items():
+        if value not in (None, False, [], "") and arg not in allowed_args:
+            label = arg.rstrip("_").upper()
+            raise _construct_refusal(
+                _("%(part)s in %(node)s") % {"part": label, "node": node.key.upper()}
+            )
+
+
 def _check_node(node: exp.Expr, aliases: set[str]) -> None:
-    kind = type(node)
-    allowed_args = _ARGS.get(kind)
-    if allowed_args is not None:
-        for arg, value in node.args.items():
-            if value not in (None, False, [], "") and arg not in allowed_args:
-                label = arg.rstrip("_").upper()
-                raise _construct_refusal(f"{label} in {node.key.upper()}")
+    _check_args(node)
     if isinstance(node, exp.Table):
         if not isinstance(node.this, exp.Identifier):
             raise _function_refusal(_function_name(node.this))
         name = node.name
         if name.lower() not in _RELATION_ALIASES and not _cte_visible(node, name):
             raise _refuse(
-                f"relation {name!r} is not allowed; the only relation is {RELATION} "
-                f"({', '.join(COLUMNS)}) and the CTEs the query defines"
+                _(
+                    "relation %(name)s is not allowed; the only relation is %(relation)s "
+                    "(%(columns)s) and the CTEs the query defines"
+                )
+                % {"name": repr(name), "relation": RELATION, "columns": ", ".join(COLUMNS)}
             )
     elif isinstance(node, exp.With):
         if node.args.get("recursive"):
             raise _construct_refusal("WITH RECURSIVE")
     elif isinstance(node, exp.CTE):
         if _RESERVED_CTE.match(node.alias or "") or not _NAME_RE.match(node.alias or ""):
-            raise _refuse(f"CTE name {node.alias!r} is reserved or not a plain name")
+            raise _refuse(
+                _("CTE name %(name)s is reserved or not a plain name") % {"name": repr(node.alias)}
+            )
     elif isinstance(node, exp.Column):
         if node.name.lower() not in COLUMNS and node.name.lower() not in aliases:
             raise _refuse(
-                f"column {node.name!r} is not a column of {RELATION} ({', '.join(COLUMNS)}) "
-                "or a name the query defines"
+                _(
+                    "column %(name)s is not a column of %(relation)s (%(columns)s) or a name "
+                    "the query defines"
+                )
+                % {"name": repr(node.name), "relation": RELATION, "columns": ", ".join(COLUMNS)}
             )
     elif isinstance(node, exp.Identifier):
         if not _NAME_RE.match(node.name) and not isinstance(node.parent, exp.Table):
-            raise _refuse(f"name {node.name!r} is not a plain name (letters, digits, _)")
+            raise _refuse(
+                _("name %(name)s is not a plain name (letters, digits, _)")
+                % {"name": repr(node.name)}
+            )
     elif isinstance(node, exp.Cast | exp.TryCast):
         to = node.args["to"]
         if to.this not in _TYPES or to.expressions and to.this != exp.DataType.Type.DECIMAL:
-            raise _refuse(f"CAST to {to.sql('duckdb')} is not allowed; allowed: {_TYPE_NAMES}")
+            raise _refuse(
+                _("CAST to %(type)s is not allowed; allowed: %(types)s")
+                % {"type": to.sql("duckdb"), "types": _TYPE_NAMES}
+            )
     elif isinstance(node, exp.DataType) and not isinstance(node.parent, exp.Cast | exp.TryCast):
-        raise _construct_refusal(f"type {node.sql('duckdb')} here")
+        raise _construct_refusal(_("type %(type)s here") % {"type": node.sql("duckdb")})
     elif isinstance(node, exp.Var):
         if str(node.name).lower() not in _UNITS:
             raise _refuse(
-                f"time unit {node.name!r} is not allowed; allowed: {', '.join(sorted(_UNITS))}"
+                _("time unit %(name)s is not allowed; allowed: %(units)s")
+                % {"name": repr(node.name), "units": ", ".join(sorted(_UNITS))}
             )
     elif isinstance(node, exp.Literal) and node.is_string and len(node.this) > 1000:
-        raise _refuse("a string literal is longer than 1,000 characters")
+        raise _refuse(_("a string literal is longer than %(max)s characters") % {"max": "1,000"})
 
 
 def _parse_one(sql: str) -> exp.Expr:
     """The one statement ``sql`` holds, parsed; a parser failure names where and why."""
     firsts = _statements(sql)
     if len(firsts) != 1:
-        raise _refuse(f"must be exactly one SELECT statement (found {len(firsts)})")
+        raise _refuse(
+            _("must be exactly one SELECT statement (found %(count)s)") % {"count": len(firsts)}
+        )
     try:
         statements = sqlglot.parse(sql, read="duckdb")
     except RecursionError as error:
-        raise _refuse("is nested too deeply") from error
+        raise _refuse(_("is nested too deeply")) from error
     except sqlglot.errors.ParseError as error:
         first = error.errors[0] if error.errors else {}
         where = f" (line {first.get('line')}, column {first.get('col')})" if first else ""
         reason = str(first.get("description") or error).splitlines()[0]
-        raise _refuse(f"does not parse: {reason}{where}") from error
+        raise _not_parsed(f"{reason}{where}") from error
     except Exception as error:  # noqa: BLE001 - any parser failure is the analyst's input
-        raise _refuse(f"does not parse: {str(error).splitlines()[0]}") from error
+        raise _not_parsed(str(error).splitlines()[0]) from error
     trees = [s for s in statements if s is not None]
     if len(trees) != 1:
-        raise _refuse("must be exactly one SELECT statement")
+        raise _refuse(_("must be exactly one SELECT statement"))
     return trees[0]
 
 
 def check_custom_sql(sql: str) -> CheckedQuery:
     """Parse and whitelist ``sql``; raise ``MetricLanguageError`` naming what is refused."""
     if len(sql) > MAX_LENGTH:
-        raise _refuse(f"is longer than {MAX_LENGTH:,} characters")
+        raise _refuse(_("is longer than %(max)s characters") % {"max": f"{MAX_LENGTH:,}"})
     tree = _parse_one(sql)
     if not isinstance(tree, exp.Select):
-        raise _construct_refusal(f"statement {tree.key.upper()}")
+        raise _construct_refusal(_statement(tree.key.upper()))
     nodes = list(tree.walk())
     if any(_depth(n) > MAX_DEPTH for n in nodes):
-        raise _refuse("is nested too deeply")
+        raise _refuse(_("is nested too deeply"))
     # Functions first, so that a refused function is named wherever it sits.
     refused = [
         _function_name(node)
@@ -366,7 +418,10 @@ def check_custom_sql(sql: str) -> CheckedQuery:
             raise _construct_refusal(node.key.upper())
     relations = sum(1 for n in nodes if isinstance(n, exp.Table))
     if relations > MAX_RELATIONS:
-        raise _refuse(f"reads {relations} relations; at most {MAX_RELATIONS} are allowed")
+        raise _refuse(
+            _("reads %(count)s relations; at most %(max)s are allowed")
+            % {"count": relations, "max": MAX_RELATIONS}
+        )
     aliases = {
         str(n.alias).lower()
         for n in nodes
@@ -385,8 +440,11 @@ def check_custom_sql(sql: str) -> CheckedQuery:
         str(p.alias_or_name).lower() for p in tree.expressions if not isinstance(p, exp.Star)
     )
     if any(isinstance(p, exp.Star) for p in tree.expressions):
-        raise _refuse("name the output columns (unit_id, ts, value) instead of SELECT *")
+        raise _refuse(_("name the output columns (unit_id, ts, value) instead of SELECT *"))
     for needed in ("unit_id", "ts"):
         if needed not in columns:
-            raise _refuse(f"the SELECT must return a column named {needed} (unit_id, ts, value)")
+            raise _refuse(
+                _("the SELECT must return a column named %(column)s (unit_id, ts, value)")
+                % {"column": needed}
+            )
     return CheckedQuery(tree=tree, columns=columns)

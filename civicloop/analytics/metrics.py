@@ -30,6 +30,7 @@ from typing import Literal, cast
 from sqlglot import exp
 
 from civicloop.analytics.metric_language import CheckedQuery, MetricLanguageError, check_custom_sql
+from civicloop.analytics.metric_language import translated as _
 
 Aggregation = Literal["count", "sum", "mean", "any", "percentile", "ratio"]
 EXPOSURE_EVENT = "$exposure"
@@ -118,7 +119,8 @@ def _check_custom_sql(sql: str, aggregation: str) -> CheckedQuery:
     checked = check_custom_sql(sql)
     if aggregation in ("sum", "mean", "percentile") and "value" not in checked.columns:
         raise MetricLanguageError(
-            f"a {aggregation} metric needs the SELECT to return a column named value"
+            _("a %(aggregation)s metric needs the SELECT to return a column named value")
+            % {"aggregation": aggregation}
         )
     return checked
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicloop.analytics.engine import AcceptResult, EventStore, ImportResult
 from civicloop.analytics.metric_language import MetricLanguageError
@@ -123,8 +124,10 @@ def _event_unit(organization: Organization) -> None:
     if organization.kind != OrganizationKind.UNIT:
         raise ValidationError(
             {
-                "organization": f"'{organization.slug}' is not a transformation unit: only units "
-                "have events."
+                "organization": _(
+                    "'%(slug)s' is not a transformation unit: only units have events."
+                )
+                % {"slug": organization.slug}
             }
         )
 
@@ -183,7 +186,7 @@ def events_adopt_legacy(
     ``experiments.services.event_store_adopt_legacy``)."""
     _event_unit(organization)
     if not event_stores().legacy_present():
-        raise ValidationError({"store": "There is no legacy event store to adopt."})
+        raise ValidationError({"store": _("There is no legacy event store to adopt.")})
     try:
         result = event_stores().adopt_legacy(organization.pk)
     except ValueError as error:
@@ -227,8 +230,8 @@ def _metric_check(metric: Metric) -> None:
         if metric.aggregation not in Aggregation.values:
             raise ValidationError(
                 {
-                    "aggregation": "Choose how events become the metric "
-                    f"({', '.join(Aggregation.values)})."
+                    "aggregation": _("Choose how events become the metric (%(choices)s).")
+                    % {"choices": ", ".join(Aggregation.values)}
                 }
             )
         if metric.aggregation == Aggregation.RATIO:
@@ -236,7 +239,7 @@ def _metric_check(metric: Metric) -> None:
                 part = getattr(metric, name)
                 if part is None:
                     raise ValidationError(
-                        {name: "A ratio metric needs a numerator and a denominator metric."}
+                        {name: _("A ratio metric needs a numerator and a denominator metric.")}
                     )
                 if part.unit_id != metric.unit_id or part.aggregation not in (
                     "count",
@@ -244,15 +247,15 @@ def _metric_check(metric: Metric) -> None:
                     "any",
                 ):
                     raise ValidationError(
-                        {name: "Use a count, sum or conversion metric of the same unit."}
+                        {name: _("Use a count, sum or conversion metric of the same unit.")}
                     )
         elif not metric.event_name and not metric.custom_sql:
             raise ValidationError(
-                {"event_name": "Name the event this metric counts (or give custom SQL)."}
+                {"event_name": _("Name the event this metric counts (or give custom SQL).")}
             )
         elif metric.event_name and metric.custom_sql:
             raise ValidationError(
-                {"custom_sql": "Give either an event name or custom SQL, not both."}
+                {"custom_sql": _("Give either an event name or custom SQL, not both.")}
             )
         metric_definition_check(metric, field="aggregation")
     metric.full_clean(validate_unique=True, validate_constraints=True)
@@ -281,7 +284,12 @@ def metric_create(
     """Define a metric that experiments of the unit can reuse."""
     require(actor, Ability.MANAGE_EXPERIMENTS, unit)
     if source not in MetricSource.values:
-        raise ValidationError({"source": f"Choose one of: {', '.join(MetricSource.values)}."})
+        raise ValidationError(
+            {
+                "source": _("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(MetricSource.values)}
+            }
+        )
     metric = Metric(
         unit=unit,
         key=key.strip(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicloop.analytics import backends
 from civicloop.analytics.backends import Warehouse, warehouse_variant_statistics
@@ -101,9 +102,9 @@ def warehouse_settings_update(
         except ValueError as error:
             errors["events_table"] = str(error)
     if password_secret and password_secret != unit_secret_name(unit.pk):
-        errors["password_secret"] = (
-            f"This unit's password is read from {unit_secret_name(unit.pk)} only."
-        )
+        errors["password_secret"] = _("This unit's password is read from %(name)s only.") % {
+            "name": unit_secret_name(unit.pk)
+        }
     if errors:
         raise ValidationError(errors)
     row = warehouse_settings_get(unit=unit)

@@ -276,6 +276,7 @@ def load(ctx: dict) -> None:
         users_affected="<p>3,800 single-parent households on the waiting list.</p>",
         outcomes_sought="<p>Median days to decision from 142 to 60.</p>",
         problem=problems.get("housing-decisions"),
+        consultation_closes_at=timezone.now() + timedelta(days=14),
         submission_deadline=timezone.now() + timedelta(days=45),
     )
     services.phase_set(

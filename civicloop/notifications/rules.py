@@ -21,6 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from civicloop.core.models import AuditEvent
 from civicloop.experiments.events import ExperimentsEvent
 from civicloop.market.events import MarketEvent
+from civicloop.market.models import STANDSTILL_DAYS
 from civicloop.market.selectors import challenge_subscribers
 from civicloop.market.selectors import recipients as market
 from civicloop.notifications.kinds import NotificationKind as K
@@ -35,9 +36,8 @@ from civicloop.scaling.events import ScalingEvent
 
 Rule = Callable[[AuditEvent], list[Notice]]
 
-# Days of the standstill period after an award notice (Directive 2007/66/EC: at least 10 days
-# when notified electronically). Used when the award's event states no end date of its own.
-STANDSTILL_DAYS = 10
+# The standstill period (market.models.STANDSTILL_DAYS, the public portal counts the same) is
+# used when the award's event states no end date of its own.
 
 
 def _when(value: datetime | None) -> str:

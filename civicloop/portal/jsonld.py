@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 
 from civicloop.market.models import Award, Challenge
+from civicloop.market.selectors import PublicAward
 from civicloop.portal.exports import challenge_budget
 from civicloop.portal.models import PublicSummary
 from civicloop.portfolio.models import Problem
@@ -41,6 +42,33 @@ def challenge_ld(challenge: Challenge, base: str) -> dict[str, Any]:
     if challenge.published_at:
         data["availabilityStarts"] = challenge.published_at.isoformat()
     return data
+
+
+def challenge_page_ld(challenge: Challenge, awards: list[PublicAward], base: str) -> dict[str, Any]:
+    """The challenge's page: its Demand and, once awarded, one BuyAction per award (winner,
+    amount, rationale, decision date) whose `object` is that Demand, as one `@graph`. The
+    standstill end has no schema.org term: it is on the page only."""
+    demand = challenge_ld(challenge, base)
+    if not awards:
+        return demand
+    demand.pop("@context")
+    actions = [
+        {
+            "@type": "BuyAction",
+            "@id": base + reverse("portal:award", args=[a.pk]),
+            "url": base + reverse("portal:award", args=[a.pk]),
+            "object": {"@id": demand["@id"]},
+            "description": a.rationale,
+            "agent": _org(challenge.unit.name),
+            "seller": {"@type": "Organization", "name": a.vendor_name},
+            "price": str(a.amount),
+            "priceCurrency": a.currency,
+            "endTime": a.decided_at.isoformat(),
+            "actionStatus": "CompletedActionStatus",
+        }
+        for a in awards
+    ]
+    return {"@context": CONTEXT, "@graph": [demand, *actions]}
 
 
 def problem_ld(problem: Problem, base: str, stage_label: str) -> dict[str, Any]:

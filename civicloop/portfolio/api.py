@@ -22,6 +22,7 @@ from civicloop.core.permissions import Ability, acting_unit
 from civicloop.core.selectors import agencies_for_unit
 from civicloop.portfolio import selectors, services
 from civicloop.portfolio.models import Facet, KpiCategory, Stage, TargetGroup
+from civicloop.portfolio.notes import note_text
 
 router = Router(tags=["portfolio"])
 
@@ -178,7 +179,14 @@ class MeasurementOut(Schema):
     date: date
     value: Decimal
     source: str
-    note: str
+    note: str = Field(
+        description="The note, in the request's language when the system wrote it (the "
+        "satisfaction feed's sample size and interval); a typed note as typed."
+    )
+
+    @staticmethod
+    def resolve_note(obj) -> str:
+        return note_text(obj.note)
 
 
 class MeasurementIn(InputSchema):

@@ -15,6 +15,7 @@ from civicloop.core.http import principal
 from civicloop.core.permissions import Ability, can
 from civicloop.portfolio import forms, selectors, services
 from civicloop.portfolio.models import Facet, Problem, Stage
+from civicloop.portfolio.notes import note_text
 from civicloop.web.acting import choose_unit, page_unit
 from civicloop.web.charts import trend_chart
 from civicloop.web.exports import csv_response, json_response
@@ -289,7 +290,10 @@ def _kpi_page(request: HttpRequest, kpi, form, status: int = 200) -> HttpRespons
             "page_title": kpi.display_name,
             "kpi": kpi,
             "spec": spec,
-            "table_rows": [(datefmt(m.date), number(m.value), m.source) for m in measurements],
+            "table_rows": [
+                (datefmt(m.date), number(m.value), m.source, note_text(m.note))
+                for m in measurements
+            ],
             "status": selectors.kpi_status(kpi_with),
             "form": form,
             "warning": services.kpi_target_warning(kpi),

@@ -15,6 +15,7 @@ from civicloop.feedback.events import FeedbackEvent
 from civicloop.feedback.models import Survey
 from civicloop.feedback.selectors.scores import satisfaction_share
 from civicloop.portfolio.models import Kpi, Measurement
+from civicloop.portfolio.notes import satisfaction_note
 from civicloop.portfolio.services import measurement_record
 
 
@@ -91,9 +92,9 @@ def kpi_feed_record(*, survey: Survey, on: date | None = None) -> Measurement | 
             date=on,
             value=f"{score.value:.2f}",
             source=f"Feedback survey {survey.slug}"[:300],
-            note=(
-                f"n={score.n}, 95% CI {score.ci_low:.1f}-{score.ci_high:.1f}% "
-                f"(last {FEED_WINDOW_DAYS} days)"
+            # A code with the figures, said in the reader's language when shown.
+            note=satisfaction_note(
+                n=score.n, ci_low=score.ci_low, ci_high=score.ci_high, days=FEED_WINDOW_DAYS
             ),
             replace=True,
         )

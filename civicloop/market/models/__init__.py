@@ -23,6 +23,7 @@ from civicloop.market.models.contracts import (
 )
 from civicloop.market.models.needs import Need, NeedStatus
 from civicloop.market.models.proposals import (
+    STANDSTILL_DAYS,
     Award,
     ConflictDeclaration,
     EvaluatorAssignment,
@@ -44,6 +45,7 @@ __all__ = [
     "CURRENCY_HELP",
     "PHASE_ORDER",
     "PUBLIC_STATUSES",
+    "STANDSTILL_DAYS",
     "Award",
     "Challenge",
     "ChallengeStatus",

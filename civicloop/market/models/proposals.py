@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, timedelta
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -104,6 +106,12 @@ class Score(TimeStampedModel):
         ]
 
 
+# Days of the standstill period after an award notice (Directive 2007/66/EC: at least 10 days
+# when notified electronically): the contract is signed after it, and bidders may challenge the
+# decision until it ends. The award notices and the public portal both count from the decision.
+STANDSTILL_DAYS = 10
+
+
 class Award(TimeStampedModel):
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="awards")
     proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="award")
@@ -120,6 +128,11 @@ class Award(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="award_amount_not_negative"),
         ]
+
+    @property
+    def standstill_ends(self) -> date:
+        """The last day of the standstill period (a UTC date, as the award notices state it)."""
+        return (self.decided_at.astimezone(UTC) + timedelta(days=STANDSTILL_DAYS)).date()
 
 
 class Feedback(TimeStampedModel):

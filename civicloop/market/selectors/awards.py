@@ -4,7 +4,7 @@ winners, and one award the viewer's unit may turn into a contract."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
@@ -68,12 +68,14 @@ def award_list(*, viewer: Principal, challenge: Challenge) -> list[Award]:
 
 @dataclass(frozen=True)
 class PublicAward:
+    pk: int
     vendor_name: str
     phase: str
     amount: Decimal
     currency: str
     rationale: str
     decided_at: datetime
+    standstill_ends: date
 
     @property
     def phase_label(self) -> str:
@@ -90,12 +92,14 @@ def award_list_public(*, challenge: Challenge) -> list[PublicAward]:
     )
     return [
         PublicAward(
+            pk=a.pk,
             vendor_name=a.proposal.vendor.name,
             phase=a.proposal.phase.kind,
             amount=a.amount,
             currency=a.currency,
             rationale=a.rationale,
             decided_at=a.decided_at,
+            standstill_ends=a.standstill_ends,
         )
         for a in awards
     ]

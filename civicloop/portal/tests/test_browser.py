@@ -2,6 +2,7 @@
 
 import pytest
 
+from civicloop.market.models import Challenge
 from civicloop.portal.models import PublicSummary
 from civicloop.portal.tests.conftest import load_demo
 from civicloop.portfolio.models import Problem
@@ -14,6 +15,8 @@ def test_portal_pages_fit_a_phone_and_are_accessible(live_server, browser, event
     load_demo()
     problem = Problem.objects.filter(published=True).order_by("pk")[0]
     summary = PublicSummary.objects.filter(status="published").order_by("pk")[0]
+    awarded = Challenge.objects.get(status="awarded")
+    consultation = Challenge.objects.get(status="consultation")
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -23,6 +26,8 @@ def test_portal_pages_fit_a_phone_and_are_accessible(live_server, browser, event
             (f"/public/problems/{problem.pk}/", problem.title),
             (f"/public/results/{summary.pk}/", "95% interval"),
             ("/public/open-data/", "Open contracting data (OCDS)"),
+            (f"/public/challenges/{awarded.pk}/", "Standstill period ends"),
+            (f"/public/challenges/{consultation.pk}/", "Closes on"),
         ]:
             page.goto(live_server.url + path)
             assert expected in page.content(), path

@@ -14,7 +14,7 @@ from civicloop.core.models import Person
 from civicloop.core.permissions import principal_for_person
 from civicloop.feedback.models import Answer
 from civicloop.market import sealing
-from civicloop.market.models import Award, Challenge, SealedContent
+from civicloop.market.models import Award, Challenge, Feedback, SealedContent
 from civicloop.portal import services
 from civicloop.portal.models import PublicSummary
 from civicloop.portfolio.models import Problem
@@ -59,6 +59,8 @@ def _seed_markers(ctx: dict) -> list[str]:
     services.summary_withdraw(actor=staff, summary=summary)
     services.summary_update(actor=staff, summary=summary, title=DRAFT_TITLE)
     markers.append(DRAFT_TITLE)
+    # Written feedback to the unsuccessful bidders.
+    markers += [f.text[:60] for f in Feedback.objects.all()]
     # A draft challenge.
     draft = Challenge.objects.filter(status="draft").first()
     if draft is not None:
@@ -88,6 +90,11 @@ def _urls() -> dict[str, list[str]]:
                 for slug in ("problems", "sandboxes", "results")
                 for fmt in ("json", "csv")
             ]
+        elif name == "challenge":
+            # An open call, and the awarded one (its winners, amounts and rationale are public;
+            # its losing bids, their feedback and the evaluators are not).
+            awarded = Challenge.objects.filter(status="awarded").order_by("pk")[0]
+            urls[name] = [reverse("portal:challenge", args=[c.pk]) for c in (challenge, awarded)]
         elif name == "dataset":
             urls[name] = [
                 reverse("portal:dataset", args=[slug])

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -93,6 +93,9 @@ def challenge_list(request: HttpRequest) -> HttpResponse:
 def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = market_selectors.challenge_get_public(pk=pk)
     phases = list(challenge.phases.all())
+    # Public once the challenge is awarded (every phase settled), never before.
+    awards = market_selectors.award_list_public(challenge=challenge)
+    closes = challenge.consultation_closes_at
     return render(
         request,
         "portal/challenge.html",
@@ -101,8 +104,10 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "challenge": challenge,
             "phases": phases,
             "budget": challenge_budget(challenge),
+            "awards": awards,
+            "consultation_closed": closes is not None and closes <= timezone.now(),
             "takes_part": challenge.status in (ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN),
-            "ld": ld_script(jsonld.challenge_ld(challenge, base_url(request))),
+            "ld": ld_script(jsonld.challenge_page_ld(challenge, awards, base_url(request))),
         },
     )
 

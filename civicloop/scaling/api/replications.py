@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -178,8 +179,10 @@ def remeasure_replications(request: HttpRequest, pk: int):
     if plan.effect is None:
         raise ValidationError(
             {
-                "effect_id": "This plan's benefit was entered as figures, not taken from a "
-                "recorded effect: it has no replications to re-measure."
+                "effect_id": _(
+                    "This plan's benefit was entered as figures, not taken from a "
+                    "recorded effect: it has no replications to re-measure."
+                )
             }
         )
     confirming = services.replications_remeasure(actor=actor, original=plan.effect)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Person
@@ -25,7 +26,7 @@ def assessment_create(
     """Open an ISAT assessment of a problem's intervention."""
     require(actor, Ability.EDIT_SCALING, problem)
     if not title.strip():
-        raise ValidationError({"title": "Give the assessment a title."})
+        raise ValidationError({"title": _("Give the assessment a title.")})
     row = ScalabilityAssessment.objects.create(
         problem=problem, title=title.strip(), scope=scope, created_by=actor.person
     )
@@ -54,17 +55,19 @@ def assessment_score(
     require(actor, Ability.ASSESS_SCALABILITY, assessment.problem)
     errors: dict[str, str] = {}
     if domain not in Domain.values:
-        errors["domain"] = f"Domain must be one of: {', '.join(Domain.values)}."
+        errors["domain"] = _("Domain must be one of: %(choices)s.") % {
+            "choices": ", ".join(Domain.values)
+        }
     rating_check(errors, "score", score)
     if not evidence.strip():
-        errors["evidence"] = "Cite the evidence behind the rating."
+        errors["evidence"] = _("Cite the evidence behind the rating.")
     if errors:
         raise ValidationError(errors)
     existing = AssessmentScore.objects.filter(
         assessment=assessment, assessor=assessor, domain=domain
     ).first()
     before = model_snapshot(existing) if existing else None
-    row, _ = AssessmentScore.objects.update_or_create(
+    row, _created = AssessmentScore.objects.update_or_create(
         assessment=assessment,
         assessor=assessor,
         domain=domain,

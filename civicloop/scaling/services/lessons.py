@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization
@@ -33,13 +34,15 @@ def lesson_record(
     require(actor, Ability.EDIT_SCALING, unit)
     errors = {}
     if outcome not in LessonOutcome.values:
-        errors["outcome"] = f"Outcome must be one of: {', '.join(LessonOutcome.values)}."
+        errors["outcome"] = _("Outcome must be one of: %(choices)s.") % {
+            "choices": ", ".join(LessonOutcome.values)
+        }
     if not title.strip():
-        errors["title"] = "Give the lesson a title."
+        errors["title"] = _("Give the lesson a title.")
     if not what_we_learnt.strip():
-        errors["what_we_learnt"] = "Say what was learnt."
+        errors["what_we_learnt"] = _("Say what was learnt.")
     if problem is not None and problem.unit_id != unit.pk:
-        errors["problem"] = "The problem must belong to your unit."
+        errors["problem"] = _("The problem must belong to your unit.")
     if errors:
         raise ValidationError(errors)
     row = Lesson.objects.create(

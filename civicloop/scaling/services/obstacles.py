@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization, Person
@@ -27,11 +28,15 @@ from civicloop.scaling.services._common import rating_check
 def _obstacle_errors(kind: str, title: str, severity: int, likelihood: int, status: str) -> dict:
     errors: dict[str, str] = {}
     if kind not in ObstacleKind.values:
-        errors["kind"] = f"Kind must be one of: {', '.join(ObstacleKind.values)}."
+        errors["kind"] = _("Kind must be one of: %(choices)s.") % {
+            "choices": ", ".join(ObstacleKind.values)
+        }
     if status not in ObstacleStatus.values:
-        errors["status"] = f"Status must be one of: {', '.join(ObstacleStatus.values)}."
+        errors["status"] = _("Status must be one of: %(choices)s.") % {
+            "choices": ", ".join(ObstacleStatus.values)
+        }
     if not title.strip():
-        errors["title"] = "Name the obstacle."
+        errors["title"] = _("Name the obstacle.")
     rating_check(errors, "severity", severity)
     rating_check(errors, "likelihood", likelihood)
     return errors
@@ -61,11 +66,11 @@ def obstacle_create(
     require(actor, Ability.EDIT_SCALING, problem)
     errors = _obstacle_errors(kind, title, severity, likelihood, status)
     if jurisdiction is not None and jurisdiction.unit_id != problem.unit_id:
-        errors["jurisdiction"] = "The jurisdiction must be one your unit works with."
+        errors["jurisdiction"] = _("The jurisdiction must be one your unit works with.")
     if sandbox is not None and sandbox.unit_id != problem.unit_id:
-        errors["sandbox"] = "The sandbox must belong to your unit."
+        errors["sandbox"] = _("The sandbox must belong to your unit.")
     if service is not None and service.unit_id != problem.unit_id:
-        errors["service"] = "The service must belong to your unit."
+        errors["service"] = _("The service must belong to your unit.")
     if errors:
         raise ValidationError(errors)
     row = Obstacle.objects.create(
@@ -114,7 +119,7 @@ def obstacle_update(*, actor: Principal, obstacle: Obstacle, **changes) -> Obsta
     }
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationError({sorted(unknown)[0]: "This field cannot be changed here."})
+        raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed here.")})
     before = model_snapshot(obstacle)
     for name, value in changes.items():
         setattr(obstacle, name, value)

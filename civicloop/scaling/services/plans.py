@@ -51,12 +51,12 @@ def _effect_to_project(
 ) -> _Effect:
     if effect is not None:
         if effect.problem_id != problem.pk:
-            errors["effect"] = "The effect must belong to this problem."
+            errors["effect"] = _("The effect must belong to this problem.")
         signed = -effect.estimate if effect.lower_is_better else effect.estimate
         return _Effect(signed, effect.std_error, effect.unit, effect.source)
     if measured is not None:
         if measured.unit_id != problem.unit_id:
-            errors["effect"] = "The experiment must belong to this problem's unit."
+            errors["effect"] = _("The experiment must belong to this problem's unit.")
         signed = -measured.estimate if measured.lower_is_better else measured.estimate
         return _Effect(signed, measured.std_error, measured.unit, measured.source)
     return _Effect(benefit, benefit_std_error, effect_unit, "")
@@ -95,19 +95,19 @@ def _check_plan(
 ) -> None:
     """Raise a `ValidationError` naming every input of a plan that is wrong."""
     if chosen.estimate is None or chosen.std_error is None or chosen.std_error < 0:
-        errors["benefit"] = "Give an effect, or a benefit with a non-negative standard error."
+        errors["benefit"] = _("Give an effect, or a benefit with a non-negative standard error.")
     if outcome_scale is None or outcome_scale <= 0:
-        errors["outcome_scale"] = "The outcome scale must be greater than zero."
+        errors["outcome_scale"] = _("The outcome scale must be greater than zero.")
     _check_tau(tau, chosen, errors)
     if not 1 <= horizon_years <= 30:
-        errors["horizon_years"] = "The horizon must be 1 to 30 years."
+        errors["horizon_years"] = _("The horizon must be 1 to 30 years.")
     if not 1000 <= draws <= 200_000:
         errors["draws"] = _("Draws must be between %(low)s and %(high)s.") % {
             "low": numbers.number(1000),
             "high": numbers.number(200_000),
         }
     if not title.strip():
-        errors["title"] = "Give the plan a title."
+        errors["title"] = _("Give the plan a title.")
     if errors:
         raise ValidationError(errors)
 
@@ -207,19 +207,19 @@ def replication_candidate_add(
     require(actor, Ability.EDIT_SCALING, plan.problem)
     errors: dict[str, str] = {}
     if not 0 <= context_similarity <= 1:
-        errors["context_similarity"] = "Context similarity must be between 0 and 1."
+        errors["context_similarity"] = _("Context similarity must be between 0 and 1.")
     if annual_volume is None or annual_volume < 0:
-        errors["annual_volume"] = "Annual volume must be zero or more."
+        errors["annual_volume"] = _("Annual volume must be zero or more.")
     if value_per_outcome_unit is None or value_per_outcome_unit < 0:
-        errors["value_per_outcome_unit"] = (
+        errors["value_per_outcome_unit"] = _(
             "Enter the money value of one outcome unit at this candidate (zero or more)."
         )
     if cost_per_transaction < 0 or one_off_cost < 0 or annual_running_cost < 0:
-        errors["cost_per_transaction"] = "Costs must be zero or more."
+        errors["cost_per_transaction"] = _("Costs must be zero or more.")
     if organization is not None and organization.unit_id != plan.problem.unit_id:
-        errors["organization"] = "Choose a jurisdiction or agency your unit works with."
+        errors["organization"] = _("Choose a jurisdiction or agency your unit works with.")
     if plan.candidates.filter(name=name).exists():
-        errors["name"] = "This plan already has a candidate of that name."
+        errors["name"] = _("This plan already has a candidate of that name.")
     if errors:
         raise ValidationError(errors)
     row = ReplicationCandidate.objects.create(

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization
@@ -44,24 +45,26 @@ def _replication_figures(
     errors: dict[str, str] = {}
     source = ""
     if experiment_scale is None or experiment_scale <= 0:
-        errors["experiment_scale"] = "The scale must be greater than zero."
+        errors["experiment_scale"] = _("The scale must be greater than zero.")
     elif experiment is not None:
         measured = _measured(experiment, experiment_scale)
         if measured is not None:
             estimate, std_error, design, source = measured
         elif estimate is None or std_error is None:
-            errors["experiment"] = (
-                f"Experiment {experiment.key} has no results with a primary effect yet: "
-                "enter the effect and its standard error by hand, or refresh its results first."
-            )
+            errors["experiment"] = _(
+                "Experiment %(key)s has no results with a primary effect yet: enter the effect "
+                "and its standard error by hand, or refresh its results first."
+            ) % {"key": experiment.key}
     if estimate is None and "experiment" not in errors:
-        errors["estimate"] = "Give the effect found, or choose the experiment that measured it."
+        errors["estimate"] = _("Give the effect found, or choose the experiment that measured it.")
     if not errors.get("experiment") and (std_error is None or std_error <= 0):
-        errors["std_error"] = "Standard error must be greater than zero."
+        errors["std_error"] = _("Standard error must be greater than zero.")
     if design not in DESIGNS:
-        errors["design"] = f"Design must be one of: {', '.join(DESIGNS)}."
+        errors["design"] = _("Design must be one of: %(choices)s.") % {
+            "choices": ", ".join(DESIGNS)
+        }
     if not site.strip():
-        errors["site"] = "Name the site."
+        errors["site"] = _("Name the site.")
     if errors:
         raise ValidationError(errors)
     return cast(float, estimate), cast(float, std_error), cast(str, design), source

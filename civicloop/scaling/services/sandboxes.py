@@ -9,6 +9,7 @@ from typing import cast
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization
@@ -68,13 +69,13 @@ def sandbox_apply(
     require(actor, Ability.EDIT_SCALING, unit)
     errors = {}
     if not title.strip():
-        errors["title"] = "Give the sandbox a title."
+        errors["title"] = _("Give the sandbox a title.")
     if not public_summary.strip():
-        errors["public_summary"] = "Write the public summary (no personal data)."
+        errors["public_summary"] = _("Write the public summary (no personal data).")
     if not regulator.strip():
-        errors["regulator"] = "Name the regulator or rule owner."
+        errors["regulator"] = _("Name the regulator or rule owner.")
     if problem is not None and problem.unit_id != unit.pk:
-        errors["problem"] = "The problem must belong to your unit."
+        errors["problem"] = _("The problem must belong to your unit.")
     if errors:
         raise ValidationError(errors)
     # The registry address is global, so the slug never depends on what other units have
@@ -114,13 +115,13 @@ def sandbox_decide_eligibility(
     """Answer the five criteria, each with a justification; eligible only if all are met."""
     require(actor, Ability.EDIT_SCALING, sandbox)
     if sandbox.status != SandboxStatus.APPLIED:
-        raise ValidationError({"status": "Eligibility is decided once, on an application."})
+        raise ValidationError({"status": _("Eligibility is decided once, on an application.")})
     errors = {}
     for name in ELIGIBILITY_CRITERIA:
         if name not in answers:
-            errors[name] = "Answer this criterion."
+            errors[name] = _("Answer this criterion.")
         elif not (notes.get(name) or "").strip():
-            errors[name] = "Justify the answer."
+            errors[name] = _("Justify the answer.")
     if errors:
         raise ValidationError(errors)
     eligible = all(answers[k] for k in ELIGIBILITY_CRITERIA)
@@ -152,7 +153,7 @@ def sandbox_start(
     require(actor, Ability.EDIT_SCALING, sandbox)
     errors = {}
     if sandbox.status != SandboxStatus.ELIGIBLE:
-        errors["status"] = "Only an eligible application can start."
+        errors["status"] = _("Only an eligible application can start.")
     for name, value in (
         ("rule_waived", rule_waived),
         ("safeguards", safeguards),
@@ -160,11 +161,11 @@ def sandbox_start(
         ("participants", participants),
     ):
         if not value.strip():
-            errors[name] = "The plan needs this."
+            errors[name] = _("The plan needs this.")
     if ends_on <= starts_on:
-        errors["ends_on"] = "The end must be after the start."
+        errors["ends_on"] = _("The end must be after the start.")
     elif (ends_on - starts_on).days > MAX_SANDBOX_DAYS:
-        errors["ends_on"] = "A sandbox lasts at most 12 months (extend it later if needed)."
+        errors["ends_on"] = _("A sandbox lasts at most 12 months (extend it later if needed).")
     if errors:
         raise ValidationError(errors)
     return _sandbox_change(
@@ -191,13 +192,13 @@ def sandbox_extend(*, actor: Principal, sandbox: Sandbox, until: date, reason: s
     # Activation sets ends_on together with the ACTIVE status; it is read only when active.
     ends_on = cast(date, sandbox.ends_on)
     if sandbox.status != SandboxStatus.ACTIVE:
-        errors["status"] = "Only an active sandbox that was not extended can be extended."
+        errors["status"] = _("Only an active sandbox that was not extended can be extended.")
     elif until <= ends_on:
-        errors["until"] = "The extension must end after the current end date."
+        errors["until"] = _("The extension must end after the current end date.")
     elif (until - ends_on) > timedelta(days=MAX_EXTENSION_DAYS):
-        errors["until"] = "An extension is at most six months."
+        errors["until"] = _("An extension is at most six months.")
     if not reason.strip():
-        errors["reason"] = "Say why the extension is needed."
+        errors["reason"] = _("Say why the extension is needed.")
     if errors:
         raise ValidationError(errors)
     return _sandbox_change(
@@ -224,11 +225,11 @@ def sandbox_report_add(
     """A monitoring report (aggregate counts only) while the test runs."""
     require(actor, Ability.EDIT_SCALING, sandbox)
     if sandbox.status not in (SandboxStatus.ACTIVE, SandboxStatus.EXTENDED):
-        raise ValidationError({"status": "Monitoring reports are for a running sandbox."})
+        raise ValidationError({"status": _("Monitoring reports are for a running sandbox.")})
     if not summary.strip():
-        raise ValidationError({"summary": "Summarise the period."})
+        raise ValidationError({"summary": _("Summarise the period.")})
     if sandbox.participant_limit is not None and participants > sandbox.participant_limit:
-        raise ValidationError({"participants": "More participants than the plan allows."})
+        raise ValidationError({"participants": _("More participants than the plan allows.")})
     row = SandboxReport.objects.create(
         sandbox=sandbox,
         period_end=period_end,
@@ -254,9 +255,9 @@ def sandbox_exit(
     """Close the test with its exit report."""
     require(actor, Ability.EDIT_SCALING, sandbox)
     if sandbox.status not in (SandboxStatus.ACTIVE, SandboxStatus.EXTENDED):
-        raise ValidationError({"status": "Only a running sandbox can exit."})
+        raise ValidationError({"status": _("Only a running sandbox can exit.")})
     if not exit_report.strip():
-        raise ValidationError({"exit_report": "Write the exit report."})
+        raise ValidationError({"exit_report": _("Write the exit report.")})
     return _sandbox_change(
         actor,
         sandbox,
@@ -279,10 +280,10 @@ def sandbox_learning_add(
     """A regulatory learning, linked to the obstacles it addresses."""
     require(actor, Ability.EDIT_SCALING, sandbox)
     if not learning.strip():
-        raise ValidationError({"learning": "Describe what was learnt."})
+        raise ValidationError({"learning": _("Describe what was learnt.")})
     obstacles = obstacles or []
     if any(o.unit_id != sandbox.unit_id for o in obstacles):
-        raise ValidationError({"obstacles": "Link only your unit's obstacles."})
+        raise ValidationError({"obstacles": _("Link only your unit's obstacles.")})
     row = SandboxLearning.objects.create(
         sandbox=sandbox, learning=learning.strip(), recommendation=recommendation
     )
