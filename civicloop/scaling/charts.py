@@ -19,43 +19,33 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-def radar_chart(
+def _radar_points(
     summaries: list[DomainSummary], labels: Mapping[str, StrOrPromise]
-) -> dict[str, Any]:
-    """Mean rating per domain on ten spokes (polar coordinates computed here, drawn as lines)."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The shape's points, the rings' points (ratings 1-5) and the spokes' labels, closed."""
     n = len(summaries)
     points, grid, spokes = [], [], []
     for i, s in enumerate(summaries):
         angle = math.pi / 2 - 2 * math.pi * i / n
         r = s.mean or 0.0
-        points.append(
-            {
-                "order": i,
-                "x": r * math.cos(angle),
-                "y": r * math.sin(angle),
-                "domain": str(labels.get(s.domain, s.domain)),
-                "mean": r,
-            }
-        )
-        spokes.append(
-            {
-                "x": 5.6 * math.cos(angle),
-                "y": 5.6 * math.sin(angle),
-                "label": str(labels.get(s.domain, s.domain)).split(" ", 1)[0],
-            }
-        )
-        for level in range(1, 6):
-            grid.append(
-                {
-                    "ring": level,
-                    "order": i,
-                    "x": level * math.cos(angle),
-                    "y": level * math.sin(angle),
-                }
-            )
+        label = str(labels.get(s.domain, s.domain))
+        cos, sin = math.cos(angle), math.sin(angle)
+        points.append({"order": i, "x": r * cos, "y": r * sin, "domain": label, "mean": r})
+        spokes.append({"x": 5.6 * cos, "y": 5.6 * sin, "label": label.split(" ", 1)[0]})
+        grid += [
+            {"ring": level, "order": i, "x": level * cos, "y": level * sin} for level in range(1, 6)
+        ]
     if points:
         points.append({**points[0], "order": n})
         grid += [{**g, "order": n} for g in grid if g["order"] == 0]
+    return points, grid, spokes
+
+
+def radar_chart(
+    summaries: list[DomainSummary], labels: Mapping[str, StrOrPromise]
+) -> dict[str, Any]:
+    """Mean rating per domain on ten spokes (polar coordinates computed here, drawn as lines)."""
+    points, grid, spokes = _radar_points(summaries, labels)
     axis = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
     scale = alt.Scale(domain=[-6.2, 6.2])
     x = alt.X("x:Q", axis=axis, scale=scale)

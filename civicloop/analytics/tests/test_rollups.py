@@ -153,7 +153,7 @@ def test_incremental_equals_full_recompute_with_duplicates_reopens_and_a_failed_
     """Late and re-sent events (the same id again: dropped; a copy under a new id: counted),
     the writer reopening the store (its in-memory directory rebuilt) and a batch whose
     roll-up update fails and rolls back must leave the roll-ups equal to the reference SQL."""
-    from civicloop.analytics import rollups
+    from civicloop.analytics.rollups import batch as rollup_batch
 
     rng = random.Random(seed)
     events = _arrival_order(make_events(seed, units=25), seed, "time_ordered")
@@ -165,7 +165,7 @@ def test_incremental_equals_full_recompute_with_duplicates_reopens_and_a_failed_
     rng.shuffle(extra)
     size = max(1, len(stream) // pieces)
     store = EventStore(tmp_path_factory.mktemp("dups"), max_backlog=10_000)
-    real_deltas = rollups._deltas_add
+    real_deltas = rollup_batch._deltas_add
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -174,7 +174,7 @@ def test_incremental_equals_full_recompute_with_duplicates_reopens_and_a_failed_
             raise RuntimeError("injected failure")
         return real_deltas(*args, **kwargs)
 
-    rollups._deltas_add = flaky  # type: ignore[assignment]
+    rollup_batch._deltas_add = flaky  # type: ignore[assignment]
     try:
         variant_statistics(store, "exp", WINDOWED_METRICS)  # roll-ups kept from the start
         for step, lo in enumerate(range(0, len(stream), size)):
@@ -191,5 +191,5 @@ def test_incremental_equals_full_recompute_with_duplicates_reopens_and_a_failed_
         for metric in WINDOWED_METRICS:
             assert_close(_flat(fast, metric.key), _flat(slow, metric.key))
     finally:
-        rollups._deltas_add = real_deltas  # type: ignore[assignment]
+        rollup_batch._deltas_add = real_deltas  # type: ignore[assignment]
         store.close()
