@@ -257,7 +257,8 @@ def submit_feedback(request: HttpRequest, payload: FeedbackIn) -> Status:
 @router.get("/surveys", response=list[SurveyOut], summary="List surveys")
 @paginate(Pagination)
 def list_surveys(request: HttpRequest) -> Any:
-    return selectors.survey_list(viewer=principal(request)).prefetch_related("questions")
+    viewer = principal(request)
+    return selectors.survey_list(viewer=viewer, counts=False).prefetch_related("questions")
 
 
 def _finite(value: float | None) -> float | None:

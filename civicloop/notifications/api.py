@@ -14,7 +14,14 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from civicloop.core.http import InputSchema, ObjectId, Pagination, PatchSchema, principal
+from civicloop.core.http import (
+    InputSchema,
+    MappedRows,
+    ObjectId,
+    Pagination,
+    PatchSchema,
+    principal,
+)
 from civicloop.core.permissions import Ability, acting_unit
 from civicloop.notifications import selectors, services
 from civicloop.notifications.kinds import DeliveryMode, EmailMode, NotificationKind
@@ -236,7 +243,11 @@ def update_notification_preferences(request: HttpRequest, payload: NotificationP
 )
 @paginate(Pagination)
 def list_follows(request: HttpRequest):
-    return selectors.follow_list(viewer=principal(request))
+    viewer = principal(request)
+    return MappedRows(
+        selectors.follow_queryset(viewer=viewer),
+        lambda rows: selectors.follow_rows(viewer=viewer, rows=rows),
+    )
 
 
 def _follow(request: HttpRequest, kind: str, object_id: int, on: bool):

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, Case, CharField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from civicloop.core.models import AuditEvent, Person
@@ -101,6 +102,12 @@ FOLLOWABLE: dict[str, tuple[str, Callable[[Principal, int], Any]]] = {
         lambda viewer, pk: market.challenge_get(viewer=viewer, pk=pk),
     ),
 }
+# The objects of one kind that the viewer may see (a queryset, used as a subquery).
+FOLLOWABLE_VISIBLE: dict[str, Callable[[Principal], QuerySet[Any]]] = {
+    "iteration": lambda viewer: experiments.iteration_visible(viewer=viewer),
+    "sandbox": lambda viewer: scaling.sandbox_list(viewer=viewer),
+    "challenge": lambda viewer: market.challenge_readable(viewer=viewer),
+}
 # The titles of the objects of one kind among some ids that the viewer may see (one query).
 FOLLOWABLE_TITLES: dict[str, Callable[[Principal, list[int]], dict[int, str]]] = {
     "iteration": lambda viewer, ids: experiments.iteration_titles(viewer=viewer, ids=ids),
@@ -130,32 +137,53 @@ class FollowRow:
     since: datetime
 
 
-def follow_list(*, viewer: Principal) -> list[FollowRow]:
-    """What the viewer follows (iterations, sandboxes, challenges, citizens' proposals),
-    newest first.
-
-    An object the viewer can no longer see (moved out of scope, withdrawn) is left out. Each
-    kind's titles are read in one scoped query, so the list costs the same at any length."""
+def follow_queryset(*, viewer: Principal) -> QuerySet[Any]:
+    """(created_at, kind, oid) of every follow the viewer may still see, as one SQL union
+    ordered newest first: iterations, sandboxes and challenges kept only when the viewer may
+    read them
+    (subqueries), citizens' proposals only while public. Pages slice it and count it in SQL,
+    then `follow_rows` names a page's objects (one query per kind), so the list costs the same
+    at any length. An object that left the viewer's scope is left out and not counted."""
     if viewer.person is None:
-        return []
-    labels = {label: kind for kind, (label, _get) in FOLLOWABLE.items()}
-    follows = [
-        (labels[f.object_type], int(f.object_id), f.created_at)
-        for f in Follow.objects.filter(person=viewer.person, object_type__in=labels)
-        if f.object_id.isdigit()
-    ]
-    titles = {
-        kind: FOLLOWABLE_TITLES[kind](viewer, [pk for k, pk, _ in follows if k == kind])
-        for kind in FOLLOWABLE
-    }
-    rows = [
+        return Follow.objects.none().values_list("created_at", "object_type", "object_id")
+    in_scope = Q(pk__in=[])
+    kind_of = []
+    for kind, (label, _get) in FOLLOWABLE.items():
+        visible = FOLLOWABLE_VISIBLE[kind](viewer).annotate(spk=Cast("pk", CharField()))
+        in_scope |= Q(object_type=label, object_id__in=visible.values("spk"))
+        kind_of.append(When(object_type=label, then=Value(kind)))
+    ours = (
+        Follow.objects.filter(in_scope, person=viewer.person)
+        .annotate(
+            kind=Case(*kind_of, output_field=CharField()),
+            oid=Cast("object_id", BigIntegerField()),
+        )
+        .values_list("created_at", "kind", "oid")
+    )
+    proposals = (
+        participation.proposal_follows(person=viewer.person)
+        .annotate(
+            kind=Value(PROPOSAL, output_field=CharField()),
+            oid=Cast("proposal_id", BigIntegerField()),
+        )
+        .values_list("created_at", "kind", "oid")
+    )
+    return ours.union(proposals, all=True).order_by("-created_at", "-kind", "-oid")
+
+
+def follow_rows(*, viewer: Principal, rows: list[tuple[datetime, str, int]]) -> list[FollowRow]:
+    """One page of followed objects with their titles (one query per kind)."""
+    ids: dict[str, list[int]] = {kind: [] for kind in FOLLOW_KINDS}
+    for _since, kind, pk in rows:
+        ids[kind].append(pk)
+    titles = {kind: FOLLOWABLE_TITLES[kind](viewer, ids[kind]) for kind in FOLLOWABLE if ids[kind]}
+    if ids[PROPOSAL]:
+        titles[PROPOSAL] = participation.proposal_titles(ids=ids[PROPOSAL])
+    return [
         FollowRow(kind, pk, titles[kind][pk], since)
-        for kind, pk, since in follows
-        if pk in titles[kind]
+        for since, kind, pk in rows
+        if pk in titles.get(kind, {})  # left the scope since the page was read
     ]
-    for proposal_id, title, since in participation.followed_proposals(person=viewer.person):
-        rows.append(FollowRow(PROPOSAL, proposal_id, title, since))
-    return sorted(rows, key=lambda r: (r.since, r.kind, r.object_id), reverse=True)
 
 
 def followers_of(object_type: str, object_id: str) -> list[int]:

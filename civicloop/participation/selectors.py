@@ -257,6 +257,17 @@ def _citizen_proposals(citizen: Citizen) -> list[dict[str, object]]:
     ]
 
 
+def proposal_follows(*, person: Person) -> QuerySet[Follow]:
+    """The person's follows of proposals that are public (unordered, for paging in SQL)."""
+    return Follow.objects.filter(person=person, proposal__status__in=PUBLIC_STATUSES)
+
+
+def proposal_titles(*, ids: list[int]) -> dict[int, str]:
+    """Titles of the public proposals among `ids`, in one query."""
+    rows = Proposal.objects.filter(pk__in=ids, status__in=PUBLIC_STATUSES)
+    return dict(rows.values_list("pk", "title"))
+
+
 def followed_proposals(*, person: Person) -> list[tuple[int, str, datetime]]:
     """(id, title, since) of the public proposals a person follows, newest first."""
     rows = Follow.objects.filter(person=person, proposal__status__in=PUBLIC_STATUSES)

@@ -34,12 +34,11 @@ def summary_get(*, viewer: Principal, pk: int) -> PublicSummary:
     return summary
 
 
-def decisions_to_summarise(*, viewer: Principal) -> list[Decision]:
-    """Decided iterations of the viewer's units that have no public summary yet."""
-    return list(
-        experiments_selectors.decision_list_managed(viewer=viewer).filter(
-            iteration__public_summary__isnull=True
-        )
+def decisions_to_summarise(*, viewer: Principal) -> QuerySet[Decision]:
+    """Decided iterations of the viewer's units that have no public summary yet, newest first
+    (a queryset, so pages read one slice and count in SQL)."""
+    return experiments_selectors.decision_list_managed(viewer=viewer).filter(
+        iteration__public_summary__isnull=True
     )
 
 

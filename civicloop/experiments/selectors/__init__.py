@@ -36,6 +36,7 @@ from civicloop.experiments.selectors.iterations import (
     iteration_get,
     iteration_tag,
     iteration_titles,
+    iteration_visible,
     iterations_tagged,
     json_safe,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "iteration_get",
     "iteration_tag",
     "iteration_titles",
+    "iteration_visible",
     "iterations_tagged",
     "json_safe",
     "problem_services",

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from civicloop.core.permissions import Principal
@@ -29,10 +30,15 @@ def iteration_get(*, viewer: Principal, pk: int) -> Iteration:
     return iteration
 
 
+def iteration_visible(*, viewer: Principal) -> QuerySet[Iteration]:
+    """The iterations of the services the viewer may see (for a subquery)."""
+    scoped = Service.objects.filter(service_scope(viewer)).values("pk")
+    return Iteration.objects.filter(service_id__in=scoped)
+
+
 def iteration_titles(*, viewer: Principal, ids: list[int]) -> dict[int, str]:
     """Titles of the iterations among `ids` that the viewer may see, in one query."""
-    scoped = Service.objects.filter(service_scope(viewer)).values("pk")
-    rows = Iteration.objects.filter(pk__in=ids, service_id__in=scoped).values_list("pk", "title")
+    rows = iteration_visible(viewer=viewer).filter(pk__in=ids).values_list("pk", "title")
     return dict(rows)
 
 

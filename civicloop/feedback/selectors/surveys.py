@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from civicloop.core.models import Organization
@@ -24,7 +25,20 @@ def survey_list(*, viewer: Principal, counts: bool = True) -> QuerySet[Survey]:
     """Surveys a viewer may read, with their response counts (`n_responses`) unless `counts`
     is False (the feedback page reads the counts stored with each survey's figures)."""
     surveys = visible_surveys(viewer).select_related("problem").order_by("-created_at")
-    return surveys.annotate(n_responses=Count("responses", distinct=True)) if counts else surveys
+    if not counts:
+        return surveys
+    # A correlated count per survey (on the survey_id index), not a join and GROUP BY over
+    # every response: a page then counts only its own surveys' responses.
+    per_survey = (
+        Response.objects.filter(survey_id=OuterRef("pk"))
+        .order_by()
+        .values("survey_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return surveys.annotate(
+        n_responses=Coalesce(Subquery(per_survey, output_field=IntegerField()), Value(0))
+    )
 
 
 def problem_surveys(*, viewer: Principal | None, problem: Problem) -> QuerySet[Survey]:

@@ -128,3 +128,15 @@ def test_the_survey_list_page_costs_the_same_queries_for_2_or_8_surveys(
     # service keys: none of them per survey
     with django_assert_max_num_queries(9):
         client.get("/feedback/")
+
+
+def test_survey_list_counts_each_surveys_own_responses_and_zero_for_none(world, survey):
+    empty = _survey(world, "No answers yet")
+    for i in range(3):
+        services.response_submit(
+            survey=survey, answers={"satisfaction": 4}, channel="api", client=str(i)
+        )
+    surveys = selectors.survey_list(viewer=world.principal("staff"))
+    counts = {s.pk: s.n_responses for s in surveys}  # type: ignore[attr-defined]
+    assert counts == {survey.pk: survey.responses.count(), empty.pk: 0}
+    assert counts[survey.pk] == 3

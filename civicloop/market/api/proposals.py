@@ -7,7 +7,14 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from civicloop.core.http import InputSchema, ObjectId, Pagination, principal, require_write
+from civicloop.core.http import (
+    InputSchema,
+    MappedRows,
+    ObjectId,
+    Pagination,
+    principal,
+    require_write,
+)
 from civicloop.market import selectors, services
 from civicloop.market.api._common import PhaseName, acting_company, challenge_phase
 from civicloop.market.api.attachments import FileOut
@@ -50,7 +57,11 @@ class ContentOut(Schema):
 @router.get("/market/proposals", response=list[ProposalOut], summary="Proposals (metadata)")
 @paginate(Pagination)
 def list_proposals(request: HttpRequest, challenge_id: ObjectId | None = None):
-    return selectors.proposal_list(viewer=principal(request), challenge_id=challenge_id)
+    viewer = principal(request)
+    return MappedRows(
+        selectors.proposal_queryset(viewer=viewer, challenge_id=challenge_id),
+        lambda rows: selectors.proposal_views(viewer=viewer, proposals=rows),
+    )
 
 
 @router.post(

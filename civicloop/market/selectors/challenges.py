@@ -78,13 +78,18 @@ def challenge_get(
     raise Http404("Not found")
 
 
-def challenge_titles(*, viewer: Principal, ids: list[int]) -> dict[int, str]:
-    """Titles of the challenges among `ids` that the viewer may read (as `challenge_get`
-    decides: the viewer's units' own, and published ones), in one query."""
-    readable = Q(unit_id__in=sorted(viewer.units_with(Ability.VIEW_MARKET))) | Q(
-        status__in=PUBLIC_STATUSES
+def challenge_readable(*, viewer: Principal) -> QuerySet[Challenge]:
+    """The challenges the viewer may read, as `challenge_get` decides: their units' own (any
+    status) and published ones."""
+    return Challenge.objects.filter(
+        Q(unit_id__in=sorted(viewer.units_with(Ability.VIEW_MARKET)))
+        | Q(status__in=PUBLIC_STATUSES)
     )
-    return dict(Challenge.objects.filter(readable, pk__in=ids).values_list("pk", "title"))
+
+
+def challenge_titles(*, viewer: Principal, ids: list[int]) -> dict[int, str]:
+    """Titles of the challenges among `ids` that the viewer may read, in one query."""
+    return dict(challenge_readable(viewer=viewer).filter(pk__in=ids).values_list("pk", "title"))
 
 
 def challenge_change_log(*, challenge: Challenge) -> list[ChangeLogEntry]:

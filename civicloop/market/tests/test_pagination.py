@@ -76,3 +76,24 @@ def test_vendors_page_two_continues_by_name_without_another_units_verification(w
     html = world.client("staff").get("/market/vendors/?page=2").content.decode()
     assert re.findall(r">Vendor (\d{3})<", html) == [f"{i:03d}" for i in range(50, 60)]
     assert "Other unit's check" not in html and "Other Unit" not in html
+
+
+def test_the_proposals_api_pages_in_order_and_counts_only_what_the_viewer_may_know(world, market):
+    from django.test import Client
+
+    from civicloop.market.models import Proposal
+    from civicloop.web.tests import list_seeders
+
+    list_seeders.proposals(world, 0, 5)
+    order = list(
+        Proposal.objects.order_by("challenge_id", "code", "pk").values_list("pk", flat=True)
+    )
+    assert len(order) == 7
+    page = world.client("staff").get("/api/v1/market/proposals?limit=3&offset=2").json()
+    assert page["count"] == 7
+    assert [p["id"] for p in page["items"]] == order[2:5]
+    rival = Client()
+    rival.force_login(market.rival.person)
+    own = rival.get("/api/v1/market/proposals?limit=3&offset=0").json()
+    assert own["count"] == 1  # the other vendors' sealed proposals are not counted
+    assert [p["id"] for p in own["items"]] == [market.rival_proposal.pk]

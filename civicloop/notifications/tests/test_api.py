@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client, override_settings
@@ -237,3 +238,27 @@ def test_an_api_key_has_no_notifications_of_its_own(world):
     assert client.get("/api/v1/notifications").json()["count"] == 0
     assert client.post("/api/v1/notifications/read").status_code == 403
     assert Client().get("/api/v1/notifications").status_code == 401
+
+
+def test_the_follow_list_pages_newest_first_and_counts_only_what_is_in_scope(world):
+    iteration = _iteration(world)
+    sandboxes = [_sandbox(world) for _ in range(4)]
+    client = _client(world, "staff")
+    _send(client, "put", f"/api/v1/notifications/follows/iterations/{iteration.pk}")
+    for sandbox in sandboxes:
+        _send(client, "put", f"/api/v1/notifications/follows/sandboxes/{sandbox.pk}")
+    # Distinct times: the iteration oldest, then the sandboxes in order (the last newest).
+    rows = Follow.objects.filter(person=world.people["staff"])
+    base = rows.get(object_type="experiments.iteration").created_at
+    for i, sandbox in enumerate(sandboxes, start=1):
+        rows.filter(object_id=str(sandbox.pk)).update(created_at=base + timedelta(minutes=i))
+    type(sandboxes[2]).objects.filter(pk=sandboxes[2].pk).update(unit=world.other_unit)
+    newest_first = [("sandbox", s.pk) for s in (sandboxes[3], sandboxes[1], sandboxes[0])]
+    newest_first.append(("iteration", iteration.pk))
+    page = client.get("/api/v1/notifications/follows?limit=2&offset=1").json()
+    assert page["count"] == 4  # the sandbox now in another unit is not counted
+    assert [(f["kind"], f["object_id"]) for f in page["items"]] == newest_first[1:3]
+    assert [f["title"] for f in page["items"]] == ["Pharmacy confirmations"] * 2
+    last = client.get("/api/v1/notifications/follows?limit=2&offset=3").json()
+    assert [(f["kind"], f["object_id"]) for f in last["items"]] == newest_first[3:]
+    assert _client(world, "outsider").get("/api/v1/notifications/follows").json()["count"] == 0

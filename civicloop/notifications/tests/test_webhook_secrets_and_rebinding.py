@@ -22,7 +22,16 @@ from civicloop.notifications import services, webhook_http
 from civicloop.notifications.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from civicloop.notifications.tasks import webhook_deliver
 
-PORT = 8333  # this worktree's port range (8330-8339)
+
+def _free_port() -> int:
+    """A port nobody listens on now (the OS's choice): each test process gets its own, so
+    parallel workers never collide on a fixed port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+PORT = _free_port()
 PUBLIC = "93.184.215.14"  # a global address (the check lets it through)
 
 

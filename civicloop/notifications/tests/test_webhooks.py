@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -16,7 +17,16 @@ from civicloop.market.tests.factories import open_challenge, submit
 from civicloop.notifications import services
 from civicloop.notifications.models import DeliveryStatus, WebhookDelivery
 
-PORT = 8271  # this worktree's port range (8270-8279)
+
+def _free_port() -> int:
+    """A port nobody listens on now (the OS's choice): each test process gets its own, so
+    parallel workers never collide on a fixed port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+PORT = _free_port()
 TEXT = "A sealed proposal with enough words to pass the fifty character rule. Webhook test."
 
 

@@ -34,7 +34,11 @@ def summary_list(request: HttpRequest) -> HttpResponse:
             "page_title": _("Public summaries"),
             "summaries": (page := page_of(request, selectors.summary_list(viewer=viewer))),
             "page": page,
-            "decisions": selectors.decisions_to_summarise(viewer=viewer),
+            "decisions": page_of(
+                request,
+                selectors.decisions_to_summarise(viewer=viewer),
+                page_param="decisions_page",
+            ),
         },
     )
 
