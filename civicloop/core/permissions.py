@@ -371,7 +371,7 @@ def acting_unit(
     if not units:
         raise NoActingUnit("You cannot do this in any unit.")
     if len(units) > 1:
-        raise ValidationError({field: "You belong to several units: say which one you act for."})
+        raise ValidationError({field: _("You belong to several units: say which one you act for.")})
     return Organization.objects.get(pk=units[0])
 
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -206,7 +207,7 @@ def get_shared_summary(request: HttpRequest, token: str):
     try:
         link = services.shared_link_open(token=token)
     except services.LinkGone as gone:
-        raise HttpError(410, "This link has expired or was revoked.") from gone
+        raise HttpError(410, _("This link has expired or was revoked.")) from gone
     if link is None:
         raise Http404("Not found")
     data = selectors.impact_report_for_problem(problem=link.problem).to_dict()

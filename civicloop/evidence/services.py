@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.permissions import Ability, Principal, require
@@ -120,7 +121,7 @@ def effect_estimate_set_replications(
     # Replications are recorded and re-measured in the scaling app: its editors keep the count.
     require(actor, Ability.EDIT_SCALING, effect.problem)
     if independent_replications < 0:
-        raise ValidationError({"independent_replications": "Must not be negative."})
+        raise ValidationError({"independent_replications": _("Must not be negative.")})
     before = model_snapshot(effect, ["independent_replications", "replication_system"])
     effect.independent_replications = independent_replications
     effect.replication_system = replication_system
@@ -200,7 +201,7 @@ def service_figures_set(
         problem=problem, service_name=service_name.strip()
     ).first()
     before = model_snapshot(existing) if existing else None
-    row, _ = ServiceFigures.objects.update_or_create(
+    row, _created = ServiceFigures.objects.update_or_create(
         problem=problem,
         service_name=service_name.strip(),
         defaults={
@@ -240,9 +241,9 @@ def citizen_theme_record(
     """Record a theme of what citizens said (when the feedback app has none)."""
     require(actor, Ability.EDIT_EVIDENCE, problem)
     if not -1 <= sentiment <= 1:
-        raise ValidationError({"sentiment": "Sentiment must be between -1 and 1."})
+        raise ValidationError({"sentiment": _("Sentiment must be between -1 and 1.")})
     if not label.strip():
-        raise ValidationError({"label": "Give the theme a label."})
+        raise ValidationError({"label": _("Give the theme a label.")})
     row = CitizenTheme.objects.create(
         problem=problem,
         label=label.strip(),
@@ -296,9 +297,11 @@ def shared_link_create(
     """A random, expiring link to the executive summary; the token is returned once."""
     require(actor, Ability.SHARE_REPORT, problem)
     if not 1 <= days <= MAX_LINK_DAYS:
-        raise ValidationError({"days": f"A link lasts between 1 and {MAX_LINK_DAYS} days."})
+        raise ValidationError(
+            {"days": _("A link lasts between 1 and %(days)s days.") % {"days": MAX_LINK_DAYS}}
+        )
     if language not in LANGUAGES:
-        raise ValidationError({"language": "Language must be 'en' or 'es'."})
+        raise ValidationError({"language": _("Language must be 'en' or 'es'.")})
     token = secrets.token_urlsafe(32)
     link = SharedReportLink.objects.create(
         problem=problem,

@@ -197,7 +197,7 @@ class Experiment(TimeStampedModel):
         if tuple(unique_check) == ("unit", "key"):
             # Only the unit's own keys are compared: another unit's keys are never revealed.
             return ValidationError(
-                "Your unit already has an experiment with the key '%(key)s'; choose another.",
+                _("Your unit already has an experiment with the key '%(key)s'; choose another."),
                 code=KEY_TAKEN,
                 params={"key": self.key},
             )

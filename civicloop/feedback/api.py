@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -220,16 +221,18 @@ def submit_feedback(request: HttpRequest, payload: FeedbackIn) -> Status:
     """Needs a write API key of the survey's unit. A repeat of the same answers from the same
     key within 24 hours answers 200 with `duplicate: true` and stores nothing new."""
     if len(request.body) > MAX_BODY_BYTES:
-        raise HttpError(413, f"body: the request is larger than {MAX_BODY_BYTES} bytes.")
+        raise HttpError(
+            413, _("body: the request is larger than %(count)d bytes.") % {"count": MAX_BODY_BYTES}
+        )
     actor = require_write(request)
     survey = selectors.survey_for_collection(viewer=actor, pk=payload.survey_id)
     if survey is None:
         raise ValidationError(
-            {"survey_id": "No open survey with this id that you can collect for."}
+            {"survey_id": _("No open survey with this id that you can collect for.")}
         )
     client = f"key:{actor.api_key.prefix}" if actor.api_key else f"person:{actor.label}"
     if abuse.rate_limited(client=client, scope="api", limit=API_RATE_LIMIT):
-        raise HttpError(429, "Too many submissions from this client; wait a few minutes.")
+        raise HttpError(429, _("Too many submissions from this client; wait a few minutes."))
     result = services.response_submit(
         survey=survey,
         answers=payload.answers,

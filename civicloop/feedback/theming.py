@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record
 from civicloop.core.permissions import SYSTEM, Ability, Principal, require
@@ -173,16 +174,16 @@ def theme_edit(
     known = {t.id for t in result.themes}
     for key in [theme_key, *theme_keys]:
         if key is not None and key not in known:
-            raise ValidationError({"theme": f"No theme '{key}' in this survey."})
+            raise ValidationError({"theme": _("No theme '%(key)s' in this survey.") % {"key": key}})
     edits = ThemeEdits.from_dict(survey.theme_edits or {})
     comment_keys = [str(c) for c in comment_ids]
     unknown_comments = set(comment_keys) - set(result.keys)
     if unknown_comments:
-        raise ValidationError({"comments": "Some comments are not in this survey."})
+        raise ValidationError({"comments": _("Some comments are not in this survey.")})
     try:
         outcome = _apply_edit(edits, result, operation, theme_key, theme_keys, label, comment_keys)
     except ValueError as error:
-        name, _, message = str(error).partition(": ")
+        name, _sep, message = str(error).partition(": ")
         raise ValidationError({name if message else "operation": message or str(error)}) from None
     survey.theme_edits = edits.to_dict()
     survey.save(update_fields=["theme_edits", "updated_at"])

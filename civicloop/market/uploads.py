@@ -7,6 +7,7 @@ import io
 import zipfile
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 ALLOWED_EXTENSIONS = ("pdf", "odt", "docx", "csv", "xlsx")
@@ -68,12 +69,13 @@ def check_upload_name(name: str) -> str:
     ):
         raise ValidationError(
             {
-                "file": "The file name must be a plain name: no folders, '..', "
-                "leading dots or slashes."
+                "file": _(
+                    "The file name must be a plain name: no folders, '..', leading dots or slashes."
+                )
             }
         )
     if len(name) > 200:
-        raise ValidationError({"file": "The file name must be at most 200 characters."})
+        raise ValidationError({"file": _("The file name must be at most 200 characters.")})
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED_EXTENSIONS:
         raise ValidationError(
@@ -91,19 +93,22 @@ def check_upload(name: str, data: bytes) -> str:
     """Validate name, size and content; returns the extension."""
     extension = check_upload_name(name)
     if len(data) == 0:
-        raise ValidationError({"file": "The file is empty."})
+        raise ValidationError({"file": _("The file is empty.")})
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError(
             {
-                "file": f"The file is larger than the limit of "
-                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
+                "file": _("The file is larger than the limit of %(value)s MB.")
+                % {"value": MAX_UPLOAD_BYTES // (1024 * 1024)}
             }
         )
     if not _content_matches(extension, data):
         raise ValidationError(
             {
-                "file": f"The file's content is not a valid {extension.upper()} "
-                "file (its type does not match its extension)."
+                "file": _(
+                    "The file's content is not a valid %(value)s file (its type does not match "
+                    "its extension)."
+                )
+                % {"value": extension.upper()}
             }
         )
     return extension

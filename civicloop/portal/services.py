@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.analytics import selectors as analytics_selectors
 from civicloop.core.audit import audit_record, model_snapshot
@@ -35,7 +36,7 @@ def summary_draft(*, actor: Principal, decision: Decision) -> PublicSummary:
     require(actor, Ability.MANAGE_EXPERIMENTS, service.unit_id)
     if PublicSummary.objects.filter(iteration=iteration).exists():
         raise ValidationError(
-            {"iteration": "This iteration already has a public summary: edit that one."}
+            {"iteration": _("This iteration already has a public summary: edit that one.")}
         )
     feedback = (
         experiments_selectors.iteration_feedback(viewer=actor, iteration=iteration)
@@ -104,7 +105,7 @@ def summary_update(*, actor: Principal, summary: PublicSummary, **changes: Any) 
     require(actor, Ability.MANAGE_EXPERIMENTS, summary.unit_id)
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
-        raise ValidationError({unknown[0]: "This field cannot be changed here."})
+        raise ValidationError({unknown[0]: _("This field cannot be changed here.")})
     summary = PublicSummary.objects.select_for_update().get(pk=summary.pk)
     before = model_snapshot(summary, EDITABLE_FIELDS)
     for name, value in changes.items():
@@ -158,7 +159,7 @@ def summary_publish(*, actor: Principal, summary: PublicSummary) -> PublicSummar
     require(actor, Ability.MANAGE_EXPERIMENTS, summary.unit_id)
     summary = PublicSummary.objects.select_for_update().get(pk=summary.pk)
     if summary.is_published:
-        raise ValidationError({"status": "This summary is already published."})
+        raise ValidationError({"status": _("This summary is already published.")})
     _check_publishable(summary)
     summary.status = SummaryStatus.PUBLISHED
     summary.published_at = timezone.now()
@@ -182,7 +183,7 @@ def summary_withdraw(*, actor: Principal, summary: PublicSummary) -> PublicSumma
     require(actor, Ability.MANAGE_EXPERIMENTS, summary.unit_id)
     summary = PublicSummary.objects.select_for_update().get(pk=summary.pk)
     if not summary.is_published:
-        raise ValidationError({"status": "This summary is not published."})
+        raise ValidationError({"status": _("This summary is not published.")})
     summary.status = SummaryStatus.DRAFT
     summary.published_at = None
     summary.save(update_fields=["status", "published_at", "updated_at"])

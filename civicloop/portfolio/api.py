@@ -6,6 +6,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -201,7 +202,7 @@ def _groups(request: HttpRequest, unit: Organization, ids: list[int]) -> list[Ta
     groups = selectors.target_groups_by_id(viewer=principal(request), unit=unit, ids=ids)
     if len(groups) != len(set(ids)):
         raise ValidationError(
-            {"target_group_ids": "One or more target groups do not exist in this unit."}
+            {"target_group_ids": _("One or more target groups do not exist in this unit.")}
         )
     return groups
 
@@ -237,7 +238,9 @@ def create_problem(request: HttpRequest, payload: ProblemIn):
     unit = acting_unit(actor, Ability.EDIT_PORTFOLIO, payload.unit_id)
     agency = agencies_for_unit(unit_id=unit.pk).filter(pk=payload.owner_agency_id).first()
     if agency is None:
-        raise ValidationError({"owner_agency_id": "No agency with this id works with your unit."})
+        raise ValidationError(
+            {"owner_agency_id": _("No agency with this id works with your unit.")}
+        )
     problem = services.problem_create(
         actor=actor,
         unit=unit,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record
 from civicloop.core.events import CoreEvent
@@ -40,7 +41,7 @@ def apikey_create(
 ) -> CreatedApiKey:
     """Mint a key; the secret is returned once and only its SHA-256 is kept."""
     if scope not in ApiKeyScope.values:
-        raise ValidationError({"scope": "Scope must be 'read' or 'write'."})
+        raise ValidationError({"scope": _("Scope must be 'read' or 'write'.")})
     actor = SYSTEM if actor is None else actor  # the operator's `apikey` command
     require(actor, Ability.MANAGE_API_KEYS, organization.pk)
     if actor.person is not None and not may_create_api_key(actor.person):
@@ -50,7 +51,7 @@ def apikey_create(
             "creating an API key."
         )
     if not name.strip():
-        raise ValidationError({"name": "Give the key a name so you can recognise it later."})
+        raise ValidationError({"name": _("Give the key a name so you can recognise it later.")})
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.events import CoreEvent
@@ -37,7 +38,7 @@ def organization_create(
     """
     actor = SYSTEM if actor is None else actor
     if kind not in OrganizationKind.values:
-        raise ValidationError({"kind": f"Unknown kind '{kind}'."})
+        raise ValidationError({"kind": _("Unknown kind '%(kind)s'.") % {"kind": kind}})
     org = Organization(
         kind=kind,
         name=name.strip(),
@@ -91,8 +92,8 @@ def membership_add(
     actor = SYSTEM if actor is None else actor
     require(actor, Ability.MANAGE_SETTINGS, organization.unit_id or organization.pk)
     if role not in Role.values:
-        raise ValidationError({"role": f"Unknown role '{role}'."})
-    membership, _ = Membership.objects.get_or_create(
+        raise ValidationError({"role": _("Unknown role '%(role)s'.") % {"role": role}})
+    membership, _created = Membership.objects.get_or_create(
         person=person, organization=organization, role=role
     )
     audit_record(
@@ -115,13 +116,15 @@ def unit_weights_update(
     clean: dict[str, float] = {}
     for name, value in weights.items():
         if name not in allowed:
-            raise ValidationError({name: f"Unknown weight; use one of {sorted(allowed)}."})
+            raise ValidationError(
+                {name: _("Unknown weight; use one of %(value)s.") % {"value": sorted(allowed)}}
+            )
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValidationError({name: "Weight must be a number."}) from None
+            raise ValidationError({name: _("Weight must be a number.")}) from None
         if not 0 <= number <= 5:
-            raise ValidationError({name: "Weight must be between 0 and 5."})
+            raise ValidationError({name: _("Weight must be between 0 and 5.")})
         clean[name] = number
     before = dict(unit.prioritisation_weights)
     unit.prioritisation_weights = clean

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Schema
 
 from civicloop.analytics.engine import assign
@@ -35,9 +36,9 @@ def get_assignment(
         viewer=principal(request), key=key, organization_id=organization_id
     )
     if not experiment.is_randomised:
-        raise ValidationError({"key": "Only randomised experiments assign units."})
+        raise ValidationError({"key": _("Only randomised experiments assign units.")})
     if not unit_id:
-        raise ValidationError({"unit_id": "Give the unit id."})
+        raise ValidationError({"unit_id": _("Give the unit id.")})
     result = None
     if experiment.status == ExperimentStatus.RUNNING:
         result = assign(services.experiment_assignment_config(experiment), unit_id)

@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Schema, Status
 from pydantic import create_model
 
@@ -65,7 +66,7 @@ def decide_iteration(request: HttpRequest, iteration_id: int, payload: Iteration
     iteration = selectors.iteration_get(viewer=actor, pk=iteration_id)
     cited = selectors.snapshot_list(viewer=actor, ids=payload.cited_result_ids)
     if len(cited) != len(set(payload.cited_result_ids)):
-        raise ValidationError({"cited_result_ids": "One or more results do not exist."})
+        raise ValidationError({"cited_result_ids": _("One or more results do not exist.")})
     return Status(
         201,
         services.decision_record(

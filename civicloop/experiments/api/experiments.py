@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Schema, Status
 from ninja.pagination import paginate
 
@@ -118,7 +119,9 @@ def _metrics(unit_id: int, choices: list[MetricChoice]) -> list[tuple[Metric, st
     for c in choices:
         metric = analytics_selectors.metric_for_unit(unit_id=unit_id, pk=c.metric_id)
         if metric is None:
-            raise ValidationError({"metrics": f"No metric {c.metric_id} in this unit."})
+            raise ValidationError(
+                {"metrics": _("No metric %(metric_id)s in this unit.") % {"metric_id": c.metric_id}}
+            )
         out.append((metric, c.role, c.non_inferiority_margin))
     return out
 

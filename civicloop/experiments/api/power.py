@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
 from civicloop.analytics import selectors as analytics_selectors
@@ -76,7 +77,7 @@ def estimate_power(request: HttpRequest, experiment_id: int, payload: PowerIn):
         unit_id=experiment.iteration.service.unit_id, pk=payload.metric_id
     )
     if metric is None:
-        raise ValidationError({"metric_id": "No metric with this id in the unit."})
+        raise ValidationError({"metric_id": _("No metric with this id in the unit.")})
     return services.power_proposal(
         service=experiment.iteration.service,
         metric=metric,

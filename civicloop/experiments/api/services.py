@@ -5,6 +5,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Schema, Status
 from ninja.pagination import paginate
 
@@ -69,16 +70,18 @@ def create_service(request: HttpRequest, payload: ServiceIn):
         pk=payload.owner_agency_id, unit=unit, kind=OrganizationKind.AGENCY
     ).first()
     if agency is None:
-        raise ValidationError({"owner_agency_id": "No agency with this id works with your unit."})
+        raise ValidationError(
+            {"owner_agency_id": _("No agency with this id works with your unit.")}
+        )
     problems = list(Problem.objects.filter(unit=unit, pk__in=payload.problem_ids))
     kpis = list(
         Kpi.objects.filter(problem__unit=unit, pk__in=payload.kpi_ids).select_related("problem")
     )
     shared = list(Organization.objects.filter(pk__in=payload.shared_with_ids))
     if len(problems) != len(set(payload.problem_ids)):
-        raise ValidationError({"problem_ids": "One or more problems are not in your unit."})
+        raise ValidationError({"problem_ids": _("One or more problems are not in your unit.")})
     if len(kpis) != len(set(payload.kpi_ids)):
-        raise ValidationError({"kpi_ids": "One or more KPIs are not in your unit."})
+        raise ValidationError({"kpi_ids": _("One or more KPIs are not in your unit.")})
     service = services.service_create(
         actor=actor,
         unit=unit,
@@ -104,7 +107,7 @@ def share_service(request: HttpRequest, service_id: int, payload: ServiceShareIn
     service = selectors.service_get(viewer=actor, pk=service_id)
     orgs = list(Organization.objects.filter(pk__in=payload.organization_ids))
     if len(orgs) != len(set(payload.organization_ids)):
-        raise ValidationError({"organization_ids": "One or more organisations do not exist."})
+        raise ValidationError({"organization_ids": _("One or more organisations do not exist.")})
     services.service_share(actor=actor, service=service, organizations=orgs)
     return selectors.service_get(viewer=actor, pk=service_id)
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.permissions import Principal
 from civicloop.experiments.models import (
@@ -54,8 +55,9 @@ def experiment_get_by_key(
     if len(found) > 1:
         raise ValidationError(
             {
-                "organization_id": "Several of your units have an experiment with this key: "
-                "say which."
+                "organization_id": _(
+                    "Several of your units have an experiment with this key: say which."
+                )
             }
         )
     return found[0]

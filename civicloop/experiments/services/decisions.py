@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record
 from civicloop.core.permissions import Ability, Principal, require
@@ -46,12 +47,8 @@ def decision_record(
     rationale = _check_decision(kind, rationale.strip(), stop_reason)
     iteration = Iteration.objects.select_for_update().get(pk=iteration.pk)
     if iteration.status == IterationStatus.DECIDED:
-        raise ValidationError({"kind": "This iteration has already been decided."})
-    valid = [s for s in cited_results if s.ok and s.experiment.iteration_id == iteration.pk]
-    if not valid or len(valid) != len(cited_results):
-        raise ValidationError(
-            {"cited_results": "Cite at least one computed result of this iteration's experiments."}
-        )
+        raise ValidationError({"kind": _("This iteration has already been decided.")})
+    valid = _valid_citations(iteration, cited_results)
     now = timezone.now()
     _running_experiments_stop(iteration, now)
     evidence = [_evidence_entry(s) for s in valid]
@@ -92,18 +89,34 @@ def decision_record(
     return decision
 
 
+def _valid_citations(iteration: Iteration, cited: list[ResultSnapshot]) -> list[ResultSnapshot]:
+    """The cited results, all computed and of this iteration's experiments, or an error."""
+    valid = [s for s in cited if s.ok and s.experiment.iteration_id == iteration.pk]
+    if not valid or len(valid) != len(cited):
+        raise ValidationError(
+            {
+                "cited_results": _(
+                    "Cite at least one computed result of this iteration's experiments."
+                )
+            }
+        )
+    return valid
+
+
 def _check_decision(kind: str, rationale: str, stop_reason: str) -> str:
     """The decision's kind, rationale and stop reason fit together; returns the rationale."""
     if kind not in DecisionKind.values:
-        raise ValidationError({"kind": f"Choose one of: {', '.join(DecisionKind.values)}."})
+        raise ValidationError(
+            {"kind": _("Choose one of: %(choices)s.") % {"choices": ", ".join(DecisionKind.values)}}
+        )
     if not rationale:
         raise ValidationError(
-            {"rationale": "Write why: a decision needs a rationale that cites the results."}
+            {"rationale": _("Write why: a decision needs a rationale that cites the results.")}
         )
     if stop_reason not in StopReason.values:
-        raise ValidationError({"stop_reason": "Choose harm or futility (or leave it empty)."})
+        raise ValidationError({"stop_reason": _("Choose harm or futility (or leave it empty).")})
     if stop_reason and kind != DecisionKind.STOP:
-        raise ValidationError({"stop_reason": "Only a stop decision can be an early stop."})
+        raise ValidationError({"stop_reason": _("Only a stop decision can be an early stop.")})
     return rationale
 
 

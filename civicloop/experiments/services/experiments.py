@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.analytics.engine import ExperimentConfig
 from civicloop.analytics.models import Metric, MetricSource
@@ -68,18 +69,26 @@ def _check_variants(design: str, variants: list[dict], control: str) -> list[dic
         weight = v.get("weight", 1)
         if not key or ":" in key or not isinstance(weight, int) or weight < 0:
             raise ValidationError(
-                {"variants": "Each variant needs a key (no ':') and a non-negative whole weight."}
+                {
+                    "variants": _(
+                        "Each variant needs a key (no ':') and a non-negative whole weight."
+                    )
+                }
             )
         clean.append({"key": key, "weight": weight})
     keys = [v["key"] for v in clean]
     if len(clean) < 2 or len(set(keys)) != len(keys):
         raise ValidationError(
-            {"variants": "A randomised experiment needs at least two variants with different keys."}
+            {
+                "variants": _(
+                    "A randomised experiment needs at least two variants with different keys."
+                )
+            }
         )
     if control not in keys:
-        raise ValidationError({"control_variant": "The control must be one of the variants."})
+        raise ValidationError({"control_variant": _("The control must be one of the variants.")})
     if sum(v["weight"] for v in clean) <= 0:
-        raise ValidationError({"variants": "At least one variant needs a positive weight."})
+        raise ValidationError({"variants": _("At least one variant needs a positive weight.")})
     return clean
 
 
@@ -87,15 +96,20 @@ def _check_metrics(
     design: str, unit_id: int, metrics: list[tuple[Metric, str, float | None]]
 ) -> None:
     if sum(1 for _, role, _ in metrics if role == MetricRole.PRIMARY) != 1:
-        raise ValidationError({"metrics": "Choose exactly one primary metric."})
+        raise ValidationError({"metrics": _("Choose exactly one primary metric.")})
     if len({m.pk for m, _, _ in metrics}) != len(metrics):
-        raise ValidationError({"metrics": "Each metric can have only one role."})
+        raise ValidationError({"metrics": _("Each metric can have only one role.")})
     wanted = MetricSource.EVENTS if design in RANDOMISED else MetricSource.SITES
     for metric, role, margin in metrics:
         if metric.unit_id != unit_id:
-            raise ValidationError({"metrics": f"Metric {metric.key!r} is not one of this unit's."})
+            raise ValidationError(
+                {
+                    "metrics": _("Metric %(key)s is not one of this unit's.")
+                    % {"key": repr(metric.key)}
+                }
+            )
         if role not in MetricRole.values:
-            raise ValidationError({"metrics": f"Unknown role {role!r}."})
+            raise ValidationError({"metrics": _("Unknown role %(role)s.") % {"role": repr(role)}})
         if metric.source != wanted:
             kind = (
                 "an event metric (per person)"
@@ -104,23 +118,30 @@ def _check_metrics(
             )
             raise ValidationError(
                 {
-                    "metrics": f"Metric {metric.key!r} does not fit a "
-                    f"{Design(design).label} design: it needs {kind}."
+                    "metrics": _(
+                        "Metric %(key)s does not fit a %(label)s design: it needs %(kind)s."
+                    )
+                    % {"key": repr(metric.key), "label": Design(design).label, "kind": kind}
                 }
             )
         if design not in RANDOMISED and role != MetricRole.PRIMARY:
             raise ValidationError(
                 {
-                    "metrics": "Non-randomised designs analyse one site-level "
-                    "outcome: give it as the primary metric only."
+                    "metrics": _(
+                        "Non-randomised designs analyse one site-level outcome: give it as the "
+                        "primary metric only."
+                    )
                 }
             )
         if role == MetricRole.GUARDRAIL and not (margin is not None and margin > 0):
             raise ValidationError(
-                {"metrics": f"Guardrail {metric.key!r} needs a positive non-inferiority margin."}
+                {
+                    "metrics": _("Guardrail %(key)s needs a positive non-inferiority margin.")
+                    % {"key": repr(metric.key)}
+                }
             )
         if role != MetricRole.GUARDRAIL and margin is not None:
-            raise ValidationError({"metrics": "Only guardrail metrics take a margin."})
+            raise ValidationError({"metrics": _("Only guardrail metrics take a margin.")})
 
 
 def _set_metrics(experiment: Experiment, metrics: list[tuple[Metric, str, float | None]]) -> None:
@@ -213,16 +234,19 @@ def _check_design(
     design: str, analysis_plan: str, alpha: float, intervention_date: date | None
 ) -> None:
     if design not in Design.values:
-        raise ValidationError({"design": f"Choose one of: {', '.join(Design.values)}."})
+        raise ValidationError(
+            {"design": _("Choose one of: %(choices)s.") % {"choices": ", ".join(Design.values)}}
+        )
     if not analysis_plan.strip():
-        raise ValidationError({"analysis_plan": "Write how the experiment will be analysed."})
+        raise ValidationError({"analysis_plan": _("Write how the experiment will be analysed.")})
     if not 0 < alpha < 0.5:
-        raise ValidationError({"alpha": "The significance level must be between 0 and 0.5."})
+        raise ValidationError({"alpha": _("The significance level must be between 0 and 0.5.")})
     if design in SITE_DESIGNS - {Design.DID} and intervention_date is None:
         raise ValidationError(
             {
-                "intervention_date": "This design needs the date the change "
-                "started (the first treated period)."
+                "intervention_date": _(
+                    "This design needs the date the change started (the first treated period)."
+                )
             }
         )
 
@@ -275,9 +299,9 @@ def experiment_start(*, actor: Principal, experiment: Experiment) -> Experiment:
     require(actor, Ability.MANAGE_EXPERIMENTS, unit_id)
     experiment = Experiment.objects.select_for_update().get(pk=experiment.pk)
     if experiment.status != ExperimentStatus.DRAFT:
-        raise ValidationError({"status": "Only a draft experiment can be started."})
+        raise ValidationError({"status": _("Only a draft experiment can be started.")})
     if experiment.iteration.status == IterationStatus.DECIDED:
-        raise ValidationError({"status": "The iteration has been decided; plan a new one."})
+        raise ValidationError({"status": _("The iteration has been decided; plan a new one.")})
     now = timezone.now()
     experiment.locked_plan = experiment_plan(experiment)
     experiment.locked_at = now
@@ -318,7 +342,7 @@ def experiment_update(
     require(actor, Ability.MANAGE_EXPERIMENTS, unit_id)
     unknown = set(changes) - set(EXPERIMENT_FIELDS)
     if unknown:
-        raise ValidationError({sorted(unknown)[0]: "This field cannot be changed here."})
+        raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed here.")})
     experiment = Experiment.objects.select_for_update().get(pk=experiment.pk)
     before = model_snapshot(experiment, EXPERIMENT_FIELDS)
     before_metrics = _metrics_plan(experiment)
@@ -371,10 +395,14 @@ def _deviations_record(
     if not reason.strip():
         raise ValidationError(
             {
-                "reason": f"The plan was pre-registered on "
-                f"{experiment.locked_at:%Y-%m-%d %H:%M} UTC: "
-                f"changing {', '.join(changed)} needs a reason "
-                "(it will be shown as a deviation)."
+                "reason": _(
+                    "The plan was pre-registered on %(locked_at)s UTC: changing %(value)s needs a "
+                    "reason (it will be shown as a deviation)."
+                )
+                % {
+                    "locked_at": format(experiment.locked_at, "%Y-%m-%d %H:%M"),
+                    "value": ", ".join(changed),
+                }
             }
         )
     for name in changed:
@@ -395,7 +423,7 @@ def experiment_stop(*, actor: Principal, experiment: Experiment) -> Experiment:
     require(actor, Ability.MANAGE_EXPERIMENTS, unit_id)
     experiment = Experiment.objects.select_for_update().get(pk=experiment.pk)
     if experiment.status != ExperimentStatus.RUNNING:
-        raise ValidationError({"status": "Only a running experiment can be stopped."})
+        raise ValidationError({"status": _("Only a running experiment can be stopped.")})
     experiment.status = ExperimentStatus.STOPPED
     experiment.stopped_at = timezone.now()
     experiment.save(update_fields=["status", "stopped_at", "updated_at"])

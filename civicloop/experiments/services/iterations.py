@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.permissions import Ability, Principal, require
@@ -45,9 +46,10 @@ def _check_hypothesis(iteration: Iteration) -> None:
     if missing:
         raise ValidationError(
             {
-                missing[0]: "Write the hypothesis as 'If we …, then <metric> for "
-                "<group> improves by …, because …': every part is "
-                "needed."
+                missing[0]: _(
+                    "Write the hypothesis as 'If we …, then <metric> for <group> improves by …, "
+                    "because …': every part is needed."
+                )
             }
         )
 
@@ -87,7 +89,7 @@ def iteration_create(
     )
     _check_hypothesis(iteration)
     if ends_on < starts_on:
-        raise ValidationError({"ends_on": "The iteration must end on or after its start."})
+        raise ValidationError({"ends_on": _("The iteration must end on or after its start.")})
     validated(iteration)
     iteration.save()
     audit_record(
@@ -108,7 +110,7 @@ def iteration_update(
     require(actor, Ability.MANAGE_EXPERIMENTS, iteration.service.unit_id)
     unknown = set(changes) - set(ITERATION_FIELDS)
     if unknown:
-        raise ValidationError({sorted(unknown)[0]: "This field cannot be changed here."})
+        raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed here.")})
     iteration = Iteration.objects.select_for_update().get(pk=iteration.pk)
     before = model_snapshot(iteration, ITERATION_FIELDS)
     for name, value in changes.items():
@@ -122,8 +124,10 @@ def iteration_update(
         if not reason.strip():
             raise ValidationError(
                 {
-                    "reason": "The hypothesis is pre-registered: say why it "
-                    "changes (it will be shown as a deviation)."
+                    "reason": _(
+                        "The hypothesis is pre-registered: say why it changes (it will be shown "
+                        "as a deviation)."
+                    )
                 }
             )
         for experiment in locked:

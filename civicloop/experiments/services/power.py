@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from civicloop.analytics.models import Metric
 from civicloop.experiments.models import (
@@ -42,7 +43,7 @@ def power_proposal(
             result = power_proportions(baseline_rate=baseline, mde_rel=mde_rel, **common)
         else:
             if sd is None:
-                raise ValidationError({"sd": "Give the standard deviation of the metric."})
+                raise ValidationError({"sd": _("Give the standard deviation of the metric.")})
             result = power_means(baseline_mean=baseline, baseline_sd=sd, mde_rel=mde_rel, **common)
     except StatsInputError as error:
         raise ValidationError({"baseline": str(error)}) from error

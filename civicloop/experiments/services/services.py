@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization, OrganizationKind
@@ -35,10 +36,10 @@ def _money(raw: Any) -> Decimal:
         value = Decimal(str(raw))
     except (InvalidOperation, ValueError):
         raise ValidationError(
-            {"cost_per_transaction": "Write the cost as a number, e.g. 12.50."}
+            {"cost_per_transaction": _("Write the cost as a number, e.g. 12.50.")}
         ) from None
     if value < 0:
-        raise ValidationError({"cost_per_transaction": "The cost cannot be negative."})
+        raise ValidationError({"cost_per_transaction": _("The cost cannot be negative.")})
     return value.quantize(Decimal("0.01"))
 
 
@@ -46,11 +47,11 @@ def _check_service_links(
     service: Service, problems: list[Problem], kpis: list[Kpi], shared_with: list[Organization]
 ) -> None:
     if any(p.unit_id != service.unit_id for p in problems):
-        raise ValidationError({"problems": "Problems must be in the same unit's portfolio."})
+        raise ValidationError({"problems": _("Problems must be in the same unit's portfolio.")})
     if any(k.problem.unit_id != service.unit_id for k in kpis):
-        raise ValidationError({"kpis": "KPIs must belong to problems of the same unit."})
+        raise ValidationError({"kpis": _("KPIs must belong to problems of the same unit.")})
     if any(o.kind != OrganizationKind.COMPANY for o in shared_with):
-        raise ValidationError({"shared_with": "Services are shared with vendors (companies)."})
+        raise ValidationError({"shared_with": _("Services are shared with vendors (companies).")})
 
 
 @transaction.atomic
@@ -73,17 +74,20 @@ def service_create(
     require(actor, Ability.MANAGE_EXPERIMENTS, unit.pk)
     if owner_agency.kind != OrganizationKind.AGENCY or owner_agency.unit_id != unit.pk:
         raise ValidationError(
-            {"owner_agency": "The owning agency must be an agency this unit works with."}
+            {"owner_agency": _("The owning agency must be an agency this unit works with.")}
         )
     channels = list(dict.fromkeys(channels or []))
     bad = [c for c in channels if c not in Channel.values]
     if bad:
         raise ValidationError(
-            {"channels": f"Unknown channel {bad[0]!r}; choose from {', '.join(Channel.values)}."}
+            {
+                "channels": _("Unknown channel %(bad)s; choose from %(value)s.")
+                % {"bad": repr(bad[0]), "value": ", ".join(Channel.values)}
+            }
         )
     currency = currency.strip().upper()
     if len(currency) != 3 or not currency.isalpha():
-        raise ValidationError({"currency": "Use a three-letter ISO 4217 code such as EUR."})
+        raise ValidationError({"currency": _("Use a three-letter ISO 4217 code such as EUR.")})
     service = Service(
         unit=unit,
         owner_agency=owner_agency,

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record
 from civicloop.core.csv_intake import ImportReport
@@ -34,23 +35,11 @@ def site_observations_record(
     require(actor, Ability.MANAGE_EXPERIMENTS, unit_id)
     if experiment.design in RANDOMISED:
         raise ValidationError(
-            {"design": "Randomised experiments read events, not site observations."}
+            {"design": _("Randomised experiments read events, not site observations.")}
         )
     clean: dict[tuple[str, date], tuple[float, bool]] = {}
-    for i, row in enumerate(rows):
-        site = str(row.get("site", "")).strip()
-        if not site or not isinstance(row.get("period"), date):
-            raise ValidationError({"rows": f"Row {i + 1}: give a site and a period date."})
-        if len(site) > SITE_MAX_LENGTH:
-            raise ValidationError(
-                {"rows": f"Row {i + 1}: a site name has at most {SITE_MAX_LENGTH} characters."}
-            )
-        try:
-            outcome = float(row["outcome"])
-        except (KeyError, TypeError, ValueError):
-            raise ValidationError({"rows": f"Row {i + 1}: outcome must be a number."}) from None
-        if not math.isfinite(outcome):
-            raise ValidationError({"rows": f"Row {i + 1}: outcome must be a finite number."})
+    for number, row in enumerate(rows, start=1):
+        site, outcome = _checked_row(number, row)
         # The last row for a (site, period) wins, as it would row by row.
         clean[(site, row["period"])] = (outcome, bool(row.get("treated", False)))
     stored = set(experiment.site_observations.values_list("site", "period"))
@@ -78,6 +67,33 @@ def site_observations_record(
         },
     )
     return len(rows)
+
+
+def _checked_row(number: int, row: dict[str, Any]) -> tuple[str, float]:
+    """The site and outcome of one row, or an error naming the row."""
+    site = str(row.get("site", "")).strip()
+    if not site or not isinstance(row.get("period"), date):
+        raise ValidationError(
+            {"rows": _("Row %(row)s: give a site and a period date.") % {"row": number}}
+        )
+    if len(site) > SITE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "rows": _("Row %(row)s: a site name has at most %(max)s characters.")
+                % {"row": number, "max": SITE_MAX_LENGTH}
+            }
+        )
+    try:
+        outcome = float(row["outcome"])
+    except (KeyError, TypeError, ValueError):
+        raise ValidationError(
+            {"rows": _("Row %(row)s: outcome must be a number.") % {"row": number}}
+        ) from None
+    if not math.isfinite(outcome):
+        raise ValidationError(
+            {"rows": _("Row %(row)s: outcome must be a finite number.") % {"row": number}}
+        )
+    return site, outcome
 
 
 def site_observations_import_csv(

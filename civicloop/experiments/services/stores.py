@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from civicloop.core.models import Organization
 from civicloop.experiments.models import (
@@ -56,15 +57,18 @@ def event_store_adopt_legacy(
 
     report = event_store_legacy_report()
     if report is None:
-        raise ValidationError({"store": "There is no legacy event store to adopt."})
+        raise ValidationError({"store": _("There is no legacy event store to adopt.")})
     owners = report.owning_units
     if organization is None:
         if len(owners) != 1:
             found = "units " + ", ".join(map(str, sorted(owners))) if owners else "no unit"
             raise ValidationError(
                 {
-                    "organization": "The legacy store's exposures name experiments of "
-                    f"{found}: name the unit its events belong to (--org SLUG)."
+                    "organization": _(
+                        "The legacy store's exposures name experiments of %(found)s: name the "
+                        "unit its events belong to (--org SLUG)."
+                    )
+                    % {"found": found}
                 }
             )
         organization = Organization.objects.get(pk=next(iter(owners)))
@@ -72,9 +76,12 @@ def event_store_adopt_legacy(
     if foreign and not force:
         raise ValidationError(
             {
-                "organization": "The legacy store has exposures of other units' experiments "
-                f"({', '.join(foreign)}); they would count for '{organization.slug}'. "
-                "Use --force if these events are this unit's all the same."
+                "organization": _(
+                    "The legacy store has exposures of other units' experiments (%(value)s); they "
+                    "would count for '%(slug)s'. Use --force if these events are this unit's all "
+                    "the same."
+                )
+                % {"value": ", ".join(foreign), "slug": organization.slug}
             }
         )
     return events_adopt_legacy(organization=organization, foreign_keys=foreign), report

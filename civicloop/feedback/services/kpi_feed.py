@@ -8,6 +8,7 @@ from typing import cast
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record
 from civicloop.core.permissions import Ability, Principal, can, principal_for_person, require
@@ -23,24 +24,27 @@ def _check_feed(actor: Principal, survey: Survey, kpi: Kpi) -> None:
     if kpi.template_key != "user_satisfaction":
         raise ValidationError(
             {
-                "kpi": "Only a KPI made from the 'user_satisfaction' template "
-                "can be fed from a survey."
+                "kpi": _(
+                    "Only a KPI made from the user satisfaction template can be fed from a survey."
+                )
             }
         )
     if kpi.problem.unit_id != survey.unit_id:
-        raise ValidationError({"kpi": "The KPI must belong to the survey's unit."})
+        raise ValidationError({"kpi": _("The KPI must belong to the survey's unit.")})
     if not can(
         actor,
         Ability.RECORD_MEASUREMENT,
         unit_id=kpi.problem.unit_id,
         agency_id=kpi.problem.owner_agency_id,
     ):
-        raise ValidationError({"kpi": "You cannot record measurements for this KPI."})
+        raise ValidationError({"kpi": _("You cannot record measurements for this KPI.")})
     if not survey.questions.filter(construct__in=["govuk", "csat"]).exists():
         raise ValidationError(
             {
-                "kpi": "The survey needs a GOV.UK satisfaction or CSAT "
-                "question to feed user satisfaction."
+                "kpi": _(
+                    "The survey needs a GOV.UK satisfaction or CSAT question to feed user "
+                    "satisfaction."
+                )
             }
         )
 

@@ -12,6 +12,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record
 from civicloop.core.permissions import SYSTEM
@@ -31,8 +32,10 @@ def tags_check(**tags: str) -> None:
         if value and not TAG_RE.match(value):
             raise ValidationError(
                 {
-                    name: "Use a short code: letters, digits, '.', '_', ':', "
-                    "'+' or '-' (at most 100)."
+                    name: _(
+                        "Use a short code: letters, digits, '.', '_', ':', '+' or '-' "
+                        "(at most 100)."
+                    )
                 }
             )
 

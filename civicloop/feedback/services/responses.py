@@ -14,6 +14,7 @@ from typing import Any, Literal, cast
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record
 from civicloop.core.permissions import ANONYMOUS, SYSTEM, Ability, Principal, require
@@ -97,9 +98,9 @@ def _parse_one(question: Question, raw: Any, language: str) -> dict[str, Any] | 
 
 def _parse_answers(survey: Survey, answers: dict[str, Any], language: str) -> list[dict]:
     if not isinstance(answers, dict):
-        raise ValidationError({"answers": "Send an object of question key to answer."})
+        raise ValidationError({"answers": _("Send an object of question key to answer.")})
     if len(answers) > MAX_ANSWERS:
-        raise ValidationError({"answers": f"At most {MAX_ANSWERS} answers."})
+        raise ValidationError({"answers": _("At most %(count)d answers.") % {"count": MAX_ANSWERS}})
     questions = _questions_by_key(survey)
     errors: dict[str, str] = {}
     parsed: list[dict] = []
@@ -122,7 +123,7 @@ def _parse_answers(survey: Survey, answers: dict[str, Any], language: str) -> li
     if errors:
         raise ValidationError(errors)
     if not parsed:
-        raise ValidationError({"answers": "Answer at least one question."})
+        raise ValidationError({"answers": _("Answer at least one question.")})
     return parsed
 
 
@@ -144,8 +145,9 @@ def _respondent_id(respondent_id: str, personal: Literal["refuse", "hash"]) -> s
     if respondent_id and not RESPONDENT_ID_RE.match(respondent_id):
         raise ValidationError(
             {
-                "respondent_id": "Use a pseudonymous id of at most 128 letters, "
-                "digits, '.', '_', ':' or '-'."
+                "respondent_id": _(
+                    "Use a pseudonymous id of at most 128 letters, digits, '.', '_', ':' or '-'."
+                )
             }
         )
     return respondent_id
@@ -155,7 +157,11 @@ def _check_profile(profile: dict[str, str]) -> None:
     for key, value in profile.items():
         if not (KEY_RE.match(str(key)) and TAG_RE.match(str(value)) and len(str(value)) <= 60):
             raise ValidationError(
-                {f"profile.{key}"[:60]: "Profile entries are short codes (e.g. age_band: 65_plus)."}
+                {
+                    f"profile.{key}"[:60]: _(
+                        "Profile entries are short codes (e.g. age_band: 65_plus)."
+                    )
+                }
             )
 
 
@@ -223,9 +229,11 @@ def _checked_submission(
 ) -> tuple[str, str]:
     """Refuse what cannot be stored; the language and respondent id to store."""
     if survey.status != SurveyStatus.OPEN:
-        raise ValidationError({"survey": "This survey is closed."})
+        raise ValidationError({"survey": _("This survey is closed.")})
     if channel not in Channel.values:
-        raise ValidationError({"channel": f"Choose one of: {', '.join(Channel.values)}."})
+        raise ValidationError(
+            {"channel": _("Choose one of: %(choices)s.") % {"choices": ", ".join(Channel.values)}}
+        )
     language = language if language in survey.languages or language in LANGUAGES else "en"
     respondent_id = _respondent_id(respondent_id, personal_respondent_id)
     tags_check(**tags)
@@ -244,7 +252,7 @@ def _submitted_when(submitted_at: datetime | None) -> datetime:
     now = timezone.now()
     when = submitted_at or now
     if when > now + timedelta(minutes=5):
-        raise ValidationError({"submitted_at": "A response cannot come from the future."})
+        raise ValidationError({"submitted_at": _("A response cannot come from the future.")})
     return when
 
 

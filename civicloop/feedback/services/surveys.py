@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record
 from civicloop.core.models import Organization
@@ -30,7 +31,7 @@ def i18n_text(value: dict[str, str] | str | None, field_name: str, *, required: 
         value = {"en": value}
     clean = {k: v.strip() for k, v in (value or {}).items() if k in LANGUAGES and v and v.strip()}
     if required and not clean.get("en"):
-        raise ValidationError({field_name: "Give the English text (Spanish is optional)."})
+        raise ValidationError({field_name: _("Give the English text (Spanish is optional).")})
     return clean
 
 
@@ -40,12 +41,15 @@ def _check_survey(
     unknown = [t for t in templates if t not in TEMPLATES]
     if unknown:
         raise ValidationError(
-            {"templates": f"Unknown template '{unknown[0]}'; choose from {', '.join(TEMPLATES)}."}
+            {
+                "templates": _("Unknown template '%(name)s'; choose from %(choices)s.")
+                % {"name": unknown[0], "choices": ", ".join(TEMPLATES)}
+            }
         )
     if problem is not None and problem.unit_id != unit.pk:
-        raise ValidationError({"problem": "The problem must belong to the same unit."})
+        raise ValidationError({"problem": _("The problem must belong to the same unit.")})
     if not 1 <= int(retention_days) <= 3650:
-        raise ValidationError({"retention_days": "Keep responses between 1 and 3650 days."})
+        raise ValidationError({"retention_days": _("Keep responses between 1 and 3650 days.")})
 
 
 def _survey_slug(slug: str | None, english_title: str) -> str:
@@ -120,7 +124,7 @@ def survey_set_status(*, actor: Principal, survey: Survey, status: str) -> Surve
     """Open or close a survey; a closed survey's page and API refuse new responses."""
     require(actor, Ability.MANAGE_FEEDBACK, survey)
     if status not in SurveyStatus.values:
-        raise ValidationError({"status": "Choose open or closed."})
+        raise ValidationError({"status": _("Choose open or closed.")})
     before = survey.status
     survey.status = status
     survey.save(update_fields=["status", "updated_at"])
@@ -155,11 +159,13 @@ def _check_question(
     survey: Survey, key: str, kind: str, scale_min: int | None, scale_max: int | None
 ) -> None:
     if not KEY_RE.match(key or ""):
-        raise ValidationError({"key": "Use 1-40 lower-case letters, digits or underscores."})
+        raise ValidationError({"key": _("Use 1-40 lower-case letters, digits or underscores.")})
     if survey.questions.filter(key=key).exists():
-        raise ValidationError({"key": f"The survey already has a question '{key}'."})
+        raise ValidationError(
+            {"key": _("The survey already has a question '%(key)s'.") % {"key": key}}
+        )
     if kind not in QuestionKind.values:
-        raise ValidationError({"kind": "Choose scale, choice or text."})
+        raise ValidationError({"kind": _("Choose scale, choice or text.")})
     if kind == QuestionKind.SCALE and (
         scale_min is None
         or scale_max is None
@@ -167,7 +173,7 @@ def _check_question(
         or scale_max - scale_min > 10
     ):
         raise ValidationError(
-            {"scale_max": "A scale needs a minimum below its maximum (at most 11 points)."}
+            {"scale_max": _("A scale needs a minimum below its maximum (at most 11 points).")}
         )
 
 
@@ -179,7 +185,7 @@ def _clean_choices(choices: list[dict[str, str]]) -> list[dict[str, str]]:
             texts = {k: v for k, v in choice.items() if k in LANGUAGES}
             clean_choices.append({"value": value, **i18n_text(texts, "choices", required=False)})
     if len(clean_choices) < 2:
-        raise ValidationError({"choices": "A choice question needs at least two options."})
+        raise ValidationError({"choices": _("A choice question needs at least two options.")})
     return clean_choices
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field
 
 from civicloop.core.http import InputSchema, principal
@@ -37,5 +38,7 @@ def acting_company(request: HttpRequest, organization_id: int | None) -> Organiz
 def challenge_phase(challenge: Challenge, kind: str) -> Phase:
     phase = challenge.phases.filter(kind=kind).first()
     if phase is None:
-        raise ValidationError({"phase": f"This challenge has no {kind} phase."})
+        raise ValidationError(
+            {"phase": _("This challenge has no %(kind)s phase.") % {"kind": kind}}
+        )
     return phase

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status, UploadedFile
 
 from civicloop.core.http import principal, require_write
@@ -37,7 +38,10 @@ def upload_proposal_file(request: HttpRequest, proposal_id: int, file: UploadedF
     proposal = selectors.proposal_get(viewer=actor, pk=proposal_id)
     if file.size and file.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
-            {"file": f"The file is larger than the limit of {MAX_UPLOAD_BYTES // 1048576} MB."}
+            {
+                "file": _("The file is larger than the limit of %(value)s MB.")
+                % {"value": MAX_UPLOAD_BYTES // 1048576}
+            }
         )
     record = services.proposal_file_add(
         actor=actor, proposal=proposal, name=file.name or "", data=file.read()

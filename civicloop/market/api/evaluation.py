@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from civicloop.core.http import InputSchema, principal, require_write
@@ -83,7 +84,7 @@ def score_proposal(request: HttpRequest, proposal_id: int, payload: ProposalScor
     proposal = selectors.proposal_get(viewer=actor, pk=proposal_id)
     criterion = proposal.challenge.criteria.filter(pk=payload.criterion_id).first()
     if criterion is None:
-        raise ValidationError({"criterion_id": "No such criterion in this challenge."})
+        raise ValidationError({"criterion_id": _("No such criterion in this challenge.")})
     record = services.score_record(
         actor=actor,
         proposal=proposal,

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -72,7 +73,7 @@ def create_need(request: HttpRequest, payload: NeedIn):
     actor = require_write(request)
     agency = Organization.objects.filter(pk=payload.agency_id, kind=OrganizationKind.AGENCY).first()
     if agency is None:
-        raise ValidationError({"agency_id": "No agency with this id."})
+        raise ValidationError({"agency_id": _("No agency with this id.")})
     problem = problem_get(viewer=actor, pk=payload.problem_id) if payload.problem_id else None
     need = services.need_submit(
         actor=actor,
@@ -113,7 +114,7 @@ def merge_needs(request: HttpRequest, payload: MergeIn):
     actor = require_write(request)
     needs = list(selectors.need_list(viewer=actor).filter(pk__in=payload.need_ids))
     if len(needs) != len(set(payload.need_ids)):
-        raise ValidationError({"need_ids": "One or more needs do not exist or are not yours."})
+        raise ValidationError({"need_ids": _("One or more needs do not exist or are not yours.")})
     challenge = (
         selectors.challenge_get(
             viewer=actor, pk=payload.challenge_id, ability=Ability.MANAGE_MARKET

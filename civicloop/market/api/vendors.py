@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -198,7 +199,7 @@ def invite_vendor(request: HttpRequest, challenge_id: int, payload: InviteIn):
         pk=payload.vendor_id, kind=OrganizationKind.COMPANY
     ).first()
     if vendor is None:
-        raise ValidationError({"vendor_id": "No company with this id."})
+        raise ValidationError({"vendor_id": _("No company with this id.")})
     invitation = services.vendor_invite(
         actor=actor, challenge=challenge, vendor=vendor, message=payload.message
     )

@@ -8,6 +8,7 @@ import nh3
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.models import Organization
 from civicloop.market.models import Challenge, ChallengeStatus
@@ -72,7 +73,7 @@ def sanitise_html(text: str) -> str:
 def currency_code(code: str) -> str:
     code = (code or "").strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise ValidationError({"currency": "Use a three-letter ISO 4217 code such as EUR."})
+        raise ValidationError({"currency": _("Use a three-letter ISO 4217 code such as EUR.")})
     return code
 
 
@@ -89,13 +90,13 @@ def submission_audit_org(challenge: Challenge, vendor: Organization) -> int:
 
 def before_deadline(challenge: Challenge, now: datetime) -> None:
     if challenge.status != ChallengeStatus.OPEN:
-        raise ValidationError({"challenge": "This challenge is not open for proposals."})
+        raise ValidationError({"challenge": _("This challenge is not open for proposals.")})
     if challenge.submission_deadline is None or now >= challenge.submission_deadline:
         raise ValidationError(
-            {"submitted_at": "The submission deadline has passed; late proposals are refused."}
+            {"submitted_at": _("The submission deadline has passed; late proposals are refused.")}
         )
 
 
 def after_deadline(challenge: Challenge) -> None:
     if not challenge.seal_lifted(timezone.now()):
-        raise ValidationError({"challenge": "Evaluation starts after the submission deadline."})
+        raise ValidationError({"challenge": _("Evaluation starts after the submission deadline.")})

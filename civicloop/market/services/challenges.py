@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization
@@ -320,22 +321,26 @@ def _check_move(challenge: Challenge, to_status: str, reason: str, now: datetime
     """The moves a challenge may make, each with what it needs first."""
     if to_status not in ALLOWED_MOVES.get(challenge.status, set()):
         raise ValidationError(
-            {"status": f"A {challenge.status} challenge cannot move to '{to_status}'."}
+            {
+                "status": _("A %(status)s challenge cannot move to '%(to_status)s'.")
+                % {"status": challenge.status, "to_status": to_status}
+            }
         )
     if to_status in (ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN):
         phases = list(challenge.phases.all())
         if not phases:
-            raise ValidationError({"phases": "Define at least one phase with its budget first."})
+            raise ValidationError({"phases": _("Define at least one phase with its budget first.")})
         for phase in phases:
             if not rubric_for(challenge=challenge, phase=phase):
-                raise ValidationError({"criteria": "Define weighted evaluation criteria first."})
+                raise ValidationError({"criteria": _("Define weighted evaluation criteria first.")})
     if to_status == ChallengeStatus.OPEN and (
         challenge.submission_deadline is None or challenge.submission_deadline <= now
     ):
         raise ValidationError(
             {
-                "submission_deadline": "Set a submission deadline in the future "
-                "before opening the call."
+                "submission_deadline": _(
+                    "Set a submission deadline in the future before opening the call."
+                )
             }
         )
     if to_status == ChallengeStatus.EVALUATION and not challenge.seal_lifted(now):

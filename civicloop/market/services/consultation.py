@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record
 from civicloop.core.models import Organization
@@ -25,9 +26,9 @@ def rfi_respond(
     public_or_404(challenge)
     require(actor, Ability.ACT_FOR_COMPANY, vendor)
     if challenge.status != ChallengeStatus.CONSULTATION:
-        raise ValidationError({"text": "The request for information is closed."})
+        raise ValidationError({"text": _("The request for information is closed.")})
     if len(text.strip()) < 20:
-        raise ValidationError({"text": "Write at least 20 characters."})
+        raise ValidationError({"text": _("Write at least 20 characters.")})
     response = RfiResponse.objects.create(
         challenge=challenge, vendor=vendor, author=actor.person, text=text.strip()
     )
@@ -45,9 +46,9 @@ def question_ask(
     public_or_404(challenge)
     require(actor, Ability.ACT_FOR_COMPANY, vendor)
     if challenge.status not in (ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN):
-        raise ValidationError({"text": "Questions are closed for this challenge."})
+        raise ValidationError({"text": _("Questions are closed for this challenge.")})
     if len(text.strip()) < 10:
-        raise ValidationError({"text": "Write a question of at least 10 characters."})
+        raise ValidationError({"text": _("Write a question of at least 10 characters.")})
     question = Question.objects.create(
         challenge=challenge, asked_by_org=vendor, asked_by=actor.person, text=text.strip()
     )
@@ -62,7 +63,7 @@ def question_answer(*, actor: Principal, question: Question, answer: str) -> Que
     """The unit answers; everybody sees question and answer, nobody sees who asked."""
     require(actor, Ability.MANAGE_MARKET, question.challenge.unit_id)
     if len(answer.strip()) < 5:
-        raise ValidationError({"answer": "Write an answer of at least 5 characters."})
+        raise ValidationError({"answer": _("Write an answer of at least 5 characters.")})
     question.answer = answer.strip()
     question.answered_at = timezone.now()
     question.answered_by = actor.person

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.permissions import Ability, Principal, require
@@ -33,19 +34,21 @@ def contract_sign(
     """Turn an award into a contract; a pilot links to the problem (and service) it serves."""
     require(actor, Ability.MANAGE_MARKET, award.challenge.unit_id)
     if hasattr(award, "contract"):
-        raise ValidationError({"award": "This award already has a contract."})
+        raise ValidationError({"award": _("This award already has a contract.")})
     value = Decimal(value)
     if value <= 0 or value > award.amount:
         raise ValidationError(
             {
-                "value": f"The contract value must be positive and at most the "
-                f"awarded {award.amount}."
+                "value": _(
+                    "The contract value must be positive and at most the awarded %(amount)s."
+                )
+                % {"amount": award.amount}
             }
         )
     if ends_on < starts_on:
-        raise ValidationError({"ends_on": "The contract must end after it starts."})
+        raise ValidationError({"ends_on": _("The contract must end after it starts.")})
     if pilot_problem is not None and pilot_problem.unit_id != award.challenge.unit_id:
-        raise ValidationError({"pilot_problem": "The problem belongs to another unit."})
+        raise ValidationError({"pilot_problem": _("The problem belongs to another unit.")})
     contract = Contract.objects.create(
         award=award,
         title=title.strip() or award.challenge.title,

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record
 from civicloop.core.permissions import Ability, Principal, require
@@ -77,14 +78,16 @@ def score_record(
     if declaration is None:
         raise ValidationError(
             {
-                "declaration": "Declare whether you have a conflict of interest "
-                "with this proposal before scoring it."
+                "declaration": _(
+                    "Declare whether you have a conflict of interest with this proposal before "
+                    "scoring it."
+                )
             }
         )
     after_deadline(proposal.challenge)
     if proposal.challenge.status != ChallengeStatus.EVALUATION:
         raise ValidationError(
-            {"challenge": "Scores are recorded while the challenge is under evaluation."}
+            {"challenge": _("Scores are recorded while the challenge is under evaluation.")}
         )
     _check_score(proposal, criterion, score, justification)
     existing = Score.objects.filter(
@@ -93,7 +96,7 @@ def score_record(
     before = (
         {"score": existing.score, "justification": existing.justification} if existing else None
     )
-    record, _ = Score.objects.update_or_create(
+    record, _created = Score.objects.update_or_create(
         proposal=proposal,
         evaluator=actor.person,
         criterion=criterion,
@@ -120,7 +123,7 @@ def _check_score(proposal: Proposal, criterion: Criterion, score: int, justifica
     if criterion.pk not in {
         c.pk for c in rubric_for(challenge=proposal.challenge, phase=proposal.phase)
     }:
-        raise ValidationError({"criterion": "This criterion is not in the proposal's rubric."})
+        raise ValidationError({"criterion": _("This criterion is not in the proposal's rubric.")})
     if (
         not isinstance(score, int)
         or isinstance(score, bool)
@@ -128,13 +131,18 @@ def _check_score(proposal: Proposal, criterion: Criterion, score: int, justifica
     ):
         raise ValidationError(
             {
-                "score": f"The score for '{criterion.name}' must be a whole number "
-                f"from 0 to {criterion.max_score}."
+                "score": _(
+                    "The score for '%(name)s' must be a whole number from 0 to %(max_score)s."
+                )
+                % {"name": criterion.name, "max_score": criterion.max_score}
             }
         )
     if len(justification.strip()) < MIN_JUSTIFICATION:
         raise ValidationError(
-            {"justification": f"Justify the score in at least {MIN_JUSTIFICATION} characters."}
+            {
+                "justification": _("Justify the score in at least %(count)s characters.")
+                % {"count": MIN_JUSTIFICATION}
+            }
         )
 
 

@@ -9,6 +9,7 @@ import nh3
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization, OrganizationKind
@@ -36,21 +37,23 @@ def need_submit(
     """An agency official (or unit staff) records an innovation need of an agency."""
     unit_id = agency.unit_id
     if agency.kind != OrganizationKind.AGENCY or unit_id is None:
-        raise ValidationError({"agency": "Needs come from a public agency that works with a unit."})
+        raise ValidationError(
+            {"agency": _("Needs come from a public agency that works with a unit.")}
+        )
     # The agency's own officials, or the staff of the unit it works with.
     require(actor, Ability.SUBMIT_NEED, Need(unit_id=unit_id, agency=agency))
     if len(title.strip()) < 5:
-        raise ValidationError({"title": "Give the need a title of at least 5 characters."})
+        raise ValidationError({"title": _("Give the need a title of at least 5 characters.")})
     if len(what_is_wrong.strip()) < 20:
         raise ValidationError(
-            {"what_is_wrong": "Describe what is wrong in at least 20 characters."}
+            {"what_is_wrong": _("Describe what is wrong in at least 20 characters.")}
         )
     if not who_is_affected.strip():
-        raise ValidationError({"who_is_affected": "Say who is affected."})
+        raise ValidationError({"who_is_affected": _("Say who is affected.")})
     if current_cost is not None and current_cost < 0:
-        raise ValidationError({"current_cost": "The current cost cannot be negative."})
+        raise ValidationError({"current_cost": _("The current cost cannot be negative.")})
     if problem is not None and problem.unit_id != unit_id:
-        raise ValidationError({"problem": "The problem belongs to another unit."})
+        raise ValidationError({"problem": _("The problem belongs to another unit.")})
     need = Need.objects.create(
         unit_id=unit_id,
         agency=agency,
@@ -83,14 +86,14 @@ def needs_merge(
 ) -> Challenge:
     """Merge needs (possibly from several agencies) into one challenge, new or existing."""
     if not needs:
-        raise ValidationError({"needs": "Choose at least one need to merge."})
+        raise ValidationError({"needs": _("Choose at least one need to merge.")})
     unit_ids = {n.unit_id for n in needs}
     if len(unit_ids) != 1:
-        raise ValidationError({"needs": "Needs of different units cannot be merged."})
+        raise ValidationError({"needs": _("Needs of different units cannot be merged.")})
     unit_id = unit_ids.pop()
     require(actor, Ability.MANAGE_MARKET, unit_id)
     if any(n.status == NeedStatus.MERGED for n in needs):
-        raise ValidationError({"needs": "One of these needs is already part of a challenge."})
+        raise ValidationError({"needs": _("One of these needs is already part of a challenge.")})
     if challenge is None:
         first = needs[0]
         problem = next((n.problem for n in needs if n.problem_id), None)
@@ -108,7 +111,7 @@ def needs_merge(
             problem=problem,
         )
     elif challenge.unit_id != unit_id:
-        raise ValidationError({"challenge": "The challenge belongs to another unit."})
+        raise ValidationError({"challenge": _("The challenge belongs to another unit.")})
     Need.objects.filter(pk__in=[n.pk for n in needs]).update(
         status=NeedStatus.MERGED, challenge=challenge, updated_at=timezone.now()
     )

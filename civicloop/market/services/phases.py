@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.permissions import Ability, Principal, require
@@ -30,16 +31,16 @@ def phase_set(
     """Create or change a phase (feasibility, prototype, pilot) with its budget and awards."""
     require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
     if kind not in PHASE_ORDER:
-        raise ValidationError({"kind": "A phase is feasibility, prototype or pilot."})
+        raise ValidationError({"kind": _("A phase is feasibility, prototype or pilot.")})
     if challenge.status not in (ChallengeStatus.DRAFT, ChallengeStatus.CONSULTATION):
-        raise ValidationError({"kind": "Phases are fixed once the call is open."})
+        raise ValidationError({"kind": _("Phases are fixed once the call is open.")})
     if budget is None or Decimal(budget) < 0:
-        raise ValidationError({"budget": "The budget must be zero or more."})
+        raise ValidationError({"budget": _("The budget must be zero or more.")})
     if awards_count < 1:
-        raise ValidationError({"awards_count": "A phase makes at least one award."})
+        raise ValidationError({"awards_count": _("A phase makes at least one award.")})
     if starts_on and ends_on and ends_on < starts_on:
-        raise ValidationError({"ends_on": "The phase must end after it starts."})
-    phase, _ = Phase.objects.update_or_create(
+        raise ValidationError({"ends_on": _("The phase must end after it starts.")})
+    phase, _created = Phase.objects.update_or_create(
         challenge=challenge,
         kind=kind,
         defaults={
@@ -78,24 +79,32 @@ def criteria_set(
     """Replace the weighted criteria of a challenge (or of one phase); weights must sum to 100."""
     require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
     if challenge.status not in (ChallengeStatus.DRAFT, ChallengeStatus.CONSULTATION):
-        raise ValidationError({"criteria": "Criteria are fixed once the call is open."})
+        raise ValidationError({"criteria": _("Criteria are fixed once the call is open.")})
     if phase is not None and phase.challenge_id != challenge.pk:
-        raise ValidationError({"phase": "The phase belongs to another challenge."})
+        raise ValidationError({"phase": _("The phase belongs to another challenge.")})
     if not criteria:
-        raise ValidationError({"criteria": "Give at least one criterion."})
+        raise ValidationError({"criteria": _("Give at least one criterion.")})
     for spec in criteria:
         if not spec.name.strip():
-            raise ValidationError({"criteria": "Every criterion needs a name."})
+            raise ValidationError({"criteria": _("Every criterion needs a name.")})
         if not 1 <= spec.weight <= 100:
-            raise ValidationError({"criteria": f"The weight of '{spec.name}' must be 1 to 100."})
+            raise ValidationError(
+                {"criteria": _("The weight of '%(name)s' must be 1 to 100.") % {"name": spec.name}}
+            )
         if not 1 <= spec.max_score <= 100:
             raise ValidationError(
-                {"criteria": f"The maximum score of '{spec.name}' must be 1 to 100."}
+                {
+                    "criteria": _("The maximum score of '%(name)s' must be 1 to 100.")
+                    % {"name": spec.name}
+                }
             )
     total = sum(spec.weight for spec in criteria)
     if total != 100:
         raise ValidationError(
-            {"criteria": f"Criterion weights must sum to 100 (they sum to {total})."}
+            {
+                "criteria": _("Criterion weights must sum to 100 (they sum to %(total)s).")
+                % {"total": total}
+            }
         )
     Criterion.objects.filter(challenge=challenge, phase=phase).delete()
     created = [

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record
 from civicloop.core.models import Organization
@@ -99,13 +100,18 @@ def proposal_submit(
 
 def _check_offer(challenge: Challenge, phase: Phase, content: str, price: Decimal) -> None:
     if phase.challenge_id != challenge.pk:
-        raise ValidationError({"phase": "The phase belongs to another challenge."})
+        raise ValidationError({"phase": _("The phase belongs to another challenge.")})
     if len(content.strip()) < 50:
-        raise ValidationError({"content": "Describe your proposal in at least 50 characters."})
+        raise ValidationError({"content": _("Describe your proposal in at least 50 characters.")})
     if price is None or Decimal(price) < 0:
-        raise ValidationError({"price": "The price must be zero or more."})
+        raise ValidationError({"price": _("The price must be zero or more.")})
     if Decimal(price) > phase.budget:
-        raise ValidationError({"price": f"The price exceeds the phase budget of {phase.budget}."})
+        raise ValidationError(
+            {
+                "price": _("The price exceeds the phase budget of %(budget)s.")
+                % {"budget": phase.budget}
+            }
+        )
 
 
 def _revise(

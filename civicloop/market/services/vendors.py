@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization, OrganizationKind, SmeSize
@@ -34,7 +35,9 @@ def _clean_list(values: Sequence[str], field: str, upper: bool = False) -> list[
         if upper:
             v = v.upper()
             if len(v) != 2 or not v.isalpha():
-                raise ValidationError({field: f"'{value}' is not an ISO 3166-1 alpha-2 code."})
+                raise ValidationError(
+                    {field: _("'%(value)s' is not an ISO 3166-1 alpha-2 code.") % {"value": value}}
+                )
         out.append(v)
     return sorted(set(out))
 
@@ -51,10 +54,15 @@ def _profile_fields(
     """The profile's stored values, checked (each refusal names its field)."""
     this_year = timezone.now().year
     if not 1800 <= int(founding_year) <= this_year:
-        raise ValidationError({"founding_year": f"The founding year must be 1800 to {this_year}."})
+        raise ValidationError(
+            {
+                "founding_year": _("The founding year must be 1800 to %(this_year)s.")
+                % {"this_year": this_year}
+            }
+        )
     if len(capabilities.strip()) < 20:
         raise ValidationError(
-            {"capabilities": "Describe your capabilities in at least 20 characters."}
+            {"capabilities": _("Describe your capabilities in at least 20 characters.")}
         )
     return {
         "founding_year": int(founding_year),
@@ -82,7 +90,9 @@ def vendor_register(
     """A company registers or updates its vendor profile; a change voids every verification."""
     require(actor, Ability.ACT_FOR_COMPANY, organization)
     if sme_size not in SmeSize.values:
-        raise ValidationError({"sme_size": "Choose micro, small, medium or large (EU definition)."})
+        raise ValidationError(
+            {"sme_size": _("Choose micro, small, medium or large (EU definition).")}
+        )
     fields = _profile_fields(
         founding_year=founding_year,
         capabilities=capabilities,
@@ -151,9 +161,12 @@ def vendor_verify(
     note = note.strip()
     if len(note) > MAX_VERIFICATION_NOTE:
         raise ValidationError(
-            {"note": f"The evidence note is at most {MAX_VERIFICATION_NOTE} characters."}
+            {
+                "note": _("The evidence note is at most %(count)s characters.")
+                % {"count": MAX_VERIFICATION_NOTE}
+            }
         )
-    verification, _ = VendorVerification.objects.update_or_create(
+    verification, _created = VendorVerification.objects.update_or_create(
         profile=profile,
         organization_id=unit_id,
         defaults={"verified_by": actor.person, "verified_at": timezone.now(), "note": note},
@@ -175,14 +188,14 @@ def vendor_invite(
     """The unit invites a company to a published challenge (once; again is a no-op)."""
     require(actor, Ability.MANAGE_MARKET, challenge.unit_id)
     if vendor.kind != OrganizationKind.COMPANY:
-        raise ValidationError({"vendor": "Only companies can be invited."})
+        raise ValidationError({"vendor": _("Only companies can be invited.")})
     if not challenge.is_public:
-        raise ValidationError({"challenge": "Publish the challenge before inviting vendors."})
+        raise ValidationError({"challenge": _("Publish the challenge before inviting vendors.")})
     if challenge.status not in (ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN):
         raise ValidationError(
             {"challenge": gettext("Vendors are invited while the call is in consultation or open.")}
         )
-    invitation, _ = Invitation.objects.get_or_create(
+    invitation, _created = Invitation.objects.get_or_create(
         challenge=challenge,
         vendor=vendor,
         defaults={"invited_by": actor.person, "message": message.strip()},
@@ -204,10 +217,13 @@ def _terms(values: Sequence[str], field: str) -> list[str]:
     terms = sorted({" ".join(str(v).split()).lower() for v in values if str(v).strip()})
     if len(terms) > MAX_SUBSCRIPTION_TERMS:
         raise ValidationError(
-            {field: f"At most {MAX_SUBSCRIPTION_TERMS} terms; you gave {len(terms)}."}
+            {
+                field: _("At most %(max)s terms; you gave %(given)s.")
+                % {"max": MAX_SUBSCRIPTION_TERMS, "given": len(terms)}
+            }
         )
     if any(len(t) < 2 or len(t) > 80 for t in terms):
-        raise ValidationError({field: "Each term is 2 to 80 characters."})
+        raise ValidationError({field: _("Each term is 2 to 80 characters.")})
     return terms
 
 
@@ -222,7 +238,7 @@ def vendor_subscribe(
 ) -> VendorSubscription:
     """A company says which published challenges it wants to hear about (sectors, keywords)."""
     require(actor, Ability.ACT_FOR_COMPANY, organization)
-    subscription, _ = VendorSubscription.objects.update_or_create(
+    subscription, _created = VendorSubscription.objects.update_or_create(
         organization=organization,
         defaults={
             "sectors": _terms(sectors, "sectors"),

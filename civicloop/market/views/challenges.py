@@ -293,7 +293,7 @@ def challenge_manage(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         action = MANAGE_ACTIONS.get(request.POST.get("action") or "")
         if action is None:
-            raise ValidationError({"action": "Unknown action."})
+            raise ValidationError({"action": _("Unknown action.")})
         response = action(request, viewer, challenge)
     except ValidationError as error:
         flash_refusal(request, error)

@@ -43,7 +43,7 @@ def score_proposal(request: HttpRequest, viewer: Principal, proposal: Proposal) 
     try:
         value = int(request.POST.get("score", ""))
     except ValueError:
-        raise ValidationError({"score": "The score must be a whole number."}) from None
+        raise ValidationError({"score": _("The score must be a whole number.")}) from None
     services.score_record(
         actor=viewer,
         proposal=proposal,

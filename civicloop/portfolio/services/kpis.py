@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.permissions import Ability, Principal, require
@@ -39,7 +40,9 @@ KPI_FIELDS = [
 def _kpi_values_from(template_key: str | None, values: dict[str, Any]) -> dict[str, Any]:
     if template_key:
         if template_key not in KPI_TEMPLATES:
-            raise ValidationError({"template": f"Unknown KPI template '{template_key}'."})
+            raise ValidationError(
+                {"template": _("Unknown KPI template '%(key)s'.") % {"key": template_key}}
+            )
         template = KPI_TEMPLATES[template_key]
         merged: dict[str, Any] = {
             "name": str(template.name),
@@ -87,7 +90,7 @@ def kpi_create(
     data = _kpi_values_from(template_key, values)
     unknown = set(data) - set(KPI_FIELDS)
     if unknown:
-        raise ValidationError({sorted(unknown)[0]: "Unknown KPI field."})
+        raise ValidationError({sorted(unknown)[0]: _("Unknown KPI field.")})
     kpi = Kpi(problem=problem, template_key=template_key or "", **data)
     _check_kpi(kpi)
     validated(kpi)

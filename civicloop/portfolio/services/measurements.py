@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.csv_intake import CsvRow, ImportRejected, ImportReport, read_csv
@@ -26,9 +27,11 @@ def _parse_decimal(raw: Any, field_name: str) -> Decimal:
     try:
         value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError({field_name: f"'{raw}' is not a number."}) from None
+        raise ValidationError(
+            {field_name: _("'%(value)s' is not a number.") % {"value": raw}}
+        ) from None
     if not value.is_finite():
-        raise ValidationError({field_name: "The value must be a finite number."})
+        raise ValidationError({field_name: _("The value must be a finite number.")})
     return value
 
 
@@ -38,7 +41,9 @@ def _parse_date(raw: Any, field_name: str) -> date:
     try:
         return date.fromisoformat(str(raw).strip())
     except ValueError:
-        raise ValidationError({field_name: f"'{raw}' is not a date in YYYY-MM-DD form."}) from None
+        raise ValidationError(
+            {field_name: _("'%(value)s' is not a date in YYYY-MM-DD form.") % {"value": raw}}
+        ) from None
 
 
 @transaction.atomic
@@ -57,10 +62,12 @@ def measurement_record(
     when = _parse_date(date, "date")
     amount = _parse_decimal(value, "value")
     if when > timezone.localdate():
-        raise ValidationError({"date": "A measurement cannot be dated in the future."})
+        raise ValidationError({"date": _("A measurement cannot be dated in the future.")})
     existing = Measurement.objects.filter(kpi=kpi, date=when).first()
     if existing and not replace:
-        raise ValidationError({"date": f"There is already a measurement for {when.isoformat()}."})
+        raise ValidationError(
+            {"date": _("There is already a measurement for %(date)s.") % {"date": when.isoformat()}}
+        )
     before = model_snapshot(existing, ["date", "value", "source"]) if existing else None
     measurement = existing or Measurement(kpi=kpi, date=when)
     measurement.value = amount
@@ -133,7 +140,9 @@ def _record_rows(
         try:
             when = _parse_date(row["date"], "date")
             if (kpi.pk, when) in seen:
-                raise ValidationError({"date": f"{when.isoformat()} appears twice for this KPI."})
+                raise ValidationError(
+                    {"date": _("%(date)s appears twice for this KPI.") % {"date": when.isoformat()}}
+                )
             seen.add((kpi.pk, when))
             measurement_record(
                 actor=actor,

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.core.audit import audit_record, model_snapshot
 from civicloop.core.models import Organization, OrganizationKind
@@ -45,8 +46,8 @@ def _tags_for(unit: Organization, names: list[str]) -> list[Tag]:
     tags = []
     for name in {n.strip().lower() for n in names if n and n.strip()}:
         if len(name) > 60:
-            raise ValidationError({"tags": "A tag is at most 60 characters."})
-        tag, _ = Tag.objects.get_or_create(unit=unit, name=name)
+            raise ValidationError({"tags": _("A tag is at most 60 characters.")})
+        tag, _created = Tag.objects.get_or_create(unit=unit, name=name)
         tags.append(tag)
     return tags
 
@@ -54,13 +55,13 @@ def _tags_for(unit: Organization, names: list[str]) -> list[Tag]:
 def _check_owner_agency(owner_agency: Organization, unit_id: int) -> None:
     if owner_agency.kind != OrganizationKind.AGENCY or owner_agency.unit_id != unit_id:
         raise ValidationError(
-            {"owner_agency": "The owning agency must be an agency this unit works with."}
+            {"owner_agency": _("The owning agency must be an agency this unit works with.")}
         )
 
 
 def _check_target_groups(unit: Organization, groups: list[TargetGroup]) -> None:
     if any(g.unit_id != unit.pk for g in groups):
-        raise ValidationError({"target_groups": "Target groups must belong to the same unit."})
+        raise ValidationError({"target_groups": _("Target groups must belong to the same unit.")})
 
 
 def _record_first_gate(actor: Principal, problem: Problem) -> None:
@@ -97,7 +98,9 @@ def problem_create(
     require(actor, Ability.EDIT_PORTFOLIO, unit)
     _check_owner_agency(owner_agency, unit.pk)
     if facet not in Facet.values:
-        raise ValidationError({"facet": f"Choose one of: {', '.join(Facet.values)}."})
+        raise ValidationError(
+            {"facet": _("Choose one of: %(choices)s.") % {"choices": ", ".join(Facet.values)}}
+        )
     problem = Problem(
         unit=unit,
         owner_agency=owner_agency,
@@ -143,7 +146,7 @@ def problem_update(
     require(actor, Ability.EDIT_PORTFOLIO, problem)
     unknown = set(changes) - set(PROBLEM_FIELDS)
     if unknown:
-        raise ValidationError({sorted(unknown)[0]: "This field cannot be changed here."})
+        raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed here.")})
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
     before = model_snapshot(problem, PROBLEM_FIELDS + ["owner_agency"])
     for name, value in changes.items():
@@ -184,19 +187,24 @@ def problem_move_stage(
     require(actor, Ability.MOVE_STAGE, problem)
     if to_stage not in Stage.values:
         raise ValidationError(
-            {"to_stage": f"Unknown stage; choose one of: {', '.join(Stage.values)}."}
+            {
+                "to_stage": _("Unknown stage; choose one of: %(choices)s.")
+                % {"choices": ", ".join(Stage.values)}
+            }
         )
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
     if to_stage == problem.stage:
-        raise ValidationError({"to_stage": "The problem is already at this stage."})
+        raise ValidationError({"to_stage": _("The problem is already at this stage.")})
     rationale = rationale.strip()
     if problem.stage in CLOSED_STAGES and not rationale:
-        raise ValidationError({"rationale": "Reopening a closed problem needs a written reason."})
+        raise ValidationError(
+            {"rationale": _("Reopening a closed problem needs a written reason.")}
+        )
     skipped = stage_move_skips(problem.stage, to_stage)
     if skipped and not rationale:
-        raise ValidationError({"rationale": "This move skips a stage gate: write why."})
+        raise ValidationError({"rationale": _("This move skips a stage gate: write why.")})
     if to_stage in CLOSED_STAGES and not rationale:
-        raise ValidationError({"rationale": "Closing a problem needs a written reason."})
+        raise ValidationError({"rationale": _("Closing a problem needs a written reason.")})
     transition = StageTransition.objects.create(
         problem=problem,
         from_stage=problem.stage,
