@@ -322,8 +322,11 @@ def _check_move(challenge: Challenge, to_status: str, reason: str, now: datetime
     if to_status not in ALLOWED_MOVES.get(challenge.status, set()):
         raise ValidationError(
             {
-                "status": _("A %(status)s challenge cannot move to '%(to_status)s'.")
-                % {"status": challenge.status, "to_status": to_status}
+                "status": _("A challenge in status “%(status)s” cannot move to “%(to_status)s”.")
+                % {
+                    "status": challenge.get_status_display(),
+                    "to_status": dict(ChallengeStatus.choices).get(to_status, to_status),
+                }
             }
         )
     if to_status in (ChallengeStatus.CONSULTATION, ChallengeStatus.OPEN):

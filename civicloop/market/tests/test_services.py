@@ -407,3 +407,16 @@ def test_vendor_matching_ranks_relevant_profile_first(world, market):
         m.profile.organization
         for m in selectors.vendor_matches(viewer=staff, challenge=market.challenge, country="fr")
     ] == [market.rival.company]
+
+
+def test_a_refused_move_names_both_statuses_in_the_readers_language(db):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from civicloop.market.services.challenges import _check_move
+
+    challenge = type("C", (), {"status": "draft", "get_status_display": lambda self: "Draft"})()
+    with translation.override("es"), pytest.raises(ValidationError) as refused:
+        _check_move(challenge, "awarded", "", None)
+    message = refused.value.message_dict["status"][0]
+    assert "«" in message and "awarded" not in message, message
