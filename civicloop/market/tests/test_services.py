@@ -409,14 +409,18 @@ def test_vendor_matching_ranks_relevant_profile_first(world, market):
     ] == [market.rival.company]
 
 
-def test_a_refused_move_names_both_statuses_in_the_readers_language(db):
+def test_a_refused_move_names_both_statuses_in_the_readers_language(world):
     from django.core.exceptions import ValidationError
     from django.utils import translation
 
-    from civicloop.market.services.challenges import _check_move
+    from civicloop.market.tests.factories import open_challenge
 
-    challenge = type("C", (), {"status": "draft", "get_status_display": lambda self: "Draft"})()
+    challenge, _phase = open_challenge(world)
     with translation.override("es"), pytest.raises(ValidationError) as refused:
-        _check_move(challenge, "awarded", "", None)
+        services.challenge_move(
+            actor=world.principal("staff"), challenge=challenge, to_status="draft"
+        )
     message = refused.value.message_dict["status"][0]
-    assert "«" in message and "awarded" not in message, message
+    # the statuses by their Spanish labels, never their codes
+    assert message.startswith("Un reto en estado «"), message
+    assert "«open»" not in message and "«draft»" not in message, message
